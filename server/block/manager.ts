@@ -1,0 +1,104 @@
+/**
+ * Object data blocks across the cluster: stored under their SHA-256 on the nodes of the
+ * hash's partition, fetched from whichever replica answers, deleted once unreferenced.
+ */
+import { createHash } from "node:crypto";
+import type { System } from "../rpc/system.ts";
+import { log } from "../util/log.ts";
+import { KeyedMutex } from "../util/mutex.ts";
+import { BlockStore } from "./store.ts";
+import { GC_PREFIX, gcKey, readRc } from "./rc.ts";
+
+interface PutMsg {
+  hash: string;
+  data: Uint8Array;
+}
+
+export function blockHash(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export class BlockManager {
+  readonly store: BlockStore;
+  #gcTimer?: ReturnType<typeof setTimeout>;
+  /** A block being written must not be deleted by GC in the same instant. */
+  readonly #lock = new KeyedMutex();
+
+  constructor(readonly sys: System, readonly graceMs: number) {
+    this.store = new BlockStore(sys.config.dataDir, sys.config.dataFsync);
+    sys.rpc.register("block/put", async (msg) => {
+      const { hash, data } = msg as PutMsg;
+      await this.writeLocal(hash, data);
+      return null;
+    });
+    sys.rpc.register("block/get", (msg) => this.store.read(msg as string));
+  }
+
+  /**
+   * Stores a block here. Until a reference to it commits, it is a GC candidate: an upload that
+   * dies between writing a block and referencing it leaves no orphan past the grace period.
+   */
+  async writeLocal(hash: string, data: Uint8Array): Promise<void> {
+    if (blockHash(data) !== hash) throw new Error(`block ${hash} received corrupted`);
+    await this.#lock.run(hash, async () => {
+      await this.sys.kv.set(gcKey(hash), Date.now() + this.graceMs);
+      await this.store.write(hash, data);
+    });
+  }
+
+  async put(hash: string, data: Uint8Array): Promise<void> {
+    await this.sys.rpc.callMany(this.sys.nodesForKey(hash), "block/put", { hash, data }, {
+      quorum: this.sys.writeQuorum,
+    });
+  }
+
+  /** Nodes to ask for a block, this node first. */
+  #readOrder(hash: string): string[] {
+    const nodes = this.sys.nodesForKey(hash);
+    return [...nodes.filter((n) => n === this.sys.id), ...nodes.filter((n) => n !== this.sys.id)];
+  }
+
+  async get(hash: string): Promise<Uint8Array> {
+    const errors: string[] = [];
+    for (const node of this.#readOrder(hash)) {
+      try {
+        const data = await this.sys.rpc.call<Uint8Array | null>(node, "block/get", hash);
+        if (data && blockHash(data) === hash) return data;
+        errors.push(`${node.slice(0, 16)}: ${data ? "corrupted" : "missing"}`);
+      } catch (e) {
+        errors.push(`${node.slice(0, 16)}: ${(e as Error).message}`);
+      }
+    }
+    throw new Error(`block ${hash} could not be read (${errors.join("; ")})`);
+  }
+
+  /** Deletes blocks whose grace period ended with no reference left. Returns how many. */
+  async collect(now = Date.now()): Promise<number> {
+    let deleted = 0;
+    for await (const e of this.sys.kv.list<number>({ prefix: [GC_PREFIX] })) {
+      if (e.value > now) continue;
+      const hash = e.key[1] as string;
+      await this.#lock.run(hash, async () => {
+        const claimed = await this.sys.kv.atomic().check(e).delete(e.key).commit();
+        if (claimed.ok && (await readRc(this.sys.kv, hash)) === 0n) {
+          await this.store.delete(hash);
+          deleted++;
+        }
+      });
+    }
+    if (deleted) log.info("block gc", { deleted });
+    return deleted;
+  }
+
+  startGc(intervalMs = Math.min(60_000, Math.max(1_000, this.graceMs / 2))): void {
+    const tick = () => {
+      this.collect().catch((e) => log.warn("block gc failed", { error: e }))
+        .finally(() => this.#gcTimer = setTimeout(tick, intervalMs));
+    };
+    this.#gcTimer = setTimeout(tick, intervalMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.#gcTimer);
+  }
+}

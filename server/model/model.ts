@@ -1,0 +1,133 @@
+/** The store's tables and background work, wired to one node. */
+import { BlockManager } from "../block/manager.ts";
+import type { System } from "../rpc/system.ts";
+import { WorkQueue } from "../table/queue.ts";
+import type { TableSchema } from "../table/schema.ts";
+import { Table } from "../table/table.ts";
+import { type AliasEntry, aliasSchema, type BucketEntry, bucketSchema } from "./bucket.ts";
+import { type BlockRef, blockRefSchema } from "./block_ref.ts";
+import { type KeyEntry, keySchema } from "./key.ts";
+import { type MpuEntry, type MpuPart, mpuPartSchema, mpuSchema, RELEASE_UPLOAD } from "./mpu.ts";
+import { type ObjectEntry, objectSchema, RELEASE_VERSION } from "./object.ts";
+import { type VersionBlock, versionSchema } from "./version.ts";
+
+export interface ModelOptions {
+  /** How long an unreferenced block survives before deletion. */
+  blockGraceMs: number;
+}
+
+const PAGE = 1000;
+
+export class Model {
+  readonly queue: WorkQueue;
+  readonly blocks: BlockManager;
+  readonly keys: Table<KeyEntry>;
+  readonly buckets: Table<BucketEntry>;
+  readonly aliases: Table<AliasEntry>;
+  readonly objects: Table<ObjectEntry>;
+  readonly versions: Table<VersionBlock>;
+  readonly blockRefs: Table<BlockRef>;
+  readonly uploads: Table<MpuEntry>;
+  readonly parts: Table<MpuPart>;
+
+  constructor(readonly sys: System, opts: ModelOptions) {
+    this.queue = new WorkQueue(sys.kv);
+    const table = <E>(schema: TableSchema<E>) => new Table(sys, schema, this.queue.kick);
+    this.blocks = new BlockManager(sys, opts.blockGraceMs);
+    this.keys = table(keySchema);
+    this.buckets = table(bucketSchema);
+    this.aliases = table(aliasSchema);
+    this.objects = table(objectSchema);
+    this.versions = table(versionSchema);
+    this.blockRefs = table(blockRefSchema(opts.blockGraceMs));
+    this.uploads = table(mpuSchema);
+    this.parts = table(mpuPartSchema);
+    this.queue.register(RELEASE_VERSION, (uuid) => this.releaseVersion(uuid as string));
+    this.queue.register(RELEASE_UPLOAD, (id) => this.releaseUpload(id as string));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([
+      this.keys.store.load(),
+      this.buckets.store.load(),
+      this.aliases.store.load(),
+    ]);
+    this.blocks.startGc();
+    this.queue.kick();
+  }
+
+  stop(): void {
+    this.blocks.stop();
+    this.queue.stop();
+  }
+
+  /** Every block row of a version, in part/offset order. */
+  async *versionBlocks(uuid: string, start?: string): AsyncGenerator<VersionBlock> {
+    let from = start;
+    for (;;) {
+      const rows = await this.versions.range(uuid, { start: from, limit: PAGE });
+      for (const r of rows) if (!r.deleted) yield r;
+      if (rows.length < PAGE) return;
+      from = versionSchema.sortKey(rows[rows.length - 1]) + "\u0000";
+    }
+  }
+
+  /**
+   * Makes `to` reference the blocks of `from` (a copy or a completed upload shares blocks,
+   * it does not rewrite them); `part` renumbers them. Returns the bytes referenced.
+   */
+  async shareBlocks(from: string, to: string, part?: number): Promise<number> {
+    let batch: VersionBlock[] = [];
+    let size = 0;
+    const flush = async () => {
+      await this.versions.insertMany(batch);
+      await this.blockRefs.insertMany(
+        batch.map((r) => ({ hash: r.hash, version: to, deleted: false })),
+      );
+      batch = [];
+    };
+    for await (const r of this.versionBlocks(from)) {
+      batch.push({ ...r, version: to, part: part ?? r.part });
+      size += r.size;
+      if (batch.length >= PAGE) await flush();
+    }
+    if (batch.length) await flush();
+    return size;
+  }
+
+  /** Drops a version's claim on its blocks; safe to run again, e.g. after late rows. */
+  async releaseVersion(uuid: string): Promise<void> {
+    let from: string | undefined;
+    for (;;) {
+      const rows = await this.versions.range(uuid, { start: from, limit: PAGE });
+      const live = rows.filter((r) => !r.deleted);
+      if (live.length) {
+        await this.blockRefs.insertMany(
+          live.map((r) => ({ hash: r.hash, version: uuid, deleted: true })),
+        );
+        await this.versions.insertMany(live.map((r) => ({ ...r, deleted: true })));
+      }
+      if (rows.length < PAGE) return;
+      from = versionSchema.sortKey(rows[rows.length - 1]) + "\u0000";
+    }
+  }
+
+  async releaseUpload(uploadId: string): Promise<void> {
+    for (const p of await this.allParts(uploadId)) {
+      await this.releaseVersion(p.version);
+      if (!p.deleted) await this.parts.insert({ ...p, deleted: true });
+    }
+  }
+
+  /** Every part row of an upload, re-uploads included. */
+  async allParts(uploadId: string): Promise<MpuPart[]> {
+    const out: MpuPart[] = [];
+    let from: string | undefined;
+    for (;;) {
+      const rows = await this.parts.range(uploadId, { start: from, limit: PAGE });
+      out.push(...rows);
+      if (rows.length < PAGE) return out;
+      from = mpuPartSchema.sortKey(rows[rows.length - 1]) + "\u0000";
+    }
+  }
+}

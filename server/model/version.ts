@@ -1,0 +1,32 @@
+/**
+ * The blocks of an object version (sharded table `version`, partition key = version uuid,
+ * one row per block so no entry outgrows Deno KV's value limit whatever the object size).
+ */
+import type { TableSchema } from "../table/schema.ts";
+
+export interface VersionBlock {
+  version: string;
+  part: number;
+  offset: number;
+  hash: string;
+  size: number;
+  deleted: boolean;
+}
+
+export function blockSortKey(part: number, offset: number): string {
+  return part.toString().padStart(5, "0") + ":" + offset.toString(16).padStart(12, "0");
+}
+
+/** Sort keys at or after this belong to parts ≥ `part`. */
+export function partStart(part: number): string {
+  return part.toString().padStart(5, "0") + ":";
+}
+
+export const versionSchema: TableSchema<VersionBlock> = {
+  name: "version",
+  replication: "sharded",
+  partitionKey: (e) => e.version,
+  sortKey: (e) => blockSortKey(e.part, e.offset),
+  merge: (a, b) => ({ ...a, deleted: a.deleted || b.deleted }),
+  isTombstone: (e) => e.deleted,
+};

@@ -1,0 +1,134 @@
+/**
+ * Streams a body into blocks: every chunk is hashed once (MD5 for the ETag, SHA-256 when the
+ * payload is signed, the requested checksum), cut into `block_size` blocks, and each block is
+ * stored on its replicas while the next one is read. At most a few blocks are in memory.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { blockHash } from "../block/manager.ts";
+import { type ChecksumAlgorithm, newChecksum, toBase64 } from "../util/checksum.ts";
+import type { Model } from "./model.ts";
+
+/** Objects smaller than this are stored in their metadata entry, not in blocks. */
+export const INLINE_MAX = 3072;
+/** Blocks being stored while the next one is read; bounds memory per request. */
+const IN_FLIGHT = 2;
+
+/** Reading the request body failed (client gone, bad framing…); `cause` says why. */
+export class BodyError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`request body could not be read: ${(cause as Error)?.message ?? cause}`);
+  }
+}
+
+export interface WriteOptions {
+  /** Compute the SHA-256 of the whole body (signed payloads verify it). */
+  sha256?: boolean;
+  checksum?: ChecksumAlgorithm;
+  /** Always store blocks (multipart parts), however small the body. */
+  noInline?: boolean;
+  /** Called once, before the first block is stored, so the version can be tracked. */
+  onFirstBlock?: () => Promise<void>;
+}
+
+export interface WriteResult {
+  size: number;
+  md5: Uint8Array;
+  sha256?: string;
+  checksum?: string;
+  /** The body itself when it is small enough to be stored inline (no block written). */
+  inline?: Uint8Array;
+  blocks: number;
+}
+
+export async function writeBlocks(
+  model: Model,
+  version: string,
+  part: number,
+  body: ReadableStream<Uint8Array>,
+  opts: WriteOptions = {},
+): Promise<WriteResult> {
+  const blockSize = model.sys.config.blockSize;
+  const md5 = createHash("md5");
+  const sha: Hash | undefined = opts.sha256 ? createHash("sha256") : undefined;
+  const ck = opts.checksum ? newChecksum(opts.checksum) : undefined;
+  let buf = new Uint8Array(blockSize);
+  let fill = 0;
+  let size = 0;
+  let offset = 0;
+  let blocks = 0;
+  let started = false;
+  const inFlight: Promise<void>[] = [];
+  let failure: unknown;
+
+  const flush = async (data: Uint8Array) => {
+    if (!started) {
+      started = true;
+      await opts.onFirstBlock?.();
+    }
+    const hash = blockHash(data);
+    const at = offset;
+    offset += data.length;
+    blocks++;
+    const task = (async () => {
+      await model.blocks.put(hash, data);
+      await model.versions.insert({
+        version,
+        part,
+        offset: at,
+        hash,
+        size: data.length,
+        deleted: false,
+      });
+      await model.blockRefs.insert({ hash, version, deleted: false });
+    })();
+    task.catch((e) => failure ??= e);
+    inFlight.push(task);
+    if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+  };
+
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read().catch((e) => {
+        throw new BodyError(e);
+      });
+      if (done) break;
+      if (failure) throw failure;
+      md5.update(value);
+      sha?.update(value);
+      ck?.update(value);
+      size += value.length;
+      let pos = 0;
+      while (pos < value.length) {
+        const n = Math.min(blockSize - fill, value.length - pos);
+        buf.set(value.subarray(pos, pos + n), fill);
+        fill += n;
+        pos += n;
+        if (fill === blockSize) {
+          const full = buf;
+          buf = new Uint8Array(blockSize);
+          fill = 0;
+          await flush(full);
+        }
+      }
+    }
+    const result: WriteResult = {
+      size,
+      md5: new Uint8Array(md5.digest()),
+      sha256: sha?.digest("hex"),
+      checksum: ck ? toBase64(ck.digest()) : undefined,
+      blocks: 0,
+    };
+    if (!started && size < INLINE_MAX && !opts.noInline) {
+      return { ...result, inline: buf.slice(0, fill) };
+    }
+    if (fill > 0) await flush(buf.subarray(0, fill));
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    return { ...result, blocks };
+  } catch (e) {
+    await Promise.allSettled(inFlight);
+    reader.cancel().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,91 @@
+/** One Remise node: opens its metadata and data, then serves the S3 and admin front ends. */
+import { join } from "node:path";
+import { createAdminHandler } from "./admin/router.ts";
+import { Model } from "./model/model.ts";
+import { System } from "./rpc/system.ts";
+import { createS3Handler } from "./s3/router.ts";
+import { type Config, parseBindAddr } from "./util/config.ts";
+import { randomHex } from "./util/ids.ts";
+import { log } from "./util/log.ts";
+import { Metrics } from "./util/metrics.ts";
+
+export interface Endpoints {
+  s3: string;
+  admin?: string;
+}
+
+/** The admin token: configured, or generated once and kept in metadata_dir. */
+export function adminTokenOf(config: Config): { token: string; generated: boolean } {
+  if (config.admin.adminToken) return { token: config.admin.adminToken, generated: false };
+  const path = join(config.metadataDir, "admin_token");
+  try {
+    return { token: Deno.readTextFileSync(path).trim(), generated: false };
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const token = randomHex(32);
+  Deno.mkdirSync(config.metadataDir, { recursive: true });
+  Deno.writeTextFileSync(path, token + "\n", { mode: 0o600 });
+  return { token, generated: true };
+}
+
+function httpUrl(addr: Deno.NetAddr): string {
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
+}
+
+export class RemiseNode {
+  readonly #servers: Deno.HttpServer[] = [];
+
+  private constructor(
+    readonly config: Config,
+    readonly kv: Deno.Kv,
+    readonly sys: System,
+    readonly model: Model,
+    readonly metrics: Metrics,
+    readonly adminToken: string,
+    readonly endpoints: Endpoints,
+  ) {}
+
+  static async start(config: Config): Promise<RemiseNode> {
+    await Deno.mkdir(config.metadataDir, { recursive: true });
+    await Deno.mkdir(config.dataDir, { recursive: true });
+    const kv = await Deno.openKv(join(config.metadataDir, "db.sqlite"));
+    const sys = await System.open(config, kv);
+    const model = new Model(sys, { blockGraceMs: config.blockGcDelayMs });
+    await model.start();
+    const metrics = new Metrics();
+    const { token } = adminTokenOf(config);
+    const servers: Deno.HttpServer[] = [];
+    const serve = (bind: string, handler: Deno.ServeHandler): Promise<string> =>
+      new Promise((resolve) => {
+        const { hostname, port } = parseBindAddr(bind);
+        servers.push(
+          Deno.serve({ hostname, port, onListen: (a) => resolve(httpUrl(a)) }, handler),
+        );
+      });
+    const s3 = await serve(config.s3Api.apiBindAddr, createS3Handler({ sys, model, metrics }));
+    const admin = config.admin.apiBindAddr
+      ? await serve(
+        config.admin.apiBindAddr,
+        createAdminHandler({
+          sys,
+          model,
+          metrics,
+          adminToken: token,
+          metricsToken: config.admin.metricsToken,
+        }),
+      )
+      : undefined;
+    const node = new RemiseNode(config, kv, sys, model, metrics, token, { s3, admin });
+    node.#servers.push(...servers);
+    log.info("node started", { id: sys.id.slice(0, 16), s3, admin });
+    return node;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#servers.map((s) => s.shutdown()));
+    this.model.stop();
+    this.kv.close();
+  }
+}

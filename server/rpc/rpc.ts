@@ -1,0 +1,100 @@
+/**
+ * Request/response calls between nodes. A call to this node runs its handler directly; a call
+ * to another node goes through the transport the net layer plugs in.
+ */
+export type Handler = (msg: unknown, from: string) => Promise<unknown>;
+
+export interface Transport {
+  call(node: string, endpoint: string, msg: unknown, timeoutMs: number): Promise<unknown>;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+export interface ManyOptions extends CallOptions {
+  quorum: number;
+}
+
+/** Not enough nodes answered; carries each failure so the caller can explain. */
+export class QuorumError extends Error {
+  constructor(readonly quorum: number, readonly ok: number, readonly errors: Error[]) {
+    super(
+      `quorum not reached: ${ok} of ${quorum} required answers` +
+        (errors.length ? ` (${errors.map((e) => e.message).join("; ")})` : ""),
+    );
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class Rpc {
+  readonly #handlers = new Map<string, Handler>();
+  transport?: Transport;
+
+  constructor(readonly self: string) {}
+
+  register(endpoint: string, handler: Handler): void {
+    this.#handlers.set(endpoint, handler);
+  }
+
+  /** Runs a request that arrived from `from` (this node or a peer). */
+  handle(endpoint: string, msg: unknown, from: string): Promise<unknown> {
+    const h = this.#handlers.get(endpoint);
+    if (!h) return Promise.reject(new Error(`no handler for ${endpoint}`));
+    return h(msg, from);
+  }
+
+  call<T>(node: string, endpoint: string, msg: unknown, opts: CallOptions = {}): Promise<T> {
+    if (node === this.self) return this.handle(endpoint, msg, node) as Promise<T>;
+    if (!this.transport) {
+      return Promise.reject(new Error(`node ${node.slice(0, 16)} is not reachable`));
+    }
+    return this.transport.call(
+      node,
+      endpoint,
+      msg,
+      opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ) as Promise<
+      T
+    >;
+  }
+
+  /**
+   * Sends to all nodes at once and resolves with the first `quorum` answers; the other calls
+   * keep running so every replica still gets the write.
+   */
+  callMany<T>(nodes: string[], endpoint: string, msg: unknown, opts: ManyOptions): Promise<T[]> {
+    const { quorum } = opts;
+    if (nodes.length < quorum) {
+      return Promise.reject(
+        new QuorumError(quorum, 0, [
+          new Error(`only ${nodes.length} node(s) hold this data in the layout`),
+        ]),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const results: T[] = [];
+      const errors: Error[] = [];
+      let done = false;
+      for (const node of nodes) {
+        this.call<T>(node, endpoint, msg, opts).then(
+          (r) => {
+            results.push(r);
+            if (!done && results.length >= quorum) {
+              done = true;
+              resolve(results.slice());
+            }
+          },
+          (e) => {
+            errors.push(e instanceof Error ? e : new Error(String(e)));
+            if (!done && nodes.length - errors.length < quorum) {
+              done = true;
+              reject(new QuorumError(quorum, results.length, errors));
+            }
+          },
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The URI encoding SigV4 canonical requests use. Clients encode their own
+ * view of the path and query, so the server decodes what it received and
+ * re-encodes it the AWS way to arrive at the same bytes.
+ */
+
+const HEX = "0123456789ABCDEF";
+const utf8 = new TextEncoder();
+
+// A-Z a-z 0-9 - . _ ~ pass through unencoded; index by byte.
+const UNRESERVED = new Uint8Array(256);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~") {
+  UNRESERVED[c.charCodeAt(0)] = 1;
+}
+
+/** Encodes every byte outside A-Z a-z 0-9 - . _ ~ as %XX; "/" too unless encodeSlash is false. */
+export function uriEncode(s: string | Uint8Array, encodeSlash: boolean): string {
+  const bytes = typeof s === "string" ? utf8.encode(s) : s;
+  let out = "";
+  for (const b of bytes) {
+    if (UNRESERVED[b] || (b === 0x2f && !encodeSlash)) out += String.fromCharCode(b);
+    else out += "%" + HEX[b >> 4] + HEX[b & 15];
+  }
+  return out;
+}
+
+function hexValue(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const lower = b | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/**
+ * Decodes %XX escapes to raw bytes (not to a string: an escape need not be
+ * valid UTF-8, and the signature covers bytes). A "%" that starts no valid
+ * escape stays literal, as clients that did not escape it have signed it.
+ */
+function percentDecode(s: string, plusIsSpace: boolean): Uint8Array {
+  const bytes = utf8.encode(s);
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x25 && i + 2 < bytes.length) {
+      const hi = hexValue(bytes[i + 1]), lo = hexValue(bytes[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out[n++] = (hi << 4) | lo;
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = b === 0x2b && plusIsSpace ? 0x20 : b;
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * The canonical URI of a request path as received (e.g. URL.pathname).
+ * Each segment is decoded then encoded once: S3, unlike other services,
+ * does not double-encode, and a %2F inside a segment stays %2F.
+ */
+export function canonicalUri(path: string): string {
+  return path.split("/").map((seg) => uriEncode(percentDecode(seg, false), true)).join("/");
+}
+
+/**
+ * The canonical query string of a raw query (URL.search, with or without
+ * the "?"): pairs encoded, sorted by key then value, a bare key as "key=".
+ * "+" means a space, as it does for URLSearchParams and so for the router.
+ * Presigned requests leave out their own X-Amz-Signature.
+ */
+export function canonicalQuery(search: string, excludeSignature: boolean): string {
+  const pairs: [string, string][] = [];
+  for (const part of search.replace(/^\?/, "").split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const key = uriEncode(percentDecode(eq < 0 ? part : part.slice(0, eq), true), true);
+    if (excludeSignature && key === "X-Amz-Signature") continue;
+    pairs.push([key, eq < 0 ? "" : uriEncode(percentDecode(part.slice(eq + 1), true), true)]);
+  }
+  pairs.sort(([ka, va], [kb, vb]) => ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0);
+  return pairs.map(([k, v]) => `${k}=${v}`).join("&");
+}

@@ -1,0 +1,404 @@
+/**
+ * AWS Signature Version 4 verification for S3, from the Authorization header
+ * or from a presigned URL's query. The request body is not read here: the
+ * returned payload mode tells the caller how to check it.
+ */
+import { Buffer } from "node:buffer";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { S3Error } from "../error.ts";
+import type { ChunkSigner } from "./chunked.ts";
+import { canonicalQuery, canonicalUri } from "./encode.ts";
+
+export interface AuthRequest {
+  method: string;
+  /**
+   * The URL as received. new URL() collapses "/./" and "/../" segments, so a
+   * key containing them cannot verify unless the path is kept verbatim.
+   */
+  url: URL;
+  headers: Headers;
+}
+
+export type SecretLookup = (accessKeyId: string) => Promise<string | undefined>;
+
+export type PayloadMode =
+  /** UNSIGNED-PAYLOAD, or a presigned URL without a payload hash. */
+  | { kind: "unsigned" }
+  /** The lowercase hex SHA-256 the body must have: the caller verifies it. */
+  | { kind: "sha256"; sha256: string }
+  /**
+   * An aws-chunked body, for decodeAwsChunked. signer is set when chunks are
+   * signed; decodedLength is x-amz-decoded-content-length, when sent.
+   */
+  | {
+    kind: "streaming";
+    signed: boolean;
+    trailer: boolean;
+    decodedLength?: number;
+    signer?: ChunkSigner;
+  };
+
+export interface Authenticated {
+  accessKeyId: string;
+  payload: PayloadMode;
+  region: string;
+}
+
+const ALGORITHM = "AWS4-HMAC-SHA256";
+const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+const MAX_SKEW_MS = 15 * 60 * 1000;
+const MAX_EXPIRES_S = 7 * 24 * 60 * 60;
+const PRESIGN_PARAMS = [
+  "X-Amz-Algorithm",
+  "X-Amz-Credential",
+  "X-Amz-Signature",
+  "X-Amz-Date",
+  "X-Amz-SignedHeaders",
+  "X-Amz-Expires",
+];
+
+/** What a request claims, before the signature is checked. */
+interface Claim {
+  presigned: boolean;
+  accessKeyId: string;
+  /** Credential date, YYYYMMDD. */
+  date: string;
+  /** Request time, ISO 8601 basic, as it enters the string to sign. */
+  amzDate: string;
+  signedHeaders: string[];
+  signature: string;
+  payloadHash: string;
+}
+
+/** Returns null for an anonymous request (no Authorization header and no X-Amz-Signature query). */
+export async function authenticate(
+  req: AuthRequest,
+  opts: { region: string; lookup: SecretLookup; now?: Date },
+): Promise<Authenticated | null> {
+  const authorization = req.headers.get("authorization");
+  const query = req.url.searchParams;
+  const presigned = PRESIGN_PARAMS.some((p) => query.has(p));
+  if (authorization !== null && presigned) {
+    throw new S3Error(
+      "InvalidArgument",
+      "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+      { ArgumentName: "Authorization" },
+    );
+  }
+  if (authorization === null && !presigned) {
+    if (query.has("AWSAccessKeyId")) throw signatureV2();
+    return null;
+  }
+
+  const now = (opts.now ?? new Date()).getTime();
+  const claim = authorization !== null
+    ? claimFromHeader(authorization, req.headers, opts.region, now)
+    : claimFromQuery(query, req.headers, opts.region, now);
+  const payload = payloadMode(claim.payloadHash, req.headers);
+  checkSignedHeaders(claim, req.headers);
+
+  const secret = await opts.lookup(claim.accessKeyId);
+  if (secret === undefined) {
+    throw new S3Error(
+      "InvalidAccessKeyId",
+      "The AWS Access Key Id you provided does not exist in our records.",
+      { AWSAccessKeyId: claim.accessKeyId },
+    );
+  }
+
+  const scope = `${claim.date}/${opts.region}/s3/aws4_request`;
+  const canonicalRequest = [
+    req.method,
+    canonicalUri(req.url.pathname),
+    canonicalQuery(req.url.search, claim.presigned),
+    claim.signedHeaders.map((name) => `${name}:${canonicalValue(req, name)}\n`).join(""),
+    claim.signedHeaders.join(";"),
+    claim.payloadHash,
+  ].join("\n");
+  const stringToSign = [ALGORITHM, claim.amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
+  const key = signingKey(secret, claim.date, opts.region);
+  const expected = createHmac("sha256", key).update(stringToSign).digest("hex");
+  if (!sameSignature(expected, claim.signature)) {
+    throw new S3Error(
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+      {
+        AWSAccessKeyId: claim.accessKeyId,
+        StringToSign: stringToSign,
+        SignatureProvided: claim.signature,
+        CanonicalRequest: canonicalRequest,
+      },
+    );
+  }
+
+  if (payload.kind === "streaming" && payload.signed) {
+    payload.signer = { signingKey: key, amzDate: claim.amzDate, scope, seedSignature: expected };
+  }
+  return { accessKeyId: claim.accessKeyId, payload, region: opts.region };
+}
+
+/** Constant-time comparison of a computed signature with a provided one. */
+export function sameSignature(expected: string, provided: string): boolean {
+  const a = Buffer.from(expected), b = Buffer.from(provided);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function signatureV2(): S3Error {
+  return new S3Error(
+    "InvalidRequest",
+    "Signature Version 2 is not supported; use AWS Signature Version 4",
+  );
+}
+
+function claimFromHeader(value: string, headers: Headers, region: string, now: number): Claim {
+  if (value.startsWith("AWS ")) throw signatureV2();
+  const malformed = (detail: string, extra?: Record<string, string>) =>
+    new S3Error(
+      "AuthorizationHeaderMalformed",
+      `The authorization header is malformed; ${detail}`,
+      extra,
+    );
+  if (!value.startsWith(ALGORITHM + " ")) {
+    throw new S3Error("InvalidArgument", "Unsupported Authorization Type", {
+      ArgumentName: "Authorization",
+    });
+  }
+  const fields = new Map<string, string>();
+  for (const part of value.slice(ALGORITHM.length + 1).split(",")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const credential = fields.get("Credential");
+  const signedHeaders = fields.get("SignedHeaders");
+  const signature = fields.get("Signature");
+  if (!credential || !signedHeaders || !signature) {
+    throw malformed(
+      "the authorization header requires three components: Credential, SignedHeaders, and Signature.",
+    );
+  }
+  const { accessKeyId, date } = parseCredential(credential, region, malformed);
+
+  const payloadHash = headers.get("x-amz-content-sha256");
+  if (payloadHash === null) {
+    throw new S3Error(
+      "InvalidRequest",
+      "Missing required header for this request: x-amz-content-sha256",
+    );
+  }
+
+  const amzHeader = headers.get("x-amz-date");
+  const dateHeader = headers.get("date");
+  const time = amzHeader !== null
+    ? parseAmzDate(amzHeader)
+    : dateHeader !== null
+    ? Date.parse(dateHeader)
+    : NaN;
+  if (Number.isNaN(time)) {
+    throw new S3Error(
+      "AccessDenied",
+      "AWS authentication requires a valid Date or x-amz-date header",
+    );
+  }
+  const amzDate = amzHeader ?? formatAmzDate(time);
+  if (amzDate.slice(0, 8) !== date) {
+    throw malformed("Invalid credential date. Date is not the same as X-Amz-Date.");
+  }
+  if (Math.abs(now - time) > MAX_SKEW_MS) {
+    throw new S3Error(
+      "RequestTimeTooSkewed",
+      "The difference between the request time and the current time is too large.",
+      {
+        RequestTime: amzDate,
+        ServerTime: new Date(now).toISOString(),
+        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+      },
+    );
+  }
+  return {
+    presigned: false,
+    accessKeyId,
+    date,
+    amzDate,
+    signedHeaders: signedHeaders.split(";"),
+    signature,
+    payloadHash,
+  };
+}
+
+function claimFromQuery(
+  query: URLSearchParams,
+  headers: Headers,
+  region: string,
+  now: number,
+): Claim {
+  const invalid = (detail: string, extra?: Record<string, string>) =>
+    new S3Error("AuthorizationQueryParametersError", detail, extra);
+  const [algorithm, credential, signature, amzDate, signedHeaders, expires] = PRESIGN_PARAMS.map(
+    (p) => query.get(p),
+  );
+  if (!algorithm || !credential || !signature || !amzDate || !signedHeaders || !expires) {
+    throw invalid(
+      "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+    );
+  }
+  if (algorithm !== ALGORITHM) throw invalid(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
+  const { accessKeyId, date } = parseCredential(
+    credential,
+    region,
+    (detail, extra) => invalid(`Error parsing the X-Amz-Credential parameter; ${detail}`, extra),
+  );
+  const time = parseAmzDate(amzDate);
+  if (Number.isNaN(time)) {
+    throw invalid(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
+  }
+  if (amzDate.slice(0, 8) !== date) {
+    throw invalid("Invalid credential date. Date is not the same as X-Amz-Date.");
+  }
+  const seconds = /^\d{1,7}$/.test(expires) ? Number(expires) : NaN;
+  if (!(seconds >= 1)) throw invalid("X-Amz-Expires must be a positive integer");
+  if (seconds > MAX_EXPIRES_S) {
+    throw invalid(
+      `X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_EXPIRES_S}`,
+    );
+  }
+  if (now < time - MAX_SKEW_MS) throw new S3Error("AccessDenied", "Request is not valid yet");
+  if (now > time + seconds * 1000) {
+    throw new S3Error("AccessDenied", "Request has expired", {
+      "X-Amz-Expires": expires,
+      Expires: new Date(time + seconds * 1000).toISOString(),
+      ServerTime: new Date(now).toISOString(),
+    });
+  }
+  return {
+    presigned: true,
+    accessKeyId,
+    date,
+    amzDate,
+    signedHeaders: signedHeaders.split(";"),
+    signature,
+    payloadHash: query.get("X-Amz-Content-Sha256") ?? headers.get("x-amz-content-sha256") ??
+      UNSIGNED_PAYLOAD,
+  };
+}
+
+/** Splits "AKID/YYYYMMDD/region/s3/aws4_request", holding it to our region and service. */
+function parseCredential(
+  credential: string,
+  region: string,
+  fail: (detail: string, extra?: Record<string, string>) => S3Error,
+): { accessKeyId: string; date: string } {
+  const [accessKeyId, date, credRegion, service, terminal, ...rest] = credential.split("/");
+  if (!accessKeyId || !/^\d{8}$/.test(date) || terminal !== "aws4_request" || rest.length) {
+    throw fail(
+      'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    );
+  }
+  if (credRegion !== region) {
+    throw fail(`the region '${credRegion}' is wrong; expecting '${region}'`, { Region: region });
+  }
+  if (service !== "s3") {
+    throw fail(`incorrect service "${service}". This endpoint belongs to "s3".`);
+  }
+  return { accessKeyId, date };
+}
+
+/**
+ * Signing host keeps a signature from being replayed against another
+ * endpoint; unsigned x-amz-* headers would let anyone on the path alter
+ * what a signed request does (e.g. its copy source or ACL).
+ */
+function checkSignedHeaders(claim: Claim, headers: Headers): void {
+  if (!claim.signedHeaders.includes("host")) {
+    const detail = "the host header must be signed";
+    throw claim.presigned ? new S3Error("AuthorizationQueryParametersError", detail) : new S3Error(
+      "AuthorizationHeaderMalformed",
+      `The authorization header is malformed; ${detail}`,
+    );
+  }
+  const unsigned = [...headers.keys()].filter((name) =>
+    name.startsWith("x-amz-") && !claim.signedHeaders.includes(name)
+  );
+  if (unsigned.length > 0) {
+    throw new S3Error(
+      "AccessDenied",
+      "There were headers present in the request which were not signed",
+      {
+        HeadersNotSigned: unsigned.join(", "),
+      },
+    );
+  }
+}
+
+/**
+ * Trimmed, with inner whitespace runs collapsed, as SigV4 canonicalises
+ * header values. HTTP/2 carries the host as :authority, so fall back to the URL.
+ */
+function canonicalValue(req: AuthRequest, name: string): string {
+  const value = req.headers.get(name) ?? (name === "host" ? req.url.host : "");
+  return value.trim().replace(/\s+/g, " ");
+}
+
+function payloadMode(hash: string, headers: Headers): PayloadMode {
+  switch (hash) {
+    case UNSIGNED_PAYLOAD:
+      return { kind: "unsigned" };
+    case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD":
+      return streaming(true, false, headers);
+    case "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER":
+      return streaming(true, true, headers);
+    case "STREAMING-UNSIGNED-PAYLOAD-TRAILER":
+      return streaming(false, true, headers);
+  }
+  if (/^[0-9a-fA-F]{64}$/.test(hash)) return { kind: "sha256", sha256: hash.toLowerCase() };
+  throw new S3Error(
+    "InvalidArgument",
+    "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, or a valid sha256 value.",
+    { ArgumentName: "x-amz-content-sha256", ArgumentValue: hash },
+  );
+}
+
+function streaming(signed: boolean, trailer: boolean, headers: Headers): PayloadMode {
+  const length = headers.get("x-amz-decoded-content-length");
+  if (length === null) return { kind: "streaming", signed, trailer };
+  if (!/^\d{1,15}$/.test(length)) {
+    throw new S3Error("InvalidArgument", "x-amz-decoded-content-length must be a byte count", {
+      ArgumentName: "x-amz-decoded-content-length",
+      ArgumentValue: length,
+    });
+  }
+  return { kind: "streaming", signed, trailer, decodedLength: Number(length) };
+}
+
+/** "20130524T000000Z" to epoch milliseconds, NaN if it is not of that form. */
+function parseAmzDate(s: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : NaN;
+}
+
+function formatAmzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
+}
+
+function sha256Hex(s: string): string {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+// Deriving a signing key takes four HMACs; it changes only daily per secret
+// and region, so keep recent ones. Oldest-inserted goes first when full.
+const KEY_CACHE_SIZE = 256;
+const signingKeys = new Map<string, Buffer>();
+
+function signingKey(secret: string, date: string, region: string): Buffer {
+  // Neither date nor region can contain "/", so the id is unambiguous.
+  const id = `${date}/${region}/${secret}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    key = [date, region, "s3", "aws4_request"].reduce(
+      (k: string | Buffer, part) => createHmac("sha256", k).update(part).digest(),
+      "AWS4" + secret,
+    ) as Buffer;
+    if (signingKeys.size >= KEY_CACHE_SIZE) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(id, key);
+  }
+  return key;
+}

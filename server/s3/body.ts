@@ -1,0 +1,164 @@
+/**
+ * The request body as the payload mode says to read it, and the checks that can only be made
+ * once it has been read: payload SHA-256, Content-MD5, x-amz-checksum-* (header or trailer).
+ */
+import { BodyError, type WriteResult } from "../model/write.ts";
+import type { ChecksumValue } from "../model/object.ts";
+import {
+  type ChecksumAlgorithm,
+  checksumHeader,
+  fromBase64,
+  parseChecksumAlgorithm,
+  toBase64,
+} from "../util/checksum.ts";
+import { decodeAwsChunked } from "./auth/chunked.ts";
+import type { S3Context } from "./context.ts";
+import { S3Error } from "./error.ts";
+
+export interface BodyPlan {
+  stream: ReadableStream<Uint8Array>;
+  sha256: boolean;
+  checksum?: ChecksumAlgorithm;
+  /** Verifies what was read; throws the S3 error for the first mismatch. */
+  verify(r: WriteResult): Promise<ChecksumValue | undefined>;
+}
+
+const EMPTY = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+
+function requestedChecksum(
+  h: Headers,
+): { alg?: ChecksumAlgorithm; value?: string; trailer: boolean } {
+  const present = [...h.keys()].filter((k) =>
+    k.startsWith("x-amz-checksum-") && k !== "x-amz-checksum-type" && k !== "x-amz-checksum-mode" &&
+    k !== "x-amz-checksum-algorithm"
+  );
+  if (present.length > 1) {
+    throw new S3Error(
+      "InvalidRequest",
+      "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+    );
+  }
+  const trailerName = h.get("x-amz-trailer")?.trim().toLowerCase();
+  if (present.length === 1) {
+    const alg = parseChecksumAlgorithm(present[0]);
+    if (!alg) throw new S3Error("InvalidRequest", `Unsupported checksum header ${present[0]}`);
+    return { alg, value: h.get(present[0])!, trailer: false };
+  }
+  if (trailerName?.startsWith("x-amz-checksum-")) {
+    const alg = parseChecksumAlgorithm(trailerName);
+    if (!alg) throw new S3Error("InvalidRequest", `Unsupported checksum trailer ${trailerName}`);
+    return { alg, trailer: true };
+  }
+  const sdk = h.get("x-amz-sdk-checksum-algorithm");
+  if (sdk) {
+    const alg = parseChecksumAlgorithm(sdk);
+    if (!alg) {
+      throw new S3Error(
+        "InvalidRequest",
+        `Value for x-amz-sdk-checksum-algorithm header is invalid: ${sdk}`,
+      );
+    }
+    return { alg, trailer: false };
+  }
+  return { trailer: false };
+}
+
+function checkLength(ctx: S3Context, r: WriteResult, decoded?: number): void {
+  if (decoded !== undefined && r.size !== decoded) {
+    throw new S3Error(
+      "IncompleteBody",
+      `You did not provide the number of bytes specified by x-amz-decoded-content-length (${decoded}); ${r.size} were sent.`,
+    );
+  }
+  const cl = ctx.req.headers.get("content-length");
+  if (decoded === undefined && cl !== null && Number(cl) !== r.size) {
+    throw new S3Error(
+      "IncompleteBody",
+      `You did not provide the number of bytes specified by the Content-Length HTTP header (${cl}); ${r.size} were sent.`,
+    );
+  }
+}
+
+export function planBody(ctx: S3Context): BodyPlan {
+  const h = ctx.req.headers;
+  const payload = ctx.auth.payload;
+  let stream = ctx.req.body ?? EMPTY;
+  let trailers: Promise<Record<string, string>> | undefined;
+  let decoded: number | undefined;
+  if (payload.kind === "streaming") {
+    const d = decodeAwsChunked({
+      signer: payload.signer,
+      trailer: payload.trailer,
+      decodedLength: payload.decodedLength,
+    });
+    stream = stream.pipeThrough(d.stream);
+    trailers = d.trailers;
+    trailers.catch(() => {});
+    decoded = payload.decodedLength;
+  }
+  const md5Header = h.get("content-md5");
+  let md5: Uint8Array | undefined;
+  if (md5Header !== null) {
+    md5 = fromBase64(md5Header);
+    if (!md5 || md5.length !== 16) {
+      throw new S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.");
+    }
+  }
+  const ck = requestedChecksum(h);
+  if (ck.value !== undefined) {
+    const bytes = fromBase64(ck.value);
+    if (!bytes) {
+      throw new S3Error(
+        "InvalidRequest",
+        `Value for ${checksumHeader(ck.alg!)} header is invalid.`,
+      );
+    }
+  }
+  return {
+    stream,
+    sha256: payload.kind === "sha256",
+    checksum: ck.alg,
+    async verify(r) {
+      checkLength(ctx, r, decoded);
+      if (payload.kind === "sha256" && r.sha256 !== payload.sha256) {
+        throw new S3Error(
+          "XAmzContentSHA256Mismatch",
+          "The provided 'x-amz-content-sha256' header does not match what was computed.",
+          {
+            ClientComputedContentSHA256: payload.sha256,
+            S3ComputedContentSHA256: r.sha256 ?? "",
+          },
+        );
+      }
+      if (md5 && toBase64(md5) !== toBase64(r.md5)) {
+        throw new S3Error(
+          "BadDigest",
+          "The Content-MD5 you specified did not match what we received.",
+        );
+      }
+      if (!ck.alg) return undefined;
+      let expected = ck.value;
+      if (ck.trailer || (expected === undefined && trailers)) {
+        const t = trailers ? await trailers : {};
+        expected = t[checksumHeader(ck.alg)];
+      }
+      if (expected !== undefined && expected !== r.checksum) {
+        throw new S3Error(
+          "BadDigest",
+          `The ${ck.alg} you specified did not match the calculated checksum.`,
+        );
+      }
+      return { alg: ck.alg, value: r.checksum!, type: "FULL_OBJECT" };
+    },
+  };
+}
+
+/** Maps a failure to read the body to the S3 error a client expects. */
+export function bodyFailure(e: unknown): unknown {
+  if (!(e instanceof BodyError)) return e;
+  if (e.cause instanceof S3Error) return e.cause;
+  return new S3Error(
+    "IncompleteBody",
+    "The request body ended before all the bytes announced were received.",
+  );
+}

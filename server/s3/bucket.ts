@@ -1,0 +1,146 @@
+/** Bucket-level S3 operations. */
+import {
+  bucketIsEmpty,
+  bucketPermissions,
+  createBucket,
+  deleteBucket,
+  getBucket,
+  globalAliases,
+  globalAliasTarget,
+  permissionOf,
+  setPermission,
+} from "../model/bucket_ops.ts";
+import { bucketNameError } from "../model/bucket.ts";
+import { hasAny } from "../model/permission.ts";
+import {
+  type BucketContext,
+  isoDate,
+  readSmallBody,
+  type S3Context,
+  xmlResponse,
+} from "./context.ts";
+import { S3Error } from "./error.ts";
+import { parseXmlBody, xmlText } from "./xml.ts";
+
+function owner(ctx: S3Context) {
+  return { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.name.v };
+}
+
+export function listBuckets(ctx: S3Context): Response {
+  const { model } = ctx.deps;
+  const seen = new Map<string, number>();
+  for (const [id, { v }] of Object.entries(ctx.apiKey.buckets)) {
+    const b = getBucket(model, id);
+    if (!b || !hasAny(v)) continue;
+    for (const name of globalAliases(b)) seen.set(name, b.created);
+  }
+  for (const [name, { v }] of Object.entries(ctx.apiKey.localAliases)) {
+    const b = v ? getBucket(model, v) : undefined;
+    if (b) seen.set(name, b.created);
+  }
+  const buckets = [...seen.entries()].sort(([a], [b]) => a < b ? -1 : 1);
+  return xmlResponse("ListAllMyBucketsResult", {
+    Owner: owner(ctx),
+    Buckets: {
+      Bucket: buckets.map(([Name, created]) => ({ Name, CreationDate: isoDate(created) })),
+    },
+  });
+}
+
+export async function createBucketHandler(
+  ctx: S3Context & { bucketName: string },
+): Promise<Response> {
+  const { model, sys } = ctx.deps;
+  const name = ctx.bucketName;
+  const nameError = bucketNameError(name);
+  if (nameError) {
+    throw new S3Error("InvalidBucketName", `The specified bucket is not valid: it ${nameError}.`, {
+      BucketName: name,
+    });
+  }
+  const text = await readSmallBody(ctx.req.body, 64 * 1024);
+  if (text.trim()) {
+    const conf = parseXmlBody(text, "CreateBucketConfiguration");
+    const location = xmlText(conf.LocationConstraint);
+    if (location && location !== sys.config.s3Api.s3Region) {
+      throw new S3Error(
+        "InvalidLocationConstraint",
+        `The specified location-constraint is not valid: this cluster's region is "${sys.config.s3Api.s3Region}".`,
+        { LocationConstraint: location },
+      );
+    }
+  }
+  const localId = ctx.apiKey.localAliases[name]?.v;
+  const existing = localId ?? globalAliasTarget(model, name);
+  if (existing && getBucket(model, existing)) {
+    if (hasAny(permissionOf(ctx.apiKey, existing)) || localId) {
+      throw new S3Error(
+        "BucketAlreadyOwnedByYou",
+        "Your previous request to create the named bucket succeeded and you already own it.",
+        { BucketName: name },
+      );
+    }
+    throw new S3Error(
+      "BucketAlreadyExists",
+      "The requested bucket name is not available. Please select a different name and try again.",
+      { BucketName: name },
+    );
+  }
+  if (!ctx.apiKey.allowCreateBucket.v) {
+    throw new S3Error("AccessDenied", "This access key is not allowed to create buckets.");
+  }
+  const b = await createBucket(model, { globalAlias: name });
+  await setPermission(model, b.id, ctx.apiKey.id, { read: true, write: true, owner: true });
+  return new Response(null, { status: 200, headers: { location: `/${name}` } });
+}
+
+export function headBucket(ctx: BucketContext): Response {
+  return new Response(null, {
+    status: 200,
+    headers: { "x-amz-bucket-region": ctx.deps.sys.config.s3Api.s3Region },
+  });
+}
+
+export async function deleteBucketHandler(ctx: BucketContext): Promise<Response> {
+  const { model } = ctx.deps;
+  if (!(await bucketIsEmpty(model, ctx.bucket.id))) {
+    throw new S3Error("BucketNotEmpty", "The bucket you tried to delete is not empty", {
+      BucketName: ctx.bucketName,
+    });
+  }
+  await deleteBucket(model, ctx.bucket.id);
+  return new Response(null, { status: 204 });
+}
+
+export function getBucketLocation(ctx: BucketContext): Response {
+  return new Response(
+    `<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${ctx.deps.sys.config.s3Api.s3Region}</LocationConstraint>`,
+    { headers: { "content-type": "application/xml" } },
+  );
+}
+
+export function getBucketVersioning(_ctx: BucketContext): Response {
+  return xmlResponse("VersioningConfiguration", {});
+}
+
+/** ACLs are not stored: the grants shown are the key permissions that really apply. */
+export function getBucketAcl(ctx: BucketContext): Response {
+  const grants = [];
+  for (const [keyId, p] of Object.entries(bucketPermissions(ctx.bucket))) {
+    const grantee = { ID: keyId, DisplayName: keyId };
+    const perms = p.owner && p.read && p.write ? ["FULL_CONTROL"] : [
+      ...(p.read ? ["READ"] : []),
+      ...(p.write ? ["WRITE"] : []),
+      ...(p.owner ? ["READ_ACP", "WRITE_ACP"] : []),
+    ];
+    for (const Permission of perms) grants.push({ Grantee: grantee, Permission });
+  }
+  return new Response(
+    `<?xml version="1.0" encoding="UTF-8"?><AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>${ctx.apiKey.id}</ID><DisplayName>${ctx.apiKey.id}</DisplayName></Owner><AccessControlList>${
+      grants.map((g) =>
+        `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${g.Grantee.ID}</ID><DisplayName>${g.Grantee.DisplayName}</DisplayName></Grantee><Permission>${g.Permission}</Permission></Grant>`
+      ).join("")
+    }</AccessControlList></AccessControlPolicy>`,
+    { headers: { "content-type": "application/xml" } },
+  );
+}

@@ -1,0 +1,87 @@
+/** What an S3 handler gets: the parsed request, the caller's key and the resolved bucket. */
+import type { BucketEntry } from "../model/bucket.ts";
+import type { KeyEntry } from "../model/key.ts";
+import type { Model } from "../model/model.ts";
+import type { System } from "../rpc/system.ts";
+import type { Metrics } from "../util/metrics.ts";
+import type { Authenticated } from "./auth/signature.ts";
+import { S3Error } from "./error.ts";
+import { xmlDocument, type XmlObject } from "./xml.ts";
+
+export interface S3Deps {
+  sys: System;
+  model: Model;
+  metrics: Metrics;
+}
+
+export interface S3Context {
+  deps: S3Deps;
+  req: Request;
+  url: URL;
+  query: URLSearchParams;
+  requestId: string;
+  /** Bucket name as the client wrote it (path-style or virtual-host), if any. */
+  bucketName?: string;
+  /** Object key, decoded, if any. */
+  key?: string;
+  auth: Authenticated;
+  apiKey: KeyEntry;
+  /** Bytes of request body accepted, for metrics. */
+  bytesIn: number;
+}
+
+export interface BucketContext extends S3Context {
+  bucketName: string;
+  bucket: BucketEntry;
+}
+
+export interface ObjectContext extends BucketContext {
+  key: string;
+}
+
+export function xmlResponse(
+  root: string,
+  body: XmlObject,
+  status = 200,
+  headers: HeadersInit = {},
+): Response {
+  return new Response(xmlDocument(root, body), {
+    status,
+    headers: { "content-type": "application/xml", ...headers },
+  });
+}
+
+/** Reads a small request body (XML documents) whole, refusing more than `limit` bytes. */
+export async function readSmallBody(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<string> {
+  if (!body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of body) {
+    size += c.length;
+    if (size > limit) {
+      throw new S3Error(
+        "MaxMessageLengthExceeded",
+        `Your request was too big: at most ${limit} bytes are accepted here.`,
+      );
+    }
+    chunks.push(c);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+export function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, ".000Z");
+}

@@ -1,0 +1,156 @@
+/** CopyObject and UploadPartCopy: the source is read with the caller's rights on it. */
+import { permissionOf, resolveBucket } from "../model/bucket_ops.ts";
+import type { ObjectMeta } from "../model/object.ts";
+import { visibleVersion } from "../model/object.ts";
+import { readObject } from "../model/read.ts";
+import { writeBlocks } from "../model/write.ts";
+import { newUuid } from "../util/ids.ts";
+import { toHex } from "../util/checksum.ts";
+import { conditionHeaders, evaluate, preconditionFailed } from "./conditions.ts";
+import { isoDate, type ObjectContext, xmlResponse } from "./context.ts";
+import { S3Error } from "./error.ts";
+import { quotedEtag, storedHeaders } from "./headers.ts";
+import { validateKey } from "./keys.ts";
+import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
+import { nextVersionTimestamp, writeVersion } from "./put.ts";
+
+async function copySource(ctx: ObjectContext) {
+  const raw = ctx.req.headers.get("x-amz-copy-source")!;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw.split("?")[0]);
+  } catch {
+    throw new S3Error("InvalidArgument", "Invalid copy source encoding", {
+      ArgumentName: "x-amz-copy-source",
+    });
+  }
+  const path = decoded.replace(/^\//, "");
+  const slash = path.indexOf("/");
+  if (slash <= 0 || slash === path.length - 1) {
+    throw new S3Error(
+      "InvalidArgument",
+      "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+      { ArgumentName: "x-amz-copy-source", ArgumentValue: raw },
+    );
+  }
+  const bucketName = path.slice(0, slash);
+  const key = path.slice(slash + 1);
+  validateKey(key);
+  const version = /[?&]versionId=([^&]*)/.exec(raw)?.[1];
+  if (version !== undefined && version !== "null") {
+    throw new S3Error("NoSuchVersion", "The specified version does not exist.", {
+      Key: key,
+      VersionId: version,
+    });
+  }
+  const bucket = resolveBucket(ctx.deps.model, bucketName, ctx.apiKey);
+  if (!bucket) {
+    throw new S3Error("NoSuchBucket", "The specified bucket does not exist", {
+      BucketName: bucketName,
+    });
+  }
+  if (!permissionOf(ctx.apiKey, bucket.id).read) {
+    throw new S3Error("AccessDenied", `This key cannot read the copy source bucket ${bucketName}.`);
+  }
+  const v = visibleVersion(await ctx.deps.model.objects.get(bucket.id, key));
+  if (!v) throw new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key });
+  const meta = v.state.data.meta;
+  const outcome = evaluate(conditionHeaders(ctx.req.headers, "x-amz-copy-source-if-"), {
+    etag: meta.etag,
+    lastModified: v.timestamp,
+  });
+  if (outcome === "notModified") throw preconditionFailed("x-amz-copy-source-If-None-Match");
+  return { bucket, key, v, meta };
+}
+
+export async function copyObject(ctx: ObjectContext): Promise<Response> {
+  const { model } = ctx.deps;
+  const src = await copySource(ctx);
+  const directive = (ctx.req.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
+  if (directive !== "COPY" && directive !== "REPLACE") {
+    throw new S3Error("InvalidArgument", "Unknown metadata directive.", {
+      ArgumentName: "x-amz-metadata-directive",
+      ArgumentValue: directive,
+    });
+  }
+  if (directive === "COPY" && src.bucket.id === ctx.bucket.id && src.key === ctx.key) {
+    throw new S3Error(
+      "InvalidRequest",
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  }
+  const meta: ObjectMeta = {
+    ...src.meta,
+    headers: directive === "REPLACE" ? storedHeaders(ctx.req.headers) : src.meta.headers,
+  };
+  const uuid = newUuid();
+  const timestamp = await nextVersionTimestamp(model, ctx.bucket.id, ctx.key);
+  const data = src.v.state.data;
+  if (data.t === "inline") {
+    await writeVersion(model, ctx.bucket.id, ctx.key, uuid, timestamp, {
+      t: "inline",
+      meta,
+      bytes: data.bytes,
+    });
+  } else {
+    await model.objects.insert({
+      bucketId: ctx.bucket.id,
+      key: ctx.key,
+      versions: [{ uuid, timestamp, state: { s: "uploading" } }],
+    });
+    try {
+      await model.shareBlocks(src.v.uuid, uuid);
+    } catch (e) {
+      await model.objects.insert({
+        bucketId: ctx.bucket.id,
+        key: ctx.key,
+        versions: [{ uuid, timestamp, state: { s: "aborted" } }],
+      });
+      throw e;
+    }
+    await writeVersion(model, ctx.bucket.id, ctx.key, uuid, timestamp, { t: "blocks", meta });
+  }
+  return xmlResponse("CopyObjectResult", {
+    ETag: quotedEtag(meta.etag),
+    LastModified: isoDate(timestamp),
+  });
+}
+
+function copyRange(
+  header: string | null,
+  size: number,
+): { start: number; end: number } | undefined {
+  if (header === null) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
+  if (!m || Number(m[2]) < Number(m[1]) || Number(m[2]) >= size) {
+    throw new S3Error(
+      "InvalidRange",
+      "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+      { RangeRequested: header, ActualObjectSize: String(size) },
+    );
+  }
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
+
+export async function uploadPartCopy(ctx: ObjectContext): Promise<Response> {
+  const { model } = ctx.deps;
+  const part = partNumberOf(ctx);
+  const upload = await uploadOf(ctx);
+  const src = await copySource(ctx);
+  const range = copyRange(ctx.req.headers.get("x-amz-copy-source-range"), src.meta.size);
+  const version = newUuid();
+  try {
+    const r = await writeBlocks(model, version, part, readObject(model, src.v, range), {
+      noInline: true,
+    });
+    const etag = toHex(r.md5);
+    await recordPart(model, upload, { part, version, etag, size: r.size });
+    return xmlResponse("CopyPartResult", {
+      ETag: quotedEtag(etag),
+      LastModified: isoDate(Date.now()),
+    });
+  } catch (e) {
+    await model.releaseVersion(version).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,89 @@
+/** GetObject and HeadObject: conditions, ranges, part numbers, response header overrides. */
+import { visibleVersion } from "../model/object.ts";
+import { type ByteRange, partRanges, readObject } from "../model/read.ts";
+import { conditionHeaders, evaluate } from "./conditions.ts";
+import type { ObjectContext } from "./context.ts";
+import { S3Error } from "./error.ts";
+import { objectHeaders, RESPONSE_OVERRIDES } from "./headers.ts";
+import { parseRange } from "./range.ts";
+
+export function noSuchKey(ctx: ObjectContext): S3Error {
+  return new S3Error("NoSuchKey", "The specified key does not exist.", { Key: ctx.key });
+}
+
+export async function getObject(ctx: ObjectContext, head: boolean): Promise<Response> {
+  const { model } = ctx.deps;
+  const entry = await model.objects.get(ctx.bucket.id, ctx.key);
+  const v = visibleVersion(entry);
+  if (!v) throw noSuchKey(ctx);
+  const meta = v.state.data.meta;
+  const headers = objectHeaders(
+    v,
+    meta,
+    ctx.req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED",
+  );
+  const outcome = evaluate(conditionHeaders(ctx.req.headers), {
+    etag: meta.etag,
+    lastModified: v.timestamp,
+  });
+  if (outcome === "notModified") {
+    const h = new Headers();
+    for (const n of ["etag", "last-modified", "cache-control", "expires"]) {
+      const val = headers.get(n);
+      if (val) h.set(n, val);
+    }
+    return new Response(null, { status: 304, headers: h });
+  }
+  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const val = ctx.query.get(param);
+    if (val !== null) headers.set(header, val);
+  }
+
+  let range: ByteRange | undefined;
+  const partParam = ctx.query.get("partNumber");
+  if (partParam !== null) {
+    const part = Number(partParam);
+    if (!/^\d+$/.test(partParam) || part < 1 || part > 10000) {
+      throw new S3Error(
+        "InvalidArgument",
+        "Part number must be an integer between 1 and 10000, inclusive",
+        { ArgumentName: "partNumber", ArgumentValue: partParam },
+      );
+    }
+    if (ctx.req.headers.has("range")) {
+      throw new S3Error(
+        "InvalidRequest",
+        "Cannot specify both Range header and partNumber query parameter",
+      );
+    }
+    if (meta.parts) {
+      const r = (await partRanges(model, v.uuid)).get(part);
+      if (!r) {
+        throw new S3Error("InvalidPartNumber", "The requested partnumber is not satisfiable", {
+          PartNumberRequested: partParam,
+        });
+      }
+      range = r;
+    } else if (part === 1) {
+      range = meta.size > 0 ? { start: 0, end: meta.size - 1 } : undefined;
+    } else {
+      throw new S3Error("InvalidPartNumber", "The requested partnumber is not satisfiable", {
+        PartNumberRequested: partParam,
+      });
+    }
+    headers.set("x-amz-mp-parts-count", String(meta.parts ?? 1));
+  } else {
+    range = parseRange(ctx.req.headers.get("range"), meta.size);
+  }
+
+  const partial = range !== undefined && (partParam !== null ? true : true);
+  if (range) {
+    headers.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
+    headers.set("content-length", String(range.end - range.start + 1));
+  } else {
+    headers.set("content-length", String(meta.size));
+  }
+  const status = partial ? 206 : 200;
+  if (head) return new Response(null, { status, headers });
+  return new Response(readObject(model, v, range), { status, headers });
+}

@@ -1,0 +1,78 @@
+/** Which request headers an object keeps, and the response headers it is served with. */
+import type { ObjectMeta, ObjectVersion } from "../model/object.ts";
+import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
+import { httpDate } from "./context.ts";
+import { S3Error } from "./error.ts";
+
+const STORED = [
+  "content-type",
+  "content-encoding",
+  "content-disposition",
+  "content-language",
+  "cache-control",
+  "expires",
+  "x-amz-website-redirect-location",
+  "x-amz-storage-class",
+];
+
+/** AWS limits user metadata (names and values of x-amz-meta-*) to 2 KiB. */
+const MAX_USER_METADATA = 2048;
+
+export function storedHeaders(h: Headers): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  let userSize = 0;
+  for (const [name, value] of h) {
+    if (name.startsWith("x-amz-meta-")) {
+      userSize += name.length - "x-amz-meta-".length + value.length;
+      out.push([name, value]);
+    } else if (STORED.includes(name)) {
+      // aws-chunked is how the body was sent, not how the object is encoded.
+      if (name === "content-encoding") {
+        const kept = value.split(",").map((s) => s.trim()).filter((s) => s && s !== "aws-chunked");
+        if (kept.length) out.push([name, kept.join(", ")]);
+        continue;
+      }
+      out.push([name, value]);
+    }
+  }
+  if (userSize > MAX_USER_METADATA) {
+    throw new S3Error(
+      "MetadataTooLarge",
+      `Your metadata headers exceed the maximum allowed metadata size of ${MAX_USER_METADATA} bytes.`,
+    );
+  }
+  if (!out.some(([n]) => n === "content-type")) out.push(["content-type", "binary/octet-stream"]);
+  return out.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+}
+
+export function quotedEtag(etag: string): string {
+  return `"${etag}"`;
+}
+
+/** Headers describing a stored object (GET, HEAD, and the website endpoint). */
+export function objectHeaders(v: ObjectVersion, meta: ObjectMeta, withChecksum: boolean): Headers {
+  const h = new Headers();
+  for (const [n, val] of meta.headers) h.set(n, val);
+  h.set("etag", quotedEtag(meta.etag));
+  h.set("last-modified", httpDate(v.timestamp));
+  h.set("accept-ranges", "bytes");
+  if (meta.parts) h.set("x-amz-mp-parts-count", String(meta.parts));
+  if (withChecksum && meta.checksum) {
+    const alg = parseChecksumAlgorithm(meta.checksum.alg);
+    if (alg) {
+      h.set(checksumHeader(alg), meta.checksum.value);
+      h.set("x-amz-checksum-type", meta.checksum.type ?? "FULL_OBJECT");
+    }
+  }
+  return h;
+}
+
+/** Response header overrides a signed GET may ask for (?response-content-type=…). */
+export const RESPONSE_OVERRIDES: Record<string, string> = {
+  "response-content-type": "content-type",
+  "response-content-language": "content-language",
+  "response-expires": "expires",
+  "response-cache-control": "cache-control",
+  "response-content-disposition": "content-disposition",
+  "response-content-encoding": "content-encoding",
+};

@@ -1,0 +1,15 @@
+/** Object key rules. */
+import { S3Error } from "./error.ts";
+
+export const MAX_KEY_BYTES = 1024;
+
+export function validateKey(key: string): void {
+  if (key.length === 0) throw new S3Error("InvalidArgument", "Object keys must not be empty.");
+  const bytes = new TextEncoder().encode(key).length;
+  if (bytes > MAX_KEY_BYTES) {
+    throw new S3Error("KeyTooLongError", "Your key is too long", {
+      MaxSizeAllowed: String(MAX_KEY_BYTES),
+      Size: String(bytes),
+    });
+  }
+}

@@ -1,0 +1,268 @@
+/** ListObjects (v1, v2), ListObjectVersions, ListMultipartUploads and ListParts. */
+import type { ObjectEntry } from "../model/object.ts";
+import { visibleVersion } from "../model/object.ts";
+import { mpuSortKey } from "../model/mpu.ts";
+import type { MpuEntry } from "../model/mpu.ts";
+import { uriEncode } from "./auth/encode.ts";
+import { type BucketContext, isoDate, type ObjectContext, xmlResponse } from "./context.ts";
+import { S3Error } from "./error.ts";
+import { quotedEtag } from "./headers.ts";
+import { listKeys, type ListResult } from "./listing.ts";
+import { latestParts, uploadOf } from "./multipart.ts";
+
+const MAX_KEYS = 1000;
+
+function intParam(ctx: BucketContext, name: string, dflt: number, max: number): number {
+  const v = ctx.query.get(name);
+  if (v === null || v === "") return dflt;
+  if (!/^\d+$/.test(v)) {
+    throw new S3Error(
+      "InvalidArgument",
+      `Provided ${name} not an integer or within integer range`,
+      {
+        ArgumentName: name,
+        ArgumentValue: v,
+      },
+    );
+  }
+  return Math.min(Number(v), max);
+}
+
+function encoder(ctx: BucketContext): (s: string | undefined) => string | undefined {
+  const et = ctx.query.get("encoding-type");
+  if (et !== null && et !== "url") {
+    throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request", {
+      ArgumentName: "encoding-type",
+      ArgumentValue: et,
+    });
+  }
+  return et === "url" ? (s) => s === undefined ? undefined : uriEncode(s, false) : (s) => s;
+}
+
+function listObjectsPage(
+  ctx: BucketContext,
+  p: { prefix: string; delimiter?: string; after?: string; max: number },
+) {
+  const { model } = ctx.deps;
+  return listKeys<ObjectEntry>(
+    (start, end, limit) => model.objects.range(ctx.bucket.id, { start, end, limit }),
+    (e) => e.key,
+    (e) => !!visibleVersion(e),
+    p,
+  );
+}
+
+function contents(
+  ctx: BucketContext,
+  r: ListResult<ObjectEntry>,
+  enc: (s?: string) => string | undefined,
+  withOwner: boolean,
+) {
+  const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
+  return r.items.flatMap((i) => {
+    if (i.kind !== "entry") return [];
+    const v = visibleVersion(i.entry)!;
+    const meta = v.state.data.meta;
+    return [{
+      Key: enc(i.key),
+      LastModified: isoDate(v.timestamp),
+      ETag: quotedEtag(meta.etag),
+      ChecksumAlgorithm: meta.checksum?.alg,
+      Size: meta.size,
+      Owner: withOwner ? owner : undefined,
+      StorageClass: "STANDARD",
+    }];
+  });
+}
+
+function prefixes(r: ListResult<unknown>, enc: (s?: string) => string | undefined) {
+  return r.items.filter((i) => i.kind === "prefix").map((i) => ({ Prefix: enc(i.key) }));
+}
+
+function delimiterOf(ctx: BucketContext): string | undefined {
+  return ctx.query.get("delimiter") || undefined;
+}
+
+export async function listObjectsV1(ctx: BucketContext): Promise<Response> {
+  const enc = encoder(ctx);
+  const prefix = ctx.query.get("prefix") ?? "";
+  const delimiter = delimiterOf(ctx);
+  const marker = ctx.query.get("marker") || undefined;
+  const max = intParam(ctx, "max-keys", MAX_KEYS, MAX_KEYS);
+  const r = await listObjectsPage(ctx, { prefix, delimiter, after: marker, max });
+  const last = r.items[r.items.length - 1];
+  return xmlResponse("ListBucketResult", {
+    Name: ctx.bucketName,
+    Prefix: enc(prefix),
+    Marker: enc(marker ?? ""),
+    NextMarker: r.truncated && delimiter ? enc(last?.key) : undefined,
+    MaxKeys: max,
+    Delimiter: enc(delimiter),
+    IsTruncated: r.truncated,
+    EncodingType: ctx.query.get("encoding-type") ?? undefined,
+    Contents: contents(ctx, r, enc, true),
+    CommonPrefixes: prefixes(r, enc),
+  });
+}
+
+function decodeToken(t: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(t), (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    throw new S3Error("InvalidArgument", "The continuation token provided is incorrect", {
+      ArgumentName: "continuation-token",
+    });
+  }
+}
+
+function encodeToken(key: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(key)));
+}
+
+export async function listObjectsV2(ctx: BucketContext): Promise<Response> {
+  const enc = encoder(ctx);
+  const prefix = ctx.query.get("prefix") ?? "";
+  const delimiter = delimiterOf(ctx);
+  const token = ctx.query.get("continuation-token");
+  const startAfter = ctx.query.get("start-after") || undefined;
+  const max = intParam(ctx, "max-keys", MAX_KEYS, MAX_KEYS);
+  const after = token !== null ? decodeToken(token) : startAfter;
+  const r = await listObjectsPage(ctx, { prefix, delimiter, after, max });
+  const last = r.items[r.items.length - 1];
+  return xmlResponse("ListBucketResult", {
+    Name: ctx.bucketName,
+    Prefix: enc(prefix),
+    Delimiter: enc(delimiter),
+    MaxKeys: max,
+    KeyCount: r.items.length,
+    IsTruncated: r.truncated,
+    EncodingType: ctx.query.get("encoding-type") ?? undefined,
+    ContinuationToken: token ?? undefined,
+    NextContinuationToken: r.truncated && last ? encodeToken(last.key) : undefined,
+    StartAfter: enc(startAfter),
+    Contents: contents(ctx, r, enc, ctx.query.get("fetch-owner") === "true"),
+    CommonPrefixes: prefixes(r, enc),
+  });
+}
+
+/** Without versioning each object has one version, "null", which is the latest. */
+export async function listObjectVersions(ctx: BucketContext): Promise<Response> {
+  const enc = encoder(ctx);
+  const prefix = ctx.query.get("prefix") ?? "";
+  const delimiter = delimiterOf(ctx);
+  const keyMarker = ctx.query.get("key-marker") || undefined;
+  const max = intParam(ctx, "max-keys", MAX_KEYS, MAX_KEYS);
+  const r = await listObjectsPage(ctx, { prefix, delimiter, after: keyMarker, max });
+  const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
+  const last = r.items[r.items.length - 1];
+  return xmlResponse("ListVersionsResult", {
+    Name: ctx.bucketName,
+    Prefix: enc(prefix),
+    KeyMarker: enc(keyMarker ?? ""),
+    VersionIdMarker: ctx.query.get("version-id-marker") ?? "",
+    NextKeyMarker: r.truncated ? enc(last?.key) : undefined,
+    NextVersionIdMarker: r.truncated && last?.kind === "entry" ? "null" : undefined,
+    MaxKeys: max,
+    Delimiter: enc(delimiter),
+    IsTruncated: r.truncated,
+    EncodingType: ctx.query.get("encoding-type") ?? undefined,
+    Version: r.items.flatMap((i) => {
+      if (i.kind !== "entry") return [];
+      const v = visibleVersion(i.entry)!;
+      const meta = v.state.data.meta;
+      return [{
+        Key: enc(i.key),
+        VersionId: "null",
+        IsLatest: true,
+        LastModified: isoDate(v.timestamp),
+        ETag: quotedEtag(meta.etag),
+        Size: meta.size,
+        Owner: owner,
+        StorageClass: "STANDARD",
+      }];
+    }),
+    CommonPrefixes: prefixes(r, enc),
+  });
+}
+
+export async function listMultipartUploads(ctx: BucketContext): Promise<Response> {
+  const enc = encoder(ctx);
+  const { model } = ctx.deps;
+  const prefix = ctx.query.get("prefix") ?? "";
+  const delimiter = delimiterOf(ctx);
+  const keyMarker = ctx.query.get("key-marker") || undefined;
+  const idMarker = ctx.query.get("upload-id-marker") || undefined;
+  const max = intParam(ctx, "max-uploads", MAX_KEYS, MAX_KEYS);
+  // Without an upload id marker, every upload of the key marker itself is skipped.
+  const after = keyMarker === undefined
+    ? undefined
+    : idMarker
+    ? mpuSortKey(keyMarker, idMarker)
+    : keyMarker + "\u0001";
+  const r = await listKeys<MpuEntry>(
+    (start, end, limit) => model.uploads.range(ctx.bucket.id, { start, end, limit }),
+    (e) => e.key,
+    (e) => !e.deleted,
+    { prefix, delimiter, after, max },
+    (e) => mpuSortKey(e.key, e.uploadId),
+  );
+  const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
+  const last = r.items[r.items.length - 1];
+  return xmlResponse("ListMultipartUploadsResult", {
+    Bucket: ctx.bucketName,
+    KeyMarker: enc(keyMarker ?? ""),
+    UploadIdMarker: idMarker ?? "",
+    NextKeyMarker: r.truncated ? enc(last?.key) : undefined,
+    NextUploadIdMarker: r.truncated && last?.kind === "entry" ? last.entry.uploadId : undefined,
+    Prefix: enc(prefix),
+    Delimiter: enc(delimiter),
+    MaxUploads: max,
+    IsTruncated: r.truncated,
+    EncodingType: ctx.query.get("encoding-type") ?? undefined,
+    Upload: r.items.flatMap((i) =>
+      i.kind === "entry"
+        ? [{
+          Key: enc(i.key),
+          UploadId: i.entry.uploadId,
+          Initiator: owner,
+          Owner: owner,
+          StorageClass: "STANDARD",
+          Initiated: isoDate(i.entry.initiated),
+        }]
+        : []
+    ),
+    CommonPrefixes: prefixes(r, enc),
+  });
+}
+
+export async function listParts(ctx: ObjectContext): Promise<Response> {
+  const upload = await uploadOf(ctx);
+  const max = intParam(ctx, "max-parts", MAX_KEYS, MAX_KEYS);
+  const marker = intParam(ctx, "part-number-marker", 0, 10000);
+  const parts = (await latestParts(ctx.deps.model, upload.uploadId)).filter((p) => p.part > marker);
+  const page = parts.slice(0, max);
+  const truncated = parts.length > max;
+  const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
+  return xmlResponse("ListPartsResult", {
+    Bucket: ctx.bucketName,
+    Key: ctx.key,
+    UploadId: upload.uploadId,
+    Initiator: owner,
+    Owner: owner,
+    StorageClass: "STANDARD",
+    PartNumberMarker: marker,
+    NextPartNumberMarker: page.length ? page[page.length - 1].part : undefined,
+    MaxParts: max,
+    IsTruncated: truncated,
+    ChecksumAlgorithm: upload.checksumAlgorithm ?? undefined,
+    Part: page.map((p) => ({
+      PartNumber: p.part,
+      LastModified: isoDate(p.timestamp),
+      ETag: quotedEtag(p.etag),
+      Size: p.size,
+      ...(p.checksum ? { [`Checksum${p.checksum.alg}`]: p.checksum.value } : {}),
+    })),
+  });
+}

@@ -1,0 +1,267 @@
+/** Multipart uploads: create, upload part, complete, abort. */
+import { createHash } from "node:crypto";
+import type { Model } from "../model/model.ts";
+import { type MpuEntry, type MpuPart, mpuSortKey } from "../model/mpu.ts";
+import type { ChecksumValue } from "../model/object.ts";
+import { writeBlocks } from "../model/write.ts";
+import {
+  type ChecksumAlgorithm,
+  fromBase64,
+  newChecksum,
+  parseChecksumAlgorithm,
+  toBase64,
+  toHex,
+} from "../util/checksum.ts";
+import { fromHex, newUuid } from "../util/ids.ts";
+import { bodyFailure, planBody } from "./body.ts";
+import { type ObjectContext, readSmallBody, xmlResponse } from "./context.ts";
+import { S3Error } from "./error.ts";
+import { quotedEtag, storedHeaders } from "./headers.ts";
+import { nextVersionTimestamp, writeVersion } from "./put.ts";
+import { parseXmlBody, xmlList, xmlText } from "./xml.ts";
+
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+const MAX_PART_SIZE = 5 * 1024 ** 3;
+const MAX_PART_NUMBER = 10000;
+
+export async function createMultipartUpload(ctx: ObjectContext): Promise<Response> {
+  const algHeader = ctx.req.headers.get("x-amz-checksum-algorithm");
+  let alg: ChecksumAlgorithm | undefined;
+  if (algHeader) {
+    alg = parseChecksumAlgorithm(algHeader);
+    if (!alg) {
+      throw new S3Error("InvalidRequest", `Checksum algorithm ${algHeader} is not supported.`);
+    }
+  }
+  const upload: MpuEntry = {
+    bucketId: ctx.bucket.id,
+    key: ctx.key,
+    uploadId: newUuid(),
+    initiated: Date.now(),
+    headers: storedHeaders(ctx.req.headers),
+    checksumAlgorithm: alg ?? null,
+    deleted: false,
+  };
+  await ctx.deps.model.uploads.insert(upload);
+  return xmlResponse(
+    "InitiateMultipartUploadResult",
+    { Bucket: ctx.bucketName, Key: ctx.key, UploadId: upload.uploadId },
+    200,
+    alg ? { "x-amz-checksum-algorithm": alg } : {},
+  );
+}
+
+/** The upload named by ?uploadId=, which must belong to this bucket and key. */
+export async function uploadOf(ctx: ObjectContext): Promise<MpuEntry> {
+  const id = ctx.query.get("uploadId") ?? "";
+  const u = /^[0-9a-f]{64}$/.test(id)
+    ? await ctx.deps.model.uploads.get(ctx.bucket.id, mpuSortKey(ctx.key, id))
+    : undefined;
+  if (!u || u.deleted) {
+    throw new S3Error(
+      "NoSuchUpload",
+      "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+      { UploadId: id },
+    );
+  }
+  return u;
+}
+
+/** The newest upload of each part number, in part order. */
+export async function latestParts(model: Model, uploadId: string): Promise<MpuPart[]> {
+  const byPart = new Map<number, MpuPart>();
+  for (const p of await model.allParts(uploadId)) {
+    if (p.deleted) continue;
+    const cur = byPart.get(p.part);
+    if (
+      !cur || p.timestamp > cur.timestamp ||
+      (p.timestamp === cur.timestamp && p.version > cur.version)
+    ) {
+      byPart.set(p.part, p);
+    }
+  }
+  return [...byPart.values()].sort((a, b) => a.part - b.part);
+}
+
+export function partNumberOf(ctx: ObjectContext): number {
+  const v = ctx.query.get("partNumber") ?? "";
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > MAX_PART_NUMBER) {
+    throw new S3Error(
+      "InvalidArgument",
+      "Part number must be an integer between 1 and 10000, inclusive",
+      { ArgumentName: "partNumber", ArgumentValue: v },
+    );
+  }
+  return n;
+}
+
+/** Records a stored part; if the upload ended meanwhile, the part's blocks are released. */
+export async function recordPart(
+  model: Model,
+  upload: MpuEntry,
+  part: Omit<MpuPart, "uploadId" | "timestamp" | "deleted">,
+): Promise<void> {
+  await model.parts.insert({
+    ...part,
+    uploadId: upload.uploadId,
+    timestamp: Date.now(),
+    deleted: false,
+  });
+  const now = await model.uploads.get(upload.bucketId, mpuSortKey(upload.key, upload.uploadId));
+  if (!now || now.deleted) {
+    await model.releaseVersion(part.version);
+    throw new S3Error(
+      "NoSuchUpload",
+      "The upload was completed or aborted while this part was being sent.",
+      { UploadId: upload.uploadId },
+    );
+  }
+}
+
+export async function uploadPart(ctx: ObjectContext): Promise<Response> {
+  const { model } = ctx.deps;
+  const part = partNumberOf(ctx);
+  const upload = await uploadOf(ctx);
+  const cl = Number(ctx.req.headers.get("content-length") ?? "0");
+  if (ctx.auth.payload.kind !== "streaming" && cl > MAX_PART_SIZE) {
+    throw new S3Error(
+      "EntityTooLarge",
+      "Your proposed upload exceeds the maximum allowed part size of 5 GiB.",
+    );
+  }
+  const plan = planBody(ctx);
+  const version = newUuid();
+  try {
+    const r = await writeBlocks(model, version, part, plan.stream, {
+      sha256: plan.sha256,
+      checksum: plan.checksum ?? (upload.checksumAlgorithm as ChecksumAlgorithm | null) ??
+        undefined,
+      noInline: true,
+    });
+    ctx.bytesIn += r.size;
+    const checksum = await plan.verify(r) ??
+      (r.checksum ? { alg: upload.checksumAlgorithm!, value: r.checksum } : undefined);
+    const etag = toHex(r.md5);
+    await recordPart(model, upload, { part, version, etag, size: r.size, checksum });
+    const h = new Headers({ etag: quotedEtag(etag) });
+    if (checksum) h.set(`x-amz-checksum-${checksum.alg.toLowerCase()}`, checksum.value);
+    return new Response(null, { status: 200, headers: h });
+  } catch (e) {
+    await model.releaseVersion(version).catch(() => {});
+    throw bodyFailure(e);
+  }
+}
+
+interface RequestedPart {
+  part: number;
+  etag: string;
+  checksum?: string;
+}
+
+function parseCompleteBody(text: string): RequestedPart[] {
+  const body = parseXmlBody(text, "CompleteMultipartUpload");
+  const parts = xmlList(body.Part).map((p) => {
+    if (typeof p !== "object" || p === null || Array.isArray(p)) {
+      throw new S3Error("MalformedXML", "Each <Part> needs a <PartNumber> and an <ETag>.");
+    }
+    const n = xmlText(p.PartNumber);
+    const etag = xmlText(p.ETag);
+    if (!n || !/^\d+$/.test(n) || etag === undefined) {
+      throw new S3Error(
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema: each <Part> needs a <PartNumber> and an <ETag>.",
+      );
+    }
+    const ck = Object.keys(p).find((k) => k.startsWith("Checksum"));
+    return {
+      part: Number(n),
+      etag: etag.replace(/^"(.*)"$/, "$1"),
+      checksum: ck ? xmlText(p[ck]) : undefined,
+    };
+  });
+  if (parts.length === 0) {
+    throw new S3Error(
+      "MalformedXML",
+      "The XML you provided was not well-formed or did not validate against our published schema: list at least one part.",
+    );
+  }
+  return parts;
+}
+
+/** The checksum of checksums AWS reports for multipart objects ("…-N", COMPOSITE). */
+function compositeChecksum(alg: string, parts: MpuPart[]): ChecksumValue | undefined {
+  const a = parseChecksumAlgorithm(alg);
+  if (!a || parts.some((p) => !p.checksum)) return undefined;
+  const h = newChecksum(a);
+  for (const p of parts) h.update(fromBase64(p.checksum!.value)!);
+  return { alg: a, value: `${toBase64(h.digest())}-${parts.length}`, type: "COMPOSITE" };
+}
+
+export async function completeMultipartUpload(ctx: ObjectContext): Promise<Response> {
+  const { model } = ctx.deps;
+  const upload = await uploadOf(ctx);
+  const requested = parseCompleteBody(await readSmallBody(ctx.req.body, 4 * 1024 * 1024));
+  for (let i = 1; i < requested.length; i++) {
+    if (requested[i].part <= requested[i - 1].part) {
+      throw new S3Error(
+        "InvalidPartOrder",
+        "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
+      );
+    }
+  }
+  const stored = new Map((await latestParts(model, upload.uploadId)).map((p) => [p.part, p]));
+  const chosen: MpuPart[] = [];
+  for (const [i, r] of requested.entries()) {
+    const p = stored.get(r.part);
+    if (!p || p.etag !== r.etag) {
+      throw new S3Error(
+        "InvalidPart",
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+        { PartNumber: String(r.part), ETag: r.etag },
+      );
+    }
+    if (i < requested.length - 1 && p.size < MIN_PART_SIZE) {
+      throw new S3Error(
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed object size.",
+        {
+          PartNumber: String(r.part),
+          ProposedSize: String(p.size),
+          MinSizeAllowed: String(MIN_PART_SIZE),
+        },
+      );
+    }
+    chosen.push(p);
+  }
+  const version = newUuid();
+  const timestamp = await nextVersionTimestamp(model, upload.bucketId, upload.key);
+  let size = 0;
+  for (const p of chosen) size += await model.shareBlocks(p.version, version, p.part);
+  const md5 = createHash("md5");
+  for (const p of chosen) md5.update(fromHex(p.etag));
+  const etag = `${md5.digest("hex")}-${chosen.length}`;
+  const checksum = upload.checksumAlgorithm
+    ? compositeChecksum(upload.checksumAlgorithm, chosen)
+    : undefined;
+  await writeVersion(model, upload.bucketId, upload.key, version, timestamp, {
+    t: "blocks",
+    meta: { size, etag, headers: upload.headers, parts: chosen.length, checksum },
+  });
+  await model.uploads.insert({ ...upload, deleted: true });
+  return xmlResponse("CompleteMultipartUploadResult", {
+    Location: `${ctx.url.protocol}//${ctx.url.host}/${ctx.bucketName}/${
+      encodeURIComponent(ctx.key)
+    }`,
+    Bucket: ctx.bucketName,
+    Key: ctx.key,
+    ETag: quotedEtag(etag),
+    ...(checksum ? { [`Checksum${checksum.alg}`]: checksum.value, ChecksumType: "COMPOSITE" } : {}),
+  });
+}
+
+export async function abortMultipartUpload(ctx: ObjectContext): Promise<Response> {
+  const upload = await uploadOf(ctx);
+  await ctx.deps.model.uploads.insert({ ...upload, deleted: true });
+  return new Response(null, { status: 204 });
+}

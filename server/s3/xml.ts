@@ -1,0 +1,84 @@
+/** S3 XML: building responses from plain objects and reading request bodies safely. */
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { S3Error } from "./error.ts";
+
+export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlValue[];
+export interface XmlObject {
+  [tag: string]: XmlValue;
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+    // Characters XML 1.0 cannot carry at all; S3 keys may contain them (encoding-type=url).
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function element(tag: string, v: XmlValue, out: string[]): void {
+  if (v === undefined || v === null) return;
+  if (Array.isArray(v)) {
+    for (const item of v) element(tag, item, out);
+    return;
+  }
+  if (typeof v === "object") {
+    out.push(`<${tag}>`);
+    for (const [k, child] of Object.entries(v)) element(k, child, out);
+    out.push(`</${tag}>`);
+    return;
+  }
+  out.push(`<${tag}>${escapeXml(String(v))}</${tag}>`);
+}
+
+/** `<?xml …?><Root xmlns="…">…</Root>` from an object whose key order is the element order. */
+export function xmlDocument(root: string, body: XmlObject, ns: string | null = S3_NS): string {
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    ns ? `<${root} xmlns="${ns}">` : `<${root}>`,
+  ];
+  for (const [k, v] of Object.entries(body)) element(k, v, out);
+  out.push(`</${root}>`);
+  return out.join("");
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  removeNSPrefix: true,
+  processEntities: true,
+  htmlEntities: false,
+});
+
+/**
+ * Parses a request body; anything that is not well-formed XML with the expected root element
+ * is MalformedXML. Document type declarations are refused outright (entity expansion).
+ */
+export function parseXmlBody(text: string, root: string): XmlObject {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text) || XMLValidator.validate(text) !== true) {
+    throw new S3Error(
+      "MalformedXML",
+      "The XML you provided was not well-formed or did not validate against our published schema.",
+    );
+  }
+  const doc = parser.parse(text) as XmlObject;
+  const body = doc[root];
+  if (body === undefined) {
+    throw new S3Error(
+      "MalformedXML",
+      `The XML you provided was not well-formed or did not validate against our published schema: expected <${root}>.`,
+    );
+  }
+  return typeof body === "object" && body !== null && !Array.isArray(body) ? body : {};
+}
+
+/** A child that may appear once or many times, as a list. */
+export function xmlList(v: XmlValue): XmlValue[] {
+  return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+}
+
+export function xmlText(v: XmlValue): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "object") return Array.isArray(v) ? xmlText(v[0]) : "";
+  return String(v);
+}

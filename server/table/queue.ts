@@ -1,0 +1,103 @@
+/**
+ * Durable follow-up work written in the same atomic commit as the change that caused it
+ * (e.g. "this object version is gone: release its blocks"), so a crash cannot lose it.
+ */
+import { decode } from "@msgpack/msgpack";
+import { randomHex } from "../util/ids.ts";
+import { log } from "../util/log.ts";
+import type { QueueItem } from "./schema.ts";
+
+const PREFIX = "q";
+const BATCH = 100;
+const RETRY_MS = 5_000;
+
+export function queueKey(): Deno.KvKey {
+  return [PREFIX, Date.now().toString(36).padStart(10, "0") + randomHex(6)];
+}
+
+export type Processor = (payload: unknown) => Promise<void>;
+
+export class WorkQueue {
+  readonly #processors = new Map<string, Processor>();
+  #running = false;
+  #again = false;
+  #stopped = false;
+  #timer?: ReturnType<typeof setTimeout>;
+  #idle: Array<() => void> = [];
+
+  constructor(readonly kv: Deno.Kv) {}
+
+  register(kind: string, p: Processor): void {
+    this.#processors.set(kind, p);
+  }
+
+  /** Starts draining now (called after any commit that queued something). */
+  kick = (): void => {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = true;
+    this.#drain().finally(() => {
+      this.#running = false;
+      if (this.#again) {
+        this.#again = false;
+        this.kick();
+      } else {
+        for (const f of this.#idle.splice(0)) f();
+      }
+    });
+  };
+
+  async pending(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.kv.list({ prefix: [PREFIX] })) n++;
+    return n;
+  }
+
+  /** Resolves once the queue is empty (for tests and orderly shutdown). */
+  async drained(): Promise<void> {
+    while ((await this.pending()) > 0) {
+      await new Promise<void>((r) => {
+        this.#idle.push(r);
+        this.kick();
+      });
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  async #drain(): Promise<void> {
+    let failed = false;
+    for (;;) {
+      const items: Deno.KvEntry<Uint8Array>[] = [];
+      for await (const e of this.kv.list<Uint8Array>({ prefix: [PREFIX] }, { limit: BATCH })) {
+        items.push(e);
+      }
+      if (items.length === 0 || this.#stopped) break;
+      let progressed = false;
+      for (const item of items) {
+        const q = decode(item.value) as QueueItem;
+        const p = this.#processors.get(q.kind);
+        try {
+          if (!p) throw new Error(`no processor for queued ${q.kind}`);
+          await p(q.payload);
+          await this.kv.delete(item.key);
+          progressed = true;
+        } catch (e) {
+          failed = true;
+          log.warn("queued work failed; will retry", { kind: q.kind, error: e });
+        }
+      }
+      if (!progressed) break;
+    }
+    if (failed && !this.#stopped) {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(this.kick, RETRY_MS);
+    }
+  }
+}

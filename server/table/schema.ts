@@ -1,0 +1,29 @@
+/** What a replicated table needs to know about its entries. */
+export interface TableSchema<E> {
+  readonly name: string;
+  /** Sharded tables live on the partition's nodes; full ones on every node, read locally. */
+  readonly replication: "sharded" | "full";
+  partitionKey(e: E): string;
+  sortKey(e: E): string;
+  /** CRDT merge: commutative, associative, idempotent. */
+  merge(a: E, b: E): E;
+  /** A tombstone is kept only so replicas converge; readers treat it as absent. */
+  isTombstone(e: E): boolean;
+  /**
+   * Side effects of a change, committed atomically with it: follow-up work queued durably
+   * and local rows written. Runs on every replica that stores the entry.
+   */
+  updated?(old: E | undefined, now: E): UpdateEffects;
+}
+
+export interface QueueItem {
+  kind: string;
+  payload: unknown;
+}
+
+export interface UpdateEffects {
+  queue?: QueueItem[];
+  sets?: Array<[Deno.KvKey, unknown]>;
+  /** Counter increments (Deno KV sums wrap, so 2^64-1 subtracts one). */
+  sums?: Array<[Deno.KvKey, bigint]>;
+}

@@ -1,0 +1,299 @@
+import { parse as parseToml } from "smol-toml";
+import { dirname, isAbsolute, join } from "node:path";
+import { parseSize } from "./size.ts";
+
+export type ConsistencyMode = "consistent" | "degraded" | "dangerous";
+
+export interface Config {
+  file: string;
+  metadataDir: string;
+  dataDir: string;
+  replicationFactor: number;
+  consistencyMode: ConsistencyMode;
+  blockSize: number;
+  compressionLevel: number | "none";
+  metadataFsync: boolean;
+  dataFsync: boolean;
+  rpcSecret: string;
+  rpcBindAddr: string;
+  rpcPublicAddr?: string;
+  bootstrapPeers: string[];
+  /** Remise extension: how long an unreferenced block is kept before deletion. */
+  blockGcDelayMs: number;
+  /** Remise extension: a node with this set gives itself a role while the layout is empty. */
+  autoLayout?: { zone: string; capacity: number };
+  s3Api: { apiBindAddr: string; s3Region: string; rootDomain?: string };
+  s3Web?: { bindAddr: string; rootDomain?: string; index: string };
+  admin: { apiBindAddr?: string; adminToken?: string; metricsToken?: string };
+}
+
+/** Raised for any configuration problem; its message is the one line printed at start-up. */
+export class ConfigError extends Error {}
+
+type Kind = "string" | "int" | "bool" | "size" | "strings" | "compression";
+interface KeySpec {
+  kind: Kind;
+  required?: boolean;
+  /** A Garage key that Remise parses and does not use, so existing garage.toml files load. */
+  ignored?: boolean;
+}
+
+const TOP: Record<string, KeySpec> = {
+  metadata_dir: { kind: "string", required: true },
+  data_dir: { kind: "string", required: true },
+  replication_factor: { kind: "int", required: true },
+  replication_mode: { kind: "string" },
+  consistency_mode: { kind: "string" },
+  block_size: { kind: "size" },
+  compression_level: { kind: "compression" },
+  metadata_fsync: { kind: "bool" },
+  data_fsync: { kind: "bool" },
+  rpc_secret: { kind: "string" },
+  rpc_secret_file: { kind: "string" },
+  rpc_bind_addr: { kind: "string", required: true },
+  rpc_public_addr: { kind: "string" },
+  bootstrap_peers: { kind: "strings" },
+  block_gc_delay_secs: { kind: "int" },
+  db_engine: { kind: "string", ignored: true },
+  lmdb_map_size: { kind: "size", ignored: true },
+  metadata_snapshots_dir: { kind: "string", ignored: true },
+  metadata_auto_snapshot_interval: { kind: "string", ignored: true },
+  block_ram_buffer_max: { kind: "size", ignored: true },
+  block_max_concurrent_reads: { kind: "int", ignored: true },
+  disable_scrub: { kind: "bool", ignored: true },
+  use_local_tz: { kind: "bool", ignored: true },
+  rpc_bind_outgoing: { kind: "bool", ignored: true },
+  rpc_ping_timeout_msec: { kind: "int", ignored: true },
+  rpc_timeout_msec: { kind: "int", ignored: true },
+  allow_world_readable_secrets: { kind: "bool", ignored: true },
+  allow_punycode: { kind: "bool", ignored: true },
+};
+
+const SECTIONS: Record<string, Record<string, KeySpec>> = {
+  s3_api: {
+    api_bind_addr: { kind: "string", required: true },
+    s3_region: { kind: "string", required: true },
+    root_domain: { kind: "string" },
+  },
+  s3_web: {
+    bind_addr: { kind: "string", required: true },
+    root_domain: { kind: "string" },
+    index: { kind: "string" },
+    add_host_to_metrics: { kind: "bool", ignored: true },
+  },
+  admin: {
+    api_bind_addr: { kind: "string" },
+    admin_token: { kind: "string" },
+    admin_token_file: { kind: "string" },
+    metrics_token: { kind: "string" },
+    metrics_token_file: { kind: "string" },
+    metrics_require_token: { kind: "bool", ignored: true },
+    trace_sink: { kind: "string", ignored: true },
+  },
+  auto_layout: {
+    zone: { kind: "string", required: true },
+    capacity: { kind: "size", required: true },
+  },
+};
+
+const REQUIRED_SECTIONS = ["s3_api"];
+
+/** Environment variables that override a key, as GARAGE_* does for Garage. */
+const ENV_OVERRIDES: Array<[string, string, string?]> = [
+  ["REMISE_RPC_SECRET", "rpc_secret"],
+  ["REMISE_RPC_SECRET_FILE", "rpc_secret_file"],
+  ["REMISE_ADMIN_TOKEN", "admin_token", "admin"],
+  ["REMISE_ADMIN_TOKEN_FILE", "admin_token_file", "admin"],
+  ["REMISE_METRICS_TOKEN", "metrics_token", "admin"],
+  ["REMISE_METRICS_TOKEN_FILE", "metrics_token_file", "admin"],
+];
+
+function checkValue(file: string, name: string, spec: KeySpec, v: unknown): unknown {
+  const bad = (what: string) => new ConfigError(`${file}: \`${name}\` must be ${what}`);
+  switch (spec.kind) {
+    case "string":
+      if (typeof v !== "string") throw bad("a string");
+      return v;
+    case "int":
+      if (typeof v !== "number" || !Number.isInteger(v)) throw bad("an integer");
+      return v;
+    case "bool":
+      if (typeof v !== "boolean") throw bad("true or false");
+      return v;
+    case "size": {
+      const n = parseSize(v);
+      if (n === undefined) throw bad('a size in bytes (e.g. 1048576 or "1M")');
+      return n;
+    }
+    case "strings":
+      if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+        throw bad("a list of strings");
+      }
+      return v;
+    case "compression":
+      if (v === "none" || (typeof v === "number" && Number.isInteger(v))) return v;
+      throw bad('an integer compression level or "none"');
+  }
+}
+
+function checkTable(
+  file: string,
+  prefix: string,
+  table: Record<string, unknown>,
+  specs: Record<string, KeySpec>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(table)) {
+    const spec = specs[k];
+    const name = prefix + k;
+    if (!spec) throw new ConfigError(`${file}: unknown key \`${name}\``);
+    out[k] = checkValue(file, name, spec, v);
+  }
+  for (const [k, spec] of Object.entries(specs)) {
+    if (spec.required && !(k in out)) {
+      throw new ConfigError(`${file}: missing required key \`${prefix}${k}\``);
+    }
+  }
+  return out;
+}
+
+function readSecretFile(file: string, key: string, path: string): string {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read \`${key}\` ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Parses a Garage-style TOML configuration; `env` overrides secrets like GARAGE_* does. */
+export function parseConfig(
+  text: string,
+  file: string,
+  env: Record<string, string | undefined> = {},
+): Config {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseToml(text) as Record<string, unknown>;
+  } catch (e) {
+    const first = String((e as Error).message).split("\n")[0];
+    throw new ConfigError(`${file}: invalid TOML: ${first}`);
+  }
+  for (const [envName, key, section] of ENV_OVERRIDES) {
+    const v = env[envName];
+    if (v === undefined) continue;
+    const target = section ? (raw[section] ??= {}) as Record<string, unknown> : raw;
+    target[key] = v;
+  }
+  const top: Record<string, unknown> = {};
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k in SECTIONS) {
+      if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        throw new ConfigError(`${file}: \`${k}\` must be a table ([${k}])`);
+      }
+      sections[k] = checkTable(file, `${k}.`, v as Record<string, unknown>, SECTIONS[k]);
+    } else {
+      top[k] = v;
+    }
+  }
+  const t = checkTable(file, "", top, TOP);
+  for (const s of REQUIRED_SECTIONS) {
+    if (!sections[s]) throw new ConfigError(`${file}: missing required section \`[${s}]\``);
+  }
+  const base = dirname(file);
+  const path = (p: string) => isAbsolute(p) ? p : join(base, p);
+
+  let rpcSecret = t.rpc_secret as string | undefined;
+  if (t.rpc_secret_file !== undefined) {
+    if (rpcSecret !== undefined) {
+      throw new ConfigError(`${file}: set only one of \`rpc_secret\` and \`rpc_secret_file\``);
+    }
+    rpcSecret = readSecretFile(file, "rpc_secret_file", path(t.rpc_secret_file as string));
+  }
+  if (rpcSecret === undefined) {
+    throw new ConfigError(`${file}: missing required key \`rpc_secret\` (or \`rpc_secret_file\`)`);
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(rpcSecret)) {
+    throw new ConfigError(
+      `${file}: \`rpc_secret\` must be 32 bytes in hex (64 characters); make one with \`openssl rand -hex 32\``,
+    );
+  }
+  const rf = t.replication_factor as number;
+  if (rf < 1) throw new ConfigError(`${file}: \`replication_factor\` must be at least 1`);
+  const consistency = (t.consistency_mode ?? "consistent") as string;
+  if (!["consistent", "degraded", "dangerous"].includes(consistency)) {
+    throw new ConfigError(
+      `${file}: \`consistency_mode\` must be "consistent", "degraded" or "dangerous"`,
+    );
+  }
+  const blockSize = (t.block_size ?? 1024 * 1024) as number;
+  if (blockSize < 4096 || blockSize > 64 * 1024 * 1024) {
+    throw new ConfigError(`${file}: \`block_size\` must be between 4 KiB and 64 MiB`);
+  }
+
+  const admin = sections.admin ?? {};
+  const secretOf = (key: string, fileKey: string): string | undefined => {
+    if (admin[fileKey] !== undefined) {
+      if (admin[key] !== undefined) {
+        throw new ConfigError(`${file}: set only one of \`admin.${key}\` and \`admin.${fileKey}\``);
+      }
+      return readSecretFile(file, `admin.${fileKey}`, path(admin[fileKey] as string));
+    }
+    return admin[key] as string | undefined;
+  };
+  const s3 = sections.s3_api;
+  const web = sections.s3_web;
+  const auto = sections.auto_layout;
+
+  return {
+    file,
+    metadataDir: path(t.metadata_dir as string),
+    dataDir: path(t.data_dir as string),
+    replicationFactor: rf,
+    consistencyMode: consistency as ConsistencyMode,
+    blockSize,
+    compressionLevel: (t.compression_level ?? 1) as number | "none",
+    metadataFsync: (t.metadata_fsync ?? false) as boolean,
+    dataFsync: (t.data_fsync ?? false) as boolean,
+    rpcSecret: rpcSecret.toLowerCase(),
+    rpcBindAddr: t.rpc_bind_addr as string,
+    rpcPublicAddr: t.rpc_public_addr as string | undefined,
+    bootstrapPeers: (t.bootstrap_peers ?? []) as string[],
+    blockGcDelayMs: ((t.block_gc_delay_secs ?? 600) as number) * 1000,
+    autoLayout: auto ? { zone: auto.zone as string, capacity: auto.capacity as number } : undefined,
+    s3Api: {
+      apiBindAddr: s3.api_bind_addr as string,
+      s3Region: s3.s3_region as string,
+      rootDomain: s3.root_domain as string | undefined,
+    },
+    s3Web: web
+      ? {
+        bindAddr: web.bind_addr as string,
+        rootDomain: web.root_domain as string | undefined,
+        index: (web.index ?? "index.html") as string,
+      }
+      : undefined,
+    admin: {
+      apiBindAddr: admin.api_bind_addr as string | undefined,
+      adminToken: secretOf("admin_token", "admin_token_file"),
+      metricsToken: secretOf("metrics_token", "metrics_token_file"),
+    },
+  };
+}
+
+export function loadConfig(file: string, env = Deno.env.toObject()): Config {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read configuration: ${(e as Error).message}`);
+  }
+  return parseConfig(text, file, env);
+}
+
+/** Splits "host:port" / "[v6]:port" into the parts Deno.serve and Deno.listen take. */
+export function parseBindAddr(addr: string): { hostname: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(addr) ?? /^([^:]+):(\d+)$/.exec(addr);
+  if (!m) throw new ConfigError(`bind address \`${addr}\` must look like host:port`);
+  return { hostname: m[1], port: Number(m[2]) };
+}

@@ -1,0 +1,77 @@
+/** Prometheus counters and latency histograms, rendered in the text exposition format. */
+const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+function labelText(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, "\\$&")}"`);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+export class Metrics {
+  readonly #counters = new Map<string, Map<string, number>>();
+  readonly #histograms = new Map<string, Map<string, Histogram>>();
+  readonly #help = new Map<string, string>();
+  readonly #gauges = new Map<string, () => Promise<Array<[Record<string, string>, number]>>>();
+
+  inc(name: string, help: string, labels: Record<string, string> = {}, by = 1): void {
+    this.#help.set(name, help);
+    const m = this.#counters.get(name) ?? new Map();
+    this.#counters.set(name, m);
+    const key = labelText(labels);
+    m.set(key, (m.get(key) ?? 0) + by);
+  }
+
+  observe(name: string, help: string, labels: Record<string, string>, seconds: number): void {
+    this.#help.set(name, help);
+    const m = this.#histograms.get(name) ?? new Map<string, Histogram>();
+    this.#histograms.set(name, m);
+    const key = labelText(labels);
+    const h = m.get(key) ?? { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+    m.set(key, h);
+    BUCKETS.forEach((b, i) => {
+      if (seconds <= b) h.counts[i]++;
+    });
+    h.sum += seconds;
+    h.count++;
+  }
+
+  /** A value computed when scraped (objects stored, bytes stored…). */
+  gauge(
+    name: string,
+    help: string,
+    read: () => Promise<Array<[Record<string, string>, number]>>,
+  ): void {
+    this.#help.set(name, help);
+    this.#gauges.set(name, read);
+  }
+
+  async render(): Promise<string> {
+    const out: string[] = [];
+    for (const [name, m] of this.#counters) {
+      out.push(`# HELP ${name} ${this.#help.get(name)}`, `# TYPE ${name} counter`);
+      for (const [l, v] of m) out.push(`${name}${l} ${v}`);
+    }
+    for (const [name, m] of this.#histograms) {
+      out.push(`# HELP ${name} ${this.#help.get(name)}`, `# TYPE ${name} histogram`);
+      for (const [l, h] of m) {
+        const inner = l.slice(1, -1);
+        const sep = inner ? "," : "";
+        BUCKETS.forEach((b, i) =>
+          out.push(`${name}_bucket{${inner}${sep}le="${b}"} ${h.counts[i]}`)
+        );
+        out.push(`${name}_bucket{${inner}${sep}le="+Inf"} ${h.count}`);
+        out.push(`${name}_sum${l} ${h.sum}`, `${name}_count${l} ${h.count}`);
+      }
+    }
+    for (const [name, read] of this.#gauges) {
+      out.push(`# HELP ${name} ${this.#help.get(name)}`, `# TYPE ${name} gauge`);
+      for (const [labels, v] of await read()) out.push(`${name}${labelText(labels)} ${v}`);
+    }
+    return out.join("\n") + "\n";
+  }
+}

@@ -1,0 +1,199 @@
+/** Every malformed or hostile request gets its exact S3 error, and the node keeps serving. */
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { presign, sha256Hex, signHeaders } from "../sigv4.ts";
+import { assertS3Error, s3Fixture } from "./client.ts";
+
+const B = "bad";
+
+async function errorOf(res: Response): Promise<{ status: number; code: string | undefined }> {
+  const text = await res.text();
+  return { status: res.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] };
+}
+
+Deno.test("bad input gets exact S3 errors", async (t) => {
+  await using f = await s3Fixture();
+  const { s3, node, key } = f;
+  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  const url = (path: string) => `${node.s3}/${B}/${path}`;
+
+  await t.step(
+    "a wrong secret is SignatureDoesNotMatch; an unknown key is InvalidAccessKeyId",
+    async () => {
+      const wrong = f.client({ accessKeyId: key.accessKeyId, secretAccessKey: "0".repeat(64) });
+      await assertS3Error(
+        () => wrong.send(new ListObjectsV2Command({ Bucket: B })),
+        "SignatureDoesNotMatch",
+        403,
+      );
+      const unknown = f.client({
+        accessKeyId: "GK000000000000000000000000",
+        secretAccessKey: "0".repeat(64),
+      });
+      await assertS3Error(
+        () => unknown.send(new ListObjectsV2Command({ Bucket: B })),
+        "InvalidAccessKeyId",
+        403,
+      );
+    },
+  );
+
+  await t.step("a request for another region names the expected one", async () => {
+    const other = f.client(key, "us-east-1");
+    const e = await assertS3Error(
+      () => other.send(new ListObjectsV2Command({ Bucket: B })),
+      "AuthorizationHeaderMalformed",
+      400,
+    );
+    assertMatch(e.message, /garage/);
+  });
+
+  await t.step("anonymous requests are refused", async () => {
+    assertEquals(await errorOf(await fetch(url("x"))), { status: 403, code: "AccessDenied" });
+  });
+
+  await t.step(
+    "an expired presigned URL is AccessDenied; more than 7 days is refused",
+    async () => {
+      await s3.send(new PutObjectCommand({ Bucket: B, Key: "p", Body: "p" }));
+      const old = presign("GET", url("p"), key, node.region, 60, new Date(Date.now() - 120_000));
+      assertEquals(await errorOf(await fetch(old)), { status: 403, code: "AccessDenied" });
+      const long = presign("GET", url("p"), key, node.region, 7 * 24 * 3600 + 1);
+      assertEquals(await errorOf(await fetch(long)), {
+        status: 400,
+        code: "AuthorizationQueryParametersError",
+      });
+    },
+  );
+
+  await t.step(
+    "a payload hash that does not match the body is refused and stores nothing",
+    async () => {
+      const body = "the real body";
+      const headers = signHeaders("PUT", url("hash"), key, node.region, sha256Hex("another body"));
+      assertEquals(await errorOf(await fetch(url("hash"), { method: "PUT", headers, body })), {
+        status: 400,
+        code: "XAmzContentSHA256Mismatch",
+      });
+      await assertS3Error(
+        () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "hash" })),
+        "NotFound",
+        404,
+      );
+    },
+  );
+
+  await t.step("a Content-MD5 mismatch is BadDigest; a malformed one InvalidDigest", async () => {
+    const body = "md5 body";
+    const h1 = signHeaders("PUT", url("md5"), key, node.region, sha256Hex(body), {
+      "content-md5": "AAAAAAAAAAAAAAAAAAAAAA==",
+    });
+    assertEquals(await errorOf(await fetch(url("md5"), { method: "PUT", headers: h1, body })), {
+      status: 400,
+      code: "BadDigest",
+    });
+    const h2 = signHeaders("PUT", url("md5"), key, node.region, sha256Hex(body), {
+      "content-md5": "nope",
+    });
+    assertEquals(await errorOf(await fetch(url("md5"), { method: "PUT", headers: h2, body })), {
+      status: 400,
+      code: "InvalidDigest",
+    });
+    await assertS3Error(
+      () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "md5" })),
+      "NotFound",
+      404,
+    );
+  });
+
+  await t.step("malformed XML bodies are MalformedXML", async () => {
+    for (
+      const body of [
+        "<Delete><Object><Key>a</Key></Object>",
+        "not xml",
+        '<!DOCTYPE x [<!ENTITY a "b">]><Delete/>',
+        "<Other/>",
+      ]
+    ) {
+      const u = `${node.s3}/${B}?delete`;
+      const headers = signHeaders("POST", u, key, node.region, sha256Hex(body));
+      assertEquals(await errorOf(await fetch(u, { method: "POST", headers, body })), {
+        status: 400,
+        code: "MalformedXML",
+      }, body);
+    }
+  });
+
+  await t.step("an unknown bucket is NoSuchBucket; an invalid name is refused", async () => {
+    assertEquals(
+      await errorOf(await fetch(presign("GET", `${node.s3}/nosuchbucket/k`, key, node.region))),
+      { status: 404, code: "NoSuchBucket" },
+    );
+    await assertS3Error(
+      () => s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })),
+      "InvalidBucketName",
+      400,
+    );
+  });
+
+  await t.step("unimplemented sub-resources answer 501 NotImplemented", async () => {
+    for (const q of ["?tagging", "?policy", "?object-lock"]) {
+      assertEquals(
+        await errorOf(await fetch(presign("GET", `${node.s3}/${B}${q}`, key, node.region))),
+        { status: 501, code: "NotImplemented" },
+        q,
+      );
+    }
+  });
+
+  await t.step("multiple ranges are refused with InvalidRange", async () => {
+    const u = url("p");
+    const headers = signHeaders("GET", u, key, node.region, sha256Hex(""), {
+      range: "bytes=0-0,1-1",
+    });
+    const r = await fetch(u, { headers });
+    assertEquals(await errorOf(r), { status: 416, code: "InvalidRange" });
+  });
+
+  await t.step(
+    "a body shorter than Content-Length leaves nothing and the node keeps serving",
+    async () => {
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: Number(new URL(node.s3).port),
+      });
+      const headers = signHeaders("PUT", url("short"), key, node.region, "UNSIGNED-PAYLOAD", {
+        "content-length": "100000",
+      });
+      const head = `PUT /${B}/short HTTP/1.1\r\nhost: ${new URL(node.s3).host}\r\n` +
+        Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n";
+      await conn.write(new TextEncoder().encode(head + "x".repeat(5000)));
+      conn.close();
+      await new Promise((r) => setTimeout(r, 300));
+      await assertS3Error(
+        () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "short" })),
+        "NotFound",
+        404,
+      );
+      const list = await s3.send(new ListObjectsV2Command({ Bucket: B }));
+      assert(!(list.Contents ?? []).some((c) => c.Key === "short"));
+    },
+  );
+
+  await t.step("the node still serves after all of the above", async () => {
+    const c = new S3Client({
+      endpoint: node.s3,
+      region: node.region,
+      credentials: key,
+      forcePathStyle: true,
+    });
+    await c.send(new PutObjectCommand({ Bucket: B, Key: "after", Body: "ok" }));
+    c.destroy();
+  });
+});
