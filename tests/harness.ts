@@ -71,7 +71,7 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
-    env: { REMISE_LOG: "warn", ...o.env },
+    env: { REMISE_LOG: Deno.env.get("REMISE_LOG") ?? "warn", ...o.env },
   }).spawn();
   let errText = "";
   (async () => {
@@ -132,6 +132,11 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
     async stop() {
       if (!exited) process.kill("SIGTERM");
       await status;
+      // REMISE_TEST_LOG=file keeps every node's log for a look after a failure.
+      const logFile = Deno.env.get("REMISE_TEST_LOG");
+      if (logFile) {
+        await Deno.writeTextFile(logFile, `--- node ${dir}\n${errText}`, { append: true });
+      }
       if (!o.dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
     async writeClientConfig() {

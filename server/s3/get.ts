@@ -17,11 +17,10 @@ export async function getObject(ctx: ObjectContext, head: boolean): Promise<Resp
   const v = visibleVersion(entry);
   if (!v) throw noSuchKey(ctx);
   const meta = v.state.data.meta;
-  const headers = objectHeaders(
-    v,
-    meta,
-    ctx.req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED",
-  );
+  // A checksum describes the whole object: it is not sent with a part of it.
+  const whole = !ctx.req.headers.has("range") && !ctx.query.has("partNumber");
+  const checksumMode = ctx.req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
+  const headers = objectHeaders(v, meta, checksumMode && whole);
   const outcome = evaluate(conditionHeaders(ctx.req.headers), {
     etag: meta.etag,
     lastModified: v.timestamp,
@@ -76,7 +75,7 @@ export async function getObject(ctx: ObjectContext, head: boolean): Promise<Resp
     range = parseRange(ctx.req.headers.get("range"), meta.size);
   }
 
-  const partial = range !== undefined && (partParam !== null ? true : true);
+  const partial = range !== undefined;
   if (range) {
     headers.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
     headers.set("content-length", String(range.end - range.start + 1));

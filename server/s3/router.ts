@@ -224,6 +224,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
 
   return async (req) => {
     const started = performance.now();
+    log.debug("s3 begin", { method: req.method, path: new URL(req.url).pathname });
     const requestId = randomHex(8).toUpperCase();
     const url = new URL(req.url);
     let op = "Unknown";
@@ -339,6 +340,13 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
     res.headers.set("x-amz-request-id", requestId);
     res.headers.set("x-amz-id-2", requestId);
     res.headers.set("server", "Remise");
+    log.debug("s3", {
+      op,
+      method: req.method,
+      path: url.pathname,
+      status: res.status,
+      ms: Math.round(performance.now() - started),
+    });
     metrics.inc("s3_request_total", "S3 requests received", { api_endpoint: op });
     metrics.observe("s3_request_duration_seconds", "S3 request duration until headers are sent", {
       api_endpoint: op,

@@ -10,9 +10,7 @@ export interface XmlObject {
 }
 
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-    // Characters XML 1.0 cannot carry at all; S3 keys may contain them (encoding-type=url).
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function element(tag: string, v: XmlValue, out: string[]): void {
@@ -47,7 +45,8 @@ const parser = new XMLParser({
   trimValues: true,
   removeNSPrefix: true,
   processEntities: true,
-  htmlEntities: false,
+  // Numeric character references (Go SDKs write quotes as &#34;) must be decoded.
+  htmlEntities: true,
 });
 
 /**

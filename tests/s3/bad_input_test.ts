@@ -7,6 +7,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { rawRequest } from "../raw_http.ts";
 import { presign, sha256Hex, signHeaders } from "../sigv4.ts";
 import { assertS3Error, s3Fixture } from "./client.ts";
 
@@ -83,7 +84,7 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
       });
       await assertS3Error(
         () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "hash" })),
-        "NotFound",
+        null,
         404,
       );
     },
@@ -107,7 +108,7 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
     });
     await assertS3Error(
       () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "md5" })),
-      "NotFound",
+      null,
       404,
     );
   });
@@ -164,21 +165,16 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
   await t.step(
     "a body shorter than Content-Length leaves nothing and the node keeps serving",
     async () => {
-      const conn = await Deno.connect({
-        hostname: "127.0.0.1",
-        port: Number(new URL(node.s3).port),
-      });
       const headers = signHeaders("PUT", url("short"), key, node.region, "UNSIGNED-PAYLOAD", {
         "content-length": "100000",
       });
-      const head = `PUT /${B}/short HTTP/1.1\r\nhost: ${new URL(node.s3).host}\r\n` +
-        Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n";
-      await conn.write(new TextEncoder().encode(head + "x".repeat(5000)));
-      conn.close();
+      await rawRequest(url("short"), "PUT", headers, new Uint8Array(5000), {
+        closeAfterBody: true,
+      });
       await new Promise((r) => setTimeout(r, 300));
       await assertS3Error(
         () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "short" })),
-        "NotFound",
+        null,
         404,
       );
       const list = await s3.send(new ListObjectsV2Command({ Bucket: B }));

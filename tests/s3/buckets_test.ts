@@ -39,7 +39,7 @@ Deno.test("bucket lifecycle through the S3 API", async (t) => {
       "BucketAlreadyExists",
       409,
     );
-    await assertS3Error(() => s3b.send(new HeadBucketCommand({ Bucket: "photos" })), "403", 403);
+    await assertS3Error(() => s3b.send(new HeadBucketCommand({ Bucket: "photos" })), null, 403);
     assertEquals((await s3b.send(new ListBucketsCommand({}))).Buckets ?? [], []);
   });
 
@@ -90,7 +90,7 @@ Deno.test("bucket lifecycle through the S3 API", async (t) => {
     );
     await s3.send(new CreateBucketCommand({ Bucket: "empty" }));
     await s3.send(new DeleteBucketCommand({ Bucket: "empty" }));
-    await assertS3Error(() => s3.send(new HeadBucketCommand({ Bucket: "empty" })), "NotFound", 404);
+    await assertS3Error(() => s3.send(new HeadBucketCommand({ Bucket: "empty" })), null, 404);
     await assertS3Error(
       () => s3.send(new DeleteBucketCommand({ Bucket: "empty" })),
       "NoSuchBucket",
@@ -105,7 +105,10 @@ Deno.test("bucket lifecycle through the S3 API", async (t) => {
       { name: "plain" },
     );
     await assertS3Error(
-      () => f.client(k).send(new CreateBucketCommand({ Bucket: "mine" })),
+      () =>
+        f.client({ accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey }).send(
+          new CreateBucketCommand({ Bucket: "mine" }),
+        ),
       "AccessDenied",
       403,
     );

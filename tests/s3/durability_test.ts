@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { assertEquals } from "../assert.ts";
 import { startNode } from "../harness.ts";
+import { rawRequest } from "../raw_http.ts";
 import { signHeaders } from "../sigv4.ts";
 import { bodyBytes, randomBytes } from "./client.ts";
 
@@ -92,11 +93,11 @@ Deno.test("blocks of deleted and interrupted uploads are removed after the grace
       credentials: key,
       forcePathStyle: true,
     });
-    await s3.send(new CreateBucketCommand({ Bucket: "gc" }));
-    await s3.send(new PutObjectCommand({ Bucket: "gc", Key: "big", Body: randomBytes(500_000) }));
+    await s3.send(new CreateBucketCommand({ Bucket: "gcb" }));
+    await s3.send(new PutObjectCommand({ Bucket: "gcb", Key: "big", Body: randomBytes(500_000) }));
     const data = `${node.dir}/data`;
     assertEquals(await blockFiles(data) >= 8, true);
-    await s3.send(new DeleteObjectCommand({ Bucket: "gc", Key: "big" }));
+    await s3.send(new DeleteObjectCommand({ Bucket: "gcb", Key: "big" }));
     assertEquals(
       await waitFor(async () => (await blockFiles(data)) === 0, 8000),
       true,
@@ -104,17 +105,18 @@ Deno.test("blocks of deleted and interrupted uploads are removed after the grace
     );
 
     // An upload cut off half-way: some blocks reach the disk, then the client vanishes.
-    const u = `${node.s3}/gc/cut`;
+    const u = `${node.s3}/gcb/cut`;
     const headers = signHeaders("PUT", u, key, node.region, "UNSIGNED-PAYLOAD", {
       "content-length": "1000000",
     });
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(node.s3).port) });
-    const head = `PUT /gc/cut HTTP/1.1\r\nhost: ${new URL(node.s3).host}\r\n` +
-      Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n";
-    await conn.write(new TextEncoder().encode(head));
-    await conn.write(randomBytes(400_000));
-    await new Promise((r) => setTimeout(r, 500));
-    conn.close();
+    const slow = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        c.enqueue(randomBytes(400_000));
+        await new Promise((r) => setTimeout(r, 500));
+        c.close();
+      },
+    });
+    await rawRequest(u, "PUT", headers, slow, { closeAfterBody: true });
     assertEquals(
       await waitFor(async () => (await blockFiles(data)) === 0, 8000),
       true,

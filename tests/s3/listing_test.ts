@@ -88,7 +88,7 @@ Deno.test("listing objects", async (t) => {
       const r = await s3.send(new ListObjectsV2Command({ Bucket: B, StartAfter: "c/x--z" }));
       assertEquals(r.Contents?.map((c) => c.Key), ["d e+f%g", "é/ü", "日本", "🎉"]);
       const r2 = await s3.send(
-        new ListObjectsV2Command({ Bucket: B, StartAfter: "zzz\u{10ffff}" }),
+        new ListObjectsV2Command({ Bucket: B, StartAfter: "\u{10ffff}" }),
       );
       assertEquals([r2.Contents ?? [], r2.IsTruncated], [[], false]);
       const r3 = await s3.send(new ListObjectsV2Command({ Bucket: B, MaxKeys: 0 }));

@@ -86,9 +86,10 @@ Deno.test("multipart uploads", async (t) => {
         p1.length + p3.length + p4.length,
       ]);
       assertEquals(await bodyBytes(g.Body), concat(p1, p3, p4));
-      const part2 = await s3.send(new GetObjectCommand({ Bucket: B, Key: "big", PartNumber: 2 }));
-      assertEquals([part2.ContentLength, part2.PartsCount], [p3.length, 3]);
-      assertEquals(await bodyBytes(part2.Body), p3);
+      // Parts keep the numbers they were uploaded with, gaps included (as Garage does).
+      const part3 = await s3.send(new GetObjectCommand({ Bucket: B, Key: "big", PartNumber: 3 }));
+      assertEquals([part3.ContentLength, part3.PartsCount], [p3.length, 3]);
+      assertEquals(await bodyBytes(part3.Body), p3);
       assertEquals(
         (await s3.send(new ListMultipartUploadsCommand({ Bucket: B }))).Uploads ?? [],
         [],
@@ -155,7 +156,7 @@ Deno.test("multipart uploads", async (t) => {
       );
       await assertS3Error(
         () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "bad" })),
-        "NotFound",
+        null,
         404,
       );
       await s3.send(new AbortMultipartUploadCommand({ Bucket: B, Key: "bad", UploadId }));

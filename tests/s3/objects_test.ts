@@ -93,7 +93,7 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
     );
     await assertS3Error(
       () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "ck/bad" })),
-      "NotFound",
+      null,
       404,
     );
   });
@@ -178,14 +178,14 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
       );
       await assertS3Error(
         () => s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfNoneMatch: etag })),
-        "304",
+        null,
         304,
       );
       const future = new Date(Date.now() + 3600_000);
       const past = new Date(Date.now() - 3600_000);
       await assertS3Error(
         () => s3.send(new GetObjectCommand({ Bucket: B, Key: "cond", IfModifiedSince: future })),
-        "304",
+        null,
         304,
       );
       await assertS3Error(
@@ -362,7 +362,7 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
     assertEquals(q.Deleted ?? [], []);
     await assertS3Error(
       () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "del/d3" })),
-      "NotFound",
+      null,
       404,
     );
   });

@@ -1,0 +1,31 @@
+/** What every admin endpoint handler receives. */
+import type { Model } from "../model/model.ts";
+import type { System } from "../rpc/system.ts";
+import type { Metrics } from "../util/metrics.ts";
+import type { Query } from "./validate.ts";
+
+export interface AdminDeps {
+  sys: System;
+  model: Model;
+  metrics: Metrics;
+  adminToken: string;
+  metricsToken?: string;
+  /** Serves what is not the API (e.g. the console's files) instead of a 404. */
+  fallback?: (req: Request) => Response | Promise<Response>;
+}
+
+export interface Call {
+  deps: AdminDeps;
+  query: Query;
+  /** The parsed JSON body of a POST; undefined when empty. */
+  body: unknown;
+}
+
+export interface EndpointDef {
+  /** Query parameters the endpoint accepts; any other is refused with a 400. */
+  query: readonly string[];
+  run(call: Call): unknown | Promise<unknown>;
+}
+
+/** The Remise release, reported where Garage reports its version. */
+export const REMISE_VERSION = "0.1.0";

@@ -1,0 +1,217 @@
+/** GetClusterLayout, UpdateClusterLayout, ApplyClusterLayout, RevertClusterLayout. */
+import type {
+  ApplyClusterLayoutResponse,
+  GetClusterLayoutResponse,
+  LayoutNodeRole,
+  NodeRoleChange,
+  PreviewClusterLayoutChangesResponse,
+  ZoneRedundancy as ApiZoneRedundancy,
+} from "../../shared/admin.ts";
+import {
+  applyStaged,
+  type ClusterLayout,
+  LayoutError,
+  type LayoutVersion,
+  type NodeRole,
+  PARTITIONS,
+  stagedRoles,
+  type ZoneRedundancy,
+} from "../rpc/layout.ts";
+import type { System } from "../rpc/system.ts";
+import { formatSize } from "../util/size.ts";
+import type { Call, EndpointDef } from "./context.ts";
+import { bodyFields, checkHexId, Fields, InvalidRequest } from "./validate.ts";
+
+/** Garage refuses capacities under 1 KiB: almost certainly a unit mistake. */
+const MIN_CAPACITY = 1024;
+
+export function toApiZr(zr: ZoneRedundancy): ApiZoneRedundancy {
+  return zr === "maximum" ? "maximum" : { atLeast: zr };
+}
+
+function sameRole(a: NodeRole | undefined | null, b: NodeRole | undefined | null): boolean {
+  if (!a || !b) return !a && !b;
+  return a.zone === b.zone && a.capacity === b.capacity &&
+    JSON.stringify(a.tags) === JSON.stringify(b.tags);
+}
+
+function partitionCounts(v: LayoutVersion): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const nodes of v.partitions) for (const n of nodes) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return counts;
+}
+
+export function formatLayout(layout: ClusterLayout): GetClusterLayoutResponse {
+  const v = layout.current;
+  const counts = partitionCounts(v);
+  const roles: LayoutNodeRole[] = Object.entries(v.roles).sort(([a], [b]) => a < b ? -1 : 1).map(
+    ([id, r]) => {
+      const stored = r.capacity === null ? null : counts.get(id) ?? 0;
+      return {
+        id,
+        zone: r.zone,
+        tags: r.tags,
+        capacity: r.capacity,
+        storedPartitions: stored,
+        usableCapacity: stored === null ? null : stored * v.partitionSize,
+      };
+    },
+  );
+  const stagedRoleChanges: NodeRoleChange[] = [];
+  for (const [id, r] of Object.entries(layout.staged.roles).sort(([a], [b]) => a < b ? -1 : 1)) {
+    if (sameRole(r, v.roles[id])) continue;
+    if (r === null) stagedRoleChanges.push({ id, remove: true });
+    else stagedRoleChanges.push({ id, zone: r.zone, capacity: r.capacity, tags: r.tags });
+  }
+  const szr = layout.staged.zoneRedundancy;
+  return {
+    version: v.version,
+    roles,
+    parameters: { zoneRedundancy: toApiZr(v.zoneRedundancy) },
+    partitionSize: v.partitionSize,
+    stagedRoleChanges,
+    stagedParameters: szr !== undefined && szr !== v.zoneRedundancy
+      ? { zoneRedundancy: toApiZr(szr) }
+      : null,
+  };
+}
+
+export interface LayoutUpdate {
+  roles: Record<string, NodeRole | null>;
+  zoneRedundancy?: ZoneRedundancy;
+}
+
+/** Checks an UpdateClusterLayout body against the layout it would change. */
+export function parseLayoutUpdate(body: unknown, layout: ClusterLayout): LayoutUpdate {
+  const f = bodyFields(body, ["roles", "parameters"]);
+  const out: LayoutUpdate = { roles: {} };
+  const rf = layout.current.replicationFactor;
+  const list = f.has("roles") ? f.list("roles") : [];
+  const known = stagedRoles(layout);
+  list.forEach((item, i) => {
+    const path = `roles[${i}]`;
+    const isRemove = typeof item === "object" && item !== null && "remove" in item;
+    const r = Fields.of(
+      item,
+      path,
+      isRemove ? ["id", "remove"] : ["id", "zone", "capacity", "tags"],
+    );
+    const id = checkHexId(r.str("id").toLowerCase(), "node", r.name("id"));
+    if (id in out.roles) throw new InvalidRequest(`\`${path}.id\`: node ${id} appears twice`);
+    if (isRemove) {
+      if (r.raw("remove") !== true) {
+        throw new InvalidRequest(`\`${path}.remove\` must be true (to remove the node's role)`);
+      }
+      if (!known[id] && !layout.current.roles[id]) {
+        throw new InvalidRequest(`\`${path}\`: node ${id} has no role to remove`);
+      }
+      out.roles[id] = null;
+      return;
+    }
+    const zone = r.str("zone", { nonEmpty: true });
+    if (r.raw("capacity") === undefined) {
+      throw new InvalidRequest(
+        `\`${path}.capacity\` is required: a number of bytes, or null to make the node a gateway`,
+      );
+    }
+    const capacity = r.has("capacity") ? r.int("capacity", 0) : null;
+    if (capacity !== null && capacity < MIN_CAPACITY) {
+      throw new InvalidRequest(
+        `\`${path}.capacity\` is ${capacity} bytes: it should be at least 1K (1024); capacity is in bytes`,
+      );
+    }
+    out.roles[id] = { zone, capacity, tags: r.optStrings("tags") ?? [] };
+  });
+  const params = f.optObj("parameters", ["zoneRedundancy"]);
+  if (params) {
+    const zr = params.raw("zoneRedundancy");
+    if (zr === "maximum") out.zoneRedundancy = "maximum";
+    else {
+      const at = Fields.of(zr, "parameters.zoneRedundancy", ["atLeast"]).int("atLeast", 1);
+      if (at > rf) {
+        throw new InvalidRequest(
+          `The zone redundancy must be smaller or equal to the replication factor (${rf}).`,
+        );
+      }
+      out.zoneRedundancy = at;
+    }
+  }
+  return out;
+}
+
+async function updateLayout({ deps, body }: Call): Promise<GetClusterLayoutResponse> {
+  const { sys } = deps;
+  const u = parseLayoutUpdate(body, sys.layout);
+  if (Object.keys(u.roles).length) await sys.stageRoles(u.roles);
+  if (u.zoneRedundancy !== undefined) await sys.stageZoneRedundancy(u.zoneRedundancy);
+  return formatLayout(sys.layout);
+}
+
+/** The plain-text account of an applied layout (Garage: "do not try to parse this"). */
+export function layoutMessage(before: LayoutVersion, after: LayoutVersion): string[] {
+  const roles = Object.entries(after.roles);
+  const storage = roles.filter(([, r]) => r.capacity !== null);
+  const zones = new Set(storage.map(([, r]) => r.zone));
+  let moved = 0;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const old = new Set(before.partitions[p] ?? []);
+    moved += (after.partitions[p] ?? []).filter((n) => !old.has(n)).length;
+  }
+  const counts = partitionCounts(after);
+  const zr = after.zoneRedundancy === "maximum" ? "maximum" : String(after.zoneRedundancy);
+  const lines = [
+    `==== LAYOUT VERSION ${after.version} ====`,
+    `Storage nodes: ${storage.length}, gateway nodes: ${
+      roles.length - storage.length
+    }, zones: ${zones.size}`,
+    `Replication factor: ${after.replicationFactor}, zone redundancy: ${zr}`,
+    `Partition size: ${formatSize(after.partitionSize)} (${after.partitionSize} bytes)`,
+    `Partition copies assigned to a new node: ${moved} of ${PARTITIONS * after.replicationFactor}`,
+    "",
+  ];
+  for (const [id, r] of storage.sort(([a], [b]) => a < b ? -1 : 1)) {
+    const n = counts.get(id) ?? 0;
+    lines.push(
+      `  ${id.slice(0, 16)}  zone ${r.zone}: ${n} partitions, usable ${
+        formatSize(n * after.partitionSize)
+      } of ${formatSize(r.capacity!)}`,
+    );
+  }
+  return lines;
+}
+
+function previewLayout({ deps }: Call): PreviewClusterLayoutChangesResponse {
+  const layout = deps.sys.layout;
+  try {
+    const next = applyStaged(layout, layout.current.version + 1);
+    return { message: layoutMessage(layout.current, next.current), newLayout: formatLayout(next) };
+  } catch (e) {
+    if (e instanceof LayoutError) return { error: e.message };
+    throw e;
+  }
+}
+
+async function applyLayout({ deps, body }: Call): Promise<ApplyClusterLayoutResponse> {
+  const { sys } = deps;
+  const f = bodyFields(body, ["version"]);
+  const version = f.int("version", 1);
+  const before = sys.layout.current;
+  const after = await sys.applyLayout(version);
+  return { message: layoutMessage(before, after.current), layout: formatLayout(after) };
+}
+
+async function revertLayout({ deps }: Call): Promise<GetClusterLayoutResponse> {
+  return formatLayout(await deps.sys.revertLayout());
+}
+
+export function layoutOf(sys: System): GetClusterLayoutResponse {
+  return formatLayout(sys.layout);
+}
+
+export const layoutEndpoints: Record<string, EndpointDef> = {
+  GetClusterLayout: { query: [], run: ({ deps }) => layoutOf(deps.sys) },
+  UpdateClusterLayout: { query: [], run: updateLayout },
+  PreviewClusterLayoutChanges: { query: [], run: previewLayout },
+  ApplyClusterLayout: { query: [], run: applyLayout },
+  RevertClusterLayout: { query: [], run: revertLayout },
+};

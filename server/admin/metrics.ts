@@ -1,0 +1,33 @@
+/** GET /metrics: Prometheus text, with per-bucket storage gauges read from local counters. */
+import { getBucket, globalAliases } from "../model/bucket_ops.ts";
+import type { AdminDeps } from "./context.ts";
+import { allLocalBucketStats } from "./stats.ts";
+
+export function registerBucketGauges(deps: AdminDeps): void {
+  const { metrics, model, sys } = deps;
+  const read = (stat: "objects" | "bytes") => async () => {
+    const out: Array<[Record<string, string>, number]> = [];
+    for (const [id, s] of await allLocalBucketStats(sys.kv)) {
+      const b = getBucket(model, id);
+      if (!b) continue;
+      out.push([{ bucket_id: id, bucket: globalAliases(b)[0] ?? "" }, s[stat]]);
+    }
+    return out;
+  };
+  metrics.gauge(
+    "bucket_objects",
+    "Objects stored in each bucket, as counted by this node's replicas of its partition",
+    read("objects"),
+  );
+  metrics.gauge(
+    "bucket_bytes",
+    "Bytes stored in each bucket, as counted by this node's replicas of its partition",
+    read("bytes"),
+  );
+}
+
+export async function metricsResponse(deps: AdminDeps): Promise<Response> {
+  return new Response(await deps.metrics.render(), {
+    headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+  });
+}

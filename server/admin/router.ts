@@ -1,0 +1,162 @@
+/**
+ * The admin HTTP API (Garage admin API v2 on Hono): `/v2/<Endpoint>` with the admin bearer
+ * token, `/health` without one, `/metrics` with the metrics (or admin) token.
+ */
+import { type Context, Hono } from "hono";
+import { ADMIN_ENDPOINTS, type AdminEndpoint } from "../../shared/admin.ts";
+import { requireBearer } from "./auth.ts";
+import { bucketEndpoints } from "./buckets.ts";
+import { clusterEndpoints, healthResponse, registerNodeRpc } from "./cluster.ts";
+import type { AdminDeps, EndpointDef } from "./context.ts";
+import { AdminError, errorResponse, toAdminError } from "./errors.ts";
+import { keyEndpoints } from "./keys.ts";
+import { layoutEndpoints } from "./layout.ts";
+import { metricsResponse, registerBucketGauges } from "./metrics.ts";
+import { registerStatsRpc } from "./stats.ts";
+import { parseJsonBody, Query } from "./validate.ts";
+
+export type { AdminDeps } from "./context.ts";
+
+const ENDPOINTS: Record<string, EndpointDef> = {
+  ...clusterEndpoints,
+  ...layoutEndpoints,
+  ...keyEndpoints,
+  ...bucketEndpoints,
+};
+
+for (const name of Object.keys(ADMIN_ENDPOINTS)) {
+  if (!ENDPOINTS[name]) throw new Error(`admin endpoint ${name} has no handler`);
+}
+
+const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "OPTIONS,GET,POST",
+  "access-control-allow-headers": "authorization,content-type",
+};
+
+function unknownEndpoint(name: string): AdminError {
+  const names = Object.keys(ADMIN_ENDPOINTS);
+  const close = names.find((n) => n.toLowerCase() === name.toLowerCase());
+  return new AdminError(
+    404,
+    "NoSuchEndpoint",
+    `Unknown admin API endpoint /v2/${name}` +
+      (close ? `; did you mean /v2/${close}?` : `; the endpoints are: ${names.join(", ")}`),
+  );
+}
+
+function methodNotAllowed(name: string, method: string, expected: string): AdminError {
+  return new AdminError(
+    405,
+    "MethodNotAllowed",
+    `/v2/${name} must be called with ${expected}, not ${method}`,
+    { allow: expected },
+  );
+}
+
+export function createAdminHandler(
+  deps: AdminDeps,
+): (req: Request) => Response | Promise<Response> {
+  const { sys, metrics } = deps;
+  registerNodeRpc(sys);
+  registerStatsRpc(sys);
+  registerBucketGauges(deps);
+  const region = sys.config.s3Api.s3Region;
+  const app = new Hono();
+
+  const fail = (c: Context, e: unknown) => {
+    const err = toAdminError(e, { layoutEmpty: sys.layout.current.version === 0 });
+    return errorResponse(err, region, c.req.path);
+  };
+
+  app.options(
+    "*",
+    () =>
+      new Response(null, {
+        status: 204,
+        headers: { ...CORS, allow: CORS["access-control-allow-methods"] },
+      }),
+  );
+
+  app.get("/health", () => healthResponse(sys));
+
+  app.get("/metrics", async (c) => {
+    const tokens = deps.metricsToken ? [deps.metricsToken, deps.adminToken] : [deps.adminToken];
+    try {
+      requireBearer(c.req.raw, tokens);
+    } catch (e) {
+      return fail(c, e);
+    }
+    return await metricsResponse(deps);
+  });
+
+  for (const path of ["/health", "/metrics"]) {
+    app.all(path, (c) =>
+      fail(
+        c,
+        new AdminError(
+          405,
+          "MethodNotAllowed",
+          `${path} must be called with GET, not ${c.req.method}`,
+          {
+            allow: "GET",
+          },
+        ),
+      ));
+  }
+
+  app.all("/v2/:endpoint", async (c) => {
+    const name = c.req.param("endpoint");
+    const started = performance.now();
+    let status = 200;
+    try {
+      const def = ENDPOINTS[name];
+      if (!def) throw unknownEndpoint(name);
+      const expected = ADMIN_ENDPOINTS[name as AdminEndpoint];
+      const method = c.req.method === "HEAD" ? "GET" : c.req.method;
+      if (method !== expected) throw methodNotAllowed(name, c.req.method, expected);
+      requireBearer(c.req.raw, [deps.adminToken]);
+      const query = new Query(new URL(c.req.url).searchParams, def.query);
+      const body = method === "POST" ? parseJsonBody(await c.req.text()) : undefined;
+      const result = await def.run({ deps, query, body });
+      return new Response(JSON.stringify(result ?? null, null, 2), {
+        headers: { "content-type": "application/json", "access-control-allow-origin": "*" },
+      });
+    } catch (e) {
+      const res = fail(c, e);
+      status = res.status;
+      return res;
+    } finally {
+      const api_endpoint = name in ENDPOINTS ? name : "unknown";
+      metrics.inc("admin_request_total", "Admin API requests received", { api_endpoint });
+      if (status !== 200) {
+        metrics.inc("admin_error_total", "Admin API requests answered with an error", {
+          api_endpoint,
+          status_code: String(status),
+        });
+      }
+      metrics.observe(
+        "admin_request_duration_seconds",
+        "Admin API request duration",
+        { api_endpoint },
+        (performance.now() - started) / 1000,
+      );
+    }
+  });
+
+  app.notFound((c) => {
+    if (deps.fallback) return deps.fallback(c.req.raw);
+    return fail(
+      c,
+      new AdminError(
+        404,
+        "NoSuchEndpoint",
+        `Nothing is served at ${c.req.path}: the admin API answers /v2/<Endpoint> (e.g. /v2/GetClusterStatus), /health and /metrics`,
+      ),
+    );
+  });
+
+  app.onError((e, c) => fail(c, e));
+
+  return (req: Request) => app.fetch(req);
+}

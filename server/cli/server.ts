@@ -1,0 +1,70 @@
+/** `server`: runs a node until SIGTERM/SIGINT. */
+import type { Config } from "../util/config.ts";
+import { commandPrefix } from "./context.ts";
+
+function tokenSource(config: Config, generated: boolean): string {
+  if (config.admin.adminToken) {
+    return `(admin_token is set in ${config.file} or the environment)`;
+  }
+  const where = `${config.metadataDir}/admin_token`;
+  return generated ? `(generated, kept in ${where})` : `(from ${where})`;
+}
+
+/** Starts the node, prints the `listening` line and the banner; resolves once it serves. */
+export async function runServer(config: Config, configPath: string): Promise<void> {
+  // Loaded only here: the operator commands do not need the whole server.
+  const { adminTokenOf, RemiseNode } = await import("../node.ts");
+  const { token, generated } = adminTokenOf(config);
+  const node = await RemiseNode.start(config);
+  const { s3, admin } = node.endpoints;
+  console.log(`listening s3=${s3} admin=${admin ?? "none"}`);
+
+  const cli = commandPrefix(configPath);
+  const role = node.sys.role;
+  const lines = [
+    "",
+    `Remise node ${node.sys.id.slice(0, 16)} is running` +
+    (role ? ` (zone ${role.zone}, layout version ${node.sys.layout.current.version})` : ""),
+    `  S3 endpoint:     ${s3}   (region "${config.s3Api.s3Region}")`,
+    `  Admin endpoint:  ${admin ?? `none (set [admin] api_bind_addr in ${config.file})`}`,
+  ];
+  if (admin) {
+    lines.push(
+      `  Admin token:     ${config.admin.adminToken ? "" : token + "  "}${
+        tokenSource(config, generated)
+      }`,
+    );
+  }
+  if (!role) {
+    lines.push(
+      "",
+      "This node has no role in the cluster layout yet; give it one:",
+      `  ${cli} layout assign ${node.sys.id.slice(0, 16)} -z <zone> -c <capacity, e.g. 100G>`,
+      `  ${cli} layout apply --version ${node.sys.layout.current.version + 1}`,
+    );
+  }
+  lines.push(
+    "",
+    "Create an access key and a bucket:",
+    `  ${cli} key create my-key`,
+    `  ${cli} bucket create my-bucket`,
+    `  ${cli} bucket allow --read --write --owner my-bucket --key my-key`,
+    "",
+  );
+  console.log(lines.join("\n"));
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => Deno.exit(0), 10_000);
+    try {
+      await node.stop();
+    } finally {
+      clearTimeout(force);
+      Deno.exit(0);
+    }
+  };
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+}

@@ -1,0 +1,303 @@
+/**
+ * The admin API schema, shared by the server, the command line and the browser console.
+ * Names and JSON fields follow Garage's admin API v2 (doc/api/garage-admin-v2.json) so that
+ * its clients and habits carry over. Pure types and constants: no Deno or server imports.
+ */
+
+/** Every endpoint is `/v2/<name>`; this is the HTTP method each one answers to. */
+export const ADMIN_ENDPOINTS = {
+  GetClusterStatus: "GET",
+  GetClusterHealth: "GET",
+  GetClusterLayout: "GET",
+  UpdateClusterLayout: "POST",
+  PreviewClusterLayoutChanges: "POST",
+  ApplyClusterLayout: "POST",
+  RevertClusterLayout: "POST",
+  ListKeys: "GET",
+  GetKeyInfo: "GET",
+  CreateKey: "POST",
+  ImportKey: "POST",
+  UpdateKey: "POST",
+  DeleteKey: "POST",
+  ListBuckets: "GET",
+  GetBucketInfo: "GET",
+  CreateBucket: "POST",
+  UpdateBucket: "POST",
+  DeleteBucket: "POST",
+  AddBucketAlias: "POST",
+  RemoveBucketAlias: "POST",
+  AllowBucketKey: "POST",
+  DenyBucketKey: "POST",
+  GetNodeInfo: "GET",
+} as const;
+
+export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
+
+/** Garage's error JSON. */
+export interface ApiError {
+  code: string;
+  message: string;
+  region?: string;
+  path?: string;
+}
+
+/** RFC 3339 date-time string, as Garage serializes `DateTime<Utc>`. */
+export type DateTime = string;
+
+// ---- Cluster ----
+
+export interface NodeAssignedRole {
+  zone: string;
+  tags: string[];
+  /** Bytes; null for a gateway node. */
+  capacity: number | null;
+}
+
+export interface FreeSpaceResp {
+  available: number;
+  total: number;
+}
+
+export interface NodeResp {
+  id: string;
+  garageVersion: string | null;
+  addr: string | null;
+  hostname: string | null;
+  isUp: boolean;
+  lastSeenSecsAgo: number | null;
+  role: NodeAssignedRole | null;
+  draining: boolean;
+  dataPartition?: FreeSpaceResp;
+  metadataPartition?: FreeSpaceResp;
+}
+
+export interface GetClusterStatusResponse {
+  layoutVersion: number;
+  nodes: NodeResp[];
+}
+
+export type ClusterHealthStatus = "healthy" | "degraded" | "unavailable";
+
+export interface GetClusterHealthResponse {
+  status: ClusterHealthStatus;
+  knownNodes: number;
+  connectedNodes: number;
+  storageNodes: number;
+  storageNodesOk: number;
+  partitions: number;
+  partitionsQuorum: number;
+  partitionsAllOk: number;
+}
+
+export interface LocalGetNodeInfoResponse {
+  nodeId: string;
+  garageVersion: string;
+  garageFeatures: string[] | null;
+  rustVersion: string;
+  dbEngine: string;
+}
+
+/** Answer of the per-node endpoints (`?node=self|*|<id>`). */
+export interface MultiResponse<T> {
+  success: Record<string, T>;
+  error: Record<string, string>;
+}
+
+export type GetNodeInfoResponse = MultiResponse<LocalGetNodeInfoResponse>;
+
+// ---- Layout ----
+
+/** `"maximum"` or `{ atLeast: n }`. */
+export type ZoneRedundancy = "maximum" | { atLeast: number };
+
+export interface LayoutParameters {
+  zoneRedundancy: ZoneRedundancy;
+}
+
+export interface LayoutNodeRole {
+  id: string;
+  zone: string;
+  tags: string[];
+  capacity: number | null;
+  storedPartitions: number | null;
+  usableCapacity: number | null;
+}
+
+export type NodeRoleChange =
+  | { id: string; remove: true }
+  | { id: string; zone: string; capacity: number | null; tags: string[] };
+
+export interface GetClusterLayoutResponse {
+  version: number;
+  roles: LayoutNodeRole[];
+  parameters: LayoutParameters;
+  partitionSize: number;
+  stagedRoleChanges: NodeRoleChange[];
+  stagedParameters: LayoutParameters | null;
+}
+
+export interface UpdateClusterLayoutRequest {
+  roles?: Array<
+    | { id: string; remove: true }
+    | { id: string; zone: string; capacity: number | null; tags?: string[] }
+  >;
+  parameters?: LayoutParameters | null;
+}
+
+export type UpdateClusterLayoutResponse = GetClusterLayoutResponse;
+
+/** What applying the staged changes would give, or why it cannot be applied. */
+export type PreviewClusterLayoutChangesResponse =
+  | { error: string }
+  | { message: string[]; newLayout: GetClusterLayoutResponse };
+
+export interface ApplyClusterLayoutRequest {
+  version: number;
+}
+
+export interface ApplyClusterLayoutResponse {
+  message: string[];
+  layout: GetClusterLayoutResponse;
+}
+
+export type RevertClusterLayoutResponse = GetClusterLayoutResponse;
+
+// ---- Keys ----
+
+export interface ListKeysResponseItem {
+  id: string;
+  name: string;
+  created: DateTime | null;
+  expiration: DateTime | null;
+  expired: boolean;
+}
+
+export type ListKeysResponse = ListKeysResponseItem[];
+
+export interface KeyPerm {
+  createBucket: boolean;
+}
+
+export interface ApiBucketKeyPerm {
+  read: boolean;
+  write: boolean;
+  owner: boolean;
+}
+
+export interface KeyInfoBucketResponse {
+  id: string;
+  globalAliases: string[];
+  localAliases: string[];
+  permissions: ApiBucketKeyPerm;
+}
+
+export interface GetKeyInfoResponse {
+  accessKeyId: string;
+  created: DateTime | null;
+  name: string;
+  expiration: DateTime | null;
+  expired: boolean;
+  /** Present only with `showSecretKey=true`, and in CreateKey's answer. */
+  secretAccessKey?: string | null;
+  permissions: KeyPerm;
+  buckets: KeyInfoBucketResponse[];
+}
+
+export interface UpdateKeyRequest {
+  name?: string | null;
+  expiration?: DateTime | null;
+  neverExpires?: boolean;
+  allow?: Partial<KeyPerm> | null;
+  deny?: Partial<KeyPerm> | null;
+}
+
+export type CreateKeyRequest = UpdateKeyRequest;
+
+export interface ImportKeyRequest {
+  accessKeyId: string;
+  secretAccessKey: string;
+  name?: string | null;
+}
+
+// ---- Buckets ----
+
+export interface BucketLocalAlias {
+  accessKeyId: string;
+  alias: string;
+}
+
+export interface ListBucketsResponseItem {
+  id: string;
+  created: DateTime;
+  globalAliases: string[];
+  localAliases: BucketLocalAlias[];
+}
+
+export type ListBucketsResponse = ListBucketsResponseItem[];
+
+export interface GetBucketInfoWebsiteResponse {
+  indexDocument: string;
+  errorDocument: string | null;
+}
+
+export interface GetBucketInfoKey {
+  accessKeyId: string;
+  name: string;
+  permissions: ApiBucketKeyPerm;
+  bucketLocalAliases: string[];
+}
+
+export interface ApiBucketQuotas {
+  maxSize: number | null;
+  maxObjects: number | null;
+}
+
+export interface GetBucketInfoResponse {
+  id: string;
+  created: DateTime;
+  globalAliases: string[];
+  websiteAccess: boolean;
+  websiteConfig: GetBucketInfoWebsiteResponse | null;
+  keys: GetBucketInfoKey[];
+  objects: number;
+  bytes: number;
+  unfinishedUploads: number;
+  unfinishedMultipartUploads: number;
+  unfinishedMultipartUploadParts: number;
+  unfinishedMultipartUploadBytes: number;
+  quotas: ApiBucketQuotas;
+}
+
+export interface CreateBucketRequest {
+  globalAlias?: string | null;
+  localAlias?: {
+    accessKeyId: string;
+    alias: string;
+    allow?: Partial<ApiBucketKeyPerm>;
+  } | null;
+}
+
+export interface UpdateBucketRequest {
+  websiteAccess?: {
+    enabled: boolean;
+    indexDocument?: string | null;
+    errorDocument?: string | null;
+  } | null;
+  quotas?: ApiBucketQuotas | null;
+}
+
+export type BucketAliasRequest =
+  | { bucketId: string; globalAlias: string }
+  | { bucketId: string; localAlias: string; accessKeyId: string };
+
+export type AddBucketAliasRequest = BucketAliasRequest;
+export type RemoveBucketAliasRequest = BucketAliasRequest;
+
+export interface BucketKeyPermChangeRequest {
+  bucketId: string;
+  accessKeyId: string;
+  permissions: ApiBucketKeyPerm;
+}
+
+export type AllowBucketKeyRequest = BucketKeyPermChangeRequest;
+export type DenyBucketKeyRequest = BucketKeyPermChangeRequest;
