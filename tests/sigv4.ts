@@ -117,3 +117,51 @@ export function signHeaders(
 }
 
 export { sha256Hex };
+
+/**
+ * A STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload: headers and the aws-chunked body, each chunk
+ * signed in a chain from the request's signature.
+ */
+export function signChunked(
+  url: string,
+  creds: Creds,
+  region: string,
+  data: Uint8Array,
+  chunkSize: number,
+  now = new Date(),
+): { headers: Record<string, string>; body: Uint8Array } {
+  const { amzDate, date } = amzNow(now);
+  const scope = `${date}/${region}/s3/aws4_request`;
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < data.length; i += chunkSize) chunks.push(data.subarray(i, i + chunkSize));
+  chunks.push(new Uint8Array());
+  const sizeOf = (c: Uint8Array) =>
+    `${c.length.toString(16)};chunk-signature=`.length + 64 + 4 + c.length;
+  const encodedLength = chunks.reduce((s, c) => s + sizeOf(c), 0);
+  const headers = signHeaders("PUT", url, creds, region, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", {
+    "content-encoding": "aws-chunked",
+    "x-amz-decoded-content-length": String(data.length),
+    "content-length": String(encodedLength),
+  }, now);
+  let prev = /Signature=([0-9a-f]{64})/.exec(headers.authorization)![1];
+  const key = signingKey(creds.secretAccessKey, date, region);
+  const parts: Uint8Array[] = [];
+  const enc = new TextEncoder();
+  for (const c of chunks) {
+    const sts = ["AWS4-HMAC-SHA256-PAYLOAD", amzDate, scope, prev, sha256Hex(""), sha256Hex(c)]
+      .join("\n");
+    prev = Buffer.from(hmac(key, sts)).toString("hex");
+    parts.push(
+      enc.encode(`${c.length.toString(16)};chunk-signature=${prev}\r\n`),
+      c,
+      enc.encode("\r\n"),
+    );
+  }
+  const body = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    body.set(p, at);
+    at += p.length;
+  }
+  return { headers, body };
+}

@@ -96,7 +96,8 @@ export async function removeGlobalAlias(
       `The alias "${name}" does not designate bucket ${bucketId}`,
     );
   }
-  const b = getBucket(model, bucketId)!;
+  const b = getBucket(model, bucketId);
+  if (!b) throw new ModelError("noSuchBucket", `Bucket ${bucketId} does not exist`);
   const t = nextTimestamp(current.bucket);
   await model.aliases.insert({ name, bucket: lww(null, t) });
   await model.buckets.insert({ ...b, aliases: { [name]: lww(false, t) } });
@@ -136,7 +137,8 @@ export async function removeLocalAlias(
       `Key ${keyId} has no local alias "${name}" for bucket ${bucketId}`,
     );
   }
-  const b = getBucket(model, bucketId)!;
+  const b = getBucket(model, bucketId);
+  if (!b) throw new ModelError("noSuchBucket", `Bucket ${bucketId} does not exist`);
   const t = nextTimestamp(cur);
   await model.keys.insert({ ...k, localAliases: { [name]: lww(null, t) } });
   await model.buckets.insert({ ...b, localAliases: { [`${keyId}/${name}`]: lww(false, t) } });

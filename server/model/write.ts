@@ -7,11 +7,14 @@ import { createHash, type Hash } from "node:crypto";
 import { blockHash } from "../block/manager.ts";
 import { type ChecksumAlgorithm, newChecksum, toBase64 } from "../util/checksum.ts";
 import type { Model } from "./model.ts";
+import type { VersionBlock } from "./version.ts";
 
 /** Objects smaller than this are stored in their metadata entry, not in blocks. */
 export const INLINE_MAX = 3072;
 /** Blocks being stored while the next one is read; bounds memory per request. */
 const IN_FLIGHT = 2;
+/** Block rows recorded per metadata write. */
+const ROW_BATCH = 16;
 
 /** Reading the request body failed (client gone, bad framing…); `cause` says why. */
 export class BodyError extends Error {
@@ -59,6 +62,14 @@ export async function writeBlocks(
   let started = false;
   const inFlight: Promise<void>[] = [];
   let failure: unknown;
+  let rows: VersionBlock[] = [];
+  const recordRows = async () => {
+    const batch = rows;
+    rows = [];
+    if (batch.length === 0) return;
+    await model.versions.insertMany(batch);
+    await model.blockRefs.insertMany(batch.map((r) => ({ hash: r.hash, version, deleted: false })));
+  };
 
   const flush = async (data: Uint8Array) => {
     if (!started) {
@@ -71,15 +82,10 @@ export async function writeBlocks(
     blocks++;
     const task = (async () => {
       await model.blocks.put(hash, data);
-      await model.versions.insert({
-        version,
-        part,
-        offset: at,
-        hash,
-        size: data.length,
-        deleted: false,
-      });
-      await model.blockRefs.insert({ hash, version, deleted: false });
+      // Rows are recorded once their block is stored, and in batches: the object only becomes
+      // visible after the last batch, and a block left unreferenced by a crash is collected.
+      rows.push({ version, part, offset: at, hash, size: data.length, deleted: false });
+      if (rows.length >= ROW_BATCH) await recordRows();
     })();
     task.catch((e) => failure ??= e);
     inFlight.push(task);
@@ -125,9 +131,12 @@ export async function writeBlocks(
     if (fill > 0) await flush(buf.subarray(0, fill));
     await Promise.all(inFlight);
     if (failure) throw failure;
+    await recordRows();
     return { ...result, blocks };
   } catch (e) {
     await Promise.allSettled(inFlight);
+    // What was stored must be findable, so that releasing the version releases its blocks.
+    await recordRows().catch(() => {});
     reader.cancel().catch(() => {});
     throw e;
   }

@@ -77,6 +77,14 @@ const UNSUPPORTED = [
   "attributes",
 ];
 
+/** Rights come from key permissions (admin API), not ACLs: changing an ACL is refused. */
+function aclsNotImplemented(): Response {
+  throw new S3Error(
+    "NotImplemented",
+    "ACLs cannot be changed on this server: permissions are granted per access key through the admin API.",
+  );
+}
+
 function bucketRoute(method: string, q: URLSearchParams): Route | undefined {
   const has = (k: string) => q.has(k);
   switch (method) {
@@ -120,10 +128,12 @@ function objectRoute(method: string, q: URLSearchParams, h: Headers): Route | un
   switch (method) {
     case "GET":
       if (has("uploadId")) return { name: "ListParts", need: "read", run: listParts };
+      if (has("acl")) return { name: "GetObjectAcl", need: "read", run: getBucketAcl };
       return { name: "GetObject", need: "read", run: (c) => getObject(c, false) };
     case "HEAD":
       return { name: "HeadObject", need: "read", run: (c) => getObject(c, true) };
     case "PUT":
+      if (has("acl")) return { name: "PutObjectAcl", need: "owner", run: aclsNotImplemented };
       if (has("partNumber") || has("uploadId")) {
         return h.has("x-amz-copy-source")
           ? { name: "UploadPartCopy", need: "write", run: uploadPartCopy }

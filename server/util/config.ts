@@ -182,6 +182,16 @@ export function parseConfig(
     const v = env[envName];
     if (v === undefined) continue;
     const target = section ? (raw[section] ??= {}) as Record<string, unknown> : raw;
+    // The environment replaces the file's value in either form (inline or _file), as in Garage.
+    const other = key.endsWith("_file") ? key.slice(0, -5) : `${key}_file`;
+    if (
+      env[ENV_OVERRIDES.find(([, k, s]) => k === other && s === section)?.[0] ?? ""] !== undefined
+    ) {
+      throw new ConfigError(
+        `${file}: set only one of ${envName} and the variable for \`${other}\``,
+      );
+    }
+    delete target[other];
     target[key] = v;
   }
   const top: Record<string, unknown> = {};

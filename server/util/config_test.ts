@@ -177,6 +177,21 @@ Deno.test("REMISE_RPC_SECRET and REMISE_ADMIN_TOKEN override the file", () => {
     REMISE_RPC_SECRET: other,
   });
   assertEquals(d.rpcSecret, other);
+  // An environment secret replaces a file's rpc_secret_file too, as GARAGE_RPC_SECRET does.
+  const e = parseConfig(
+    MINIMAL(`rpc_secret_file = "/nonexistent"`).replace(/rpc_secret = .*/, ""),
+    "/etc/remise.toml",
+    { REMISE_RPC_SECRET: other },
+  );
+  assertEquals(e.rpcSecret, other);
+  configError(
+    () =>
+      parseConfig(MINIMAL(), "/etc/remise.toml", {
+        REMISE_RPC_SECRET: other,
+        REMISE_RPC_SECRET_FILE: "/x",
+      }),
+    /set only one of REMISE_RPC_SECRET/,
+  );
   // Variables that are not set change nothing.
   assertEquals(parseConfig(MINIMAL(), "/etc/remise.toml", {}).admin.adminToken, undefined);
 });

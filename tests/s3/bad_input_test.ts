@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { rawRequest } from "../raw_http.ts";
-import { presign, sha256Hex, signHeaders } from "../sigv4.ts";
+import { presign, sha256Hex, signChunked, signHeaders } from "../sigv4.ts";
 import { assertS3Error, s3Fixture } from "./client.ts";
 
 const B = "bad";
@@ -89,6 +89,33 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
       );
     },
   );
+
+  await t.step("signed aws-chunked uploads are decoded; a tampered chunk is refused", async () => {
+    const data = new TextEncoder().encode("0123456789".repeat(10_000));
+    const ok = signChunked(url("chunked"), key, node.region, data, 8192);
+    const r1 = await fetch(url("chunked"), {
+      method: "PUT",
+      headers: ok.headers,
+      body: ok.body as BodyInit,
+    });
+    assertEquals(r1.status, 200, await r1.text());
+    const g = await fetch(presign("GET", url("chunked"), key, node.region));
+    assertEquals(new Uint8Array(await g.arrayBuffer()), data);
+
+    const bad = signChunked(url("tampered"), key, node.region, data, 8192);
+    bad.body[bad.body.length - 200] ^= 1;
+    const r2 = await fetch(url("tampered"), {
+      method: "PUT",
+      headers: bad.headers,
+      body: bad.body as BodyInit,
+    });
+    assertEquals(await errorOf(r2), { status: 403, code: "SignatureDoesNotMatch" });
+    await assertS3Error(
+      () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "tampered" })),
+      null,
+      404,
+    );
+  });
 
   await t.step("a Content-MD5 mismatch is BadDigest; a malformed one InvalidDigest", async () => {
     const body = "md5 body";

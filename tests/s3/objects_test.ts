@@ -4,8 +4,10 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
@@ -330,6 +332,22 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
       404,
     );
   });
+
+  await t.step(
+    "object ACLs show key permissions; changing them is refused and harms nothing",
+    async () => {
+      await s3.send(new PutObjectCommand({ Bucket: B, Key: "acl", Body: "keep me" }));
+      const acl = await s3.send(new GetObjectAclCommand({ Bucket: B, Key: "acl" }));
+      assertEquals(acl.Grants?.map((g) => g.Permission), ["FULL_CONTROL"]);
+      await assertS3Error(
+        () => s3.send(new PutObjectAclCommand({ Bucket: B, Key: "acl", ACL: "private" })),
+        "NotImplemented",
+        501,
+      );
+      const g = await s3.send(new GetObjectCommand({ Bucket: B, Key: "acl" }));
+      assertEquals(await g.Body?.transformToString(), "keep me");
+    },
+  );
 
   await t.step("DeleteObject is idempotent; GET after delete is NoSuchKey", async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "gone", Body: "x" }));
