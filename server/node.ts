@@ -1,5 +1,6 @@
 /** One Remise node: opens its metadata and data, then serves the S3 and admin front ends. */
 import { join } from "node:path";
+import { fallback } from "./admin/console.ts";
 import { createAdminHandler } from "./admin/router.ts";
 import { Model } from "./model/model.ts";
 import { System } from "./rpc/system.ts";
@@ -74,6 +75,7 @@ export class RemiseNode {
           metrics,
           adminToken: token,
           metricsToken: config.admin.metricsToken,
+          fallback,
         }),
       )
       : undefined;

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { locate } from "./router.ts";
+import { locate } from "./locate.ts";
 
 Deno.test("path-style: bucket is the first segment, the key is the rest, decoded once", () => {
   const at = (p: string) => locate(new URL(`http://h:1${p}`), "h:1");

@@ -1,0 +1,152 @@
+/**
+ * A typed client of the admin API (`/v2/<Endpoint>`), over fetch, with the bearer token the
+ * operator signed in with (kept in sessionStorage: it lasts as long as the tab).
+ */
+import {
+  ADMIN_ENDPOINTS,
+  type AdminEndpoint,
+  type AllowBucketKeyRequest,
+  type ApiError as ApiErrorBody,
+  type CreateBucketRequest,
+  type CreateKeyRequest,
+  type DenyBucketKeyRequest,
+  type GetBucketInfoResponse,
+  type GetClusterHealthResponse,
+  type GetClusterStatusResponse,
+  type GetKeyInfoResponse,
+  type ListBucketsResponse,
+  type ListKeysResponse,
+  type UpdateKeyRequest,
+} from "../../shared/admin.ts";
+
+/** An answer other than 2xx, or no answer at all (status 0), with the API's own words. */
+export class ApiError extends Error {
+  constructor(
+    readonly endpoint: AdminEndpoint,
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_KEY = "remise.adminToken";
+
+export function loadToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function saveToken(token: string | null): void {
+  try {
+    if (token === null) sessionStorage.removeItem(TOKEN_KEY);
+    else sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // Storage disabled: the token then lives only in memory, until the page is reloaded.
+  }
+}
+
+let currentToken: string | null = loadToken();
+let unauthorized: (e: ApiError) => void = () => {};
+
+/** Sets the token every call sends (null: none). */
+export function setApiToken(token: string | null): void {
+  currentToken = token;
+}
+
+/** What to do when the API refuses the token (the console signs out). */
+export function onUnauthorized(fn: (e: ApiError) => void): void {
+  unauthorized = fn;
+}
+
+type QueryValue = string | number | boolean | undefined;
+
+interface CallOptions {
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /** Use this token instead of the current one (signing in), and do not sign out on a 401. */
+  token?: string;
+}
+
+/** Calls one endpoint with the method ADMIN_ENDPOINTS gives it; throws ApiError on failure. */
+export async function call<T>(endpoint: AdminEndpoint, opts: CallOptions = {}): Promise<T> {
+  const method = ADMIN_ENDPOINTS[endpoint];
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(opts.query ?? {})) {
+    if (v !== undefined) params.set(k, String(v));
+  }
+  const qs = params.toString();
+  const headers: Record<string, string> = { accept: "application/json" };
+  const token = opts.token ?? currentToken;
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (method === "POST") {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(opts.body ?? {});
+  }
+  // Relative to the page, so the console also works behind a proxy under a sub-path.
+  const url = `v2/${endpoint}${qs ? `?${qs}` : ""}`;
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { method, headers, body, cache: "no-store", credentials: "omit" });
+    text = await res.text();
+  } catch (e) {
+    throw new ApiError(
+      endpoint,
+      0,
+      "NetworkError",
+      `The admin API did not answer (${
+        e instanceof Error ? e.message : String(e)
+      }). Is the node running and reachable?`,
+    );
+  }
+  if (!res.ok) {
+    let code = `HTTP ${res.status}`;
+    let message = text.trim() || res.statusText || "no message";
+    try {
+      const parsed = JSON.parse(text) as Partial<ApiErrorBody>;
+      if (parsed && typeof parsed.message === "string") {
+        message = parsed.message;
+        if (typeof parsed.code === "string") code = parsed.code;
+      }
+    } catch {
+      // Not JSON (e.g. a proxy's error page): keep the text as it is.
+    }
+    const err = new ApiError(endpoint, res.status, code, message);
+    if (res.status === 401 && opts.token === undefined) unauthorized(err);
+    throw err;
+  }
+  try {
+    return (text ? JSON.parse(text) : null) as T;
+  } catch {
+    throw new ApiError(endpoint, res.status, "BadResponse", "The admin API answered with no JSON");
+  }
+}
+
+/** One function per endpoint the console uses, typed with shared/admin.ts. */
+export const api = {
+  clusterStatus: (token?: string) => call<GetClusterStatusResponse>("GetClusterStatus", { token }),
+  clusterHealth: () => call<GetClusterHealthResponse>("GetClusterHealth"),
+
+  listKeys: () => call<ListKeysResponse>("ListKeys"),
+  keyInfo: (id: string) => call<GetKeyInfoResponse>("GetKeyInfo", { query: { id } }),
+  createKey: (req: CreateKeyRequest) => call<GetKeyInfoResponse>("CreateKey", { body: req }),
+  updateKey: (id: string, req: UpdateKeyRequest) =>
+    call<GetKeyInfoResponse>("UpdateKey", { query: { id }, body: req }),
+  deleteKey: (id: string) => call<null>("DeleteKey", { query: { id } }),
+
+  listBuckets: () => call<ListBucketsResponse>("ListBuckets"),
+  bucketInfo: (id: string) => call<GetBucketInfoResponse>("GetBucketInfo", { query: { id } }),
+  createBucket: (req: CreateBucketRequest) =>
+    call<GetBucketInfoResponse>("CreateBucket", { body: req }),
+  deleteBucket: (id: string) => call<null>("DeleteBucket", { query: { id } }),
+  allowBucketKey: (req: AllowBucketKeyRequest) =>
+    call<GetBucketInfoResponse>("AllowBucketKey", { body: req }),
+  denyBucketKey: (req: DenyBucketKeyRequest) =>
+    call<GetBucketInfoResponse>("DenyBucketKey", { body: req }),
+};

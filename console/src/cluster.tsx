@@ -1,0 +1,226 @@
+/**
+ * The cluster screen: GetClusterStatus and GetClusterHealth read together as one verdict, and
+ * the nodes, refreshed every 5 seconds while the tab is visible.
+ */
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type {
+  GetClusterHealthResponse,
+  GetClusterStatusResponse,
+  NodeResp,
+} from "../../shared/admin.ts";
+import { api } from "./api.ts";
+import { ago, bytes, count, plural, shortId, time } from "./format.ts";
+import { ErrorNote, Loading, PageTitle } from "./ui.tsx";
+
+export const REFRESH_MS = 5000;
+
+interface Snapshot {
+  status: GetClusterStatusResponse;
+  health: GetClusterHealthResponse;
+  at: Date;
+}
+
+type Tone = "good" | "warn" | "bad";
+
+interface Verdict {
+  tone: Tone;
+  title: string;
+  lines: string[];
+}
+
+function nodeName(n: NodeResp): string {
+  return n.hostname ? `${n.hostname} (${shortId(n.id, 8)})` : shortId(n.id);
+}
+
+/** One sentence-level judgement from both answers, naming the nodes that are down. */
+export function verdictOf({ status, health: h }: Snapshot): Verdict {
+  if (status.layoutVersion === 0 || h.storageNodes === 0) {
+    return {
+      tone: "warn",
+      title: "No storage yet",
+      lines: [
+        "No node has a storage role in the cluster layout, so buckets cannot hold data.",
+        "Give nodes a zone and a capacity (`remise layout assign <node-id> -z dc1 -c 1T`), then apply the layout (`remise layout apply --version 1`).",
+      ],
+    };
+  }
+  const down = status.nodes.filter((n) => n.role && !n.isUp);
+  const downLine = down.length
+    ? `Down: ${
+      down.map((n) => `${nodeName(n)} in ${n.role!.zone}, ${ago(n.lastSeenSecsAgo)}`).join("; ")
+    }.`
+    : null;
+  const nodes = `${h.storageNodesOk} of ${plural(h.storageNodes, "storage node")} up`;
+  if (h.status === "healthy") {
+    return {
+      tone: "good",
+      title: "Healthy",
+      lines: [
+        `All ${plural(h.storageNodes, "storage node")} up; all ${
+          count(h.partitions)
+        } partitions have every copy.`,
+      ],
+    };
+  }
+  if (h.status === "degraded") {
+    const missing = h.partitions - h.partitionsAllOk;
+    return {
+      tone: "warn",
+      title: "Degraded",
+      lines: [
+        `${nodes}. Every partition still has a quorum, so reads and writes work, but ${
+          plural(missing, "partition")
+        } ${missing === 1 ? "is" : "are"} missing a copy.`,
+        ...(downLine ? [downLine] : []),
+      ],
+    };
+  }
+  const lost = h.partitions - h.partitionsQuorum;
+  return {
+    tone: "bad",
+    title: "Unavailable",
+    lines: [
+      `${plural(lost, "partition")} of ${count(h.partitions)} ${
+        lost === 1 ? "has" : "have"
+      } no quorum: reads and writes of the data there fail. ${nodes}.`,
+      ...(downLine ? [downLine] : []),
+    ],
+  };
+}
+
+function NodeRow({ n }: { n: NodeResp }) {
+  const role = n.role;
+  const free = n.dataPartition
+    ? `${bytes(n.dataPartition.available)} of ${bytes(n.dataPartition.total)}`
+    : "—";
+  return (
+    <tr>
+      <td data-label="Node">
+        <span class="strong">{n.hostname ?? "—"}</span> <code title={n.id}>{shortId(n.id)}</code>
+      </td>
+      <td data-label="State">
+        {n.isUp
+          ? <span class="badge good">up</span>
+          : <span class="badge bad">down, {ago(n.lastSeenSecsAgo)}</span>}
+        {n.draining && <span class="badge warn">draining</span>}
+      </td>
+      <td data-label="Zone">{role ? role.zone : <span class="muted">no role</span>}</td>
+      <td data-label="Capacity">
+        {role ? (role.capacity === null ? "gateway" : bytes(role.capacity)) : "—"}
+      </td>
+      <td data-label="Data disk free">{free}</td>
+      <td data-label="Address">{n.addr ? <code>{n.addr}</code> : "—"}</td>
+      <td data-label="Version">{n.garageVersion ?? "—"}</td>
+    </tr>
+  );
+}
+
+export function ClusterView() {
+  const [snap, setSnap] = useState<Snapshot | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(false);
+  const busy = useRef(false);
+
+  const load = useCallback(async () => {
+    if (busy.current) return;
+    busy.current = true;
+    setLoading(true);
+    try {
+      const [status, health] = await Promise.all([api.clusterStatus(), api.clusterHealth()]);
+      setSnap({ status, health, at: new Date() });
+      setError(null);
+    } catch (e) {
+      setError(e);
+    } finally {
+      busy.current = false;
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    load();
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") load();
+    }, REFRESH_MS);
+    const onVisible = () => {
+      if (document.visibilityState === "visible") load();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [load]);
+
+  const verdict = snap ? verdictOf(snap) : null;
+  return (
+    <section aria-labelledby="page-title">
+      <div class="title-row">
+        <PageTitle title="Cluster">Cluster</PageTitle>
+        <div class="actions">
+          <span class="muted small" aria-live="off">
+            {snap ? `Updated ${time(snap.at)}, every ${REFRESH_MS / 1000} s` : ""}
+          </span>
+          <button type="button" onClick={load} disabled={loading}>
+            {loading ? "Refreshing…" : "Refresh"}
+          </button>
+        </div>
+      </div>
+      <ErrorNote
+        action={snap
+          ? "Refreshing the cluster status (what is shown may be stale)"
+          : "Reading the cluster status"}
+        error={error}
+      />
+      {!snap && !error && <Loading what="the cluster status" />}
+      {snap && verdict && (
+        <>
+          <div class={`verdict ${verdict.tone}`} role="status" aria-live="polite">
+            <h2>{verdict.title}</h2>
+            {verdict.lines.map((l) => <p key={l}>{l}</p>)}
+          </div>
+          <dl class="stats">
+            <div>
+              <dt>Layout version</dt>
+              <dd>{snap.status.layoutVersion}</dd>
+            </div>
+            <div>
+              <dt>Nodes connected</dt>
+              <dd>{snap.health.connectedNodes} / {snap.health.knownNodes}</dd>
+            </div>
+            <div>
+              <dt>Storage nodes up</dt>
+              <dd>{snap.health.storageNodesOk} / {snap.health.storageNodes}</dd>
+            </div>
+            <div>
+              <dt>Partitions with quorum</dt>
+              <dd>{snap.health.partitionsQuorum} / {snap.health.partitions}</dd>
+            </div>
+            <div>
+              <dt>Partitions fully copied</dt>
+              <dd>{snap.health.partitionsAllOk} / {snap.health.partitions}</dd>
+            </div>
+          </dl>
+          <h2>Nodes</h2>
+          <table class="cards">
+            <caption class="offscreen">Nodes of the cluster</caption>
+            <thead>
+              <tr>
+                <th scope="col">Node</th>
+                <th scope="col">State</th>
+                <th scope="col">Zone</th>
+                <th scope="col">Capacity</th>
+                <th scope="col">Data disk free</th>
+                <th scope="col">Address</th>
+                <th scope="col">Version</th>
+              </tr>
+            </thead>
+            <tbody>
+              {snap.status.nodes.map((n) => <NodeRow key={n.id} n={n} />)}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,159 @@
+/** One access key: its details, whether it may create buckets, its buckets, deleting it. */
+import { useState } from "preact/hooks";
+import type { ApiBucketKeyPerm, GetKeyInfoResponse } from "../../shared/admin.ts";
+import { api } from "./api.ts";
+import { date, shortId } from "./format.ts";
+import { href, navigate } from "./router.ts";
+import { noticeFor } from "./state.ts";
+import { ConfirmButton, CopyField, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
+
+export function permsText(p: ApiBucketKeyPerm): string {
+  const on = [p.read && "read", p.write && "write", p.owner && "owner"].filter(Boolean);
+  return on.length ? on.join(", ") : "none";
+}
+
+function CreateBucketPermission(
+  { k, onChange }: { k: GetKeyInfoResponse; onChange: (k: GetKeyInfoResponse) => void },
+) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const toggle = async (allowed: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const next = await api.updateKey(
+        k.accessKeyId,
+        allowed ? { allow: { createBucket: true } } : { deny: { createBucket: true } },
+      );
+      onChange(next);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="field">
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={k.permissions.createBucket}
+          disabled={busy}
+          onChange={(e) => toggle(e.currentTarget.checked)}
+        />{" "}
+        May create buckets (S3 CreateBucket)
+      </label>
+      <ErrorNote action="Changing the key's permission" error={error} />
+    </div>
+  );
+}
+
+export function KeyView({ id }: { id: string }) {
+  const key = useResource(() => api.keyInfo(id));
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const k = key.data;
+  const remove = async () => {
+    setDeleteError(null);
+    try {
+      await api.deleteKey(id);
+      noticeFor({ screen: "keys" }, `Key “${k?.name ?? id}” deleted.`);
+      navigate({ screen: "keys" });
+    } catch (e) {
+      setDeleteError(e);
+    }
+  };
+  return (
+    <section aria-labelledby="page-title">
+      <p class="crumbs">
+        <a href={href({ screen: "keys" })}>Access keys</a> /
+      </p>
+      <PageTitle title={k ? `Key ${k.name}` : "Key"}>
+        {k ? <>Key “{k.name}”</> : (
+          <>
+            Key <code>{id}</code>
+          </>
+        )}
+      </PageTitle>
+      <ErrorNote action="Reading the key" error={key.error} />
+      {!k && !key.error && <Loading what="the key" />}
+      {k && (
+        <>
+          <div class="card">
+            <CopyField id="key-id" label="Access key ID" value={k.accessKeyId} />
+            <dl class="facts">
+              <div>
+                <dt>Created</dt>
+                <dd>{date(k.created)}</dd>
+              </div>
+              <div>
+                <dt>Expires</dt>
+                <dd>
+                  {k.expiration ? date(k.expiration) : "never"}
+                  {k.expired && <span class="badge bad">expired</span>}
+                </dd>
+              </div>
+            </dl>
+            <p class="hint">
+              The secret access key was shown once, when the key was created.
+            </p>
+            <CreateBucketPermission k={k} onChange={key.set} />
+          </div>
+
+          <h2>Buckets this key can use</h2>
+          {k.buckets.length === 0
+            ? (
+              <p class="empty">
+                None. Allow the key on a bucket from the bucket's page (<a
+                  href={href({ screen: "buckets" })}
+                >
+                  Buckets
+                </a>).
+              </p>
+            )
+            : (
+              <table class="cards">
+                <caption class="offscreen">Buckets of this key</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Bucket</th>
+                    <th scope="col">Local aliases</th>
+                    <th scope="col">Permissions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {k.buckets.map((b) => (
+                    <tr key={b.id}>
+                      <td data-label="Bucket">
+                        <a href={href({ screen: "bucket", id: b.id })}>
+                          {b.globalAliases[0] ?? b.localAliases[0] ?? shortId(b.id)}
+                        </a>
+                      </td>
+                      <td data-label="Local aliases">
+                        {b.localAliases.length ? b.localAliases.join(", ") : "—"}
+                      </td>
+                      <td data-label="Permissions">{permsText(b.permissions)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+
+          <h2>Delete</h2>
+          <div class="card danger-zone">
+            <p>
+              Deleting the key stops every client using it at once. Its buckets and their objects
+              stay.
+            </p>
+            <ConfirmButton
+              label="Delete key"
+              question={`Delete the key “${k.name}” (${k.accessKeyId})? This cannot be undone.`}
+              confirmLabel="Yes, delete the key"
+              onConfirm={remove}
+            />
+            <ErrorNote action="Deleting the key" error={deleteError} />
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

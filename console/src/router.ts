@@ -1,0 +1,64 @@
+/**
+ * Screens are addressed by the URL hash (`#/buckets/<id>`), so each one can be bookmarked and
+ * linked to while the server only ever serves `/`.
+ */
+import { signal } from "@preact/signals";
+
+export type Route =
+  | { screen: "cluster" }
+  | { screen: "keys" }
+  | { screen: "key"; id: string }
+  | { screen: "buckets" }
+  | { screen: "bucket"; id: string }
+  | { screen: "notFound"; path: string };
+
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, "").replace(/^\/+/, "").replace(/\/+$/, "");
+  const [first, second, ...rest] = path.split("/").map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
+  if (rest.length === 0) {
+    if (!first || first === "cluster") {
+      if (second === undefined) return { screen: "cluster" };
+    } else if (first === "keys") {
+      return second ? { screen: "key", id: second } : { screen: "keys" };
+    } else if (first === "buckets") {
+      return second ? { screen: "bucket", id: second } : { screen: "buckets" };
+    }
+  }
+  return { screen: "notFound", path: `/${path}` };
+}
+
+export function href(r: Route): string {
+  switch (r.screen) {
+    case "cluster":
+      return "#/cluster";
+    case "keys":
+      return "#/keys";
+    case "key":
+      return `#/keys/${encodeURIComponent(r.id)}`;
+    case "buckets":
+      return "#/buckets";
+    case "bucket":
+      return `#/buckets/${encodeURIComponent(r.id)}`;
+    case "notFound":
+      return `#${r.path}`;
+  }
+}
+
+/** The screen shown now; follows the hash. */
+export const route = signal<Route>(parseHash(location.hash));
+
+addEventListener("hashchange", () => {
+  route.value = parseHash(location.hash);
+});
+
+export function navigate(r: Route): void {
+  const target = href(r);
+  if (location.hash === target) route.value = parseHash(target);
+  else location.hash = target;
+}

@@ -1,0 +1,46 @@
+/** The console's global state, as signals: who is signed in, and the one-off notice to show. */
+import { signal } from "@preact/signals";
+import { type ApiError, loadToken, onUnauthorized, saveToken, setApiToken } from "./api.ts";
+import { href, type Route, route } from "./router.ts";
+
+/** The admin token in use; null shows the sign-in screen. */
+export const token = signal<string | null>(loadToken());
+
+/** Why the operator was signed out, shown on the sign-in screen. */
+export const signedOutReason = signal<string | null>(null);
+
+export function signIn(t: string): void {
+  saveToken(t);
+  setApiToken(t);
+  signedOutReason.value = null;
+  token.value = t;
+}
+
+export function signOut(reason: string | null = null): void {
+  saveToken(null);
+  setApiToken(null);
+  signedOutReason.value = reason;
+  token.value = null;
+}
+
+onUnauthorized((e: ApiError) => {
+  signOut(`The admin API refused the token (${e.message}). Sign in again.`);
+});
+
+/** A success message for the screen `at` (e.g. after a deletion moved the operator there). */
+export interface Notice {
+  text: string;
+  at: string;
+}
+
+export const notice = signal<Notice | null>(null);
+
+export function noticeFor(r: Route, text: string): void {
+  notice.value = { text, at: href(r) };
+}
+
+/** The notice for the current screen, if any. */
+export function currentNotice(): string | null {
+  const n = notice.value;
+  return n && n.at === href(route.value) ? n.text : null;
+}

@@ -1,0 +1,50 @@
+/** Failures as S3 error XML: the code, status and message a client expects. */
+import { ModelError } from "../model/bucket_ops.ts";
+import { QuorumError } from "../rpc/rpc.ts";
+import { log } from "../util/log.ts";
+import { S3Error } from "./error.ts";
+import { escapeXml } from "./xml.ts";
+
+export function errorResponse(
+  e: S3Error,
+  resource: string,
+  requestId: string,
+  head: boolean,
+): Response {
+  const extra = Object.entries(e.extra).map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`).join("");
+  const body = head
+    ? null
+    : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${e.code}</Code><Message>${
+      escapeXml(e.message)
+    }</Message>${extra}<Resource>${
+      escapeXml(resource)
+    }</Resource><RequestId>${requestId}</RequestId></Error>`;
+  const headers: Record<string, string> = { "content-type": "application/xml" };
+  if (e.code === "InvalidRange" && e.extra.ActualObjectSize) {
+    headers["content-range"] = `bytes */${e.extra.ActualObjectSize}`;
+  }
+  return new Response(body, { status: e.status, headers });
+}
+
+export function toS3Error(e: unknown): S3Error {
+  if (e instanceof S3Error) return e;
+  if (e instanceof ModelError) {
+    const code = {
+      invalidName: "InvalidBucketName",
+      aliasTaken: "BucketAlreadyExists",
+      noSuchBucket: "NoSuchBucket",
+      noSuchKey: "InvalidAccessKeyId",
+      bucketNotEmpty: "BucketNotEmpty",
+      badRequest: "InvalidRequest",
+    } as const;
+    return new S3Error(code[e.kind], e.message);
+  }
+  if (e instanceof QuorumError) {
+    return new S3Error(
+      "ServiceUnavailable",
+      `Not enough storage nodes answered: ${e.message}. Retry once the cluster is healthy.`,
+    );
+  }
+  log.error("internal error in S3 request", { error: e, stack: (e as Error)?.stack });
+  return new S3Error("InternalError", "We encountered an internal error. Please try again.");
+}

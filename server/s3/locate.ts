@@ -1,0 +1,32 @@
+/** Where a request points: bucket and key, path-style or virtual-host style. */
+import { S3Error } from "./error.ts";
+
+/** Bucket and key from the Host header (virtual-host style) or the path (path style). */
+export function locate(
+  url: URL,
+  host: string | null,
+  rootDomain?: string,
+): { bucket?: string; key?: string } {
+  const hostname = (host ?? url.host).replace(/:\d+$/, "").toLowerCase();
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new S3Error("InvalidURI", "Couldn't parse the specified URI.");
+    }
+  };
+  const path = url.pathname;
+  if (rootDomain) {
+    const suffix = rootDomain.startsWith(".") ? rootDomain : "." + rootDomain;
+    if (hostname.endsWith(suffix) && hostname.length > suffix.length) {
+      const key = path.length > 1 ? decode(path.slice(1)) : undefined;
+      return { bucket: hostname.slice(0, -suffix.length), key };
+    }
+  }
+  const rest = path.slice(1);
+  if (rest === "") return {};
+  const slash = rest.indexOf("/");
+  if (slash < 0) return { bucket: decode(rest) };
+  const key = rest.slice(slash + 1);
+  return { bucket: decode(rest.slice(0, slash)), key: key === "" ? undefined : decode(key) };
+}

@@ -1,0 +1,146 @@
+/** Which operation a request is, from its method, sub-resources and headers, and the right it needs. */
+import type { BucketPermission } from "../model/permission.ts";
+import {
+  deleteBucketHandler,
+  getBucketAcl,
+  getBucketLocation,
+  getBucketVersioning,
+  headBucket,
+} from "./bucket.ts";
+import type { ObjectContext } from "./context.ts";
+import { copyObject, uploadPartCopy } from "./copy.ts";
+import { deleteObject, deleteObjects } from "./delete.ts";
+import { S3Error } from "./error.ts";
+import { getObject } from "./get.ts";
+import {
+  listMultipartUploads,
+  listObjectsV1,
+  listObjectsV2,
+  listObjectVersions,
+  listParts,
+} from "./list.ts";
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  uploadPart,
+} from "./multipart.ts";
+import { putObject } from "./put.ts";
+
+export type Need = keyof BucketPermission | "none";
+
+export interface Route {
+  name: string;
+  need: Need;
+  run: (ctx: ObjectContext) => Response | Promise<Response>;
+}
+
+/** Sub-resources S3 defines that Remise does not implement: 501, never a wrong success. */
+export const UNSUPPORTED = [
+  "accelerate",
+  "analytics",
+  "cors",
+  "encryption",
+  "intelligent-tiering",
+  "inventory",
+  "legal-hold",
+  "lifecycle",
+  "logging",
+  "metrics",
+  "notification",
+  "object-lock",
+  "ownershipControls",
+  "policy",
+  "policyStatus",
+  "publicAccessBlock",
+  "replication",
+  "requestPayment",
+  "restore",
+  "retention",
+  "select",
+  "tagging",
+  "torrent",
+  "website",
+  "attributes",
+];
+
+/** Rights come from key permissions (admin API), not ACLs: changing an ACL is refused. */
+function aclsNotImplemented(): Response {
+  throw new S3Error(
+    "NotImplemented",
+    "ACLs cannot be changed on this server: permissions are granted per access key through the admin API.",
+  );
+}
+
+export function bucketRoute(method: string, q: URLSearchParams): Route | undefined {
+  const has = (k: string) => q.has(k);
+  switch (method) {
+    case "GET":
+      if (has("location")) {
+        return { name: "GetBucketLocation", need: "none", run: getBucketLocation };
+      }
+      if (has("versioning")) {
+        return { name: "GetBucketVersioning", need: "read", run: getBucketVersioning };
+      }
+      if (has("acl")) return { name: "GetBucketAcl", need: "read", run: getBucketAcl };
+      if (has("uploads")) {
+        return { name: "ListMultipartUploads", need: "read", run: listMultipartUploads };
+      }
+      if (has("versions")) {
+        return { name: "ListObjectVersions", need: "read", run: listObjectVersions };
+      }
+      if (q.get("list-type") === "2") {
+        return { name: "ListObjectsV2", need: "read", run: listObjectsV2 };
+      }
+      if (has("list-type")) {
+        throw new S3Error("InvalidArgument", "Invalid list type", {
+          ArgumentName: "list-type",
+          ArgumentValue: q.get("list-type")!,
+        });
+      }
+      return { name: "ListObjects", need: "read", run: listObjectsV1 };
+    case "HEAD":
+      return { name: "HeadBucket", need: "none", run: headBucket };
+    case "DELETE":
+      return { name: "DeleteBucket", need: "owner", run: deleteBucketHandler };
+    case "POST":
+      if (has("delete")) return { name: "DeleteObjects", need: "write", run: deleteObjects };
+      return undefined;
+  }
+  return undefined;
+}
+
+export function objectRoute(method: string, q: URLSearchParams, h: Headers): Route | undefined {
+  const has = (k: string) => q.has(k);
+  switch (method) {
+    case "GET":
+      if (has("uploadId")) return { name: "ListParts", need: "read", run: listParts };
+      if (has("acl")) return { name: "GetObjectAcl", need: "read", run: getBucketAcl };
+      return { name: "GetObject", need: "read", run: (c) => getObject(c, false) };
+    case "HEAD":
+      return { name: "HeadObject", need: "read", run: (c) => getObject(c, true) };
+    case "PUT":
+      if (has("acl")) return { name: "PutObjectAcl", need: "owner", run: aclsNotImplemented };
+      if (has("partNumber") || has("uploadId")) {
+        return h.has("x-amz-copy-source")
+          ? { name: "UploadPartCopy", need: "write", run: uploadPartCopy }
+          : { name: "UploadPart", need: "write", run: uploadPart };
+      }
+      if (h.has("x-amz-copy-source")) return { name: "CopyObject", need: "write", run: copyObject };
+      return { name: "PutObject", need: "write", run: putObject };
+    case "DELETE":
+      if (has("uploadId")) {
+        return { name: "AbortMultipartUpload", need: "write", run: abortMultipartUpload };
+      }
+      return { name: "DeleteObject", need: "write", run: deleteObject };
+    case "POST":
+      if (has("uploads")) {
+        return { name: "CreateMultipartUpload", need: "write", run: createMultipartUpload };
+      }
+      if (has("uploadId")) {
+        return { name: "CompleteMultipartUpload", need: "write", run: completeMultipartUpload };
+      }
+      return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,111 @@
+/**
+ * `deno task bench`: Remise against references measured in the same run on the same files
+ * (nginx, a raw Deno KV scan, coreutils, dd). Prints one Markdown table and writes it to
+ * tests/bench/last-run.md. Options: `--seconds N` per wrk run (default 10), `--only a,b`
+ * with scenario names get, put, large, list, memory, hash.
+ */
+import type { Bench } from "./bench.ts";
+import { startNginx } from "./nginx.ts";
+import { startRemise } from "./remise.ts";
+import { getRows } from "./scenarios/get.ts";
+import { hashRows } from "./scenarios/hash.ts";
+import { BIG, BIG_SIZE, largeRows } from "./scenarios/large.ts";
+import { listRow } from "./scenarios/list.ts";
+import { memoryRow } from "./scenarios/memory.ts";
+import { putRow } from "./scenarios/put.ts";
+import { render, type Report } from "./table.ts";
+import { hasProgram, randomFile, run, stopChildren } from "./util.ts";
+
+const SCENARIOS: [string, (b: Bench) => Promise<void>][] = [
+  ["get", getRows],
+  ["put", putRow],
+  ["large", largeRows],
+  ["list", listRow],
+  ["memory", memoryRow],
+  ["hash", hashRows],
+];
+
+function option(name: string): string | undefined {
+  const i = Deno.args.indexOf(`--${name}`);
+  return i >= 0 ? Deno.args[i + 1] : undefined;
+}
+
+async function version(program: string, args: string[], re: RegExp): Promise<string> {
+  if (!await hasProgram(program)) return `${program} missing`;
+  const o = await run(program, args);
+  return re.exec(o.stdout + o.stderr)?.[1] ?? "?";
+}
+
+async function header(): Promise<string[]> {
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1];
+  const nginx = await version("nginx", ["-v"], /nginx\/(\S+)/);
+  const wrk = await version("wrk", ["-v"], /wrk (\S+)/);
+  const curl = await version("curl", ["--version"], /curl (\S+)/);
+  return [
+    `## Remise bench — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    "",
+    `Machine: nproc ${navigator.hardwareConcurrency}, CPU ${cpu ?? "?"}, ` +
+    `Linux ${Deno.osRelease()}, ${Math.round(Deno.systemMemoryInfo().total / 2 ** 30)} GiB RAM. ` +
+    `Deno ${Deno.version.deno}, nginx ${nginx} (1 worker), wrk ${wrk}, curl ${curl}. ` +
+    `Everything runs on loopback on the same cores as the load generator.`,
+  ];
+}
+
+async function main(): Promise<number> {
+  const seconds = Number(option("seconds") ?? 10);
+  const only = option("only")?.split(",");
+  const dir = await Deno.makeTempDir({ prefix: "remise-bench-" });
+  const files = `${dir}/files`;
+  await Deno.mkdir(files);
+  const report: Report = { header: await header(), rows: [], notes: [] };
+  const started = performance.now();
+  const log = (msg: string) =>
+    console.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
+  let failed = 0;
+  let bench: Bench | undefined;
+  const cleanup = async () => {
+    await bench?.nginx?.stop().catch(() => {});
+    await bench?.remise.stop().catch(() => {});
+    await stopChildren();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  const onSignal = () => cleanup().finally(() => Deno.exit(130));
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    log("preparing files, nginx and a Remise node");
+    await randomFile(`${files}/${BIG}`, BIG_SIZE);
+    const nginx = await startNginx(`${dir}/nginx`, files, `${dir}/dav`);
+    const remise = await startRemise();
+    bench = { dir, files, remise, nginx, report, seconds, log };
+    for (const [name, fn] of SCENARIOS) {
+      if (only && !only.includes(name)) continue;
+      try {
+        await fn(bench);
+      } catch (e) {
+        failed++;
+        console.error(e);
+        report.rows.push({ scenario: `${name}: FAILED`, remise: "error", reference: "—" });
+        report.notes.push(`${name} failed: ${(e as Error).message.split("\n")[0]}`);
+      }
+    }
+  } finally {
+    await cleanup();
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+  report.notes.unshift(
+    "ratio = Remise ÷ reference for the first figure of each row: above 1 is better for rates " +
+      "and MB/s, worse for memory.",
+    `Whole bench: ${
+      ((performance.now() - started) / 1000).toFixed(0)
+    } s; wrk runs of ${seconds} s; ` +
+      "GET/PUT rows rotate over precomputed signed requests (wrk signs nothing).",
+  );
+  const text = render(report);
+  console.log("\n" + text);
+  if (!only) {
+    await Deno.writeTextFile(new URL("./last-run.md", import.meta.url), text);
+  }
+  return failed ? 1 : 0;
+}
+
+Deno.exit(await main());

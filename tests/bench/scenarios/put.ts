@@ -1,0 +1,84 @@
+/**
+ * Row 2: header-signed 1 KiB PUTs at concurrency 32. wrk cannot sign, so the requests are
+ * signed here beforehand (distinct keys, one x-amz-date valid 15 minutes, the body's SHA-256
+ * as payload hash, so the server hashes and checks every body) and replayed by wrk.
+ * Reference: nginx WebDAV PUTs of the same body to distinct paths.
+ */
+import { type Bench, NO_NGINX } from "../bench.ts";
+import { sha256Hex } from "../../sigv4.ts";
+import { runWrk, wrkErrors, type WrkResult } from "../wrk.ts";
+import { ms, num } from "../util.ts";
+import { verdict } from "../table.ts";
+
+const BUCKET = "bench-put";
+/** More than 32 connections can send in a run at the target rate; wrk cycles if it runs out. */
+const REQUESTS = 30_000;
+const TARGET = 1500;
+
+/** 1 KiB of printable ASCII (a Lua string literal in wrk's data file). */
+export function asciiBody(size: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const rnd = crypto.getRandomValues(new Uint8Array(size));
+  return Array.from(rnd, (x) => alphabet[x % alphabet.length]).join("");
+}
+
+function cell(r: WrkResult | null): string {
+  if (!r) return "n/a (no wrk)";
+  return `${num(r.rps)}/s · p50 ${ms(r.p50)} ms · p99 ${ms(r.p99)} ms`;
+}
+
+export async function putRow(b: Bench): Promise<void> {
+  const { remise, nginx } = b;
+  await remise.createBucket(BUCKET);
+  const body = asciiBody(1024);
+  const hash = sha256Hex(body);
+  const now = new Date();
+  const t0 = performance.now();
+  let date = "";
+  const signed = Array.from({ length: REQUESTS }, (_, i) => {
+    const url = remise.objectUrl(BUCKET, `put-${i}`);
+    const h = remise.sign("PUT", url, hash, now);
+    date = h["x-amz-date"];
+    return { path: new URL(url).pathname, headers: { authorization: h.authorization } };
+  });
+  const signMs = performance.now() - t0;
+  const scenario = "PUT 1 KiB header-signed, c=32 (req/s, latency)";
+  b.log(scenario);
+  const common = {
+    method: "PUT",
+    body,
+    threads: 2,
+    connections: 32,
+    seconds: b.seconds,
+    dir: b.dir,
+    name: "put-1k",
+  };
+  const mine = await runWrk({
+    ...common,
+    base: remise.url,
+    requests: signed,
+    common: { "x-amz-date": date, "x-amz-content-sha256": hash },
+  });
+  const ref = nginx
+    ? await runWrk({
+      ...common,
+      base: nginx.url,
+      requests: signed.map((_, i) => ({ path: `/dav/put-${i}` })),
+    })
+    : null;
+  b.report.rows.push({
+    scenario,
+    remise: cell(mine),
+    reference: nginx ? cell(ref) : NO_NGINX,
+    ratio: mine && ref ? mine.rps / ref.rps : undefined,
+    target: verdict(`≥ ${num(TARGET)}/s`, mine ? mine.rps >= TARGET : undefined),
+  });
+  b.report.notes.push(
+    `PUT 1 KiB: ${num(REQUESTS)} requests signed in ${num(signMs)} ms; ` +
+      `Remise sent ${num(mine?.requests ?? 0)} (keys are reused once all were sent).`,
+  );
+  for (const [who, r] of [["Remise", mine], ["nginx", ref]] as const) {
+    const e = r && wrkErrors(r);
+    if (e) b.report.notes.push(`${scenario}, ${who}: ${e}`);
+  }
+}

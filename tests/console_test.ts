@@ -1,0 +1,310 @@
+/**
+ * The browser console: how the admin port serves it (files, SPA fallback, headers, the API still
+ * answering beside it), then a real headless Chromium signing in and creating a key and a bucket
+ * through the UI. Screenshots go to tests/artifacts/.
+ */
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { BrowserContext, Page } from "playwright-core";
+import type {
+  GetBucketInfoResponse,
+  GetKeyInfoResponse,
+  ListKeysResponse,
+} from "../shared/admin.ts";
+import { consoleHandler } from "../server/admin/console.ts";
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { requireProgram, ROOT, startNode } from "./harness.ts";
+
+const DIST = `${ROOT}console/dist/`;
+const ARTIFACTS = `${ROOT}tests/artifacts/`;
+
+async function mtime(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).mtime?.getTime() ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function newestSource(dir: string): Promise<number> {
+  let newest = 0;
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir}/${e.name}`;
+    newest = Math.max(newest, e.isDirectory ? await newestSource(p) : await mtime(p));
+  }
+  return newest;
+}
+
+let built: Promise<void> | undefined;
+
+/** Builds the console unless console/dist/app.js is newer than every source of it. */
+function ensureBuilt(): Promise<void> {
+  built ??= (async () => {
+    const sources = Math.max(
+      await newestSource(`${ROOT}console/src`),
+      await mtime(`${ROOT}console/index.html`),
+      await mtime(`${ROOT}console/style.css`),
+      await mtime(`${ROOT}shared/admin.ts`),
+    );
+    if (await mtime(`${DIST}app.js`) > sources) return;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}console/build.ts`],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    assert(
+      out.success,
+      `console build failed:\n${dec.decode(out.stdout)}\n${dec.decode(out.stderr)}`,
+    );
+  })();
+  return built;
+}
+
+async function get(url: string, init?: RequestInit) {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+Deno.test("console: the admin port serves the built console beside the API", async () => {
+  await ensureBuilt();
+  const node = await startNode();
+  try {
+    const index = await get(`${node.admin}/`);
+    assertEquals(index.status, 200);
+    assertMatch(index.headers.get("content-type") ?? "", /^text\/html/);
+    assertEquals(index.headers.get("cache-control"), "no-cache");
+    const csp = index.headers.get("content-security-policy") ?? "";
+    assertMatch(csp, /default-src 'self'/);
+    assertMatch(csp, /connect-src 'self'/);
+    assertMatch(csp, /frame-ancestors 'none'/);
+    assertEquals(index.headers.get("x-content-type-options"), "nosniff");
+    assertMatch(index.text, /<script type="module" src="app\.js"><\/script>/);
+    assertMatch(index.text, /<link rel="stylesheet" href="style\.css">/);
+    // Nothing in the page names another host: no CDN, no web fonts.
+    assert(!/(src|href)="(https?:)?\/\//.test(index.text), "index.html loads from another host");
+
+    const js = await get(`${node.admin}/app.js`);
+    assertEquals(js.status, 200);
+    assertMatch(js.headers.get("content-type") ?? "", /^text\/javascript/);
+    for (const s of ["Admin token", "Sign in", "Create bucket", "Create key", "GetClusterHealth"]) {
+      assert(js.text.includes(s), `app.js does not contain "${s}"`);
+    }
+    assert(!/https?:\/\/(?!www\.w3\.org)/.test(js.text), "app.js names another host");
+
+    const css = await get(`${node.admin}/style.css`);
+    assertEquals(css.status, 200);
+    assertMatch(css.headers.get("content-type") ?? "", /^text\/css/);
+    assert(!/@import|url\(\s*["']?https?:/.test(css.text), "style.css loads from another host");
+
+    // Revalidation: the ETag gives a 304.
+    const etag = js.headers.get("etag");
+    assert(etag, "app.js has no ETag");
+    const again = await get(`${node.admin}/app.js`, { headers: { "if-none-match": etag } });
+    assertEquals(again.status, 304);
+
+    // Deep links: the hash never reaches the server; a path screen gets the page too.
+    for (const path of ["/#/buckets", "/buckets", "/keys/GK123"]) {
+      const r = await get(`${node.admin}${path}`);
+      assertEquals(r.status, 200, path);
+      assertEquals(r.text, index.text, path);
+    }
+    // A missing asset is a 404, not the page.
+    assertEquals((await get(`${node.admin}/missing.js`)).status, 404);
+    assertEquals((await get(`${node.admin}/..%2f..%2fdeno.json`)).status, 404);
+    assertEquals((await get(`${node.admin}/`, { method: "POST", body: "x" })).status, 405);
+
+    // The API still answers JSON beside the console.
+    for (const path of ["/v2/ListKeys", "/v2/GetClusterStatus"]) {
+      const r = await get(`${node.admin}${path}`);
+      assertEquals(r.status, 401, path);
+      assertMatch(r.headers.get("content-type") ?? "", /^application\/json/);
+      assertEquals(JSON.parse(r.text).code, "AccessDenied");
+    }
+    const unknown = await get(`${node.admin}/v2/NoSuchThing`, {
+      headers: { authorization: `Bearer ${node.adminToken}` },
+    });
+    assertEquals(unknown.status, 404);
+    assertEquals(JSON.parse(unknown.text).code, "NoSuchEndpoint");
+    const v1 = await get(`${node.admin}/v1/status`);
+    assertEquals(v1.status, 404);
+    assertEquals(JSON.parse(v1.text).code, "NoSuchEndpoint");
+    assertEquals((await get(`${node.admin}/health`)).status, 200);
+  } finally {
+    await node.stop();
+  }
+});
+
+Deno.test("console: without a build, a 503 says how to build it", async () => {
+  const empty = await Deno.makeTempDir({ prefix: "remise-console-" });
+  try {
+    const handler = consoleHandler(new URL(`file://${empty}/`));
+    const r = await handler(new Request("http://x/"));
+    assertEquals(r.status, 503);
+    assertMatch(await r.text(), /The console is not built: run `deno task build`/);
+    const api = await handler(new Request("http://x/v2/Foo/bar"));
+    assertEquals(api.status, 404);
+    assertEquals((await api.json()).code, "NoSuchEndpoint");
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
+});
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
+
+async function shot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}
+
+Deno.test({
+  name: "console: in Chromium, sign in, create a key and a bucket, grant, refuse a delete",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (!await requireProgram("chromium")) return;
+    await ensureBuilt();
+    const { chromium } = await import("playwright-core");
+    const node = await startNode();
+    const profile = await Deno.makeTempDir({ prefix: "remise-chromium-" });
+    let context: BrowserContext | undefined;
+    try {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+        headless: true,
+        args: CHROMIUM_ARGS,
+        viewport: { width: 1280, height: 860 },
+      });
+      const requests: string[] = [];
+      const problems: string[] = [];
+      context.on("request", (r) => requests.push(r.url()));
+      const page = context.pages()[0] ?? await context.newPage();
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      page.on("console", (m) => {
+        // A refused API call logs its status; CSP violations and exceptions must not happen.
+        if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) {
+          problems.push(`console error: ${m.text()}`);
+        }
+      });
+      page.setDefaultTimeout(15_000);
+
+      // A deep link while signed out: the sign-in screen, then the linked screen.
+      await page.goto(`${node.admin}/#/buckets`);
+      const tokenField = page.getByLabel("Admin token");
+      await tokenField.waitFor();
+      assert(await tokenField.evaluate((el) => el === document.activeElement), "token not focused");
+      await tokenField.fill("not-the-token");
+      await page.keyboard.press("Enter");
+      await page.getByRole("alert").filter({ hasText: "Invalid bearer token" }).waitFor();
+      await shot(page, "console-signin-error");
+      await tokenField.fill(node.adminToken);
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { level: 1, name: "Buckets" }).waitFor();
+
+      // Cluster: one verdict from status + health, and the node table.
+      await page.getByRole("link", { name: "Cluster", exact: true }).click();
+      await page.getByRole("heading", { level: 2, name: "Healthy" }).waitFor();
+      await page.getByRole("cell", { name: "dc1" }).waitFor();
+      await shot(page, "console-cluster");
+
+      // Keys: create one allowed to create buckets; the secret is shown once.
+      await page.getByRole("link", { name: "Keys", exact: true }).click();
+      await page.getByLabel("Key name").fill("console-key");
+      await page.getByLabel("Allow creating buckets").check();
+      await page.getByRole("button", { name: "Create key" }).click();
+      const secretField = page.getByRole("textbox", { name: "Secret access key" });
+      await secretField.waitFor();
+      const secret = await secretField.inputValue();
+      const keyId = await page.getByRole("textbox", { name: "Access key ID" }).inputValue();
+      assertMatch(keyId, /^GK[0-9a-f]{24}$/);
+      const info = await node.api<GetKeyInfoResponse>(
+        "GET",
+        `/v2/GetKeyInfo?id=${keyId}&showSecretKey=true`,
+      );
+      assertEquals(info.secretAccessKey, secret);
+      assertEquals(info.permissions.createBucket, true);
+      await shot(page, "console-key-created");
+      await page.getByRole("button", { name: "I have copied the secret" }).click();
+      await page.getByRole("link", { name: "console-key" }).waitFor();
+      const keys = await node.api<ListKeysResponse>("GET", "/v2/ListKeys");
+      assert(keys.some((k) => k.id === keyId && k.name === "console-key"), "key not listed");
+
+      // Buckets: a refused name shows the API's message where it was typed.
+      await page.getByRole("link", { name: "Buckets", exact: true }).click();
+      const alias = page.getByLabel("Bucket name (global alias)");
+      await alias.fill("No_Such Name");
+      await page.getByRole("button", { name: "Create bucket" }).click();
+      await page.getByRole("alert").filter({ hasText: "Creating the bucket failed" }).waitFor();
+      await alias.fill("console-bucket");
+      await page.getByRole("button", { name: "Create bucket" }).click();
+      await page.getByRole("heading", { level: 1, name: "Bucket “console-bucket”" }).waitFor();
+      const bucketId = decodeURIComponent(new URL(page.url()).hash.replace("#/buckets/", ""));
+      assertMatch(bucketId, /^[0-9a-f]{64}$/);
+
+      // Give the key read + write (the form's default), then owner from the matrix.
+      await page.getByRole("combobox", { name: "Key" }).selectOption(keyId);
+      await page.getByRole("button", { name: "Allow", exact: true }).click();
+      const owner = page.getByLabel("owner for key console-key");
+      await owner.waitFor();
+      await owner.check();
+      await page.waitForFunction(() => {
+        const box = document.querySelector<HTMLInputElement>(
+          'input[aria-label="owner for key console-key"]',
+        );
+        return box !== null && box.checked && !box.disabled;
+      });
+      const b = await node.api<GetBucketInfoResponse>("GET", `/v2/GetBucketInfo?id=${bucketId}`);
+      assertEquals(b.keys.find((k) => k.accessKeyId === keyId)?.permissions, {
+        read: true,
+        write: true,
+        owner: true,
+      });
+
+      // With an object in it, deleting the bucket is refused, in the API's words.
+      const s3 = new S3Client({
+        endpoint: node.s3,
+        region: node.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: keyId, secretAccessKey: secret },
+      });
+      await s3.send(
+        new PutObjectCommand({ Bucket: "console-bucket", Key: "hello.txt", Body: "hello" }),
+      );
+      s3.destroy();
+      await page.reload();
+      await page.getByRole("heading", { level: 1, name: "Bucket “console-bucket”" }).waitFor();
+      await page.getByRole("button", { name: "Delete bucket" }).click();
+      await page.getByRole("button", { name: "Yes, delete the bucket" }).click();
+      await page.getByRole("alert").filter({ hasText: "not empty" }).waitFor();
+      await shot(page, "console-bucket");
+
+      // Narrow screen: nothing wider than 360 px.
+      await page.setViewportSize({ width: 360, height: 740 });
+      for (const screen of ["#/cluster", "#/keys", `#/buckets/${bucketId}`]) {
+        await page.goto(`${node.admin}/${screen}`);
+        await page.getByRole("heading", { level: 1 }).waitFor();
+        await page.waitForLoadState("networkidle");
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert(width <= 360, `${screen} is ${width} px wide at 360 px`);
+      }
+      await shot(page, "console-bucket-360");
+
+      const foreign = requests.filter((u) => !u.startsWith(`${node.admin}/`));
+      assertEquals(foreign, [], "the console requested another host");
+      assertEquals(problems, []);
+    } finally {
+      await context?.close();
+      await node.stop();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});
