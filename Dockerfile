@@ -6,6 +6,7 @@ WORKDIR /src
 COPY deno.json deno.lock ./
 COPY server ./server
 COPY shared ./shared
+COPY console ./console
 RUN deno task compile
 
 FROM debian:bookworm-slim

@@ -11,6 +11,7 @@ import type {
   ListKeysResponse,
 } from "../shared/admin.ts";
 import { consoleHandler } from "../server/admin/console.ts";
+import { verdictOf } from "../console/src/verdict.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { requireProgram, ROOT, startNode } from "./harness.ts";
 
@@ -103,16 +104,23 @@ Deno.test("console: the admin port serves the built console beside the API", asy
     const again = await get(`${node.admin}/app.js`, { headers: { "if-none-match": etag } });
     assertEquals(again.status, 304);
 
-    // Deep links: the hash never reaches the server; a path screen gets the page too.
+    // Deep links: the hash never reaches the server; a browser navigating to a path gets the
+    // page too, while API clients keep the JSON 404 there.
+    const html = { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
     for (const path of ["/#/buckets", "/buckets", "/keys/GK123"]) {
-      const r = await get(`${node.admin}${path}`);
+      const r = await get(`${node.admin}${path}`, { headers: html });
       assertEquals(r.status, 200, path);
       assertEquals(r.text, index.text, path);
     }
-    // A missing asset is a 404, not the page.
-    assertEquals((await get(`${node.admin}/missing.js`)).status, 404);
-    assertEquals((await get(`${node.admin}/..%2f..%2fdeno.json`)).status, 404);
-    assertEquals((await get(`${node.admin}/`, { method: "POST", body: "x" })).status, 405);
+    assertEquals((await get(`${node.admin}/#/buckets`)).text, index.text);
+    for (const path of ["/buckets", "/missing.js", "/..%2f..%2fdeno.json", "/v1/status"]) {
+      const r = await get(`${node.admin}${path}`, { headers: path === "/buckets" ? {} : html });
+      assertEquals(r.status, 404, path);
+      assertEquals(JSON.parse(r.text).code, "NoSuchEndpoint", path);
+    }
+    const post = await get(`${node.admin}/`, { method: "POST", body: "x" });
+    assertEquals(post.status, 405);
+    assertEquals(JSON.parse(post.text).code, "MethodNotAllowed");
 
     // The API still answers JSON beside the console.
     for (const path of ["/v2/ListKeys", "/v2/GetClusterStatus"]) {
@@ -126,9 +134,6 @@ Deno.test("console: the admin port serves the built console beside the API", asy
     });
     assertEquals(unknown.status, 404);
     assertEquals(JSON.parse(unknown.text).code, "NoSuchEndpoint");
-    const v1 = await get(`${node.admin}/v1/status`);
-    assertEquals(v1.status, 404);
-    assertEquals(JSON.parse(v1.text).code, "NoSuchEndpoint");
     assertEquals((await get(`${node.admin}/health`)).status, 200);
   } finally {
     await node.stop();
@@ -142,12 +147,68 @@ Deno.test("console: without a build, a 503 says how to build it", async () => {
     const r = await handler(new Request("http://x/"));
     assertEquals(r.status, 503);
     assertMatch(await r.text(), /The console is not built: run `deno task build`/);
-    const api = await handler(new Request("http://x/v2/Foo/bar"));
-    assertEquals(api.status, 404);
-    assertEquals((await api.json()).code, "NoSuchEndpoint");
+    const nav = await handler(
+      new Request("http://x/buckets", { headers: { accept: "text/html" } }),
+    );
+    assertEquals(nav.status, 503);
+    await nav.body?.cancel();
+    for (const path of ["/v2/Foo/bar", "/elsewhere", "/app.js"]) {
+      const api = await handler(new Request(`http://x${path}`));
+      assertEquals(api.status, 404, path);
+      assertEquals((await api.json()).code, "NoSuchEndpoint", path);
+    }
   } finally {
     await Deno.remove(empty, { recursive: true });
   }
+});
+
+Deno.test("console: the cluster verdict reads status and health as one", () => {
+  const node = (id: string, isUp: boolean, zone: string | null) => ({
+    id,
+    garageVersion: null,
+    addr: null,
+    hostname: null,
+    isUp,
+    lastSeenSecsAgo: isUp ? 0 : 125,
+    role: zone ? { zone, tags: [], capacity: 1e12 } : null,
+    draining: false,
+  });
+  const health = (status: "healthy" | "degraded" | "unavailable", ok: number, quorum: number) => ({
+    status,
+    knownNodes: 3,
+    connectedNodes: ok,
+    storageNodes: 3,
+    storageNodesOk: ok,
+    partitions: 256,
+    partitionsQuorum: quorum,
+    partitionsAllOk: ok === 3 ? 256 : 0,
+  });
+  const nodes = [node("a".repeat(64), true, "dc1"), node("b".repeat(64), true, "dc2")];
+  const up = { layoutVersion: 2, nodes: [...nodes, node("c".repeat(64), true, "dc3")] };
+  const oneDown = { layoutVersion: 2, nodes: [...nodes, node("c".repeat(64), false, "dc3")] };
+
+  const healthy = verdictOf({ status: up, health: health("healthy", 3, 256) });
+  assertEquals([healthy.tone, healthy.title], ["good", "Healthy"]);
+  assertMatch(healthy.lines[0], /All 3 storage nodes are up; all 256 partitions/);
+
+  const degraded = verdictOf({ status: oneDown, health: health("degraded", 2, 256) });
+  assertEquals([degraded.tone, degraded.title], ["warn", "Degraded"]);
+  assertMatch(
+    degraded.lines[0],
+    /2 of 3 storage nodes up\. .*reads and writes work.*256 partitions/,
+  );
+  assertMatch(degraded.lines[1], /^Down: cccccccccccccccc… in dc3, 2 min ago\.$/);
+
+  const down = verdictOf({ status: oneDown, health: health("unavailable", 1, 0) });
+  assertEquals([down.tone, down.title], ["bad", "Unavailable"]);
+  assertMatch(down.lines[0], /256 partitions of 256 have no quorum/);
+
+  const empty = verdictOf({
+    status: { layoutVersion: 0, nodes: [node("a".repeat(64), true, null)] },
+    health: { ...health("unavailable", 0, 0), storageNodes: 0 },
+  });
+  assertEquals([empty.tone, empty.title], ["warn", "No storage yet"]);
+  assertMatch(empty.lines[1], /layout apply --version 1/);
 });
 
 const CHROMIUM_ARGS = [
@@ -247,6 +308,8 @@ Deno.test({
       await alias.fill("console-bucket");
       await page.getByRole("button", { name: "Create bucket" }).click();
       await page.getByRole("heading", { level: 1, name: "Bucket “console-bucket”" }).waitFor();
+      await page.getByRole("status").filter({ hasText: "Bucket “console-bucket” created" })
+        .waitFor();
       const bucketId = decodeURIComponent(new URL(page.url()).hash.replace("#/buckets/", ""));
       assertMatch(bucketId, /^[0-9a-f]{64}$/);
 

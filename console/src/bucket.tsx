@@ -44,11 +44,12 @@ function PermissionMatrix(
     onChange: (b: GetBucketInfoResponse) => void;
   },
 ) {
-  const [busy, setBusy] = useState<string | null>(null);
+  // The cell being changed and the value asked for, shown until the API answers.
+  const [busy, setBusy] = useState<{ cell: string; on: boolean } | null>(null);
   const [error, setError] = useState<{ action: string; error: unknown } | null>(null);
   const set = async (k: GetBucketInfoKey, p: Perm, on: boolean) => {
     const action = `${on ? "Allowing" : "Denying"} ${p} for key “${k.name}”`;
-    setBusy(`${k.accessKeyId}/${p}`);
+    setBusy({ cell: `${k.accessKeyId}/${p}`, on });
     setError(null);
     try {
       const req = { bucketId: info.id, accessKeyId: k.accessKeyId, permissions: permOnly(p) };
@@ -83,7 +84,7 @@ function PermissionMatrix(
                 <td key={p}>
                   <input
                     type="checkbox"
-                    checked={k.permissions[p]}
+                    checked={busy?.cell === `${k.accessKeyId}/${p}` ? busy.on : k.permissions[p]}
                     disabled={busy !== null}
                     aria-label={`${p} for key ${k.name || k.accessKeyId}`}
                     onChange={(e) => set(k, p, e.currentTarget.checked)}
@@ -94,6 +95,10 @@ function PermissionMatrix(
           ))}
         </tbody>
       </table>
+      <p class="hint">
+        Read lets the key list and download objects; write, upload and delete them; owner, change
+        the bucket's website, CORS and lifecycle settings. A change applies at once.
+      </p>
       {error && <ErrorNote action={error.action} error={error.error} />}
     </>
   );

@@ -52,14 +52,14 @@ function CreateBucketForm() {
             aria-describedby="bucket-alias-help"
             onInput={(e) => setAlias(e.currentTarget.value)}
           />
-          <p id="bucket-alias-help" class="hint">
-            3 to 63 lowercase letters, digits, dots and hyphens, as S3 bucket names.
-          </p>
         </div>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? "Creating…" : "Create bucket"}
         </button>
       </div>
+      <p id="bucket-alias-help" class="hint">
+        3 to 63 lowercase letters, digits, dots and hyphens, as S3 bucket names.
+      </p>
       <ErrorNote action="Creating the bucket" error={error} />
     </form>
   );

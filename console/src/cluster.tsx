@@ -3,90 +3,13 @@
  * the nodes, refreshed every 5 seconds while the tab is visible.
  */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type {
-  GetClusterHealthResponse,
-  GetClusterStatusResponse,
-  NodeResp,
-} from "../../shared/admin.ts";
+import type { NodeResp } from "../../shared/admin.ts";
 import { api } from "./api.ts";
-import { ago, bytes, count, plural, shortId, time } from "./format.ts";
+import { ago, bytes, shortId, time } from "./format.ts";
 import { ErrorNote, Loading, PageTitle } from "./ui.tsx";
+import { type Snapshot, verdictOf } from "./verdict.ts";
 
 export const REFRESH_MS = 5000;
-
-interface Snapshot {
-  status: GetClusterStatusResponse;
-  health: GetClusterHealthResponse;
-  at: Date;
-}
-
-type Tone = "good" | "warn" | "bad";
-
-interface Verdict {
-  tone: Tone;
-  title: string;
-  lines: string[];
-}
-
-function nodeName(n: NodeResp): string {
-  return n.hostname ? `${n.hostname} (${shortId(n.id, 8)})` : shortId(n.id);
-}
-
-/** One sentence-level judgement from both answers, naming the nodes that are down. */
-export function verdictOf({ status, health: h }: Snapshot): Verdict {
-  if (status.layoutVersion === 0 || h.storageNodes === 0) {
-    return {
-      tone: "warn",
-      title: "No storage yet",
-      lines: [
-        "No node has a storage role in the cluster layout, so buckets cannot hold data.",
-        "Give nodes a zone and a capacity (`remise layout assign <node-id> -z dc1 -c 1T`), then apply the layout (`remise layout apply --version 1`).",
-      ],
-    };
-  }
-  const down = status.nodes.filter((n) => n.role && !n.isUp);
-  const downLine = down.length
-    ? `Down: ${
-      down.map((n) => `${nodeName(n)} in ${n.role!.zone}, ${ago(n.lastSeenSecsAgo)}`).join("; ")
-    }.`
-    : null;
-  const nodes = `${h.storageNodesOk} of ${plural(h.storageNodes, "storage node")} up`;
-  if (h.status === "healthy") {
-    return {
-      tone: "good",
-      title: "Healthy",
-      lines: [
-        `All ${plural(h.storageNodes, "storage node")} up; all ${
-          count(h.partitions)
-        } partitions have every copy.`,
-      ],
-    };
-  }
-  if (h.status === "degraded") {
-    const missing = h.partitions - h.partitionsAllOk;
-    return {
-      tone: "warn",
-      title: "Degraded",
-      lines: [
-        `${nodes}. Every partition still has a quorum, so reads and writes work, but ${
-          plural(missing, "partition")
-        } ${missing === 1 ? "is" : "are"} missing a copy.`,
-        ...(downLine ? [downLine] : []),
-      ],
-    };
-  }
-  const lost = h.partitions - h.partitionsQuorum;
-  return {
-    tone: "bad",
-    title: "Unavailable",
-    lines: [
-      `${plural(lost, "partition")} of ${count(h.partitions)} ${
-        lost === 1 ? "has" : "have"
-      } no quorum: reads and writes of the data there fail. ${nodes}.`,
-      ...(downLine ? [downLine] : []),
-    ],
-  };
-}
 
 function NodeRow({ n }: { n: NodeResp }) {
   const role = n.role;

@@ -1,13 +1,14 @@
 /** Numbers, sizes, dates and ids as an operator reads them. */
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+// Decimal units, as Garage prints them and as capacities are configured ("100G" is 100 GB).
+const UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
 
 export function bytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return "—";
   let v = n;
   let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
+  while (v >= 1000 && u < UNITS.length - 1) {
+    v /= 1000;
     u++;
   }
   return u === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${UNITS[u]}`;

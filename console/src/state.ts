@@ -1,5 +1,5 @@
 /** The console's global state, as signals: who is signed in, and the one-off notice to show. */
-import { signal } from "@preact/signals";
+import { effect, signal } from "@preact/signals";
 import { type ApiError, loadToken, onUnauthorized, saveToken, setApiToken } from "./api.ts";
 import { href, type Route, route } from "./router.ts";
 
@@ -44,3 +44,10 @@ export function currentNotice(): string | null {
   const n = notice.value;
   return n && n.at === href(route.value) ? n.text : null;
 }
+
+// A notice belongs to the screen it was made for: leaving that screen drops it.
+effect(() => {
+  const here = href(route.value);
+  const n = notice.peek();
+  if (n && n.at !== here) notice.value = null;
+});

@@ -50,7 +50,7 @@ export function ErrorNote({ action, error }: { action: string; error: unknown })
   const message = error instanceof Error ? error.message : String(error);
   return (
     <div class="note error" role="alert">
-      <strong>{action} failed.</strong> {message}
+      <strong>{action} failed.</strong> {message}{" "}
       {api && api.status > 0 && <span class="code">({api.code}, HTTP {api.status})</span>}
     </div>
   );

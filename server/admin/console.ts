@@ -109,40 +109,58 @@ function send(req: Request, file: string, body: Uint8Array<ArrayBuffer>): Respon
   });
 }
 
+/** The admin API's JSON error (Garage's shape), for what neither the API nor the console serves. */
+function apiError(status: number, code: string, message: string, path: string, allow?: string) {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "access-control-allow-origin": "*",
+  };
+  if (allow) headers.allow = allow;
+  return new Response(JSON.stringify({ code, message, path }, null, 2), { status, headers });
+}
+
+function nothingHere(path: string): Response {
+  return apiError(
+    404,
+    "NoSuchEndpoint",
+    `Nothing is served at ${path}: the admin API answers /v2/<Endpoint> (e.g. /v2/GetClusterStatus), /health and /metrics; the console is at /`,
+    path,
+  );
+}
+
+/** A browser navigating (as opposed to an API client or a script asking for data). */
+function wantsPage(req: Request): boolean {
+  return /\btext\/html\b/i.test(req.headers.get("accept") ?? "");
+}
+
 /**
- * Serves the console files in `dist`, and `index.html` for any other path without a file
- * extension (client-side screens such as `/buckets`). Paths that look like the API (`/v1/…`,
- * `/v2/…`) and missing assets (`/nope.js`) get a 404, never the page; a missing build a 503.
+ * Serves the console files in `dist` on GET and HEAD. A browser navigating to any other path
+ * without a file extension (e.g. `/buckets`) gets `index.html` too; every other request keeps
+ * the admin API's JSON 404, so API clients and paths like `/v1/…` never receive the page. When
+ * the console is not built, `/` and page navigations get a 503 saying how to build it.
  */
 export function consoleHandler(dist: URL): (req: Request) => Promise<Response> {
   const readDist = (file: string) => readFrom(dist, file);
   return async (req: Request): Promise<Response> => {
-    const url = new URL(req.url);
-    if (/^\/v\d+(\/|$)/.test(url.pathname)) {
-      const body = {
-        code: "NoSuchEndpoint",
-        message:
-          `Nothing is served at ${url.pathname}: the admin API answers /v2/<Endpoint> (e.g. /v2/GetClusterStatus), /health and /metrics`,
-        path: url.pathname,
-      };
-      return new Response(JSON.stringify(body, null, 2), {
-        status: 404,
-        headers: { "content-type": "application/json", "access-control-allow-origin": "*" },
-      });
-    }
+    const path = new URL(req.url).pathname;
+    const file = /^\/v\d+(\/|$)/.test(path) ? null : fileOf(path);
+    if (file === null) return nothingHere(path);
     if (req.method !== "GET" && req.method !== "HEAD") {
-      return text(405, `${req.method} is not allowed here: the console is read with GET\n`, {
-        allow: "GET, HEAD",
-      });
+      if (file !== "index.html") return nothingHere(path);
+      return apiError(
+        405,
+        "MethodNotAllowed",
+        `${path} is the console: it is read with GET, not ${req.method}`,
+        path,
+        "GET, HEAD",
+      );
     }
-    const index = await readDist("index.html");
-    if (index === null) return text(503, NOT_BUILT);
-    const file = fileOf(url.pathname);
-    if (file === null) return text(404, `Not found: ${url.pathname}\n`);
-    if (file === "index.html") return send(req, file, index);
     const body = await readDist(file);
     if (body !== null) return send(req, file, body);
-    if (extOf(file) !== "") return text(404, `Not found: ${url.pathname}\n`);
+    const page = file === "index.html" || (extOf(file) === "" && wantsPage(req));
+    if (!page) return nothingHere(path);
+    const index = file === "index.html" ? null : await readDist("index.html");
+    if (index === null) return text(503, NOT_BUILT);
     return send(req, "index.html", index);
   };
 }

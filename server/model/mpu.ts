@@ -15,6 +15,8 @@ export interface MpuEntry {
   headers: Array<[string, string]>;
   checksumAlgorithm: string | null;
   deleted: boolean;
+  /** The ETag of the object it made, once completed (completing again answers the same). */
+  completedEtag?: string;
 }
 
 export interface MpuPart {
@@ -33,8 +35,10 @@ export function mpuSortKey(key: string, uploadId: string): string {
   return key + "\u0000" + uploadId;
 }
 
-export function partSortKey(part: number, timestamp: number): string {
-  return part.toString().padStart(5, "0") + ":" + timestamp.toString().padStart(15, "0");
+/** One row per upload of a part: two uploads in the same millisecond still get their own. */
+export function partSortKey(part: number, timestamp: number, version: string): string {
+  return part.toString().padStart(5, "0") + ":" + timestamp.toString().padStart(15, "0") + ":" +
+    version;
 }
 
 export const RELEASE_UPLOAD = "releaseUpload";
@@ -44,7 +48,11 @@ export const mpuSchema: TableSchema<MpuEntry> = {
   replication: "sharded",
   partitionKey: (e) => e.bucketId,
   sortKey: (e) => mpuSortKey(e.key, e.uploadId),
-  merge: (a, b) => ({ ...a, deleted: a.deleted || b.deleted }),
+  merge: (a, b) => ({
+    ...a,
+    deleted: a.deleted || b.deleted,
+    completedEtag: a.completedEtag ?? b.completedEtag,
+  }),
   isTombstone: (e) => e.deleted,
   updated(old, now) {
     if (!now.deleted || old?.deleted) return {};
@@ -56,7 +64,7 @@ export const mpuPartSchema: TableSchema<MpuPart> = {
   name: "mpu_part",
   replication: "sharded",
   partitionKey: (e) => e.uploadId,
-  sortKey: (e) => partSortKey(e.part, e.timestamp),
+  sortKey: (e) => partSortKey(e.part, e.timestamp, e.version),
   merge: (a, b) => ({ ...a, deleted: a.deleted || b.deleted }),
   isTombstone: (e) => e.deleted,
 };

@@ -75,11 +75,25 @@ export function mayHaveBlocks(v: ObjectVersion): boolean {
   return v.state.s !== "complete" || v.state.data.t === "blocks";
 }
 
+/**
+ * Union of versions by uuid (a version's timestamp is the latest it was given: an upload is
+ * dated again when it completes, so the last to complete wins), keeping the newest complete
+ * version and everything newer, as Garage does.
+ */
 export function mergeObjects(a: ObjectEntry, b: ObjectEntry): ObjectEntry {
   const byId = new Map<string, ObjectVersion>();
   for (const v of [...a.versions, ...b.versions]) {
     const prev = byId.get(v.uuid);
-    byId.set(v.uuid, prev ? { ...prev, state: mergeState(prev.state, v.state) } : v);
+    byId.set(
+      v.uuid,
+      prev
+        ? {
+          uuid: v.uuid,
+          timestamp: Math.max(prev.timestamp, v.timestamp),
+          state: mergeState(prev.state, v.state),
+        }
+        : v,
+    );
   }
   const versions = [...byId.values()].sort(versionOrder);
   let last = -1;
@@ -89,7 +103,11 @@ export function mergeObjects(a: ObjectEntry, b: ObjectEntry): ObjectEntry {
       break;
     }
   }
-  return { bucketId: a.bucketId, key: a.key, versions: last > 0 ? versions.slice(last) : versions };
+  return {
+    bucketId: a.bucketId,
+    key: a.key,
+    versions: last > 0 ? versions.slice(last) : versions,
+  };
 }
 
 /** Per-bucket counters kept on the replicas of the bucket's object partition. */
@@ -133,10 +151,13 @@ export const objectSchema: TableSchema<ObjectEntry> = {
   },
   updated(old, now) {
     const kept = new Map(now.versions.map((v) => [v.uuid, v]));
+    // An upload in progress that a newer write pushes out is not released here: its uploader
+    // completes it (dated anew, it comes back as the newest) or releases it when it fails.
     const released = (old?.versions ?? []).filter((v) => {
       if (!mayHaveBlocks(v)) return false;
       const k = kept.get(v.uuid);
-      return !k || (k.state.s === "aborted" && v.state.s !== "aborted");
+      if (!k) return v.state.s !== "uploading";
+      return k.state.s === "aborted" && v.state.s !== "aborted";
     });
     return {
       queue: released.map((v) => ({ kind: RELEASE_VERSION, payload: v.uuid })),

@@ -49,13 +49,29 @@ Deno.test("object merge is commutative, associative and idempotent", () => {
   assertEquals(mergeObjects(c, c), c);
 });
 
-Deno.test("only the newest complete version and newer uploads are kept", () => {
+Deno.test("only the newest complete version and newer ones are kept", () => {
   const m = mergeObjects(
     entry(complete("old", 10), uploading("pending", 15)),
     entry(complete("new", 20), uploading("later", 30)),
   );
   assertEquals(m.versions.map((v) => v.uuid), ["new", "later"]);
   assertEquals(visibleVersion(m)?.uuid, "new");
+});
+Deno.test("an upload completing after a newer write wins: the last to complete is visible", () => {
+  const started = entry(complete("v0", 5), uploading("slow", 10));
+  const quick = mergeObjects(started, entry(complete("quick", 20)));
+  assertEquals(visibleVersion(quick)?.uuid, "quick");
+  assertEquals(objectSchema.updated!(started, quick).queue, [{
+    kind: RELEASE_VERSION,
+    payload: "v0",
+  }], "the upload pushed out keeps its blocks");
+  const done = mergeObjects(quick, entry(complete("slow", 30)));
+  assertEquals(visibleVersion(done)?.uuid, "slow");
+  assertEquals(done.versions.map((v) => [v.uuid, v.timestamp]), [["slow", 30]]);
+  assertEquals(objectSchema.updated!(quick, done).queue, [{
+    kind: RELEASE_VERSION,
+    payload: "quick",
+  }]);
 });
 
 Deno.test("aborted wins over complete and uploading for the same version", () => {

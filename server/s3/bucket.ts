@@ -38,12 +38,28 @@ export function listBuckets(ctx: S3Context): Response {
     const b = v ? getBucket(model, v) : undefined;
     if (b) seen.set(name, b.created);
   }
-  const buckets = [...seen.entries()].sort(([a], [b]) => a < b ? -1 : 1);
+  const prefix = ctx.query.get("prefix") ?? "";
+  const after = ctx.query.get("continuation-token") ?? "";
+  const maxParam = ctx.query.get("max-buckets");
+  const max = maxParam === null ? Infinity : Number(maxParam);
+  if (maxParam !== null && (!/^\d+$/.test(maxParam) || max < 1 || max > 10000)) {
+    throw new S3Error("InvalidArgument", "max-buckets must be an integer between 1 and 10000", {
+      ArgumentName: "max-buckets",
+      ArgumentValue: maxParam,
+    });
+  }
+  const all = [...seen.entries()]
+    .filter(([name]) => name.startsWith(prefix) && name > after)
+    .sort(([a], [b]) => a < b ? -1 : 1);
+  const page = all.slice(0, max);
   return xmlResponse("ListAllMyBucketsResult", {
     Owner: owner(ctx),
     Buckets: {
-      Bucket: buckets.map(([Name, created]) => ({ Name, CreationDate: isoDate(created) })),
+      Bucket: page.map(([Name, created]) => ({ Name, CreationDate: isoDate(created) })),
     },
+    // Bucket names are plain ASCII: the last one listed serves as the token.
+    ContinuationToken: all.length > page.length ? page[page.length - 1][0] : undefined,
+    Prefix: ctx.query.has("prefix") ? prefix : undefined,
   });
 }
 
@@ -73,7 +89,12 @@ export async function createBucketHandler(
   const localId = ctx.apiKey.localAliases[name]?.v;
   const existing = localId ?? globalAliasTarget(model, name);
   if (existing && getBucket(model, existing)) {
-    if (hasAny(permissionOf(ctx.apiKey, existing)) || localId) {
+    const owned = hasAny(permissionOf(ctx.apiKey, existing)) || localId;
+    // AWS's us-east-1 answers 200 to re-creating a bucket one already owns; other regions refuse.
+    if (owned && sys.config.s3Api.s3Region === "us-east-1") {
+      return new Response(null, { status: 200, headers: { location: `/${name}` } });
+    }
+    if (owned) {
       throw new S3Error(
         "BucketAlreadyOwnedByYou",
         "Your previous request to create the named bucket succeeded and you already own it.",

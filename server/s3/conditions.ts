@@ -65,3 +65,22 @@ export function preconditionFailed(condition: string): S3Error {
     },
   );
 }
+
+export function hasWriteConditions(h: Headers): boolean {
+  return h.has("if-match") || h.has("if-none-match");
+}
+
+/** Conditional writes: If-None-Match (e.g. "*": only if absent) and If-Match on the current ETag. */
+export function checkWriteConditions(h: Headers, currentEtag: string | undefined): void {
+  const ifMatch = h.get("if-match");
+  const ifNoneMatch = h.get("if-none-match");
+  if (ifMatch !== null) {
+    if (currentEtag === undefined) {
+      throw new S3Error("NoSuchKey", "The specified key does not exist.");
+    }
+    if (!etagMatches(ifMatch, currentEtag)) throw preconditionFailed("If-Match");
+  }
+  if (ifNoneMatch !== null && currentEtag !== undefined && etagMatches(ifNoneMatch, currentEtag)) {
+    throw preconditionFailed("If-None-Match");
+  }
+}

@@ -12,7 +12,7 @@ import { S3Error } from "./error.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
 import { validateKey } from "./keys.ts";
 import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
-import { nextVersionTimestamp, writeVersion } from "./put.ts";
+import { abortVersion, prepareWrite, writeVersion } from "./put.ts";
 
 async function copySource(ctx: ObjectContext) {
   const raw = ctx.req.headers.get("x-amz-copy-source")!;
@@ -84,32 +84,31 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
     headers: directive === "REPLACE" ? storedHeaders(ctx.req.headers) : src.meta.headers,
   };
   const uuid = newUuid();
-  const timestamp = await nextVersionTimestamp(model, ctx.bucket.id, ctx.key);
+  const bucketId = ctx.bucket.id;
   const data = src.v.state.data;
-  if (data.t === "inline") {
-    await writeVersion(model, ctx.bucket.id, ctx.key, uuid, timestamp, {
-      t: "inline",
-      meta,
-      bytes: data.bytes,
-    });
-  } else {
+  if (data.t === "blocks") {
+    const started = Date.now();
     await model.objects.insert({
-      bucketId: ctx.bucket.id,
+      bucketId,
       key: ctx.key,
-      versions: [{ uuid, timestamp, state: { s: "uploading" } }],
+      versions: [{ uuid, timestamp: started, state: { s: "uploading" } }],
     });
     try {
       await model.shareBlocks(src.v.uuid, uuid);
     } catch (e) {
-      await model.objects.insert({
-        bucketId: ctx.bucket.id,
-        key: ctx.key,
-        versions: [{ uuid, timestamp, state: { s: "aborted" } }],
-      });
+      await abortVersion(model, bucketId, ctx.key, uuid, started);
       throw e;
     }
-    await writeVersion(model, ctx.bucket.id, ctx.key, uuid, timestamp, { t: "blocks", meta });
   }
+  const timestamp = await prepareWrite(ctx, bucketId, ctx.key);
+  await writeVersion(
+    model,
+    bucketId,
+    ctx.key,
+    uuid,
+    timestamp,
+    data.t === "inline" ? { t: "inline", meta, bytes: data.bytes } : { t: "blocks", meta },
+  );
   return xmlResponse("CopyObjectResult", {
     ETag: quotedEtag(meta.etag),
     LastModified: isoDate(timestamp),

@@ -15,7 +15,7 @@ import { fromBase64, toBase64 } from "../util/checksum.ts";
 export async function deleteKey(model: Model, bucketId: string, key: string): Promise<void> {
   const entry = await model.objects.get(bucketId, key);
   if (!visibleVersion(entry)) return;
-  const timestamp = await nextVersionTimestamp(model, bucketId, key);
+  const timestamp = nextVersionTimestamp(entry);
   await writeVersion(model, bucketId, key, newUuid(), timestamp, { t: "delete" });
 }
 

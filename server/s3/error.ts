@@ -17,7 +17,6 @@ export const S3_ERRORS = {
   InvalidDigest: 400,
   InvalidLocationConstraint: 400,
   InvalidPart: 400,
-  InvalidPartNumber: 416,
   InvalidPartOrder: 400,
   InvalidRange: 416,
   InvalidRequest: 400,

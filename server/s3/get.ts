@@ -58,15 +58,19 @@ export async function getObject(ctx: ObjectContext, head: boolean): Promise<Resp
     if (meta.parts) {
       const r = (await partRanges(model, v.uuid)).get(part);
       if (!r) {
-        throw new S3Error("InvalidPartNumber", "The requested partnumber is not satisfiable", {
-          PartNumberRequested: partParam,
-        });
+        throw new S3Error(
+          "InvalidPart",
+          "The requested part number does not exist in this object.",
+          {
+            PartNumberRequested: partParam,
+          },
+        );
       }
       range = r;
     } else if (part === 1) {
       range = meta.size > 0 ? { start: 0, end: meta.size - 1 } : undefined;
     } else {
-      throw new S3Error("InvalidPartNumber", "The requested partnumber is not satisfiable", {
+      throw new S3Error("InvalidPart", "The requested part number does not exist in this object.", {
         PartNumberRequested: partParam,
       });
     }

@@ -17,7 +17,7 @@ import { bodyFailure, planBody } from "./body.ts";
 import { type ObjectContext, readSmallBody, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
-import { nextVersionTimestamp, writeVersion } from "./put.ts";
+import { prepareWrite, writeVersion } from "./put.ts";
 import { parseXmlBody, xmlList, xmlText } from "./xml.ts";
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -52,12 +52,12 @@ export async function createMultipartUpload(ctx: ObjectContext): Promise<Respons
 }
 
 /** The upload named by ?uploadId=, which must belong to this bucket and key. */
-export async function uploadOf(ctx: ObjectContext): Promise<MpuEntry> {
+export async function uploadOf(ctx: ObjectContext, completedToo = false): Promise<MpuEntry> {
   const id = ctx.query.get("uploadId") ?? "";
   const u = /^[0-9a-f]{64}$/.test(id)
     ? await ctx.deps.model.uploads.get(ctx.bucket.id, mpuSortKey(ctx.key, id))
     : undefined;
-  if (!u || u.deleted) {
+  if (!u || (u.deleted && !(completedToo && u.completedEtag))) {
     throw new S3Error(
       "NoSuchUpload",
       "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
@@ -200,7 +200,7 @@ function compositeChecksum(alg: string, parts: MpuPart[]): ChecksumValue | undef
 
 export async function completeMultipartUpload(ctx: ObjectContext): Promise<Response> {
   const { model } = ctx.deps;
-  const upload = await uploadOf(ctx);
+  const upload = await uploadOf(ctx, true);
   const requested = parseCompleteBody(await readSmallBody(ctx.req.body, 4 * 1024 * 1024));
   for (let i = 1; i < requested.length; i++) {
     if (requested[i].part <= requested[i - 1].part) {
@@ -210,6 +210,8 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
       );
     }
   }
+  // Completing a completed upload again answers what the first completion did, as S3 does.
+  if (upload.completedEtag) return completeResult(ctx, upload.completedEtag);
   const stored = new Map((await latestParts(model, upload.uploadId)).map((p) => [p.part, p]));
   const chosen: MpuPart[] = [];
   for (const [i, r] of requested.entries()) {
@@ -235,7 +237,7 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
     chosen.push(p);
   }
   const version = newUuid();
-  const timestamp = await nextVersionTimestamp(model, upload.bucketId, upload.key);
+  const timestamp = await prepareWrite(ctx, upload.bucketId, upload.key);
   let size = 0;
   for (const p of chosen) size += await model.shareBlocks(p.version, version, p.part);
   const md5 = createHash("md5");
@@ -248,7 +250,11 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
     t: "blocks",
     meta: { size, etag, headers: upload.headers, parts: chosen.length, checksum },
   });
-  await model.uploads.insert({ ...upload, deleted: true });
+  await model.uploads.insert({ ...upload, deleted: true, completedEtag: etag });
+  return completeResult(ctx, etag, checksum);
+}
+
+function completeResult(ctx: ObjectContext, etag: string, checksum?: ChecksumValue): Response {
   return xmlResponse("CompleteMultipartUploadResult", {
     Location: `${ctx.url.protocol}//${ctx.url.host}/${ctx.bucketName}/${
       encodeURIComponent(ctx.key)

@@ -1,6 +1,12 @@
 /** PutObject: streams the body into a new version that becomes visible only once complete. */
 import type { Model } from "../model/model.ts";
-import type { ObjectEntry, ObjectMeta, VersionData } from "../model/object.ts";
+import {
+  type ObjectEntry,
+  type ObjectMeta,
+  type VersionData,
+  visibleVersion,
+} from "../model/object.ts";
+import { checkWriteConditions, hasWriteConditions } from "./conditions.ts";
 import { writeBlocks } from "../model/write.ts";
 import { toHex } from "../util/checksum.ts";
 import { newUuid } from "../util/ids.ts";
@@ -14,14 +20,24 @@ import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
 const MAX_PUT = 5 * 1024 ** 3;
 
 /** A timestamp after every version the object already has, so the new one wins. */
-export async function nextVersionTimestamp(
-  model: Model,
+export function nextVersionTimestamp(e: ObjectEntry | undefined): number {
+  const last = e?.versions[e.versions.length - 1]?.timestamp ?? 0;
+  return Math.max(Date.now(), last + 1);
+}
+
+/**
+ * Reads the object a write replaces: checks the write's If-Match / If-None-Match against it
+ * and returns the timestamp the new version takes. Done when the write completes, so that
+ * the last write to complete is the one that stays.
+ */
+export async function prepareWrite(
+  ctx: ObjectContext,
   bucketId: string,
   key: string,
 ): Promise<number> {
-  const e = await model.objects.get(bucketId, key);
-  const last = e?.versions[e.versions.length - 1]?.timestamp ?? 0;
-  return Math.max(Date.now(), last + 1);
+  const e = await ctx.deps.model.objects.get(bucketId, key);
+  checkWriteConditions(ctx.req.headers, visibleVersion(e)?.state.data.meta.etag);
+  return nextVersionTimestamp(e);
 }
 
 export async function writeVersion(
@@ -40,18 +56,20 @@ export async function writeVersion(
   await model.objects.insert(entry);
 }
 
+/** Marks an upload aborted and releases what it stored (a newer write may have pushed it out). */
 export async function abortVersion(
   model: Model,
   bucketId: string,
   key: string,
   uuid: string,
   timestamp: number,
-) {
+): Promise<void> {
   await model.objects.insert({
     bucketId,
     key,
     versions: [{ uuid, timestamp, state: { s: "aborted" } }],
   });
+  await model.releaseVersion(uuid);
 }
 
 export async function putObject(ctx: ObjectContext): Promise<Response> {
@@ -79,8 +97,9 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
   const plan = planBody(ctx);
   const bucketId = ctx.bucket.id;
   const key = ctx.key;
+  if (hasWriteConditions(ctx.req.headers)) await prepareWrite(ctx, bucketId, key);
   const uuid = newUuid();
-  const timestamp = await nextVersionTimestamp(model, bucketId, key);
+  const started = Date.now();
   let registered = false;
   try {
     const r = await writeBlocks(model, uuid, 0, plan.stream, {
@@ -91,13 +110,14 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
         await model.objects.insert({
           bucketId,
           key,
-          versions: [{ uuid, timestamp, state: { s: "uploading" } }],
+          versions: [{ uuid, timestamp: started, state: { s: "uploading" } }],
         });
       },
     });
     ctx.bytesIn += r.size;
     const checksum = await plan.verify(r);
     const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers, checksum };
+    const timestamp = await prepareWrite(ctx, bucketId, key);
     await writeVersion(
       model,
       bucketId,
@@ -113,7 +133,7 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
     }
     return new Response(null, { status: 200, headers: h });
   } catch (e) {
-    if (registered) await abortVersion(model, bucketId, key, uuid, timestamp).catch(() => {});
+    if (registered) await abortVersion(model, bucketId, key, uuid, started).catch(() => {});
     throw bodyFailure(e);
   }
 }

@@ -9,8 +9,9 @@ export interface XmlObject {
   [tag: string]: XmlValue;
 }
 
+/** Escapes markup, and line breaks and tabs too so that parsers do not normalize them away. */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return s.replace(/[&<>"'\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function element(tag: string, v: XmlValue, out: string[]): void {
