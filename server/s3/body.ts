@@ -106,11 +106,11 @@ export function planBody(ctx: S3Context): BodyPlan {
   }
   const ck = requestedChecksum(h);
   if (ck.value !== undefined) {
-    const bytes = fromBase64(ck.value);
-    if (!bytes) {
+    // A value that is not even base64 cannot match what the body hashes to.
+    if (!fromBase64(ck.value)) {
       throw new S3Error(
-        "InvalidRequest",
-        `Value for ${checksumHeader(ck.alg!)} header is invalid.`,
+        "BadDigest",
+        `The ${ck.alg} you specified in ${checksumHeader(ck.alg!)} is not a valid checksum.`,
       );
     }
   }
