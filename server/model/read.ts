@@ -1,7 +1,9 @@
 /** Streams an object's bytes (or a byte range of them), fetching the next block ahead. */
 import type { Model } from "./model.ts";
 import type { ObjectVersion, VersionData } from "./object.ts";
-import type { VersionBlock } from "./version.ts";
+
+/** Blocks fetched ahead of the client: bounds a GET's memory to this many blocks. */
+const READ_AHEAD = 3;
 
 export interface ByteRange {
   start: number;
@@ -44,11 +46,10 @@ export function readObject(
   }
   const rows = model.versionBlocks(v.uuid);
   let pos = 0;
-  let next:
-    | Promise<{ block: VersionBlock; at: number; data: Promise<Uint8Array> } | null>
-    | undefined;
+  /** Blocks whose download has started, in order; a few ahead of what the client has taken. */
+  const ahead: Array<Promise<{ at: number; data: Promise<Uint8Array> } | null>> = [];
 
-  /** The next block overlapping the range, with its download already started. */
+  /** The next block overlapping the range, its download started. */
   const fetchNext = async () => {
     for (;;) {
       const { done, value } = await rows.next();
@@ -59,19 +60,28 @@ export function readObject(
       if (at > r.end) return null;
       const data = model.blocks.get(value.hash);
       data.catch(() => {});
-      return { block: value, at, data };
+      return { at, data };
+    }
+  };
+  // Rows are listed one after the other, so each fetch starts once the previous row is known.
+  const fill = () => {
+    while (ahead.length < READ_AHEAD) {
+      const prev = ahead[ahead.length - 1];
+      const p = (prev ?? Promise.resolve(undefined)).then((x) => x === null ? null : fetchNext());
+      p.catch(() => {});
+      ahead.push(p);
     }
   };
 
   return new ReadableStream({
     async pull(c) {
-      const cur = await (next ?? fetchNext());
+      fill();
+      const cur = await ahead.shift()!;
       if (!cur) {
         c.close();
         return;
       }
-      next = fetchNext();
-      next.catch(() => {});
+      fill();
       const bytes = await cur.data;
       const from = Math.max(0, r.start - cur.at);
       const to = Math.min(bytes.length, r.end + 1 - cur.at);

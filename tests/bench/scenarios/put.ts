@@ -12,7 +12,7 @@ import { verdict } from "../table.ts";
 
 const BUCKET = "bench-put";
 /** More than 32 connections can send in a run at the target rate; wrk cycles if it runs out. */
-const REQUESTS = 30_000;
+const REQUESTS = 20_000;
 const TARGET = 1500;
 
 /** 1 KiB of printable ASCII (a Lua string literal in wrk's data file). */
