@@ -787,6 +787,10 @@ Deno.test("a node without a role is unhealthy until its layout is applied", asyn
       "ServiceUnavailable",
       /layout assign/,
     );
+    const s3 = await fetch(`${node.s3}/any-bucket`);
+    const s3Text = await s3.text();
+    assertEquals(s3.status, 503, s3Text);
+    assertMatch(s3Text, /<Code>ServiceUnavailable<\/Code>.*no role in the cluster layout/);
 
     const staged = (await call<GetClusterLayoutResponse>(node, "POST", "/v2/UpdateClusterLayout", {
       body: { roles: [{ id, zone: "paris", capacity: 10e9, tags: ["a"] }] },
