@@ -65,36 +65,44 @@ export class Rpc {
    * keep running so every replica still gets the write.
    */
   callMany<T>(nodes: string[], endpoint: string, msg: unknown, opts: ManyOptions): Promise<T[]> {
-    const { quorum } = opts;
-    if (nodes.length < quorum) {
-      return Promise.reject(
-        new QuorumError(quorum, 0, [
-          new Error(`only ${nodes.length} node(s) hold this data in the layout`),
-        ]),
+    return quorum(nodes, opts.quorum, (node) => this.call<T>(node, endpoint, msg, opts));
+  }
+}
+
+/** Asks every node at once; resolves with the first `need` answers, or fails once it cannot. */
+export function quorum<T>(
+  nodes: string[],
+  need: number,
+  ask: (node: string) => Promise<T>,
+): Promise<T[]> {
+  if (nodes.length < need) {
+    return Promise.reject(
+      new QuorumError(need, 0, [
+        new Error(`only ${nodes.length} node(s) hold this data in the layout`),
+      ]),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const results: T[] = [];
+    const errors: Error[] = [];
+    let done = false;
+    for (const node of nodes) {
+      ask(node).then(
+        (r) => {
+          results.push(r);
+          if (!done && results.length >= need) {
+            done = true;
+            resolve(results.slice());
+          }
+        },
+        (e) => {
+          errors.push(e instanceof Error ? e : new Error(String(e)));
+          if (!done && nodes.length - errors.length < need) {
+            done = true;
+            reject(new QuorumError(need, results.length, errors));
+          }
+        },
       );
     }
-    return new Promise((resolve, reject) => {
-      const results: T[] = [];
-      const errors: Error[] = [];
-      let done = false;
-      for (const node of nodes) {
-        this.call<T>(node, endpoint, msg, opts).then(
-          (r) => {
-            results.push(r);
-            if (!done && results.length >= quorum) {
-              done = true;
-              resolve(results.slice());
-            }
-          },
-          (e) => {
-            errors.push(e instanceof Error ? e : new Error(String(e)));
-            if (!done && nodes.length - errors.length < quorum) {
-              done = true;
-              reject(new QuorumError(quorum, results.length, errors));
-            }
-          },
-        );
-      }
-    });
-  }
+  });
 }

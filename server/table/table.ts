@@ -3,6 +3,7 @@
  * quorum, reads ask the read quorum and merge what comes back.
  */
 import { decode, encode } from "@msgpack/msgpack";
+import { quorum } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import type { RangeQuery } from "./store.ts";
 import { LocalStore } from "./store.ts";
@@ -64,36 +65,55 @@ export class Table<E> {
       groups.set(id, [...groups.get(id) ?? [], e]);
     }
     await Promise.all([...groups.values()].map((group) => {
-      const { nodes, quorum } = this.#writeSet(this.schema.partitionKey(group[0]));
-      return this.sys.rpc.callMany(
+      const { nodes, quorum: need } = this.#writeSet(this.schema.partitionKey(group[0]));
+      let encoded: Uint8Array[] | undefined;
+      return quorum(
         nodes,
-        `table/${this.name}/update`,
-        group.map((e) => encode(e)),
-        {
-          quorum,
-        },
+        need,
+        (node) =>
+          node === this.sys.id ? this.store.apply(group) : this.sys.rpc.call(
+            node,
+            `table/${this.name}/update`,
+            encoded ??= group.map((e) => encode(e)),
+          ),
       );
     }));
   }
 
+  /** Reads from the read quorum; this node's answer comes from its store, without encoding. */
+  #read<T>(
+    pk: string,
+    local: () => Promise<T>,
+    endpoint: string,
+    msg: unknown,
+    decodeRemote: (r: unknown) => T,
+  ) {
+    return quorum(
+      this.sys.nodesForKey(pk),
+      this.sys.readQuorum,
+      (node) =>
+        node === this.sys.id
+          ? local()
+          : this.sys.rpc.call(node, `table/${this.name}/${endpoint}`, msg).then(decodeRemote),
+    );
+  }
+
   async get(pk: string, sk: string): Promise<E | undefined> {
     if (this.schema.replication === "full") return await this.store.get(pk, sk);
-    const nodes = this.sys.nodesForKey(pk);
-    const answers = await this.sys.rpc.callMany<Uint8Array | null>(
-      nodes,
-      `table/${this.name}/get`,
+    const answers = await this.#read(
+      pk,
+      () => this.store.get(pk, sk),
+      "get",
       { pk, sk } satisfies GetMsg,
-      { quorum: this.sys.readQuorum },
+      (b) => b === null ? undefined : decode(b as Uint8Array) as E,
     );
     let merged: E | undefined;
-    for (const a of answers) {
-      if (a === null) continue;
-      const e = decode(a) as E;
-      merged = merged === undefined ? e : this.schema.merge(merged, e);
+    for (const e of answers) {
+      if (e !== undefined) merged = merged === undefined ? e : this.schema.merge(merged, e);
     }
     if (merged !== undefined && answers.length > 1) {
       const bytes = encode(merged);
-      if (answers.some((a) => a === null || !sameBytes(a, bytes))) {
+      if (answers.some((e) => e === undefined || !sameBytes(encode(e), bytes))) {
         // Read repair: a replica that answered something older gets the merged entry.
         this.insert(merged).catch(() => {});
       }
@@ -104,18 +124,17 @@ export class Table<E> {
   /** Entries of one partition key in sort-key order, tombstones included. */
   async range(pk: string, q: RangeQuery): Promise<E[]> {
     if (this.schema.replication === "full") return await this.store.range(pk, q);
-    const nodes = this.sys.nodesForKey(pk);
-    const answers = await this.sys.rpc.callMany<Uint8Array[]>(
-      nodes,
-      `table/${this.name}/range`,
+    const answers = await this.#read(
+      pk,
+      () => this.store.range(pk, q),
+      "range",
       { pk, q } satisfies RangeMsg,
-      { quorum: this.sys.readQuorum },
+      (list) => (list as Uint8Array[]).map((b) => decode(b) as E),
     );
-    if (answers.length === 1) return answers[0].map((b) => decode(b) as E);
+    if (answers.length === 1) return answers[0];
     const bySk = new Map<string, E>();
     for (const list of answers) {
-      for (const b of list) {
-        const e = decode(b) as E;
+      for (const e of list) {
         const sk = this.schema.sortKey(e);
         const prev = bySk.get(sk);
         bySk.set(sk, prev ? this.schema.merge(prev, e) : e);

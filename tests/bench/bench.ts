@@ -12,6 +12,8 @@ export interface Bench {
   /** null when nginx is not installed: reference cells then say so. */
   nginx: Nginx | null;
   report: Report;
+  /** Objects in the ListObjectsV2 bucket (100,000 unless `--objects`). */
+  objects: number;
   /** Length of each wrk run. */
   seconds: number;
   /** Progress line while the bench runs (the table comes at the end). */

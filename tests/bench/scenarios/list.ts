@@ -1,5 +1,5 @@
 /**
- * Row 4: ListObjectsV2 pages of 1,000 keys per second over a 100,000-object bucket, walked
+ * Row 4: ListObjectsV2 pages of 1,000 keys per second over a 100,000-object bucket (`--objects`), walked
  * with continuation tokens, vs a raw Deno KV range scan of 100,000 small entries in pages of
  * 1,000 (`kv.list` with a cursor). The bucket is filled by 32 concurrent signed small PUTs.
  */
@@ -8,7 +8,6 @@ import { sha256Hex } from "../../sigv4.ts";
 import { num } from "../util.ts";
 
 const BUCKET = "bench-list";
-const OBJECTS = 100_000;
 const PAGE = 1000;
 const FILL_CONCURRENCY = 32;
 /** Roughly the size of an object entry as Remise stores it (msgpack). */
@@ -25,7 +24,7 @@ async function fill(b: Bench): Promise<number> {
   let next = 0;
   const t0 = performance.now();
   const worker = async () => {
-    for (let i = next++; i < OBJECTS; i = next++) {
+    for (let i = next++; i < b.objects; i = next++) {
       const url = remise.objectUrl(BUCKET, keyName(i));
       for (let attempt = 0;; attempt++) {
         const res = await fetch(url, {
@@ -68,14 +67,14 @@ async function listAll(b: Bench): Promise<{ seconds: number; keys: number; pages
 }
 
 /** The same walk as a raw range scan of a fresh Deno KV with as many entries. */
-async function kvReference(dir: string): Promise<number> {
+async function kvReference(dir: string, objects: number): Promise<number> {
   const kv = await Deno.openKv(`${dir}/reference.kv`);
   try {
     const prefix = ["t", "object", 42, "bucket-id"];
     const value = crypto.getRandomValues(new Uint8Array(KV_VALUE));
-    for (let i = 0; i < OBJECTS; i += 500) {
+    for (let i = 0; i < objects; i += 500) {
       const op = kv.atomic();
-      for (let j = i; j < Math.min(OBJECTS, i + 500); j++) op.set([...prefix, keyName(j)], value);
+      for (let j = i; j < Math.min(objects, i + 500); j++) op.set([...prefix, keyName(j)], value);
       const r = await op.commit();
       if (!r.ok) throw new Error("KV reference fill failed");
     }
@@ -88,8 +87,8 @@ async function kvReference(dir: string): Promise<number> {
         const it = kv.list({ prefix }, { limit: PAGE, cursor, batchSize: PAGE });
         for await (const _ of it) n++;
         cursor = it.cursor || undefined;
-      } while (cursor && n < OBJECTS);
-      if (n !== OBJECTS) throw new Error(`KV reference listed ${n} entries`);
+      } while (cursor && n < objects);
+      if (n !== objects) throw new Error(`KV reference listed ${n} entries`);
       best = Math.min(best, (performance.now() - t0) / 1000);
     }
     return best;
@@ -99,19 +98,20 @@ async function kvReference(dir: string): Promise<number> {
 }
 
 export async function listRow(b: Bench): Promise<void> {
+  const { objects } = b;
   await b.remise.createBucket(BUCKET);
-  b.log(`fill ${num(OBJECTS)} objects (c=${FILL_CONCURRENCY})`);
+  b.log(`fill ${num(objects)} objects (c=${FILL_CONCURRENCY})`);
   const fillSeconds = await fill(b);
-  const scenario = `ListObjectsV2, ${num(OBJECTS)} objects in pages of ${num(PAGE)} (pages/s)`;
+  const scenario = `ListObjectsV2, ${num(objects)} objects in pages of ${num(PAGE)} (pages/s)`;
   b.log(scenario);
   let best = { seconds: Infinity, keys: 0, pages: 0 };
   for (let pass = 0; pass < 2; pass++) {
     const r = await listAll(b);
-    if (r.keys !== OBJECTS) throw new Error(`listing returned ${r.keys} keys, not ${OBJECTS}`);
+    if (r.keys !== objects) throw new Error(`listing returned ${r.keys} keys, not ${objects}`);
     if (r.seconds < best.seconds) best = r;
   }
-  const ref = await kvReference(b.dir);
-  const pages = OBJECTS / PAGE;
+  const ref = await kvReference(b.dir, objects);
+  const pages = objects / PAGE;
   b.report.rows.push({
     scenario,
     remise: `${num(best.pages / best.seconds, 1)} pages/s (${best.seconds.toFixed(2)} s)`,
@@ -119,7 +119,7 @@ export async function listRow(b: Bench): Promise<void> {
     ratio: (best.pages / best.seconds) / (pages / ref),
   });
   b.report.notes.push(
-    `ListObjectsV2 fill: ${num(OBJECTS)} signed ${BODY.length}-byte PUTs from a Deno client at ` +
-      `c=${FILL_CONCURRENCY} took ${fillSeconds.toFixed(1)} s (${num(OBJECTS / fillSeconds)}/s).`,
+    `ListObjectsV2 fill: ${num(objects)} signed ${BODY.length}-byte PUTs from a Deno client at ` +
+      `c=${FILL_CONCURRENCY} took ${fillSeconds.toFixed(1)} s (${num(objects / fillSeconds)}/s).`,
   );
 }
