@@ -23,7 +23,17 @@ export interface RangeQuery {
   reverse?: boolean;
 }
 
+interface Waiting<E> {
+  entries: E[];
+  sizes: number[];
+  bytes: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 export class LocalStore<E> {
+  readonly #waiting: Waiting<E>[] = [];
+  #flushing = false;
   /** Fully replicated tables are small and read on every request: keep them in memory. */
   readonly #cache?: Map<string, E>;
 
@@ -86,28 +96,69 @@ export class LocalStore<E> {
     return out;
   }
 
-  /** Merges entries in; returns how many changed. */
-  async apply(entries: E[]): Promise<number> {
-    let changed = 0;
-    let batch: E[] = [];
-    let bytes = 0;
-    for (const e of entries) {
-      const size = encode(e).length;
-      if (size > MAX_VALUE) {
-        throw new Error(
-          `${this.schema.name} entry of ${size} bytes exceeds the ${MAX_VALUE}-byte metadata value limit`,
-        );
-      }
-      if (batch.length >= BATCH_ENTRIES || bytes + size > BATCH_BYTES) {
-        changed += await this.#applyBatch(batch);
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(e);
-      bytes += size;
+  /**
+   * Merges entries in. Writes that arrive while a commit is in flight are committed together
+   * in the next one (group commit): Deno KV commits a few thousand times a second, and many
+   * small PUTs at once would otherwise queue behind each other.
+   */
+  apply(entries: E[]): Promise<void> {
+    const sizes = entries.map((e) => encode(e).length);
+    const tooLarge = sizes.find((size) => size > MAX_VALUE);
+    if (tooLarge !== undefined) {
+      return Promise.reject(
+        new Error(
+          `${this.schema.name} entry of ${tooLarge} bytes exceeds the ${MAX_VALUE}-byte metadata value limit`,
+        ),
+      );
     }
-    if (batch.length) changed += await this.#applyBatch(batch);
-    return changed;
+    const bytes = sizes.reduce((a, b) => a + b, 0);
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ entries, sizes, bytes, resolve, reject });
+      this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (this.#waiting.length) {
+        const group: Waiting<E>[] = [];
+        let n = 0;
+        let bytes = 0;
+        for (const w of this.#waiting) {
+          if (
+            group.length && (n + w.entries.length > BATCH_ENTRIES || bytes + w.bytes > BATCH_BYTES)
+          ) break;
+          group.push(w);
+          n += w.entries.length;
+          bytes += w.bytes;
+        }
+        this.#waiting.splice(0, group.length);
+        try {
+          // A single large write is still split to fit Deno KV's limits per atomic operation.
+          let batch: E[] = [];
+          let size = 0;
+          for (const w of group) {
+            for (const [k, e] of w.entries.entries()) {
+              if (batch.length >= BATCH_ENTRIES || size + w.sizes[k] > BATCH_BYTES) {
+                await this.#applyBatch(batch);
+                batch = [];
+                size = 0;
+              }
+              batch.push(e);
+              size += w.sizes[k];
+            }
+          }
+          if (batch.length) await this.#applyBatch(batch);
+          for (const w of group) w.resolve();
+        } catch (e) {
+          for (const w of group) w.reject(e);
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   async #applyBatch(entries: E[]): Promise<number> {
