@@ -5,7 +5,9 @@ import { type MpuEntry, type MpuPart, mpuSortKey } from "../model/mpu.ts";
 import type { ChecksumValue } from "../model/object.ts";
 import { writeBlocks } from "../model/write.ts";
 import {
+  CHECKSUM_ALGORITHMS,
   type ChecksumAlgorithm,
+  checksumHeader,
   fromBase64,
   newChecksum,
   parseChecksumAlgorithm,
@@ -198,6 +200,21 @@ function compositeChecksum(alg: string, parts: MpuPart[]): ChecksumValue | undef
   return { alg: a, value: `${toBase64(h.digest())}-${parts.length}`, type: "COMPOSITE" };
 }
 
+/** A checksum the client states for the whole upload must be the one the parts make. */
+function checkExpectedChecksum(h: Headers, computed: ChecksumValue | undefined): void {
+  for (const alg of CHECKSUM_ALGORITHMS) {
+    const stated = h.get(checksumHeader(alg));
+    if (stated === null) continue;
+    const value = computed?.alg === alg ? computed.value : undefined;
+    if (value === undefined || (stated !== value && stated !== value.replace(/-\d+$/, ""))) {
+      throw new S3Error(
+        "BadDigest",
+        `The ${alg} you specified for the upload did not match the checksum of its parts.`,
+      );
+    }
+  }
+}
+
 export async function completeMultipartUpload(ctx: ObjectContext): Promise<Response> {
   const { model } = ctx.deps;
   const upload = await uploadOf(ctx, true);
@@ -236,6 +253,10 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
     }
     chosen.push(p);
   }
+  const checksum = upload.checksumAlgorithm
+    ? compositeChecksum(upload.checksumAlgorithm, chosen)
+    : undefined;
+  checkExpectedChecksum(ctx.req.headers, checksum);
   const version = newUuid();
   const timestamp = await prepareWrite(ctx, upload.bucketId, upload.key);
   let size = 0;
@@ -243,9 +264,6 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
   const md5 = createHash("md5");
   for (const p of chosen) md5.update(fromHex(p.etag));
   const etag = `${md5.digest("hex")}-${chosen.length}`;
-  const checksum = upload.checksumAlgorithm
-    ? compositeChecksum(upload.checksumAlgorithm, chosen)
-    : undefined;
   await writeVersion(model, upload.bucketId, upload.key, version, timestamp, {
     t: "blocks",
     meta: { size, etag, headers: upload.headers, parts: chosen.length, checksum },

@@ -100,6 +100,38 @@ Deno.test("S3 behaviours from the conformance suite", async (t) => {
     assertEquals(b.ETag, a.ETag);
   });
 
+  await t.step("a stated whole-upload checksum must match the composite of the parts", async () => {
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: B, Key: "ck", ChecksumAlgorithm: "SHA256" }),
+    );
+    const p = await s3.send(
+      new UploadPartCommand({
+        Bucket: B,
+        Key: "ck",
+        UploadId,
+        PartNumber: 1,
+        Body: "A".repeat(1024),
+        ChecksumAlgorithm: "SHA256",
+      }),
+    );
+    assertEquals(p.ChecksumSHA256, "arcu6553sHVAiX4MjW0j7I7vD4w6R+Gz9Ok0Q9lTa+0=");
+    const complete = (ChecksumSHA256: string) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: B,
+          Key: "ck",
+          UploadId,
+          ChecksumSHA256,
+          MultipartUpload: {
+            Parts: [{ PartNumber: 1, ETag: p.ETag, ChecksumSHA256: p.ChecksumSHA256 }],
+          },
+        }),
+      );
+    await assertS3Error(() => complete("bad"), "BadDigest", 400);
+    const done = await complete("Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1");
+    assertEquals(done.ChecksumSHA256, "Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1");
+  });
+
   await t.step("a part number beyond the object's parts is InvalidPart", async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "single", Body: "body" }));
     await assertS3Error(
