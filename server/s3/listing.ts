@@ -60,7 +60,9 @@ export async function listKeys<T>(
     cursor = afterKey;
   }
   for (;;) {
-    const page = await fetch(cursor, end, PAGE);
+    // One more than asked for tells whether the listing is truncated without a second read.
+    const limit = Math.min(PAGE, p.max + 1 - items.length);
+    const page = await fetch(cursor, end, limit);
     /** Set after a common prefix: keys before it fold into that prefix. */
     let skipUntil: string | undefined;
     for (const e of page) {
@@ -85,7 +87,7 @@ export async function listKeys<T>(
       if (items.length === p.max) return { items, truncated: true };
       items.push({ kind: "entry", key, entry: e });
     }
-    if (page.length < PAGE) return { items, truncated: false };
+    if (page.length < limit) return { items, truncated: false };
     // Jump past a common prefix that runs beyond this page rather than reading through it.
     cursor = skipUntil ?? sortKeyOf(page[page.length - 1]) + "\u0000";
     if (end !== undefined && compareKeys(cursor, end) >= 0) return { items, truncated: false };

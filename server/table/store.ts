@@ -90,7 +90,7 @@ export class LocalStore<E> {
     const iter = this.kv.list<Uint8Array>(selector, {
       limit: q.limit,
       reverse: q.reverse,
-      batchSize: Math.min(q.limit ?? 500, 500),
+      batchSize: Math.min(q.limit ?? 1000, 1000),
     });
     for await (const e of iter) out.push(decode(e.value) as E);
     return out;
