@@ -2,6 +2,7 @@
 import { BlockManager } from "../block/manager.ts";
 import type { System } from "../rpc/system.ts";
 import { WorkQueue } from "../table/queue.ts";
+import { Semaphore } from "../util/semaphore.ts";
 import type { TableSchema } from "../table/schema.ts";
 import { Table } from "../table/table.ts";
 import { type AliasEntry, aliasSchema, type BucketEntry, bucketSchema } from "./bucket.ts";
@@ -18,8 +19,13 @@ export interface ModelOptions {
 
 const PAGE = 1000;
 
+/** Bytes of blocks that uploads may hold in memory at once, all requests together. */
+const WRITE_BUDGET = 32 * 1024 * 1024;
+
 export class Model {
   readonly queue: WorkQueue;
+  /** Permits for blocks being stored, shared by every upload so memory stays bounded. */
+  readonly writeBudget: Semaphore;
   readonly blocks: BlockManager;
   readonly keys: Table<KeyEntry>;
   readonly buckets: Table<BucketEntry>;
@@ -32,6 +38,7 @@ export class Model {
 
   constructor(readonly sys: System, opts: ModelOptions) {
     this.queue = new WorkQueue(sys.kv);
+    this.writeBudget = new Semaphore(Math.max(4, Math.floor(WRITE_BUDGET / sys.config.blockSize)));
     const table = <E>(schema: TableSchema<E>) => new Table(sys, schema, this.queue.kick);
     this.blocks = new BlockManager(sys, opts.blockGraceMs);
     this.keys = table(keySchema);

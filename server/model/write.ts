@@ -43,6 +43,14 @@ export interface WriteResult {
   blocks: number;
 }
 
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return undefined;
+  }
+}
+
 export async function writeBlocks(
   model: Model,
   version: string,
@@ -80,8 +88,10 @@ export async function writeBlocks(
     const at = offset;
     offset += data.length;
     blocks++;
+    // Blocks being stored hold memory: all uploads together wait for room in a shared budget.
+    const release = await model.writeBudget.acquire();
     const task = (async () => {
-      await model.blocks.put(hash, data);
+      await model.blocks.put(hash, data).finally(release);
       // Rows are recorded once their block is stored, and in batches: the object only becomes
       // visible after the last batch, and a block left unreferenced by a crash is collected.
       rows.push({ version, part, offset: at, hash, size: data.length, deleted: false });
@@ -92,30 +102,59 @@ export async function writeBlocks(
     if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
   };
 
-  const reader = body.getReader();
+  // A byte stream (a plain request body) is read straight into the block being filled: no
+  // intermediate chunk per read. A transformed body (aws-chunked) gives chunks to copy.
+  const byob = byobReader(body);
+  const reader = byob ?? body.getReader();
+  const take = (chunk: Uint8Array) => {
+    md5.update(chunk);
+    sha?.update(chunk);
+    ck?.update(chunk);
+    size += chunk.length;
+  };
   try {
     for (;;) {
-      const { done, value } = await reader.read().catch((e) => {
-        throw new BodyError(e);
-      });
-      if (done) break;
       if (failure) throw failure;
-      md5.update(value);
-      sha?.update(value);
-      ck?.update(value);
-      size += value.length;
-      let pos = 0;
-      while (pos < value.length) {
-        const n = Math.min(blockSize - fill, value.length - pos);
-        buf.set(value.subarray(pos, pos + n), fill);
-        fill += n;
-        pos += n;
-        if (fill === blockSize) {
-          const full = buf;
-          buf = new Uint8Array(blockSize);
-          fill = 0;
-          await flush(full);
+      if (byob) {
+        const { done, value } = await byob.read(new Uint8Array(buf.buffer, fill, blockSize - fill))
+          .catch((e) => {
+            throw new BodyError(e);
+          });
+        if (done) {
+          // The last read hands back the (transferred) buffer with nothing in it.
+          if (value) buf = new Uint8Array(value.buffer, 0, blockSize);
+          break;
         }
+        buf = new Uint8Array(value.buffer, 0, blockSize);
+        take(value);
+        fill += value.length;
+      } else {
+        const { done, value } = await (reader as ReadableStreamDefaultReader<Uint8Array>).read()
+          .catch((e) => {
+            throw new BodyError(e);
+          });
+        if (done) break;
+        take(value);
+        let pos = 0;
+        while (pos < value.length) {
+          const n = Math.min(blockSize - fill, value.length - pos);
+          buf.set(value.subarray(pos, pos + n), fill);
+          fill += n;
+          pos += n;
+          if (fill === blockSize) {
+            const full = buf;
+            buf = new Uint8Array(blockSize);
+            fill = 0;
+            await flush(full);
+          }
+        }
+        continue;
+      }
+      if (fill === blockSize) {
+        const full = buf;
+        buf = new Uint8Array(blockSize);
+        fill = 0;
+        await flush(full);
       }
     }
     const result: WriteResult = {
