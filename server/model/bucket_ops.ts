@@ -8,6 +8,7 @@ import { newUuid } from "../util/ids.ts";
 import { type BucketEntry, bucketNameError, newBucket } from "./bucket.ts";
 import type { KeyEntry } from "./key.ts";
 import type { Model } from "./model.ts";
+import { mpuSortKey } from "./mpu.ts";
 import { visibleVersion } from "./object.ts";
 import { type BucketPermission, hasAny, NO_PERMISSION } from "./permission.ts";
 
@@ -208,8 +209,19 @@ export async function bucketIsEmpty(model: Model, bucketId: string): Promise<boo
     if (page.length < 100) break;
     start = page[page.length - 1].key + "\u0000";
   }
-  const uploads = await model.uploads.range(bucketId, { limit: 100 });
-  return !uploads.some((u) => !u.deleted);
+  return true;
+}
+
+/** Aborts every multipart upload still open in a bucket (they do not keep it from deletion). */
+async function abortUploads(model: Model, bucketId: string): Promise<void> {
+  let start: string | undefined;
+  for (;;) {
+    const page = await model.uploads.range(bucketId, { start, limit: 100 });
+    const open = page.filter((u) => !u.deleted);
+    if (open.length) await model.uploads.insertMany(open.map((u) => ({ ...u, deleted: true })));
+    if (page.length < 100) return;
+    start = mpuSortKey(page[page.length - 1].key, page[page.length - 1].uploadId) + "\u0000";
+  }
 }
 
 /** Deletes an empty bucket with its aliases and permissions. */
@@ -217,11 +229,9 @@ export async function deleteBucket(model: Model, bucketId: string): Promise<void
   const b = getBucket(model, bucketId);
   if (!b) throw new ModelError("noSuchBucket", `Bucket ${bucketId} does not exist`);
   if (!(await bucketIsEmpty(model, bucketId))) {
-    throw new ModelError(
-      "bucketNotEmpty",
-      "The bucket is not empty: delete its objects and abort its multipart uploads first",
-    );
+    throw new ModelError("bucketNotEmpty", "The bucket is not empty: delete its objects first");
   }
+  await abortUploads(model, bucketId);
   for (const name of globalAliases(b)) await removeGlobalAlias(model, bucketId, name);
   for (const { keyId, alias } of localAliases(b)) {
     if (getKey(model, keyId)) await removeLocalAlias(model, bucketId, keyId, alias);

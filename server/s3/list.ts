@@ -93,7 +93,8 @@ export async function listObjectsV1(ctx: BucketContext): Promise<Response> {
   const last = r.items[r.items.length - 1];
   return xmlResponse("ListBucketResult", {
     Name: ctx.bucketName,
-    Prefix: enc(prefix),
+    // V1 leaves the Prefix element as sent, encoding-type or not (as AWS does, and boto expects).
+    Prefix: prefix,
     Marker: enc(marker ?? ""),
     NextMarker: r.truncated && delimiter ? enc(last?.key) : undefined,
     MaxKeys: max,

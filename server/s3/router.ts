@@ -76,13 +76,10 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         }
         op = "ListBuckets";
         res = listBuckets(base);
-      } else if (loc.key === undefined && req.method === "PUT") {
+      } else if (loc.key === undefined && req.method === "PUT" && !url.searchParams.has("acl")) {
         op = "CreateBucket";
-        if (url.searchParams.has("acl") || url.searchParams.has("versioning")) {
-          throw new S3Error(
-            "NotImplemented",
-            "Bucket ACLs and versioning cannot be changed on this server.",
-          );
+        if (url.searchParams.has("versioning")) {
+          throw new S3Error("NotImplemented", "Versioning cannot be enabled on this server.");
         }
         res = await createBucketHandler(base as S3Context & { bucketName: string });
       } else {

@@ -7,7 +7,7 @@ import {
   getBucketVersioning,
   headBucket,
 } from "./bucket.ts";
-import type { ObjectContext } from "./context.ts";
+import { type ObjectContext, readSmallBody } from "./context.ts";
 import { copyObject, uploadPartCopy } from "./copy.ts";
 import { deleteObject, deleteObjects } from "./delete.ts";
 import { S3Error } from "./error.ts";
@@ -64,11 +64,20 @@ export const UNSUPPORTED = [
   "attributes",
 ];
 
-/** Rights come from key permissions (admin API), not ACLs: changing an ACL is refused. */
-function aclsNotImplemented(): Response {
+/**
+ * Rights come from key permissions (admin API), not ACLs. Setting the canned ACL "private",
+ * which is what applies anyway, succeeds; any other ACL is refused.
+ */
+async function putAcl(ctx: ObjectContext): Promise<Response> {
+  const canned = ctx.req.headers.get("x-amz-acl");
+  const grants = [...ctx.req.headers.keys()].some((h) => h.startsWith("x-amz-grant-"));
+  const body = await readSmallBody(ctx.req.body, 64 * 1024);
+  if (canned === "private" && !grants && body.trim() === "") {
+    return new Response(null, { status: 200 });
+  }
   throw new S3Error(
     "NotImplemented",
-    "ACLs cannot be changed on this server: permissions are granted per access key through the admin API.",
+    'Only the canned ACL "private" can be set here: permissions are granted per access key through the admin API.',
   );
 }
 
@@ -101,6 +110,9 @@ export function bucketRoute(method: string, q: URLSearchParams): Route | undefin
       return { name: "ListObjects", need: "read", run: listObjectsV1 };
     case "HEAD":
       return { name: "HeadBucket", need: "none", run: headBucket };
+    case "PUT":
+      if (has("acl")) return { name: "PutBucketAcl", need: "owner", run: putAcl };
+      return undefined;
     case "DELETE":
       return { name: "DeleteBucket", need: "owner", run: deleteBucketHandler };
     case "POST":
@@ -120,7 +132,7 @@ export function objectRoute(method: string, q: URLSearchParams, h: Headers): Rou
     case "HEAD":
       return { name: "HeadObject", need: "read", run: (c) => getObject(c, true) };
     case "PUT":
-      if (has("acl")) return { name: "PutObjectAcl", need: "owner", run: aclsNotImplemented };
+      if (has("acl")) return { name: "PutObjectAcl", need: "owner", run: putAcl };
       if (has("partNumber") || has("uploadId")) {
         return h.has("x-amz-copy-source")
           ? { name: "UploadPartCopy", need: "write", run: uploadPartCopy }

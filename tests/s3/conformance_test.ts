@@ -3,8 +3,10 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   ListBucketsCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -130,6 +132,20 @@ Deno.test("S3 behaviours from the conformance suite", async (t) => {
     await assertS3Error(() => complete("bad"), "BadDigest", 400);
     const done = await complete("Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1");
     assertEquals(done.ChecksumSHA256, "Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1");
+  });
+
+  await t.step("a bucket whose only content is an open upload can be deleted", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "conform-mpu" }));
+    await s3.send(new CreateMultipartUploadCommand({ Bucket: "conform-mpu", Key: "pending" }));
+    await s3.send(new DeleteBucketCommand({ Bucket: "conform-mpu" }));
+    await assertS3Error(() => s3.send(new HeadBucketCommand({ Bucket: "conform-mpu" })), null, 404);
+  });
+
+  await t.step("a URL presigned with a negative lifetime is expired, 403", async () => {
+    const res = await fetch(
+      presign("GET", `${f.node.s3}/${B}/single`, f.key, f.node.region, -1000),
+    );
+    assertEquals([res.status, /<Code>AccessDenied<\/Code>/.test(await res.text())], [403, true]);
   });
 
   await t.step("a part number beyond the object's parts is InvalidPart", async () => {

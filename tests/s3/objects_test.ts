@@ -7,6 +7,7 @@ import {
   GetObjectAclCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutBucketAclCommand,
   PutObjectAclCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
@@ -334,16 +335,18 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
   });
 
   await t.step(
-    "object ACLs show key permissions; changing them is refused and harms nothing",
+    "object ACLs show key permissions; only 'private' can be set, and the data is untouched",
     async () => {
       await s3.send(new PutObjectCommand({ Bucket: B, Key: "acl", Body: "keep me" }));
       const acl = await s3.send(new GetObjectAclCommand({ Bucket: B, Key: "acl" }));
       assertEquals(acl.Grants?.map((g) => g.Permission), ["FULL_CONTROL"]);
+      await s3.send(new PutObjectAclCommand({ Bucket: B, Key: "acl", ACL: "private" }));
       await assertS3Error(
-        () => s3.send(new PutObjectAclCommand({ Bucket: B, Key: "acl", ACL: "private" })),
+        () => s3.send(new PutObjectAclCommand({ Bucket: B, Key: "acl", ACL: "public-read" })),
         "NotImplemented",
         501,
       );
+      await s3.send(new PutBucketAclCommand({ Bucket: B, ACL: "private" }));
       const g = await s3.send(new GetObjectCommand({ Bucket: B, Key: "acl" }));
       assertEquals(await g.Body?.transformToString(), "keep me");
     },

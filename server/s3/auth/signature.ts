@@ -254,15 +254,16 @@ function claimFromQuery(
   if (amzDate.slice(0, 8) !== date) {
     throw invalid("Invalid credential date. Date is not the same as X-Amz-Date.");
   }
-  const seconds = /^\d{1,7}$/.test(expires) ? Number(expires) : NaN;
-  if (!(seconds >= 1)) throw invalid("X-Amz-Expires must be a positive integer");
+  const seconds = /^-?\d{1,7}$/.test(expires) ? Number(expires) : NaN;
+  if (Number.isNaN(seconds)) throw invalid("X-Amz-Expires must be a number of seconds");
   if (seconds > MAX_EXPIRES_S) {
     throw invalid(
       `X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_EXPIRES_S}`,
     );
   }
   if (now < time - MAX_SKEW_MS) throw new S3Error("AccessDenied", "Request is not valid yet");
-  if (now > time + seconds * 1000) {
+  // A URL signed already expired (negative X-Amz-Expires, as some SDKs allow) is just expired.
+  if (seconds < 1 || now > time + seconds * 1000) {
     throw new S3Error("AccessDenied", "Request has expired", {
       "X-Amz-Expires": expires,
       Expires: new Date(time + seconds * 1000).toISOString(),
