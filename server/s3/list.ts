@@ -79,16 +79,19 @@ function prefixes(r: ListResult<unknown>, enc: (s?: string) => string | undefine
   return r.items.filter((i) => i.kind === "prefix").map((i) => ({ Prefix: enc(i.key) }));
 }
 
-function delimiterOf(ctx: BucketContext): string | undefined {
-  return ctx.query.get("delimiter") || undefined;
+/** The parameters every object listing shares. */
+function commonParams(ctx: BucketContext) {
+  return {
+    enc: encoder(ctx),
+    prefix: ctx.query.get("prefix") ?? "",
+    delimiter: ctx.query.get("delimiter") || undefined,
+    max: intParam(ctx, "max-keys", MAX_KEYS, MAX_KEYS),
+  };
 }
 
 export async function listObjectsV1(ctx: BucketContext): Promise<Response> {
-  const enc = encoder(ctx);
-  const prefix = ctx.query.get("prefix") ?? "";
-  const delimiter = delimiterOf(ctx);
+  const { enc, prefix, delimiter, max } = commonParams(ctx);
   const marker = ctx.query.get("marker") || undefined;
-  const max = intParam(ctx, "max-keys", MAX_KEYS, MAX_KEYS);
   const r = await listObjectsPage(ctx, { prefix, delimiter, after: marker, max });
   const last = r.items[r.items.length - 1];
   return xmlResponse("ListBucketResult", {
@@ -123,12 +126,9 @@ function encodeToken(key: string): string {
 }
 
 export async function listObjectsV2(ctx: BucketContext): Promise<Response> {
-  const enc = encoder(ctx);
-  const prefix = ctx.query.get("prefix") ?? "";
-  const delimiter = delimiterOf(ctx);
+  const { enc, prefix, delimiter, max } = commonParams(ctx);
   const token = ctx.query.get("continuation-token");
   const startAfter = ctx.query.get("start-after") || undefined;
-  const max = intParam(ctx, "max-keys", MAX_KEYS, MAX_KEYS);
   const after = token !== null ? decodeToken(token) : startAfter;
   const r = await listObjectsPage(ctx, { prefix, delimiter, after, max });
   const last = r.items[r.items.length - 1];
@@ -150,11 +150,8 @@ export async function listObjectsV2(ctx: BucketContext): Promise<Response> {
 
 /** Without versioning each object has one version, "null", which is the latest. */
 export async function listObjectVersions(ctx: BucketContext): Promise<Response> {
-  const enc = encoder(ctx);
-  const prefix = ctx.query.get("prefix") ?? "";
-  const delimiter = delimiterOf(ctx);
+  const { enc, prefix, delimiter, max } = commonParams(ctx);
   const keyMarker = ctx.query.get("key-marker") || undefined;
-  const max = intParam(ctx, "max-keys", MAX_KEYS, MAX_KEYS);
   const r = await listObjectsPage(ctx, { prefix, delimiter, after: keyMarker, max });
   const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
   const last = r.items[r.items.length - 1];
@@ -189,10 +186,8 @@ export async function listObjectVersions(ctx: BucketContext): Promise<Response> 
 }
 
 export async function listMultipartUploads(ctx: BucketContext): Promise<Response> {
-  const enc = encoder(ctx);
+  const { enc, prefix, delimiter } = commonParams(ctx);
   const { model } = ctx.deps;
-  const prefix = ctx.query.get("prefix") ?? "";
-  const delimiter = delimiterOf(ctx);
   const keyMarker = ctx.query.get("key-marker") || undefined;
   const idMarker = ctx.query.get("upload-id-marker") || undefined;
   const max = intParam(ctx, "max-uploads", MAX_KEYS, MAX_KEYS);
