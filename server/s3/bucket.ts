@@ -20,7 +20,7 @@ import {
   xmlResponse,
 } from "./context.ts";
 import { S3Error } from "./error.ts";
-import { parseXmlBody, xmlText } from "./xml.ts";
+import { parseXmlBody, xmlToken } from "./xml.ts";
 
 function owner(ctx: S3Context) {
   return { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.name.v };
@@ -77,7 +77,7 @@ export async function createBucketHandler(
   const text = await readSmallBody(ctx.req.body, 64 * 1024);
   if (text.trim()) {
     const conf = parseXmlBody(text, "CreateBucketConfiguration");
-    const location = xmlText(conf.LocationConstraint);
+    const location = xmlToken(conf.LocationConstraint);
     if (location && location !== sys.config.s3Api.s3Region) {
       throw new S3Error(
         "InvalidLocationConstraint",

@@ -7,7 +7,7 @@ import { readSmallBody, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { nextVersionTimestamp, writeVersion } from "./put.ts";
 import { validateKey } from "./keys.ts";
-import { parseXmlBody, xmlList, xmlText } from "./xml.ts";
+import { parseXmlBody, xmlList, xmlText, xmlToken } from "./xml.ts";
 import { createHash } from "node:crypto";
 import { fromBase64, toBase64 } from "../util/checksum.ts";
 
@@ -49,7 +49,7 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
       `The XML you provided was not well-formed or did not validate against our published schema: at most ${MAX_KEYS} keys can be deleted at once.`,
     );
   }
-  const quiet = xmlText(body.Quiet)?.toLowerCase() === "true";
+  const quiet = xmlToken(body.Quiet)?.toLowerCase() === "true";
   const deleted: Array<{ Key: string }> = [];
   const errors: Array<{ Key: string; Code: string; Message: string }> = [];
   for (const o of objects) {

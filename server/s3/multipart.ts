@@ -20,7 +20,7 @@ import { type ObjectContext, readSmallBody, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
 import { prepareWrite, writeVersion } from "./put.ts";
-import { parseXmlBody, xmlList, xmlText } from "./xml.ts";
+import { parseXmlBody, xmlList, xmlToken } from "./xml.ts";
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_SIZE = 5 * 1024 ** 3;
@@ -167,8 +167,8 @@ function parseCompleteBody(text: string): RequestedPart[] {
     if (typeof p !== "object" || p === null || Array.isArray(p)) {
       throw new S3Error("MalformedXML", "Each <Part> needs a <PartNumber> and an <ETag>.");
     }
-    const n = xmlText(p.PartNumber);
-    const etag = xmlText(p.ETag);
+    const n = xmlToken(p.PartNumber);
+    const etag = xmlToken(p.ETag);
     if (!n || !/^\d+$/.test(n) || etag === undefined) {
       throw new S3Error(
         "MalformedXML",
@@ -179,7 +179,7 @@ function parseCompleteBody(text: string): RequestedPart[] {
     return {
       part: Number(n),
       etag: etag.replace(/^"(.*)"$/, "$1"),
-      checksum: ck ? xmlText(p[ck]) : undefined,
+      checksum: ck ? xmlToken(p[ck]) : undefined,
     };
   });
   if (parts.length === 0) {
@@ -218,7 +218,9 @@ function checkExpectedChecksum(h: Headers, computed: ChecksumValue | undefined):
 export async function completeMultipartUpload(ctx: ObjectContext): Promise<Response> {
   const { model } = ctx.deps;
   const upload = await uploadOf(ctx, true);
-  const requested = parseCompleteBody(await readSmallBody(ctx.req.body, 4 * 1024 * 1024));
+  const listed = parseCompleteBody(await readSmallBody(ctx.req.body, 4 * 1024 * 1024));
+  // A part number listed twice in a row counts once, as its last mention (as RGW and AWS do).
+  const requested = listed.filter((r, i) => listed[i + 1]?.part !== r.part);
   for (let i = 1; i < requested.length; i++) {
     if (requested[i].part <= requested[i - 1].part) {
       throw new S3Error(

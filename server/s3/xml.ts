@@ -43,7 +43,8 @@ export function xmlDocument(root: string, body: XmlObject, ns: string | null = S
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
-  trimValues: true,
+  // Values are kept as sent: an object key may be a single space. Callers trim numbers and flags.
+  trimValues: false,
   removeNSPrefix: true,
   processEntities: true,
   // Numeric character references (Go SDKs write quotes as &#34;) must be decoded.
@@ -75,6 +76,11 @@ export function parseXmlBody(text: string, root: string): XmlObject {
 /** A child that may appear once or many times, as a list. */
 export function xmlList(v: XmlValue): XmlValue[] {
   return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** A value where surrounding white space is insignificant (numbers, flags, ETags). */
+export function xmlToken(v: XmlValue): string | undefined {
+  return xmlText(v)?.trim();
 }
 
 export function xmlText(v: XmlValue): string | undefined {

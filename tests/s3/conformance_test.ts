@@ -5,8 +5,10 @@ import {
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListBucketsCommand,
   PutObjectCommand,
   UploadPartCommand,
@@ -146,6 +148,42 @@ Deno.test("S3 behaviours from the conformance suite", async (t) => {
       presign("GET", `${f.node.s3}/${B}/single`, f.key, f.node.region, -1000),
     );
     assertEquals([res.status, /<Code>AccessDenied<\/Code>/.test(await res.text())], [403, true]);
+  });
+
+  await t.step("keys of white space survive DeleteObjects' XML", async () => {
+    for (const Key of [" ", "_ _", "<&>"]) {
+      await s3.send(new PutObjectCommand({ Bucket: B, Key, Body: "x" }));
+    }
+    const r = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: B,
+        Delete: { Objects: [{ Key: " " }, { Key: "_ _" }, { Key: "<&>" }] },
+      }),
+    );
+    assertEquals(r.Deleted?.map((d) => d.Key).sort(), [" ", "<&>", "_ _"]);
+    await assertS3Error(() => s3.send(new HeadObjectCommand({ Bucket: B, Key: " " })), null, 404);
+  });
+
+  await t.step("a part listed twice at completion counts as its last mention", async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "dup" }));
+    const a = await s3.send(
+      new UploadPartCommand({ Bucket: B, Key: "dup", UploadId, PartNumber: 1, Body: "first" }),
+    );
+    const b = await s3.send(
+      new UploadPartCommand({ Bucket: B, Key: "dup", UploadId, PartNumber: 1, Body: "again" }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: "dup",
+        UploadId,
+        MultipartUpload: {
+          Parts: [{ PartNumber: 1, ETag: a.ETag }, { PartNumber: 1, ETag: b.ETag }],
+        },
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: B, Key: "dup" }));
+    assertEquals(await got.Body?.transformToString(), "again");
   });
 
   await t.step("a part number beyond the object's parts is InvalidPart", async () => {
