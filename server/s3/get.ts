@@ -88,5 +88,11 @@ export async function getObject(ctx: ObjectContext, head: boolean): Promise<Resp
   }
   const status = partial ? 206 : 200;
   if (head) return new Response(null, { status, headers });
+  const data = v.state.data;
+  if (data.t === "inline") {
+    // Small objects go out as bytes: a stream per response costs more than the object.
+    const bytes = range ? data.bytes.subarray(range.start, range.end + 1) : data.bytes;
+    return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
+  }
   return new Response(readObject(model, v, range), { status, headers });
 }
