@@ -241,4 +241,9 @@ export async function deleteBucket(model: Model, bucketId: string): Promise<void
   }
   const latest = getBucket(model, bucketId)!;
   await model.buckets.insert({ ...latest, deleted: true });
+  // Rewriting the keys lets their merge drop what they held on the deleted bucket.
+  for (const keyId of Object.keys(latest.keys)) {
+    const k = getKey(model, keyId);
+    if (k) await model.keys.insert(k);
+  }
 }

@@ -59,24 +59,37 @@ export function deletedKey(id: string): KeyEntry {
   };
 }
 
-export const keySchema: TableSchema<KeyEntry> = {
-  name: "key",
-  replication: "full",
-  partitionKey: (e) => e.id,
-  sortKey: () => "",
-  isTombstone: (e) => e.deleted,
-  merge(a, b) {
-    if (a.deleted || b.deleted) return deletedKey(a.id);
-    return {
-      id: a.id,
-      secret: a.secret || b.secret,
-      created: Math.min(a.created, b.created),
-      deleted: false,
-      name: mergeLww(a.name, b.name),
-      allowCreateBucket: mergeLww(a.allowCreateBucket, b.allowCreateBucket),
-      buckets: mergeLwwMap(a.buckets, b.buckets),
-      localAliases: mergeLwwMap(a.localAliases, b.localAliases),
-      expiration: mergeLww(a.expiration ?? lww(null, 0), b.expiration ?? lww(null, 0)),
-    };
-  },
-};
+/**
+ * The key table's schema. A key's rights on a deleted bucket are dropped when entries merge:
+ * bucket deletion is final, so every replica drops them alike, and a key's entry stays well
+ * under Deno KV's 64 KiB however many buckets it ever had.
+ */
+export function keySchema(isDeletedBucket: (id: string) => boolean): TableSchema<KeyEntry> {
+  const live = <T>(m: LwwMap<T>) =>
+    Object.fromEntries(Object.entries(m).filter(([id]) => !isDeletedBucket(id)));
+  return {
+    name: "key",
+    replication: "full",
+    partitionKey: (e) => e.id,
+    sortKey: () => "",
+    isTombstone: (e) => e.deleted,
+    merge(a, b) {
+      if (a.deleted || b.deleted) return deletedKey(a.id);
+      return {
+        id: a.id,
+        secret: a.secret || b.secret,
+        created: Math.min(a.created, b.created),
+        deleted: false,
+        name: mergeLww(a.name, b.name),
+        allowCreateBucket: mergeLww(a.allowCreateBucket, b.allowCreateBucket),
+        buckets: live(mergeLwwMap(a.buckets, b.buckets)),
+        localAliases: Object.fromEntries(
+          Object.entries(mergeLwwMap(a.localAliases, b.localAliases)).filter(([, { v }]) =>
+            v === null || !isDeletedBucket(v)
+          ),
+        ),
+        expiration: mergeLww(a.expiration ?? lww(null, 0), b.expiration ?? lww(null, 0)),
+      };
+    },
+  };
+}

@@ -41,7 +41,7 @@ export class Model {
     this.writeBudget = new Semaphore(Math.max(4, Math.floor(WRITE_BUDGET / sys.config.blockSize)));
     const table = <E>(schema: TableSchema<E>) => new Table(sys, schema, this.queue.kick);
     this.blocks = new BlockManager(sys, opts.blockGraceMs);
-    this.keys = table(keySchema);
+    this.keys = table(keySchema((id) => !!this.buckets.store.getCached(id, "")?.deleted));
     this.buckets = table(bucketSchema);
     this.aliases = table(aliasSchema);
     this.objects = table(objectSchema);

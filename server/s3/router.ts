@@ -59,6 +59,13 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         apiKey,
         bytesIn: 0,
       };
+      // Storing data in clear that the client asked to encrypt would be worse than refusing.
+      if ([...req.headers.keys()].some((h) => h.includes("server-side-encryption-customer-"))) {
+        throw new S3Error(
+          "NotImplemented",
+          "Server-side encryption with customer keys (SSE-C) is not implemented yet.",
+        );
+      }
       const sub = UNSUPPORTED.find((s) => url.searchParams.has(s));
       if (sub) {
         op = `Unsupported:${sub}`;

@@ -186,6 +186,60 @@ Deno.test("S3 behaviours from the conformance suite", async (t) => {
     assertEquals(await got.Body?.transformToString(), "again");
   });
 
+  await t.step(
+    "UTF-8 metadata values pass the signature check and come back byte for byte",
+    async () => {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: B,
+          Key: "meta",
+          Body: "x",
+          Metadata: { m: "Hello Worldé" },
+        }),
+      );
+      // HTTP headers are bytes; clients read them one character per byte, as fetch does here.
+      const res = await fetch(presign("GET", `${f.node.s3}/${B}/meta`, f.key, f.node.region));
+      await res.body?.cancel();
+      const raw = res.headers.get("x-amz-meta-m") ?? "";
+      assertEquals(
+        new TextDecoder().decode(Uint8Array.from(raw, (c) => c.charCodeAt(0))),
+        "Hello Worldé",
+      );
+    },
+  );
+
+  await t.step("SSE-C is refused, never stored in clear", async () => {
+    const put = () =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: B,
+          Key: "secret",
+          Body: "x",
+          SSECustomerAlgorithm: "AES256",
+          SSECustomerKey: "pO3upElrwuEXSoFwCfnZPdSsmt/xWeFa0N9KgDijwVs=",
+          SSECustomerKeyMD5: "DWygnHRtgiJ77HCm+1rvHw==",
+        }),
+      );
+    await assertS3Error(put, "NotImplemented", 501);
+    await assertS3Error(
+      () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "secret" })),
+      null,
+      404,
+    );
+  });
+
+  await t.step("a key keeps creating and deleting buckets without its entry growing", async () => {
+    for (let i = 0; i < 700; i++) {
+      await s3.send(new CreateBucketCommand({ Bucket: `cycle-${i}` }));
+      await s3.send(new DeleteBucketCommand({ Bucket: `cycle-${i}` }));
+    }
+    const info = await f.node.api<{ buckets: unknown[] }>(
+      "GET",
+      `/v2/GetKeyInfo?id=${f.key.accessKeyId}`,
+    );
+    assertEquals(info.buckets.length, 1, "only the live bucket remains on the key");
+  });
+
   await t.step("a part number beyond the object's parts is InvalidPart", async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "single", Body: "body" }));
     await assertS3Error(

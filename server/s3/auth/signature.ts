@@ -115,7 +115,11 @@ export async function authenticate(
     claim.signedHeaders.join(";"),
     claim.payloadHash,
   ].join("\n");
-  const stringToSign = [ALGORITHM, claim.amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
+  // Header values reach us one character per byte (HTTP's ByteString): hash those bytes as they
+  // came, or a UTF-8 value (x-amz-meta-* with "é") would be encoded twice.
+  const canonicalHash = createHash("sha256").update(Buffer.from(canonicalRequest, "latin1"))
+    .digest("hex");
+  const stringToSign = [ALGORITHM, claim.amzDate, scope, canonicalHash].join("\n");
   const key = signingKey(secret, claim.date, opts.region);
   const expected = createHmac("sha256", key).update(stringToSign).digest("hex");
   if (!sameSignature(expected, claim.signature)) {
