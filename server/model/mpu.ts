@@ -17,6 +17,7 @@ export interface MpuEntry {
   deleted: boolean;
   /** The ETag of the object it made, once completed (completing again answers the same). */
   completedEtag?: string;
+  completedChecksum?: ChecksumValue;
 }
 
 export interface MpuPart {
@@ -52,6 +53,7 @@ export const mpuSchema: TableSchema<MpuEntry> = {
     ...a,
     deleted: a.deleted || b.deleted,
     completedEtag: a.completedEtag ?? b.completedEtag,
+    completedChecksum: a.completedChecksum ?? b.completedChecksum,
   }),
   isTombstone: (e) => e.deleted,
   updated(old, now) {

@@ -121,12 +121,18 @@ function copyRange(
 ): { start: number; end: number } | undefined {
   if (header === null) return undefined;
   const m = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
-  if (!m || Number(m[2]) < Number(m[1]) || Number(m[2]) >= size) {
+  if (!m || Number(m[2]) < Number(m[1])) {
     throw new S3Error(
-      "InvalidRange",
+      "InvalidArgument",
       "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
-      { RangeRequested: header, ActualObjectSize: String(size) },
+      { ArgumentName: "x-amz-copy-source-range", ArgumentValue: header },
     );
+  }
+  if (Number(m[2]) >= size) {
+    throw new S3Error("InvalidRange", "The requested range is not satisfiable", {
+      RangeRequested: header,
+      ActualObjectSize: String(size),
+    });
   }
   return { start: Number(m[1]), end: Number(m[2]) };
 }

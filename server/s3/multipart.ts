@@ -230,7 +230,9 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
     }
   }
   // Completing a completed upload again answers what the first completion did, as S3 does.
-  if (upload.completedEtag) return completeResult(ctx, upload.completedEtag);
+  if (upload.completedEtag) {
+    return completeResult(ctx, upload.completedEtag, upload.completedChecksum);
+  }
   const stored = new Map((await latestParts(model, upload.uploadId)).map((p) => [p.part, p]));
   const chosen: MpuPart[] = [];
   for (const [i, r] of requested.entries()) {
@@ -270,7 +272,12 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
     t: "blocks",
     meta: { size, etag, headers: upload.headers, parts: chosen.length, checksum },
   });
-  await model.uploads.insert({ ...upload, deleted: true, completedEtag: etag });
+  await model.uploads.insert({
+    ...upload,
+    deleted: true,
+    completedEtag: etag,
+    completedChecksum: checksum,
+  });
   return completeResult(ctx, etag, checksum);
 }
 

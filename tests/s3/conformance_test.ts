@@ -12,6 +12,7 @@ import {
   ListBucketsCommand,
   PutObjectCommand,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { assertEquals } from "../assert.ts";
 import { rawRequest } from "../raw_http.ts";
@@ -134,6 +135,8 @@ Deno.test("S3 behaviours from the conformance suite", async (t) => {
     await assertS3Error(() => complete("bad"), "BadDigest", 400);
     const done = await complete("Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1");
     assertEquals(done.ChecksumSHA256, "Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1");
+    const again = await complete("Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1");
+    assertEquals([again.ETag, again.ChecksumSHA256], [done.ETag, done.ChecksumSHA256]);
   });
 
   await t.step("a bucket whose only content is an open upload can be deleted", async () => {
@@ -239,6 +242,31 @@ Deno.test("S3 behaviours from the conformance suite", async (t) => {
     );
     assertEquals(info.buckets.length, 1, "only the live bucket remains on the key");
   });
+
+  await t.step(
+    "a malformed copy-source range is InvalidArgument; one past the end InvalidRange",
+    async () => {
+      await s3.send(new PutObjectCommand({ Bucket: B, Key: "csrc", Body: "0123456789" }));
+      const { UploadId } = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: B, Key: "cdst" }),
+      );
+      const copy = (CopySourceRange: string) =>
+        s3.send(
+          new UploadPartCopyCommand({
+            Bucket: B,
+            Key: "cdst",
+            UploadId,
+            PartNumber: 1,
+            CopySource: `${B}/csrc`,
+            CopySourceRange,
+          }),
+        );
+      await assertS3Error(() => copy("bytes=5-2"), "InvalidArgument", 400);
+      await assertS3Error(() => copy("0-3"), "InvalidArgument", 400);
+      await assertS3Error(() => copy("bytes=5-10"), "InvalidRange", 416);
+      await copy("bytes=2-5");
+    },
+  );
 
   await t.step("a part number beyond the object's parts is InvalidPart", async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "single", Body: "body" }));
