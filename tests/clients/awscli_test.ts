@@ -3,8 +3,9 @@
  * (multipart included), sync of awkward file names, and the low-level `aws s3api` calls.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { requireProgram, startNode, type TestNode } from "../harness.ts";
+import { requireProgram, type TestNode } from "../harness.ts";
 import {
+  clientNode,
   hashTree,
   lines,
   makeTree,
@@ -32,69 +33,58 @@ interface AwsFixture {
 }
 
 async function awsFixture(): Promise<AwsFixture> {
-  const node = await startNode();
-  try {
-    const key = await node.createKey("awscli");
-    const home = await Deno.makeTempDir({ prefix: "remise-awscli-" });
-    await Deno.mkdir(`${home}/.aws`);
-    await Deno.writeTextFile(
-      `${home}/.aws/config`,
+  const base = await clientNode("awscli");
+  const { node, creds: key, home } = base;
+  await Deno.mkdir(`${home}/.aws`);
+  await Deno.writeTextFile(
+    `${home}/.aws/config`,
+    [
+      "[default]",
+      `region = ${node.region}`,
+      "output = json",
+      "s3 =",
+      "  addressing_style = path",
+      "  signature_version = s3v4",
+      "  multipart_threshold = 8MB",
+      "  multipart_chunksize = 5MB",
+      "",
+    ].join("\n"),
+  );
+  const env = {
+    AWS_ACCESS_KEY_ID: key.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+    AWS_CONFIG_FILE: `${home}/.aws/config`,
+    AWS_SHARED_CREDENTIALS_FILE: `${home}/.aws/credentials`,
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_PAGER: "",
+    // No retries: a server error must fail the test, not be papered over.
+    AWS_MAX_ATTEMPTS: "1",
+  };
+  const aws = (args: string[], o: { allowFailure?: boolean } = {}) => {
+    // Transfers print progress lines joined by \r; only the result lines are wanted.
+    const quiet = args[0] === "s3" && ["cp", "mv", "sync"].includes(args[1]);
+    return run(
+      AWS,
       [
-        "[default]",
-        `region = ${node.region}`,
-        "output = json",
-        "s3 =",
-        "  addressing_style = path",
-        "  signature_version = s3v4",
-        "  multipart_threshold = 8MB",
-        "  multipart_chunksize = 5MB",
-        "",
-      ].join("\n"),
+        "--endpoint-url",
+        node.s3,
+        "--region",
+        node.region,
+        ...args.slice(0, 2),
+        ...(quiet ? ["--no-progress"] : []),
+        ...args.slice(2),
+      ],
+      { home, env, allowFailure: o.allowFailure },
     );
-    const env = {
-      AWS_ACCESS_KEY_ID: key.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-      AWS_CONFIG_FILE: `${home}/.aws/config`,
-      AWS_SHARED_CREDENTIALS_FILE: `${home}/.aws/credentials`,
-      AWS_EC2_METADATA_DISABLED: "true",
-      AWS_PAGER: "",
-      // No retries: a server error must fail the test, not be papered over.
-      AWS_MAX_ATTEMPTS: "1",
-    };
-    const aws = (args: string[], o: { allowFailure?: boolean } = {}) => {
-      // Transfers print progress lines joined by \r; only the result lines are wanted.
-      const quiet = args[0] === "s3" && ["cp", "mv", "sync"].includes(args[1]);
-      return run(
-        AWS,
-        [
-          "--endpoint-url",
-          node.s3,
-          "--region",
-          node.region,
-          ...args.slice(0, 2),
-          ...(quiet ? ["--no-progress"] : []),
-          ...args.slice(2),
-        ],
-        { home, env, allowFailure: o.allowFailure },
-      );
-    };
-    return {
-      node,
-      home,
-      aws,
-      async api<T>(args: string[]) {
-        const { stdout } = await aws(["s3api", ...args]);
-        return (stdout.trim() ? JSON.parse(stdout) : {}) as T;
-      },
-      async [Symbol.asyncDispose]() {
-        await node.stop();
-        await Deno.remove(home, { recursive: true }).catch(() => {});
-      },
-    };
-  } catch (e) {
-    await node.stop();
-    throw e;
-  }
+  };
+  return {
+    ...base,
+    aws,
+    async api<T>(args: string[]) {
+      const { stdout } = await aws(["s3api", ...args]);
+      return (stdout.trim() ? JSON.parse(stdout) : {}) as T;
+    },
+  };
 }
 
 interface ObjectList {

@@ -3,8 +3,9 @@
  * bucket creation, copy (multipart included), sync, check, lsf, cat, delete and purge.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { requireProgram, startNode, type TestNode } from "../harness.ts";
+import { requireProgram, type TestNode } from "../harness.ts";
 import {
+  clientNode,
   hashTree,
   headObject,
   lines,
@@ -28,39 +29,28 @@ interface RcloneFixture {
 }
 
 async function rcloneFixture(): Promise<RcloneFixture> {
-  const node = await startNode();
-  try {
-    const creds = await node.createKey("rclone");
-    const home = await Deno.makeTempDir({ prefix: "remise-rclone-" });
-    await Deno.writeTextFile(`${home}/rclone.conf`, "");
-    const env = {
-      RCLONE_CONFIG: `${home}/rclone.conf`,
-      RCLONE_CACHE_DIR: `${home}/cache`,
-      RCLONE_CONFIG_REMISE_TYPE: "s3",
-      RCLONE_CONFIG_REMISE_PROVIDER: "Other",
-      RCLONE_CONFIG_REMISE_ENV_AUTH: "false",
-      RCLONE_CONFIG_REMISE_ACCESS_KEY_ID: creds.accessKeyId,
-      RCLONE_CONFIG_REMISE_SECRET_ACCESS_KEY: creds.secretAccessKey,
-      RCLONE_CONFIG_REMISE_ENDPOINT: node.s3,
-      RCLONE_CONFIG_REMISE_REGION: node.region,
-      RCLONE_CONFIG_REMISE_FORCE_PATH_STYLE: "true",
-      // One attempt only: a server error must fail the test, not be retried away.
-      RCLONE_RETRIES: "1",
-      RCLONE_LOW_LEVEL_RETRIES: "1",
-    };
-    return {
-      node,
-      creds,
-      rclone: (args, o = {}) => run("rclone", args, { home, env, allowFailure: o.allowFailure }),
-      async [Symbol.asyncDispose]() {
-        await node.stop();
-        await Deno.remove(home, { recursive: true }).catch(() => {});
-      },
-    };
-  } catch (e) {
-    await node.stop();
-    throw e;
-  }
+  const base = await clientNode("rclone");
+  const { node, creds, home } = base;
+  await Deno.writeTextFile(`${home}/rclone.conf`, "");
+  const env = {
+    RCLONE_CONFIG: `${home}/rclone.conf`,
+    RCLONE_CACHE_DIR: `${home}/cache`,
+    RCLONE_CONFIG_REMISE_TYPE: "s3",
+    RCLONE_CONFIG_REMISE_PROVIDER: "Other",
+    RCLONE_CONFIG_REMISE_ENV_AUTH: "false",
+    RCLONE_CONFIG_REMISE_ACCESS_KEY_ID: creds.accessKeyId,
+    RCLONE_CONFIG_REMISE_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    RCLONE_CONFIG_REMISE_ENDPOINT: node.s3,
+    RCLONE_CONFIG_REMISE_REGION: node.region,
+    RCLONE_CONFIG_REMISE_FORCE_PATH_STYLE: "true",
+    // One attempt only: a server error must fail the test, not be retried away.
+    RCLONE_RETRIES: "1",
+    RCLONE_LOW_LEVEL_RETRIES: "1",
+  };
+  return {
+    ...base,
+    rclone: (args, o = {}) => run("rclone", args, { home, env, allowFailure: o.allowFailure }),
+  };
 }
 
 const TREE: Record<string, number | string> = {

@@ -3,7 +3,7 @@
  * clean environment, make trees of random files, and hash trees to compare them byte for byte.
  */
 import { createHash, randomFillSync } from "node:crypto";
-import type { TestNode } from "../harness.ts";
+import { startNode, type TestNode } from "../harness.ts";
 import { presign } from "../sigv4.ts";
 
 export interface RunOptions {
@@ -202,4 +202,33 @@ export async function headObject(
   });
   await res.body?.cancel();
   return { status: res.status, headers: res.headers };
+}
+
+export interface ClientNode {
+  node: TestNode;
+  creds: { accessKeyId: string; secretAccessKey: string };
+  /** A fresh HOME for the client's configuration. */
+  home: string;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A fresh node, a key that may create buckets and a HOME folder, for one client's tests. */
+export async function clientNode(client: string): Promise<ClientNode> {
+  const node = await startNode();
+  try {
+    const creds = await node.createKey(client);
+    const home = await Deno.makeTempDir({ prefix: `remise-${client}-` });
+    return {
+      node,
+      creds,
+      home,
+      async [Symbol.asyncDispose]() {
+        await node.stop();
+        await Deno.remove(home, { recursive: true }).catch(() => {});
+      },
+    };
+  } catch (e) {
+    await node.stop();
+    throw e;
+  }
 }

@@ -3,8 +3,9 @@
  * HTTP): buckets, puts (multipart included), listings, info, gets, sync, deletes.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { requireProgram, startNode, type TestNode } from "../harness.ts";
+import { requireProgram, type TestNode } from "../harness.ts";
 import {
+  clientNode,
   hashTree,
   headObject,
   lines,
@@ -27,44 +28,30 @@ interface S3cmdFixture {
 }
 
 async function s3cmdFixture(): Promise<S3cmdFixture> {
-  const node = await startNode();
-  try {
-    const creds = await node.createKey("s3cmd");
-    const home = await Deno.makeTempDir({ prefix: "remise-s3cmd-" });
-    const host = new URL(node.s3).host;
-    const cfg = `${home}/.s3cfg`;
-    await Deno.writeTextFile(
-      cfg,
-      [
-        "[default]",
-        `access_key = ${creds.accessKeyId}`,
-        `secret_key = ${creds.secretAccessKey}`,
-        `host_base = ${host}`,
-        `host_bucket = ${host}`,
-        "use_https = False",
-        "signature_v2 = False",
-        `bucket_location = ${node.region}`,
-        "progress_meter = False",
-        "",
-      ].join("\n"),
-    );
-    return {
-      node,
-      creds,
-      s3cmd: (args, o = {}) =>
-        run("s3cmd", ["-c", cfg, "--no-progress", ...args], {
-          home,
-          allowFailure: o.allowFailure,
-        }),
-      async [Symbol.asyncDispose]() {
-        await node.stop();
-        await Deno.remove(home, { recursive: true }).catch(() => {});
-      },
-    };
-  } catch (e) {
-    await node.stop();
-    throw e;
-  }
+  const base = await clientNode("s3cmd");
+  const { node, creds, home } = base;
+  const host = new URL(node.s3).host;
+  const cfg = `${home}/.s3cfg`;
+  await Deno.writeTextFile(
+    cfg,
+    [
+      "[default]",
+      `access_key = ${creds.accessKeyId}`,
+      `secret_key = ${creds.secretAccessKey}`,
+      `host_base = ${host}`,
+      `host_bucket = ${host}`,
+      "use_https = False",
+      "signature_v2 = False",
+      `bucket_location = ${node.region}`,
+      "progress_meter = False",
+      "",
+    ].join("\n"),
+  );
+  return {
+    ...base,
+    s3cmd: (args, o = {}) =>
+      run("s3cmd", ["-c", cfg, "--no-progress", ...args], { home, allowFailure: o.allowFailure }),
+  };
 }
 
 /** The URIs (last column) of `s3cmd ls`/`la` output lines. */

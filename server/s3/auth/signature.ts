@@ -384,10 +384,6 @@ function formatAmzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
 }
 
-function sha256Hex(s: string): string {
-  return createHash("sha256").update(s).digest("hex");
-}
-
 // Deriving a signing key takes four HMACs; it changes only daily per secret
 // and region, so keep recent ones. Oldest-inserted goes first when full.
 const KEY_CACHE_SIZE = 256;
