@@ -4,6 +4,7 @@ import type { KeyEntry } from "../model/key.ts";
 import type { Model } from "../model/model.ts";
 import type { System } from "../rpc/system.ts";
 import type { Metrics } from "../util/metrics.ts";
+import type { Query, RequestTarget } from "../util/target.ts";
 import type { Authenticated } from "./auth/signature.ts";
 import { S3Error } from "./error.ts";
 import { xmlDocument, type XmlObject } from "./xml.ts";
@@ -17,8 +18,8 @@ export interface S3Deps {
 export interface S3Context {
   deps: S3Deps;
   req: Request;
-  url: URL;
-  query: URLSearchParams;
+  url: RequestTarget;
+  query: Query;
   requestId: string;
   /** Bucket name as the client wrote it (path-style or virtual-host), if any. */
   bucketName?: string;
@@ -78,8 +79,18 @@ export async function readSmallBody(
   return new TextDecoder().decode(all);
 }
 
+// Formatting a date costs more than a lookup, and the same objects are read again and again.
+const httpDates = new Map<number, string>();
+
 export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString();
+  const second = Math.floor(ms / 1000);
+  let text = httpDates.get(second);
+  if (text === undefined) {
+    if (httpDates.size >= 4096) httpDates.clear();
+    text = new Date(ms).toUTCString();
+    httpDates.set(second, text);
+  }
+  return text;
 }
 
 export function isoDate(ms: number): string {

@@ -26,16 +26,17 @@ export async function getObject(ctx: ObjectContext, head: boolean): Promise<Resp
     lastModified: v.timestamp,
   });
   if (outcome === "notModified") {
-    const h = new Headers();
+    const h: Record<string, string> = {};
     for (const n of ["etag", "last-modified", "cache-control", "expires"]) {
-      const val = headers.get(n);
-      if (val) h.set(n, val);
+      if (headers[n]) h[n] = headers[n];
     }
     return new Response(null, { status: 304, headers: h });
   }
-  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
-    const val = ctx.query.get(param);
-    if (val !== null) headers.set(header, val);
+  if (ctx.url.search) {
+    for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+      const val = ctx.query.get(param);
+      if (val !== null) headers[header] = val;
+    }
   }
 
   let range: ByteRange | undefined;
@@ -74,17 +75,17 @@ export async function getObject(ctx: ObjectContext, head: boolean): Promise<Resp
         PartNumberRequested: partParam,
       });
     }
-    headers.set("x-amz-mp-parts-count", String(meta.parts ?? 1));
+    headers["x-amz-mp-parts-count"] = String(meta.parts ?? 1);
   } else {
     range = parseRange(ctx.req.headers.get("range"), meta.size);
   }
 
   const partial = range !== undefined;
   if (range) {
-    headers.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
-    headers.set("content-length", String(range.end - range.start + 1));
+    headers["content-range"] = `bytes ${range.start}-${range.end}/${meta.size}`;
+    headers["content-length"] = String(range.end - range.start + 1);
   } else {
-    headers.set("content-length", String(meta.size));
+    headers["content-length"] = String(meta.size);
   }
   const status = partial ? 206 : 200;
   if (head) return new Response(null, { status, headers });

@@ -1,9 +1,10 @@
 /** Where a request points: bucket and key, path-style or virtual-host style. */
+import type { RequestTarget } from "../util/target.ts";
 import { S3Error } from "./error.ts";
 
 /** Bucket and key from the Host header (virtual-host style) or the path (path style). */
 export function locate(
-  url: URL,
+  url: Pick<RequestTarget, "host" | "pathname">,
   host: string | null,
   rootDomain?: string,
 ): { bucket?: string; key?: string } {

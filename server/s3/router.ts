@@ -6,6 +6,7 @@
 import { getKey, permissionOf, resolveBucket } from "../model/bucket_ops.ts";
 import { randomHex } from "../util/ids.ts";
 import { log } from "../util/log.ts";
+import { RequestTarget } from "../util/target.ts";
 import { authenticate } from "./auth/signature.ts";
 import { createBucketHandler, listBuckets } from "./bucket.ts";
 import type { BucketContext, ObjectContext, S3Context, S3Deps } from "./context.ts";
@@ -18,13 +19,16 @@ import { bucketRoute, objectRoute, UNSUPPORTED } from "./routes.ts";
 export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Response> {
   const { sys, model, metrics } = deps;
   const region = sys.config.s3Api.s3Region;
-  const lookup = (id: string) => Promise.resolve(getKey(model, id)?.secret);
+  const lookup = (id: string) => getKey(model, id)?.secret;
+  // Request ids need only be unique: a per-process prefix and a counter.
+  const idPrefix = randomHex(4).toUpperCase();
+  let served = 0;
 
   return async (req) => {
     const started = performance.now();
-    log.debug("s3 begin", { method: req.method, path: new URL(req.url).pathname });
-    const requestId = randomHex(8).toUpperCase();
-    const url = new URL(req.url);
+    const requestId = idPrefix + (++served).toString(16).toUpperCase().padStart(8, "0");
+    const url = new RequestTarget(req.url);
+    log.debug("s3 begin", { method: req.method, path: url.pathname });
     let op = "Unknown";
     let res: Response;
     let bytesIn = 0;
@@ -60,13 +64,13 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         bytesIn: 0,
       };
       // Storing data in clear that the client asked to encrypt would be worse than refusing.
-      if ([...req.headers.keys()].some((h) => h.includes("server-side-encryption-customer-"))) {
+      if (auth.signedHeaders.some((h) => h.includes("server-side-encryption-customer-"))) {
         throw new S3Error(
           "NotImplemented",
           "Server-side encryption with customer keys (SSE-C) is not implemented yet.",
         );
       }
-      const sub = UNSUPPORTED.find((s) => url.searchParams.has(s));
+      const sub = url.search ? UNSUPPORTED.find((s) => url.searchParams.has(s)) : undefined;
       if (sub) {
         op = `Unsupported:${sub}`;
         throw new S3Error(

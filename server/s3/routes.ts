@@ -1,5 +1,6 @@
 /** Which operation a request is, from its method, sub-resources and headers, and the right it needs. */
 import type { BucketPermission } from "../model/permission.ts";
+import type { Query } from "../util/target.ts";
 import {
   deleteBucketHandler,
   getBucketAcl,
@@ -81,7 +82,7 @@ async function putAcl(ctx: ObjectContext): Promise<Response> {
   );
 }
 
-export function bucketRoute(method: string, q: URLSearchParams): Route | undefined {
+export function bucketRoute(method: string, q: Query): Route | undefined {
   const has = (k: string) => q.has(k);
   switch (method) {
     case "GET":
@@ -122,7 +123,7 @@ export function bucketRoute(method: string, q: URLSearchParams): Route | undefin
   return undefined;
 }
 
-export function objectRoute(method: string, q: URLSearchParams, h: Headers): Route | undefined {
+export function objectRoute(method: string, q: Query, h: Headers): Route | undefined {
   const has = (k: string) => q.has(k);
   switch (method) {
     case "GET":

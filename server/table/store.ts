@@ -5,6 +5,7 @@
 import { decode, encode } from "@msgpack/msgpack";
 import { partitionOf } from "../util/ids.ts";
 import { sameBytes } from "../util/order.ts";
+import { type CachedEntry, EntryCache } from "./cache.ts";
 import { queueKey } from "./queue.ts";
 import type { TableSchema } from "./schema.ts";
 
@@ -13,6 +14,8 @@ const MAX_VALUE = 60 * 1024;
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
+/** Memory for recently used entries of a sharded table (small objects are served from it). */
+const CACHE_BYTES = 32 * 1024 * 1024;
 
 export interface RangeQuery {
   /** First sort key to return (inclusive). */
@@ -34,27 +37,33 @@ interface Waiting<E> {
 export class LocalStore<E> {
   readonly #waiting: Waiting<E>[] = [];
   #flushing = false;
-  /** Fully replicated tables are small and read on every request: keep them in memory. */
-  readonly #cache?: Map<string, E>;
+  /** Fully replicated tables are small and read on every request: held whole in memory. */
+  readonly #whole: boolean;
+  readonly #cache: EntryCache<E>;
 
   constructor(
     readonly kv: Deno.Kv,
     readonly schema: TableSchema<E>,
     readonly onQueued: () => void = () => {},
   ) {
-    if (schema.replication === "full") this.#cache = new Map();
+    this.#whole = schema.replication === "full";
+    this.#cache = new EntryCache(this.#whole ? undefined : CACHE_BYTES);
   }
 
   async load(): Promise<void> {
-    if (!this.#cache) return;
+    if (!this.#whole) return;
     for await (const e of this.kv.list<Uint8Array>({ prefix: ["t", this.schema.name] })) {
       const entry = decode(e.value) as E;
-      this.#cache.set(this.#cacheKey(entry), entry);
+      this.#cache.set(this.#id(this.schema.partitionKey(entry), this.schema.sortKey(entry)), {
+        entry,
+        bytes: e.value,
+        versionstamp: e.versionstamp,
+      });
     }
   }
 
-  #cacheKey(e: E): string {
-    return this.schema.partitionKey(e) + "\u0000" + this.schema.sortKey(e);
+  #id(pk: string, sk: string): string {
+    return pk + "\u0000" + sk;
   }
 
   keyOf(pk: string, sk: string): Deno.KvKey {
@@ -62,19 +71,29 @@ export class LocalStore<E> {
   }
 
   async get(pk: string, sk: string): Promise<E | undefined> {
-    if (this.#cache) return this.#cache.get(pk + "\u0000" + sk);
-    const r = await this.kv.get<Uint8Array>(this.keyOf(pk, sk));
-    return r.value ? decode(r.value) as E : undefined;
+    const id = this.#id(pk, sk);
+    const hit = this.#cache.get(id);
+    if (hit || this.#whole) return hit?.entry;
+    return (await this.#cache.read(id, () => this.#load(this.keyOf(pk, sk)))).entry;
+  }
+
+  async #load(key: Deno.KvKey): Promise<CachedEntry<E>> {
+    const r = await this.kv.get<Uint8Array>(key);
+    return {
+      entry: r.value ? decode(r.value) as E : undefined,
+      bytes: r.value,
+      versionstamp: r.versionstamp,
+    };
   }
 
   /** Synchronous read of a fully replicated table. */
   getCached(pk: string, sk: string): E | undefined {
-    return this.#cache?.get(pk + "\u0000" + sk);
+    return this.#whole ? this.#cache.get(this.#id(pk, sk))?.entry : undefined;
   }
 
-  cached(): IterableIterator<E> {
-    if (!this.#cache) throw new Error(`table ${this.schema.name} is not cached`);
-    return this.#cache.values();
+  *cached(): IterableIterator<E> {
+    if (!this.#whole) throw new Error(`table ${this.schema.name} is not cached`);
+    for (const c of this.#cache.values()) if (c.entry !== undefined) yield c.entry;
   }
 
   async range(pk: string, q: RangeQuery): Promise<E[]> {
@@ -164,33 +183,30 @@ export class LocalStore<E> {
   async #applyBatch(entries: E[]): Promise<number> {
     const { schema } = this;
     // Several incoming entries may target the same key: merge them first.
-    const byKey = new Map<string, { key: Deno.KvKey; entry: E }>();
+    const byId = new Map<string, { key: Deno.KvKey; entry: E }>();
     for (const e of entries) {
-      const key = this.keyOf(schema.partitionKey(e), schema.sortKey(e));
-      const id = JSON.stringify(key);
-      const prev = byKey.get(id);
-      byKey.set(id, { key, entry: prev ? schema.merge(prev.entry, e) : e });
+      const pk = schema.partitionKey(e), sk = schema.sortKey(e);
+      const id = this.#id(pk, sk);
+      const prev = byId.get(id);
+      byId.set(id, {
+        key: prev?.key ?? this.keyOf(pk, sk),
+        entry: prev ? schema.merge(prev.entry, e) : e,
+      });
     }
-    const items = [...byKey.values()];
+    const items = [...byId.entries()];
     for (let attempt = 0;; attempt++) {
-      const current: Deno.KvEntryMaybe<Uint8Array>[] = [];
-      for (let i = 0; i < items.length; i += 10) {
-        current.push(
-          ...await this.kv.getMany<Uint8Array[]>(items.slice(i, i + 10).map((x) => x.key)),
-        );
-      }
+      const current = await this.#current(items.map(([id, { key }]) => [id, key]), attempt > 0);
       const op = this.kv.atomic();
-      const writes: E[] = [];
+      const writes: [string, E, Uint8Array][] = [];
       let queued = false;
-      items.forEach(({ key, entry }, i) => {
+      items.forEach(([id, { key, entry }], i) => {
         const cur = current[i];
-        const old = cur.value ? decode(cur.value) as E : undefined;
-        const merged = old ? schema.merge(old, entry) : entry;
+        const merged = cur.entry !== undefined ? schema.merge(cur.entry, entry) : entry;
         const bytes = encode(merged);
-        if (cur.value && sameBytes(bytes, cur.value)) return;
-        op.check(cur).set(key, bytes);
-        writes.push(merged);
-        const fx = schema.updated?.(old, merged);
+        if (cur.bytes && sameBytes(bytes, cur.bytes)) return;
+        op.check({ key, versionstamp: cur.versionstamp }).set(key, bytes);
+        writes.push([id, merged, bytes]);
+        const fx = schema.updated?.(cur.entry, merged);
         for (const q of fx?.queue ?? []) {
           op.set(queueKey(), encode(q));
           queued = true;
@@ -201,11 +217,33 @@ export class LocalStore<E> {
       if (writes.length === 0) return 0;
       const res = await op.commit();
       if (res.ok) {
-        if (this.#cache) { for (const w of writes) this.#cache.set(this.#cacheKey(w), w); }
+        for (const [id, entry, bytes] of writes) {
+          this.#cache.set(id, { entry, bytes, versionstamp: res.versionstamp });
+        }
         if (queued) this.onQueued();
         return writes.length;
       }
       if (attempt > 50) throw new Error(`${schema.name}: too much contention writing entries`);
     }
+  }
+
+  /** What KV holds under these keys: from the cache, unless a check failed with it. */
+  async #current(keys: [string, Deno.KvKey][], fresh: boolean): Promise<CachedEntry<E>[]> {
+    const out: (CachedEntry<E> | undefined)[] = keys.map(([id]) =>
+      fresh ? undefined : this.#cache.get(id)
+    );
+    const missing = out.flatMap((c, i) => c ? [] : [i]);
+    for (let i = 0; i < missing.length; i += 10) {
+      const idx = missing.slice(i, i + 10);
+      const got = await this.kv.getMany<Uint8Array[]>(idx.map((j) => keys[j][1]));
+      got.forEach((r, k) => {
+        out[idx[k]] = {
+          entry: r.value ? decode(r.value) as E : undefined,
+          bytes: r.value,
+          versionstamp: r.versionstamp,
+        };
+      });
+    }
+    return out as CachedEntry<E>[];
   }
 }

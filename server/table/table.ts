@@ -98,8 +98,15 @@ export class Table<E> {
     );
   }
 
+  /** Whether this node is the only replica to ask (a cluster of one, or a full table). */
+  #localOnly(pk: string): boolean {
+    if (this.schema.replication === "full") return true;
+    const nodes = this.sys.nodesForKey(pk);
+    return nodes.length === 1 && nodes[0] === this.sys.id;
+  }
+
   async get(pk: string, sk: string): Promise<E | undefined> {
-    if (this.schema.replication === "full") return await this.store.get(pk, sk);
+    if (this.#localOnly(pk)) return await this.store.get(pk, sk);
     const answers = await this.#read(
       pk,
       () => this.store.get(pk, sk),
@@ -123,7 +130,7 @@ export class Table<E> {
 
   /** Entries of one partition key in sort-key order, tombstones included. */
   async range(pk: string, q: RangeQuery): Promise<E[]> {
-    if (this.schema.replication === "full") return await this.store.range(pk, q);
+    if (this.#localOnly(pk)) return await this.store.range(pk, q);
     const answers = await this.#read(
       pk,
       () => this.store.range(pk, q),

@@ -28,7 +28,16 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+const partitions = new Map<string, number>();
+
 /** The partition (0..255) of a partition key: first byte of its SHA-256. */
 export function partitionOf(partitionKey: string): number {
-  return createHash("sha256").update(partitionKey).digest()[0];
+  let p = partitions.get(partitionKey);
+  if (p === undefined) {
+    // Partition keys repeat (bucket ids, upload ids): remember the recent ones.
+    if (partitions.size >= 4096) partitions.clear();
+    p = createHash("sha256").update(partitionKey).digest()[0];
+    partitions.set(partitionKey, p);
+  }
+  return p;
 }

@@ -7,9 +7,23 @@ interface Histogram {
   count: number;
 }
 
-function labelText(labels: Record<string, string>): string {
+function renderLabels(labels: Record<string, string>): string {
   const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, "\\$&")}"`);
   return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+// Label sets repeat on every request (an operation, a status): render each once.
+const rendered = new Map<string, string>();
+
+function labelText(labels: Record<string, string>): string {
+  let id = "";
+  for (const k in labels) id += k + "\u0000" + labels[k] + "\u0000";
+  let text = rendered.get(id);
+  if (text === undefined) {
+    text = renderLabels(labels);
+    if (rendered.size < 10_000) rendered.set(id, text);
+  }
+  return text;
 }
 
 export class Metrics {

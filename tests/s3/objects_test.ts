@@ -7,6 +7,7 @@ import {
   GetObjectAclCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutBucketAclCommand,
   PutObjectAclCommand,
   PutObjectCommand,
@@ -218,6 +219,11 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
         "q?u&e=ry#h",
         "tilde~star*",
         "a//b",
+        // Dot segments and backslashes are names here, not paths to normalize.
+        "dots/../x",
+        "./here",
+        "..",
+        "back\\slash",
         "x".repeat(1024),
       ];
       for (const Key of keys) {
@@ -225,6 +231,8 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
         const g = await s3.send(new GetObjectCommand({ Bucket: B, Key }));
         assertEquals(await g.Body?.transformToString(), Key);
       }
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: B }));
+      for (const Key of keys) assert(listed.Contents?.some((c) => c.Key === Key), Key);
       await assertS3Error(
         () => s3.send(new PutObjectCommand({ Bucket: B, Key: "y".repeat(1025), Body: "x" })),
         "KeyTooLongError",

@@ -55,12 +55,44 @@ function percentDecode(s: string, plusIsSpace: boolean): Uint8Array {
 }
 
 /**
+ * A path segment or query component as the signer saw it: decoded, then encoded the AWS way.
+ * ASCII input (nearly every request) is done in one pass over the string, handing back the
+ * input itself when it already is canonical; anything else goes through bytes.
+ */
+function canonicalComponent(s: string, plusIsSpace: boolean): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return uriEncode(percentDecode(s, plusIsSpace), true);
+    if (UNRESERVED[c]) continue;
+    if (c === 0x25 && i + 2 < s.length) {
+      const hi = hexValue(s.charCodeAt(i + 1)), lo = hexValue(s.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) {
+        const b = (hi << 4) | lo;
+        const canonical = UNRESERVED[b] ? String.fromCharCode(b) : "%" + HEX[hi] + HEX[lo];
+        if (canonical !== s.slice(i, i + 3)) {
+          out += s.slice(from, i) + canonical;
+          from = i + 3;
+        }
+        i += 2;
+        continue;
+      }
+    }
+    const b = c === 0x2b && plusIsSpace ? 0x20 : c;
+    out += s.slice(from, i) + "%" + HEX[b >> 4] + HEX[b & 15];
+    from = i + 1;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+/**
  * The canonical URI of a request path as received (e.g. URL.pathname).
  * Each segment is decoded then encoded once: S3, unlike other services,
  * does not double-encode, and a %2F inside a segment stays %2F.
  */
 export function canonicalUri(path: string): string {
-  return path.split("/").map((seg) => uriEncode(percentDecode(seg, false), true)).join("/");
+  return path.split("/").map((seg) => canonicalComponent(seg, false)).join("/");
 }
 
 /**
@@ -71,13 +103,15 @@ export function canonicalUri(path: string): string {
  */
 export function canonicalQuery(search: string, excludeSignature: boolean): string {
   const pairs: [string, string][] = [];
-  for (const part of search.replace(/^\?/, "").split("&")) {
+  for (const part of (search.startsWith("?") ? search.slice(1) : search).split("&")) {
     if (part === "") continue;
     const eq = part.indexOf("=");
-    const key = uriEncode(percentDecode(eq < 0 ? part : part.slice(0, eq), true), true);
+    const key = canonicalComponent(eq < 0 ? part : part.slice(0, eq), true);
     if (excludeSignature && key === "X-Amz-Signature") continue;
-    pairs.push([key, eq < 0 ? "" : uriEncode(percentDecode(part.slice(eq + 1), true), true)]);
+    pairs.push([key, eq < 0 ? "" : canonicalComponent(part.slice(eq + 1), true)]);
   }
   pairs.sort(([ka, va], [kb, vb]) => ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0);
-  return pairs.map(([k, v]) => `${k}=${v}`).join("&");
+  let out = "";
+  for (const [k, v] of pairs) out += (out ? "&" : "") + k + "=" + v;
+  return out;
 }

@@ -68,6 +68,7 @@ Deno.test("AWS example: GET Object with a Range header", async () => {
     accessKeyId: ACCESS_KEY,
     payload: { kind: "sha256", sha256: EMPTY_SHA256 },
     region: "us-east-1",
+    signedHeaders: ["host", "range", "x-amz-content-sha256", "x-amz-date"],
   });
 });
 
@@ -127,6 +128,7 @@ Deno.test("AWS example: presigned URL, valid for X-Amz-Expires seconds", async (
     accessKeyId: ACCESS_KEY,
     payload: { kind: "unsigned" },
     region: "us-east-1",
+    signedHeaders: ["host"],
   });
   const lastValid = new Date(EXAMPLE_TIME.getTime() + 86400_000);
   await verify(presigned(), { now: lastValid });
@@ -230,6 +232,75 @@ Deno.test("canonical forms: S3 encodes each path segment once, and sorts the que
     "a=1&a=2&acl=&delimiter=%2F&prefix=a%20b",
   );
   equal(canonicalQuery("?X-Amz-Signature=abc&X-Amz-Date=1", true), "X-Amz-Date=1");
+});
+
+Deno.test("canonical forms: lower-case escapes, escaped unreserved bytes and stray % signs", () => {
+  equal(canonicalUri("/b/%7e%41%2f%e2%82%ac"), "/b/~A%2F%E2%82%AC");
+  equal(canonicalUri("/b/100%/%zz/%4"), "/b/100%25/%25zz/%254");
+  equal(canonicalUri("/b/d\u00e9j\u00e0%20vu"), "/b/d%C3%A9j%C3%A0%20vu");
+  equal(canonicalQuery("?k=%41%2b+%2B&%20=", false), "%20=&k=A%2B%20%2B");
+});
+
+// The canonical form of a component is the decoded bytes encoded again; the encoder works
+// in one pass over the string, so it is checked against that definition on random input.
+Deno.test("canonical forms: the one-pass encoder agrees with decode-then-encode", () => {
+  const alphabet = [
+    "a",
+    "Z",
+    "0",
+    "-",
+    "_",
+    "~",
+    ".",
+    "%",
+    "2",
+    "f",
+    "F",
+    "b",
+    "+",
+    " ",
+    "/",
+    "=",
+    "&",
+    "*",
+    "é",
+    "€",
+    "%41",
+    "%2f",
+    "%e2%82%ac",
+    "%C3",
+    "!",
+    "'",
+    "(",
+    ")",
+  ];
+  const utf8 = new TextEncoder();
+  const reference = (s: string, plusIsSpace: boolean) => {
+    const bytes: number[] = [];
+    const raw = utf8.encode(s);
+    for (let i = 0; i < raw.length; i++) {
+      const hex = String.fromCharCode(raw[i + 1] ?? 0, raw[i + 2] ?? 0);
+      if (raw[i] === 0x25 && i + 2 < raw.length && /^[0-9a-fA-F]{2}$/.test(hex)) {
+        bytes.push(parseInt(hex, 16));
+        i += 2;
+      } else bytes.push(raw[i] === 0x2b && plusIsSpace ? 0x20 : raw[i]);
+    }
+    return uriEncode(new Uint8Array(bytes), true);
+  };
+  for (let n = 0; n < 2000; n++) {
+    const len = Math.floor(Math.random() * 8);
+    const s = Array.from(
+      { length: len },
+      () => alphabet[Math.floor(Math.random() * alphabet.length)],
+    )
+      .join("").replaceAll("/", "").replaceAll("&", "").replaceAll("=", "");
+    equal(canonicalUri(`/${s}`), `/${reference(s, false)}`, `path segment ${JSON.stringify(s)}`);
+    equal(
+      canonicalQuery(`?q=${s}`, false),
+      `q=${reference(s, true)}`,
+      `query value ${JSON.stringify(s)}`,
+    );
+  }
 });
 
 Deno.test("a request without Authorization or X-Amz-Signature is anonymous", async () => {

@@ -1,0 +1,109 @@
+/**
+ * The parts of a request's URL an S3 endpoint reads, cut from the request line as the client
+ * sent it. `new URL()` would collapse "/./" and "/../" segments and turn "\" into "/", yet in
+ * S3 those are characters of an object key, and the signature covers the path verbatim. It
+ * also costs more than the rest of a small GET's routing.
+ */
+export class RequestTarget {
+  readonly protocol: string;
+  readonly host: string;
+  /** The path as sent, percent-escapes included. */
+  readonly pathname: string;
+  /** "?" and the query as sent, or "" when there is none (as URL.search). */
+  readonly search: string;
+  #params?: QueryParams;
+
+  constructor(href: string) {
+    const scheme = href.indexOf("://");
+    this.protocol = href.slice(0, scheme + 1);
+    let end = href.indexOf("#", scheme + 3);
+    if (end < 0) end = href.length;
+    let path = href.indexOf("/", scheme + 3);
+    const query = href.indexOf("?", scheme + 3);
+    if (path < 0 || path > end || (query >= 0 && path > query)) path = -1;
+    const hostEnd = [path, query, end].filter((i) => i >= 0).reduce((a, b) => Math.min(a, b));
+    this.host = href.slice(scheme + 3, hostEnd);
+    const q = query >= 0 && query < end ? query : end;
+    this.pathname = path < 0 ? "/" : href.slice(path, q);
+    this.search = q + 1 < end ? href.slice(q, end) : "";
+  }
+
+  get searchParams(): QueryParams {
+    return this.#params ??= new QueryParams(this.search);
+  }
+}
+
+/** What handlers ask of a query string; URLSearchParams has it too. */
+export interface Query {
+  get(name: string): string | null;
+  has(name: string): boolean;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * A query string decoded as URLSearchParams decodes it ("+" is a space, escapes are UTF-8,
+ * the first of repeated names wins in get), into a Map: a lookup is a hash probe, where each
+ * URLSearchParams call converts its argument and scans the list.
+ */
+export class QueryParams implements Query {
+  readonly #map = new Map<string, string>();
+
+  constructor(search: string) {
+    for (const part of (search.startsWith("?") ? search.slice(1) : search).split("&")) {
+      if (part === "") continue;
+      const eq = part.indexOf("=");
+      const name = formDecode(eq < 0 ? part : part.slice(0, eq));
+      if (!this.#map.has(name)) this.#map.set(name, eq < 0 ? "" : formDecode(part.slice(eq + 1)));
+    }
+  }
+
+  get(name: string): string | null {
+    return this.#map.get(name) ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.#map.has(name);
+  }
+}
+
+function formDecode(s: string): string {
+  if (!s.includes("%")) return s.includes("+") ? s.replaceAll("+", " ") : s;
+  // Escapes of ASCII bytes (the common case: %2F in a credential) decode without UTF-8.
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      const hi = hexDigit(s.charCodeAt(i + 1)), lo = hexDigit(s.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0) {
+        if (hi >= 8) return formDecodeBytes(s);
+        out += String.fromCharCode(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += c === 0x2b ? " " : s[i];
+  }
+  return out;
+}
+
+function formDecodeBytes(s: string): string {
+  const bytes = new TextEncoder().encode(s.replaceAll("+", " "));
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const hi = hexDigit(bytes[i + 1]), lo = hexDigit(bytes[i + 2]);
+    if (bytes[i] === 0x25 && hi >= 0 && lo >= 0) {
+      out[n++] = hi * 16 + lo;
+      i += 2;
+    } else out[n++] = bytes[i];
+  }
+  return utf8.decode(out.subarray(0, n));
+}
+
+function hexDigit(b: number | undefined): number {
+  if (b === undefined || Number.isNaN(b)) return -1;
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const lower = b | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
