@@ -1,6 +1,7 @@
 /** Which operation a request is, from its method, sub-resources and headers, and the right it needs. */
 import type { BucketPermission } from "../model/permission.ts";
 import type { Query } from "../util/target.ts";
+import { getObjectAttributes } from "./attributes.ts";
 import {
   deleteBucketHandler,
   getBucketAcl,
@@ -62,7 +63,6 @@ export const UNSUPPORTED = [
   "tagging",
   "torrent",
   "website",
-  "attributes",
 ];
 
 /**
@@ -84,6 +84,10 @@ async function putAcl(ctx: ObjectContext): Promise<Response> {
 
 export function bucketRoute(method: string, q: Query): Route | undefined {
   const has = (k: string) => q.has(k);
+  // ?attributes names an object operation: on a bucket it is no listing.
+  if (has("attributes")) {
+    throw new S3Error("NotImplemented", "The ?attributes sub-resource applies to objects only.");
+  }
   switch (method) {
     case "GET":
       if (has("location")) {
@@ -125,8 +129,13 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
 
 export function objectRoute(method: string, q: Query, h: Headers): Route | undefined {
   const has = (k: string) => q.has(k);
+  // ?attributes is only read: a write or delete that names it is no PutObject or DeleteObject.
+  if (has("attributes") && method !== "GET" && method !== "HEAD") return undefined;
   switch (method) {
     case "GET":
+      if (has("attributes")) {
+        return { name: "GetObjectAttributes", need: "read", run: getObjectAttributes };
+      }
       if (has("uploadId")) return { name: "ListParts", need: "read", run: listParts };
       if (has("acl")) return { name: "GetObjectAcl", need: "read", run: getBucketAcl };
       return { name: "GetObject", need: "read", run: (c) => getObject(c, false) };
