@@ -3,6 +3,7 @@
  * hash's partition, fetched from whichever replica answers, deleted once unreferenced.
  */
 import { createHash } from "node:crypto";
+import { quorum } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import { log } from "../util/log.ts";
 import { KeyedMutex } from "../util/mutex.ts";
@@ -49,10 +50,20 @@ export class BlockManager {
     });
   }
 
-  async put(hash: string, data: Uint8Array): Promise<void> {
-    await this.sys.rpc.callMany(this.sys.nodesForKey(hash), "block/put", { hash, data }, {
-      quorum: this.sys.writeQuorum,
+  /**
+   * Stores a block on its replicas; resolves once the write quorum has it. The other replicas
+   * still receive it after that: `settled` runs when every call has ended, the moment `data`
+   * may be reused.
+   */
+  async put(hash: string, data: Uint8Array, settled?: () => void): Promise<void> {
+    const calls: Promise<unknown>[] = [];
+    const written = quorum(this.sys.nodesForKey(hash), this.sys.writeQuorum, (node) => {
+      const call = this.sys.rpc.call(node, "block/put", { hash, data });
+      calls.push(call);
+      return call;
     });
+    if (settled) Promise.allSettled(calls).then(settled);
+    await written;
   }
 
   /** Nodes to ask for a block, this node first. */

@@ -2,6 +2,7 @@
 import { BlockManager } from "../block/manager.ts";
 import type { System } from "../rpc/system.ts";
 import { WorkQueue } from "../table/queue.ts";
+import { BufferPool } from "../util/pool.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { TableSchema } from "../table/schema.ts";
 import { Table } from "../table/table.ts";
@@ -26,6 +27,8 @@ export class Model {
   readonly queue: WorkQueue;
   /** Permits for blocks being stored, shared by every upload so memory stays bounded. */
   readonly writeBudget: Semaphore;
+  /** Block-sized buffers uploads fill, reused rather than reallocated for every block. */
+  readonly blockBuffers: BufferPool;
   readonly blocks: BlockManager;
   readonly keys: Table<KeyEntry>;
   readonly buckets: Table<BucketEntry>;
@@ -38,7 +41,9 @@ export class Model {
 
   constructor(readonly sys: System, opts: ModelOptions) {
     this.queue = new WorkQueue(sys.kv);
-    this.writeBudget = new Semaphore(Math.max(4, Math.floor(WRITE_BUDGET / sys.config.blockSize)));
+    const slots = Math.max(4, Math.floor(WRITE_BUDGET / sys.config.blockSize));
+    this.writeBudget = new Semaphore(slots);
+    this.blockBuffers = new BufferPool(sys.config.blockSize, slots);
     const table = <E>(schema: TableSchema<E>) => new Table(sys, schema, this.queue.kick);
     this.blocks = new BlockManager(sys, opts.blockGraceMs);
     this.keys = table(keySchema((id) => !!this.buckets.store.getCached(id, "")?.deleted));

@@ -31,6 +31,8 @@ export interface WriteOptions {
   noInline?: boolean;
   /** Called once, before the first block is stored, so the version can be tracked. */
   onFirstBlock?: () => Promise<void>;
+  /** The announced body length: a small body then gets a buffer of its size, not a block's. */
+  sizeHint?: number;
 }
 
 export interface WriteResult {
@@ -58,11 +60,14 @@ export async function writeBlocks(
   body: ReadableStream<Uint8Array>,
   opts: WriteOptions = {},
 ): Promise<WriteResult> {
-  const blockSize = model.sys.config.blockSize;
+  const pool = model.blockBuffers;
+  const blockSize = pool.size;
   const md5 = createHash("md5");
   const sha: Hash | undefined = opts.sha256 ? createHash("sha256") : undefined;
   const ck = opts.checksum ? newChecksum(opts.checksum) : undefined;
-  let buf = new Uint8Array(blockSize);
+  // One byte more than announced, so the read that finds the end has room to be made.
+  const hint = opts.sizeHint;
+  let buf = hint !== undefined && hint < blockSize ? new Uint8Array(hint + 1) : pool.take();
   let fill = 0;
   let size = 0;
   let offset = 0;
@@ -79,27 +84,46 @@ export async function writeBlocks(
     await model.blockRefs.insertMany(batch.map((r) => ({ hash: r.hash, version, deleted: false })));
   };
 
-  const flush = async (data: Uint8Array) => {
+  /** Stores the first `length` bytes of `block`, which goes back to the pool afterwards. */
+  const flush = async (block: Uint8Array, length: number) => {
     if (!started) {
       started = true;
       await opts.onFirstBlock?.();
     }
+    const data = block.subarray(0, length);
     const hash = blockHash(data);
     const at = offset;
-    offset += data.length;
+    offset += length;
     blocks++;
     // Blocks being stored hold memory: all uploads together wait for room in a shared budget.
     const release = await model.writeBudget.acquire();
     const task = (async () => {
-      await model.blocks.put(hash, data).finally(release);
+      await model.blocks.put(hash, data, () => {
+        release();
+        pool.give(block);
+      });
       // Rows are recorded once their block is stored, and in batches: the object only becomes
       // visible after the last batch, and a block left unreferenced by a crash is collected.
-      rows.push({ version, part, offset: at, hash, size: data.length, deleted: false });
+      rows.push({ version, part, offset: at, hash, size: length, deleted: false });
       if (rows.length >= ROW_BATCH) await recordRows();
     })();
     task.catch((e) => failure ??= e);
     inFlight.push(task);
     if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+  };
+
+  /** Makes room after a read filled the buffer: a larger one, or the block goes out. */
+  const full = async () => {
+    if (buf.length < blockSize) {
+      const bigger = pool.take();
+      bigger.set(buf);
+      buf = bigger;
+      return;
+    }
+    const block = buf;
+    buf = pool.take();
+    fill = 0;
+    await flush(block, blockSize);
   };
 
   // A byte stream (a plain request body) is read straight into the block being filled: no
@@ -116,18 +140,17 @@ export async function writeBlocks(
     for (;;) {
       if (failure) throw failure;
       if (byob) {
-        const { done, value } = await byob.read(new Uint8Array(buf.buffer, fill, blockSize - fill))
+        const capacity = buf.length;
+        const { done, value } = await byob.read(new Uint8Array(buf.buffer, fill, capacity - fill))
           .catch((e) => {
             throw new BodyError(e);
           });
-        if (done) {
-          // The last read hands back the (transferred) buffer with nothing in it.
-          if (value) buf = new Uint8Array(value.buffer, 0, blockSize);
-          break;
-        }
-        buf = new Uint8Array(value.buffer, 0, blockSize);
+        // The read transfers the buffer and hands it back (empty at the end, or not at all).
+        if (value) buf = new Uint8Array(value.buffer, 0, capacity);
+        if (done) break;
         take(value);
         fill += value.length;
+        if (fill === buf.length) await full();
       } else {
         const { done, value } = await (reader as ReadableStreamDefaultReader<Uint8Array>).read()
           .catch((e) => {
@@ -137,24 +160,12 @@ export async function writeBlocks(
         take(value);
         let pos = 0;
         while (pos < value.length) {
-          const n = Math.min(blockSize - fill, value.length - pos);
+          const n = Math.min(buf.length - fill, value.length - pos);
           buf.set(value.subarray(pos, pos + n), fill);
           fill += n;
           pos += n;
-          if (fill === blockSize) {
-            const full = buf;
-            buf = new Uint8Array(blockSize);
-            fill = 0;
-            await flush(full);
-          }
+          if (fill === buf.length) await full();
         }
-        continue;
-      }
-      if (fill === blockSize) {
-        const full = buf;
-        buf = new Uint8Array(blockSize);
-        fill = 0;
-        await flush(full);
       }
     }
     const result: WriteResult = {
@@ -165,9 +176,12 @@ export async function writeBlocks(
       blocks: 0,
     };
     if (!started && size < INLINE_MAX && !opts.noInline) {
-      return { ...result, inline: buf.slice(0, fill) };
+      const inline = buf.slice(0, fill);
+      pool.give(buf);
+      return { ...result, inline };
     }
-    if (fill > 0) await flush(buf.subarray(0, fill));
+    if (fill > 0) await flush(buf, fill);
+    else pool.give(buf);
     await Promise.all(inFlight);
     if (failure) throw failure;
     await recordRows();

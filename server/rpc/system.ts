@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { statfsSync } from "node:fs";
 import { join } from "node:path";
-import { decode, encode } from "@msgpack/msgpack";
+import { decode, encode } from "../util/msgpack.ts";
 import type { Config, ConsistencyMode } from "../util/config.ts";
 import { hex, partitionOf } from "../util/ids.ts";
 import { log } from "../util/log.ts";

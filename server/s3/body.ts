@@ -21,6 +21,8 @@ export interface BodyPlan {
   checksum?: ChecksumAlgorithm;
   /** Verifies what was read; throws the S3 error for the first mismatch. */
   verify(r: WriteResult): Promise<ChecksumValue | undefined>;
+  /** How many bytes the body announces (decoded length or Content-Length), if it does. */
+  sizeHint?: number;
 }
 
 const EMPTY = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
@@ -114,10 +116,12 @@ export function planBody(ctx: S3Context): BodyPlan {
       );
     }
   }
+  const cl = Number(h.get("content-length") ?? NaN);
   return {
     stream,
     sha256: payload.kind === "sha256",
     checksum: ck.alg,
+    sizeHint: payload.kind === "streaming" ? decoded : Number.isSafeInteger(cl) ? cl : undefined,
     async verify(r) {
       checkLength(ctx, r, decoded);
       if (payload.kind === "sha256" && r.sha256 !== payload.sha256) {

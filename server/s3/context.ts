@@ -79,20 +79,25 @@ export async function readSmallBody(
   return new TextDecoder().decode(all);
 }
 
-// Formatting a date costs more than a lookup, and the same objects are read again and again.
-const httpDates = new Map<number, string>();
-
-export function httpDate(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  let text = httpDates.get(second);
-  if (text === undefined) {
-    if (httpDates.size >= 4096) httpDates.clear();
-    text = new Date(ms).toUTCString();
-    httpDates.set(second, text);
-  }
-  return text;
+/**
+ * A date format with its recent answers kept, per second: formatting costs more than a lookup,
+ * and the same objects (or many written in one second) are read and listed again and again.
+ */
+function perSecond(format: (second: number) => string): (ms: number) => string {
+  const known = new Map<number, string>();
+  return (ms) => {
+    const second = Math.floor(ms / 1000);
+    let text = known.get(second);
+    if (text === undefined) {
+      if (known.size >= 4096) known.clear();
+      text = format(second);
+      known.set(second, text);
+    }
+    return text;
+  };
 }
 
-export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, ".000Z");
-}
+export const httpDate = perSecond((s) => new Date(s * 1000).toUTCString());
+
+/** ISO 8601 to the second, as S3 lists dates. */
+export const isoDate = perSecond((s) => new Date(s * 1000).toISOString());

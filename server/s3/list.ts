@@ -1,6 +1,5 @@
 /** ListObjects (v1, v2), ListObjectVersions, ListMultipartUploads and ListParts. */
-import type { ObjectEntry } from "../model/object.ts";
-import { visibleVersion } from "../model/object.ts";
+import { listingOfBytes, listingOfEntry, type ObjectListing } from "../model/object_listing.ts";
 import { mpuSortKey } from "../model/mpu.ts";
 import type { MpuEntry } from "../model/mpu.ts";
 import { uriEncode } from "./auth/encode.ts";
@@ -44,31 +43,34 @@ function listObjectsPage(
   p: { prefix: string; delimiter?: string; after?: string; max: number },
 ) {
   const { model } = ctx.deps;
-  return listKeys<ObjectEntry>(
-    (start, end, limit) => model.objects.range(ctx.bucket.id, { start, end, limit }),
+  return listKeys<ObjectListing>(
+    (start, end, limit) =>
+      model.objects.rangeView(ctx.bucket.id, { start, end, limit }, {
+        fromBytes: listingOfBytes,
+        fromEntry: listingOfEntry,
+      }),
     (e) => e.key,
-    (e) => !!visibleVersion(e),
+    (e) => e.visible,
     p,
   );
 }
 
 function contents(
   ctx: BucketContext,
-  r: ListResult<ObjectEntry>,
+  r: ListResult<ObjectListing>,
   enc: (s?: string) => string | undefined,
   withOwner: boolean,
 ) {
   const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
   return r.items.flatMap((i) => {
     if (i.kind !== "entry") return [];
-    const v = visibleVersion(i.entry)!;
-    const meta = v.state.data.meta;
+    const o = i.entry;
     return [{
       Key: enc(i.key),
-      LastModified: isoDate(v.timestamp),
-      ETag: quotedEtag(meta.etag),
-      ChecksumAlgorithm: meta.checksum?.alg,
-      Size: meta.size,
+      LastModified: isoDate(o.timestamp),
+      ETag: quotedEtag(o.etag),
+      ChecksumAlgorithm: o.checksumAlg,
+      Size: o.size,
       Owner: withOwner ? owner : undefined,
       StorageClass: "STANDARD",
     }];
@@ -168,15 +170,14 @@ export async function listObjectVersions(ctx: BucketContext): Promise<Response> 
     EncodingType: ctx.query.get("encoding-type") ?? undefined,
     Version: r.items.flatMap((i) => {
       if (i.kind !== "entry") return [];
-      const v = visibleVersion(i.entry)!;
-      const meta = v.state.data.meta;
+      const o = i.entry;
       return [{
         Key: enc(i.key),
         VersionId: "null",
         IsLatest: true,
-        LastModified: isoDate(v.timestamp),
-        ETag: quotedEtag(meta.etag),
-        Size: meta.size,
+        LastModified: isoDate(o.timestamp),
+        ETag: quotedEtag(o.etag),
+        Size: o.size,
         Owner: owner,
         StorageClass: "STANDARD",
       }];

@@ -137,6 +137,7 @@ export async function uploadPart(ctx: ObjectContext): Promise<Response> {
   try {
     const r = await writeBlocks(model, version, part, plan.stream, {
       sha256: plan.sha256,
+      sizeHint: plan.sizeHint,
       checksum: plan.checksum ?? (upload.checksumAlgorithm as ChecksumAlgorithm | null) ??
         undefined,
       noInline: true,

@@ -104,6 +104,7 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
   try {
     const r = await writeBlocks(model, uuid, 0, plan.stream, {
       sha256: plan.sha256,
+      sizeHint: plan.sizeHint,
       checksum: plan.checksum,
       onFirstBlock: async () => {
         registered = true;

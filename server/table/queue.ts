@@ -2,7 +2,7 @@
  * Durable follow-up work written in the same atomic commit as the change that caused it
  * (e.g. "this object version is gone: release its blocks"), so a crash cannot lose it.
  */
-import { decode } from "@msgpack/msgpack";
+import { decode } from "../util/msgpack.ts";
 import { randomHex } from "../util/ids.ts";
 import { log } from "../util/log.ts";
 import type { QueueItem } from "./schema.ts";

@@ -2,7 +2,7 @@
  * One table's entries on this node, in Deno KV under [t, table, partition, pk, sk].
  * Every write is a merge, committed atomically with the effects of the change.
  */
-import { decode, encode } from "@msgpack/msgpack";
+import { decode, encode } from "../util/msgpack.ts";
 import { partitionOf } from "../util/ids.ts";
 import { sameBytes } from "../util/order.ts";
 import { type CachedEntry, EntryCache } from "./cache.ts";
@@ -96,7 +96,16 @@ export class LocalStore<E> {
     for (const c of this.#cache.values()) if (c.entry !== undefined) yield c.entry;
   }
 
-  async range(pk: string, q: RangeQuery): Promise<E[]> {
+  range(pk: string, q: RangeQuery): Promise<E[]> {
+    return this.rangeOf(pk, q, (_, bytes) => decode(bytes) as E);
+  }
+
+  /** Entries of one partition key in sort-key order, each read by `view` from its bytes. */
+  async rangeOf<V>(
+    pk: string,
+    q: RangeQuery,
+    view: (sk: string, bytes: Uint8Array) => V,
+  ): Promise<V[]> {
     const prefix = ["t", this.schema.name, partitionOf(pk), pk];
     const selector: Deno.KvListSelector = q.start !== undefined && q.end !== undefined
       ? { start: [...prefix, q.start], end: [...prefix, q.end] }
@@ -105,13 +114,13 @@ export class LocalStore<E> {
       : q.end !== undefined
       ? { prefix, end: [...prefix, q.end] }
       : { prefix };
-    const out: E[] = [];
+    const out: V[] = [];
     const iter = this.kv.list<Uint8Array>(selector, {
       limit: q.limit,
       reverse: q.reverse,
       batchSize: Math.min(q.limit ?? 1000, 1000),
     });
-    for await (const e of iter) out.push(decode(e.value) as E);
+    for await (const e of iter) out.push(view(e.key[4] as string, e.value));
     return out;
   }
 

@@ -2,7 +2,7 @@
  * A replicated table: writes go to the replicas of the entry's partition with the write
  * quorum, reads ask the read quorum and merge what comes back.
  */
-import { decode, encode } from "@msgpack/msgpack";
+import { decode, encode } from "../util/msgpack.ts";
 import { quorum } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import type { RangeQuery } from "./store.ts";
@@ -126,6 +126,19 @@ export class Table<E> {
       }
     }
     return merged;
+  }
+
+  /**
+   * Like range, through a projection of each entry: taken from the stored bytes when this node
+   * alone answers (nothing the caller does not read is decoded), from merged entries otherwise.
+   */
+  async rangeView<V>(
+    pk: string,
+    q: RangeQuery,
+    view: { fromBytes(sk: string, bytes: Uint8Array): V; fromEntry(e: E): V },
+  ): Promise<V[]> {
+    if (this.#localOnly(pk)) return await this.store.rangeOf(pk, q, view.fromBytes);
+    return (await this.range(pk, q)).map((e) => view.fromEntry(e));
   }
 
   /** Entries of one partition key in sort-key order, tombstones included. */
