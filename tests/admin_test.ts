@@ -586,6 +586,8 @@ Deno.test("admin API on a node with a role", async (t) => {
           new RegExp(`bucket_bytes\\{bucket_id="${bucketId}",bucket="photos"\\} 11`),
         );
         assertMatch(m.text, /admin_request_total\{api_endpoint="GetBucketInfo"\} \d+/);
+        const rss = Number(/process_memory_bytes\{kind="rss"\} (\d+)/.exec(m.text)?.[1]);
+        assert(rss > 10 * 2 ** 20 && rss < 2 ** 32, `process RSS ${rss}`);
         await expectError(call(node, "GET", "/metrics", { token: null }), 401, "AccessDenied");
         await expectError(call(node, "GET", "/metrics", { token: "nope" }), 401, "AccessDenied");
       },

@@ -1,9 +1,9 @@
-/** GET /metrics: Prometheus text, with per-bucket storage gauges read from local counters. */
+/** GET /metrics: Prometheus text, with per-bucket storage gauges and the process's memory. */
 import { getBucket, globalAliases } from "../model/bucket_ops.ts";
 import type { AdminDeps } from "./context.ts";
 import { allLocalBucketStats } from "./stats.ts";
 
-export function registerBucketGauges(deps: AdminDeps): void {
+export function registerGauges(deps: AdminDeps): void {
   const { metrics, model, sys } = deps;
   const read = (stat: "objects" | "bytes") => async () => {
     const out: Array<[Record<string, string>, number]> = [];
@@ -24,6 +24,16 @@ export function registerBucketGauges(deps: AdminDeps): void {
     "Bytes stored in each bucket, as counted by this node's replicas of its partition",
     read("bytes"),
   );
+  // Where memory goes: JavaScript heap, buffers outside it (request bodies, blocks), and RSS.
+  metrics.gauge("process_memory_bytes", "Memory of this node's process, by kind", () => {
+    const m = Deno.memoryUsage();
+    return Promise.resolve([
+      [{ kind: "rss" }, m.rss],
+      [{ kind: "heap_total" }, m.heapTotal],
+      [{ kind: "heap_used" }, m.heapUsed],
+      [{ kind: "external" }, m.external],
+    ]);
+  });
 }
 
 export async function metricsResponse(deps: AdminDeps): Promise<Response> {

@@ -11,7 +11,7 @@ import type { AdminDeps, EndpointDef } from "./context.ts";
 import { AdminError, errorResponse, toAdminError } from "./errors.ts";
 import { keyEndpoints } from "./keys.ts";
 import { layoutEndpoints } from "./layout.ts";
-import { metricsResponse, registerBucketGauges } from "./metrics.ts";
+import { metricsResponse, registerGauges } from "./metrics.ts";
 import { registerStatsRpc } from "./stats.ts";
 import { parseJsonBody, Query } from "./validate.ts";
 
@@ -60,7 +60,7 @@ export function createAdminHandler(
   const { sys, metrics } = deps;
   registerNodeRpc(sys);
   registerStatsRpc(sys);
-  registerBucketGauges(deps);
+  registerGauges(deps);
   const region = sys.config.s3Api.s3Region;
   const app = new Hono();
 

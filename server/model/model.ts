@@ -21,7 +21,7 @@ export interface ModelOptions {
 const PAGE = 1000;
 
 /** Bytes of blocks that uploads may hold in memory at once, all requests together. */
-const WRITE_BUDGET = 32 * 1024 * 1024;
+const WRITE_BUDGET = 8 * 1024 * 1024;
 
 export class Model {
   readonly queue: WorkQueue;

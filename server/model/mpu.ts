@@ -47,6 +47,8 @@ export const RELEASE_UPLOAD = "releaseUpload";
 export const mpuSchema: TableSchema<MpuEntry> = {
   name: "mpu",
   replication: "sharded",
+  // Each part upload reads its upload's entry.
+  cacheBytes: 1024 * 1024,
   partitionKey: (e) => e.bucketId,
   sortKey: (e) => mpuSortKey(e.key, e.uploadId),
   merge: (a, b) => ({

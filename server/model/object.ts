@@ -142,6 +142,8 @@ export const RELEASE_VERSION = "releaseVersion";
 export const objectSchema: TableSchema<ObjectEntry> = {
   name: "object",
   replication: "sharded",
+  // Every GET and PUT reads its object's entry; small objects are served from it.
+  cacheBytes: 16 * 1024 * 1024,
   partitionKey: (e) => e.bucketId,
   sortKey: (e) => e.key,
   merge: mergeObjects,

@@ -3,6 +3,11 @@ export interface TableSchema<E> {
   readonly name: string;
   /** Sharded tables live on the partition's nodes; full ones on every node, read locally. */
   readonly replication: "sharded" | "full";
+  /**
+   * Memory for recently used entries of a sharded table (reads without KV, writes checked
+   * against cached versionstamps). Worth it for entries read by key on every request.
+   */
+  readonly cacheBytes?: number;
   partitionKey(e: E): string;
   sortKey(e: E): string;
   /** CRDT merge: commutative, associative, idempotent. */

@@ -14,8 +14,6 @@ const MAX_VALUE = 60 * 1024;
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
-/** Memory for recently used entries of a sharded table (small objects are served from it). */
-const CACHE_BYTES = 32 * 1024 * 1024;
 
 export interface RangeQuery {
   /** First sort key to return (inclusive). */
@@ -47,7 +45,7 @@ export class LocalStore<E> {
     readonly onQueued: () => void = () => {},
   ) {
     this.#whole = schema.replication === "full";
-    this.#cache = new EntryCache(this.#whole ? undefined : CACHE_BYTES);
+    this.#cache = new EntryCache(this.#whole ? undefined : schema.cacheBytes ?? 0);
   }
 
   async load(): Promise<void> {
