@@ -7,7 +7,7 @@ import type { Metrics } from "../util/metrics.ts";
 import type { Query, RequestTarget } from "../util/target.ts";
 import type { Authenticated } from "./auth/signature.ts";
 import { S3Error } from "./error.ts";
-import { xmlDocument, type XmlObject } from "./xml.ts";
+import { xmlDocument, type XmlElements } from "./xml.ts";
 
 export interface S3Deps {
   sys: System;
@@ -42,7 +42,7 @@ export interface ObjectContext extends BucketContext {
 
 export function xmlResponse(
   root: string,
-  body: XmlObject,
+  body: XmlElements,
   status = 200,
   headers: HeadersInit = {},
 ): Response {

@@ -6,6 +6,7 @@ import { uriEncode } from "./auth/encode.ts";
 import { type BucketContext, isoDate, type ObjectContext, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { quotedEtag } from "./headers.ts";
+import { escapeXml, RawXml } from "./xml.ts";
 import { listKeys, type ListResult } from "./listing.ts";
 import { latestParts, uploadOf } from "./multipart.ts";
 
@@ -55,26 +56,29 @@ function listObjectsPage(
   );
 }
 
+/**
+ * The Contents elements, rendered straight to text: a page holds a thousand of them, and
+ * building an object per entry to walk it afterwards was a fifth of a listing's time.
+ */
 function contents(
   ctx: BucketContext,
   r: ListResult<ObjectListing>,
   enc: (s?: string) => string | undefined,
   withOwner: boolean,
-) {
-  const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
-  return r.items.flatMap((i) => {
-    if (i.kind !== "entry") return [];
+): RawXml {
+  const id = escapeXml(ctx.apiKey.id);
+  const owner = withOwner ? `<Owner><ID>${id}</ID><DisplayName>${id}</DisplayName></Owner>` : "";
+  let out = "";
+  for (const i of r.items) {
+    if (i.kind !== "entry") continue;
     const o = i.entry;
-    return [{
-      Key: enc(i.key),
-      LastModified: isoDate(o.timestamp),
-      ETag: quotedEtag(o.etag),
-      ChecksumAlgorithm: o.checksumAlg,
-      Size: o.size,
-      Owner: withOwner ? owner : undefined,
-      StorageClass: "STANDARD",
-    }];
-  });
+    out += `<Contents><Key>${escapeXml(enc(i.key)!)}</Key><LastModified>${
+      isoDate(o.timestamp)
+    }</LastModified><ETag>${escapeXml(quotedEtag(o.etag))}</ETag>${
+      o.checksumAlg ? `<ChecksumAlgorithm>${escapeXml(o.checksumAlg)}</ChecksumAlgorithm>` : ""
+    }<Size>${o.size}</Size>${owner}<StorageClass>STANDARD</StorageClass></Contents>`;
+  }
+  return new RawXml(out);
 }
 
 function prefixes(r: ListResult<unknown>, enc: (s?: string) => string | undefined) {

@@ -4,28 +4,34 @@ import { S3Error } from "./error.ts";
 
 export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
 
+/** Elements already rendered (long repeated lists), placed in a document as they are. */
+export class RawXml {
+  constructor(readonly xml: string) {}
+}
+
+/** A parsed request body. */
 export type XmlValue = string | number | boolean | undefined | null | XmlObject | XmlValue[];
 export interface XmlObject {
   [tag: string]: XmlValue;
 }
 
-/** Escapes markup, and line breaks and tabs too so that parsers do not normalize them away. */
-/** Characters escaped as numeric references, by code. */
-const MARKUP = new Uint8Array(63);
-for (const c of "&<>\"'\t\n\r") MARKUP[c.charCodeAt(0)] = 1;
-
-export function escapeXml(s: string): string {
-  // Most values (keys, dates) need nothing: a scan is cheaper than a replace.
-  for (let i = 0; i < s.length; i++) {
-    if (MARKUP[s.charCodeAt(i)]) {
-      return s.replace(/[&<>"'\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
-    }
-  }
-  return s;
+/** What a response document holds: values, nested elements, and elements already rendered. */
+export type XmlContent = XmlValue | RawXml | XmlContent[] | XmlElements;
+export interface XmlElements {
+  [tag: string]: XmlContent;
 }
 
-function element(tag: string, v: XmlValue): string {
+/**
+ * Escapes markup in text (quotes need no escaping outside attributes), and line breaks and
+ * tabs too so that parsers do not normalize them away.
+ */
+export function escapeXml(s: string): string {
+  return /[&<>\t\n\r]/.test(s) ? s.replace(/[&<>\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`) : s;
+}
+
+function element(tag: string, v: XmlContent): string {
   if (v === undefined || v === null) return "";
+  if (v instanceof RawXml) return v.xml;
   if (Array.isArray(v)) {
     let out = "";
     for (const item of v) out += element(tag, item);
@@ -35,14 +41,14 @@ function element(tag: string, v: XmlValue): string {
   return `<${tag}>${typeof v === "string" ? escapeXml(v) : v}</${tag}>`;
 }
 
-function children(o: XmlObject): string {
+function children(o: XmlElements): string {
   let out = "";
   for (const k in o) out += element(k, o[k]);
   return out;
 }
 
 /** `<?xml …?><Root xmlns="…">…</Root>` from an object whose key order is the element order. */
-export function xmlDocument(root: string, body: XmlObject, ns: string | null = S3_NS): string {
+export function xmlDocument(root: string, body: XmlElements, ns: string | null = S3_NS): string {
   return '<?xml version="1.0" encoding="UTF-8"?>' +
     (ns ? `<${root} xmlns="${ns}">` : `<${root}>`) + children(body) + `</${root}>`;
 }
