@@ -59,6 +59,7 @@ export async function listKeys<T>(
   if (afterKey !== undefined && (cursor === undefined || compareKeys(afterKey, cursor) >= 0)) {
     cursor = afterKey;
   }
+  let pastAfter = afterKey === undefined;
   for (;;) {
     // One more than asked for tells whether the listing is truncated without a second read.
     const limit = Math.min(PAGE, p.max + 1 - items.length);
@@ -71,7 +72,11 @@ export async function listKeys<T>(
         if (compareKeys(sortKeyOf(e), skipUntil) < 0) continue;
         skipUntil = undefined;
       }
-      if (afterKey !== undefined && compareKeys(sortKeyOf(e), afterKey) <= 0) continue;
+      // Pages come in order: once past the marker, every later entry is too.
+      if (!pastAfter) {
+        if (compareKeys(sortKeyOf(e), afterKey!) <= 0) continue;
+        pastAfter = true;
+      }
       if (!key.startsWith(p.prefix) || !visible(e)) continue;
       const d = p.delimiter ? key.indexOf(p.delimiter, p.prefix.length) : -1;
       if (d >= 0) {

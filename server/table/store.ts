@@ -14,6 +14,8 @@ const MAX_VALUE = 60 * 1024;
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
+/** Entries per Deno KV read of a range scan. */
+const SCAN_BATCH = 500;
 
 export interface RangeQuery {
   /** First sort key to return (inclusive). */
@@ -22,6 +24,12 @@ export interface RangeQuery {
   end?: string;
   limit?: number;
   reverse?: boolean;
+}
+
+interface ScanBatch {
+  entries: Deno.KvEntry<Uint8Array>[];
+  /** Where the next batch starts, when there may be one. */
+  more?: string;
 }
 
 interface Waiting<E> {
@@ -98,7 +106,11 @@ export class LocalStore<E> {
     return this.rangeOf(pk, q, (_, bytes) => decode(bytes) as E);
   }
 
-  /** Entries of one partition key in sort-key order, each read by `view` from its bytes. */
+  /**
+   * Entries of one partition key in sort-key order, each read by `view` from its bytes. They
+   * are read in batches, the next requested before this one is viewed: Deno KV reads on a
+   * thread of its own, so viewing one batch overlaps with fetching the next.
+   */
   async rangeOf<V>(
     pk: string,
     q: RangeQuery,
@@ -113,12 +125,27 @@ export class LocalStore<E> {
       ? { prefix, end: [...prefix, q.end] }
       : { prefix };
     const out: V[] = [];
-    const iter = this.kv.list<Uint8Array>(selector, {
-      limit: q.limit,
-      reverse: q.reverse,
-      batchSize: Math.min(q.limit ?? 1000, 1000),
-    });
-    for await (const e of iter) out.push(view(e.key[4] as string, e.value));
+    let left = q.limit ?? Infinity;
+    if (left <= 0) return out;
+    const batch = async (cursor?: string): Promise<ScanBatch> => {
+      const limit = Math.min(SCAN_BATCH, left);
+      left -= limit;
+      const it = this.kv.list<Uint8Array>(selector, {
+        limit,
+        cursor,
+        reverse: q.reverse,
+        batchSize: limit,
+      });
+      const entries: Deno.KvEntry<Uint8Array>[] = [];
+      for await (const e of it) entries.push(e);
+      return { entries, more: entries.length === limit && left > 0 ? it.cursor : undefined };
+    };
+    let next: Promise<ScanBatch> | undefined = batch();
+    while (next) {
+      const got: ScanBatch = await next;
+      next = got.more ? batch(got.more) : undefined;
+      for (const e of got.entries) out.push(view(e.key[4] as string, e.value));
+    }
     return out;
   }
 

@@ -40,3 +40,8 @@ export function render(rep: Report): string {
 export function verdict(target: string, ok: boolean | undefined): string {
   return ok === undefined ? target : `${target} (${ok ? "met" : "MISSED"})`;
 }
+
+/** The target of a row measured against its reference: at least this ratio. */
+export function ratioTarget(min: number, ratio: number | undefined): string {
+  return verdict(`≥ ${min}× reference`, ratio === undefined ? undefined : ratio >= min);
+}

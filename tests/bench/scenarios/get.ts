@@ -3,6 +3,7 @@
  * signature on every request), at concurrency 1 and 32, vs nginx serving the same files.
  */
 import { type Bench, NO_NGINX } from "../bench.ts";
+import { ratioTarget } from "../table.ts";
 import { runWrk, wrkErrors, type WrkResult } from "../wrk.ts";
 import { KiB, MiB, ms, num, randomFile } from "../util.ts";
 
@@ -59,6 +60,10 @@ export async function getRows(b: Bench): Promise<void> {
         remise: cell(mine),
         reference: nginx ? cell(ref) : NO_NGINX,
         ratio: mine && ref ? mine.rps / ref.rps : undefined,
+        // The target is for the small object under load.
+        target: size === KiB && connections === 32
+          ? ratioTarget(0.25, mine && ref ? mine.rps / ref.rps : undefined)
+          : undefined,
       });
       for (const [who, r] of [["Remise", mine], ["nginx", ref]] as const) {
         const e = r && wrkErrors(r);

@@ -5,6 +5,7 @@
  */
 import { type Bench, NO_NGINX } from "../bench.ts";
 import { curlGet, curlPut, type Transfer } from "../curl.ts";
+import { ratioTarget } from "../table.ts";
 import { bestOf, hasProgram, MiB, num, runOk } from "../util.ts";
 
 const BUCKET = "bench-big";
@@ -59,12 +60,14 @@ export async function largeRows(b: Bench): Promise<void> {
       remise: cell(put),
       reference: refPut ? cell(refPut) : NO_NGINX,
       ratio: refPut ? refPut / put : undefined,
+      target: ratioTarget(0.2, refPut ? refPut / put : undefined),
     },
     {
       scenario: "GET 256 MiB, curl presigned (MB/s, best of 3)",
       remise: cell(get),
       reference: refGet ? cell(refGet) : NO_NGINX,
       ratio: refGet ? refGet / get : undefined,
+      target: ratioTarget(0.35, refGet ? refGet / get : undefined),
     },
     {
       scenario: "PUT 256 MiB vs disk write `dd bs=1M conv=fdatasync` (MB/s)",

@@ -5,6 +5,7 @@
  */
 import { type Bench } from "../bench.ts";
 import { sha256Hex } from "../../sigv4.ts";
+import { ratioTarget } from "../table.ts";
 import { num } from "../util.ts";
 
 const BUCKET = "bench-list";
@@ -123,6 +124,7 @@ export async function listRow(b: Bench): Promise<void> {
     remise: `${num(best.pages / best.seconds, 1)} pages/s (${best.seconds.toFixed(2)} s)`,
     reference: `${num(pages / ref, 1)} pages/s (${ref.toFixed(2)} s, raw Deno KV scan)`,
     ratio: (best.pages / best.seconds) / (pages / ref),
+    target: ratioTarget(0.5, (best.pages / best.seconds) / (pages / ref)),
   });
   b.report.notes.push(
     `ListObjectsV2: best of ${WALKS} whole walks on each side. Fill: ${
