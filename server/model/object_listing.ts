@@ -35,10 +35,22 @@ export function listingOfEntry(e: ObjectEntry): ObjectListing {
   return out;
 }
 
+/** One version as read, reused for every version of every entry (reading is synchronous). */
+const scratch = {
+  complete: false,
+  /** Complete with data that is not a delete marker: a readable version. */
+  readable: false,
+  isDelete: false,
+  timestamp: 0,
+  size: 0,
+  etag: "",
+  checksumAlg: undefined as string | undefined,
+};
+
 /** The same, from an entry's MessagePack encoding (the key comes from the table's sort key). */
 export function listingOfBytes(key: string, bytes: Uint8Array): ObjectListing {
   const r = new MsgpackReader(bytes);
-  let found = hidden(key);
+  let found: ObjectListing | undefined;
   for (let n = r.map(); n > 0; n--) {
     if (r.string() !== "versions") {
       r.skip();
@@ -46,61 +58,65 @@ export function listingOfBytes(key: string, bytes: Uint8Array): ObjectListing {
     }
     // Versions are in order: the last complete one is what readers see.
     for (let v = r.array(); v > 0; v--) {
-      const version = readVersion(r, key);
-      if (version) found = version;
+      readVersion(r);
+      if (!scratch.complete) continue;
+      found = !scratch.readable || scratch.isDelete ? undefined : {
+        key,
+        visible: true,
+        timestamp: scratch.timestamp,
+        size: scratch.size,
+        etag: scratch.etag,
+      };
+      if (found && scratch.checksumAlg !== undefined) found.checksumAlg = scratch.checksumAlg;
     }
   }
-  return found.visible ? found : hidden(key);
+  return found ?? hidden(key);
 }
 
-/** A version's listing if it is complete (visible unless a delete marker), else undefined. */
-function readVersion(r: MsgpackReader, key: string): ObjectListing | undefined {
-  let timestamp = 0;
-  let out: ObjectListing | undefined;
+function readVersion(r: MsgpackReader): void {
+  scratch.complete = scratch.readable = scratch.isDelete = false;
+  scratch.timestamp = scratch.size = 0;
+  scratch.etag = "";
+  scratch.checksumAlg = undefined;
   for (let n = r.map(); n > 0; n--) {
     const field = r.string();
-    if (field === "timestamp") timestamp = r.number();
-    else if (field === "state") out = readState(r, key);
+    if (field === "timestamp") scratch.timestamp = r.number();
+    else if (field === "state") readState(r);
     else r.skip();
   }
-  if (out) out.timestamp = timestamp;
-  return out;
 }
 
-function readState(r: MsgpackReader, key: string): ObjectListing | undefined {
-  let complete = false;
-  let data: ObjectListing | undefined;
+function readState(r: MsgpackReader): void {
   for (let n = r.map(); n > 0; n--) {
     const field = r.string();
-    if (field === "s") complete = r.string() === "complete";
-    else if (field === "data") data = r.nil() ? undefined : readData(r, key);
-    else r.skip();
-  }
-  return complete ? data ?? hidden(key) : undefined;
-}
-
-function readData(r: MsgpackReader, key: string): ObjectListing {
-  const out = hidden(key);
-  let isDelete = false;
-  for (let n = r.map(); n > 0; n--) {
-    const field = r.string();
-    if (field === "t") isDelete = r.string() === "delete";
-    else if (field === "meta") {
-      if (!r.nil()) readMeta(r, out);
+    if (field === "s") scratch.complete = r.string() === "complete";
+    else if (field === "data") {
+      if (!r.nil()) {
+        scratch.readable = true;
+        readData(r);
+      }
     } else r.skip();
   }
-  out.visible = !isDelete;
-  return out;
 }
 
-function readMeta(r: MsgpackReader, out: ObjectListing): void {
+function readData(r: MsgpackReader): void {
   for (let n = r.map(); n > 0; n--) {
     const field = r.string();
-    if (field === "size") out.size = r.number();
-    else if (field === "etag") out.etag = r.string();
+    if (field === "t") scratch.isDelete = r.string() === "delete";
+    else if (field === "meta") {
+      if (!r.nil()) readMeta(r);
+    } else r.skip();
+  }
+}
+
+function readMeta(r: MsgpackReader): void {
+  for (let n = r.map(); n > 0; n--) {
+    const field = r.string();
+    if (field === "size") scratch.size = r.number();
+    else if (field === "etag") scratch.etag = r.string();
     else if (field === "checksum") {
       for (let c = r.nil() ? 0 : r.map(); c > 0; c--) {
-        if (r.string() === "alg") out.checksumAlg = r.string();
+        if (r.string() === "alg") scratch.checksumAlg = r.string();
         else r.skip();
       }
     } else r.skip();

@@ -22,10 +22,14 @@ export function decode(bytes: Uint8Array): unknown {
  */
 export class MsgpackReader {
   #pos = 0;
-  readonly #view: DataView;
+  #dataView?: DataView;
 
-  constructor(readonly bytes: Uint8Array) {
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(readonly bytes: Uint8Array) {}
+
+  /** Made only for the rare signed and float numbers: most entries need none. */
+  get #view(): DataView {
+    const b = this.bytes;
+    return this.#dataView ??= new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   /** Passes over a nil here (an undefined field) and says whether there was one. */
@@ -57,21 +61,28 @@ export class MsgpackReader {
     const len = this.#stringLength();
     const start = this.#pos;
     this.#pos += len;
-    let ascii = "";
-    for (let i = start; i < start + len; i++) {
-      const c = this.bytes[i];
-      if (c >= 0x80) return utf8.decode(this.bytes.subarray(start, start + len));
-      ascii += String.fromCharCode(c);
-    }
-    return ascii;
+    const b = this.bytes.subarray(start, start + len);
+    if (len > 64) return utf8.decode(b);
+    for (let i = 0; i < len; i++) if (b[i] >= 0x80) return utf8.decode(b);
+    // Short ASCII (field names, ETags): one string made at once, no decoder call.
+    return String.fromCharCode.apply(null, b as unknown as number[]);
   }
 
   number(): number {
     const t = this.bytes[this.#pos++];
     if (t < 0x80) return t;
     if (t >= 0xe0) return t - 0x100;
-    const v = this.#view;
     const at = this.#pos;
+    switch (t) {
+      case 0xcc:
+      case 0xcd:
+      case 0xce:
+        return this.#uint(1 << (t - 0xcc));
+      case 0xcf:
+        this.#pos += 8;
+        return this.#u32(at) * 2 ** 32 + this.#u32(at + 4);
+    }
+    const v = this.#view;
     switch (t) {
       case 0xca:
         this.#pos += 4;
@@ -79,13 +90,6 @@ export class MsgpackReader {
       case 0xcb:
         this.#pos += 8;
         return v.getFloat64(at);
-      case 0xcc:
-      case 0xcd:
-      case 0xce:
-        return this.#uint(1 << (t - 0xcc));
-      case 0xcf:
-        this.#pos += 8;
-        return v.getUint32(at) * 2 ** 32 + v.getUint32(at + 4);
       case 0xd0:
         this.#pos += 1;
         return v.getInt8(at);
@@ -144,8 +148,13 @@ export class MsgpackReader {
   #uint(size: number): number {
     const at = this.#pos;
     this.#pos += size;
-    const v = this.#view;
-    return size === 1 ? v.getUint8(at) : size === 2 ? v.getUint16(at) : v.getUint32(at);
+    const b = this.bytes;
+    return size === 1 ? b[at] : size === 2 ? (b[at] << 8) | b[at + 1] : this.#u32(at);
+  }
+
+  #u32(at: number): number {
+    const b = this.bytes;
+    return b[at] * 2 ** 24 + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
   }
 }
 
