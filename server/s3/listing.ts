@@ -42,7 +42,8 @@ export function prefixEnd(p: string): string {
   return "";
 }
 
-const PAGE = 1000;
+/** A full page of 1,000 and the entry that tells whether more follow, in one read. */
+const PAGE = 1001;
 
 export async function listKeys<T>(
   fetch: PageFetcher<T>,

@@ -14,8 +14,8 @@ const MAX_VALUE = 60 * 1024;
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
-/** Entries per Deno KV read of a range scan. */
-const SCAN_BATCH = 500;
+/** Entries per Deno KV read of a range scan, at most (batches are split evenly). */
+const SCAN_BATCH = 512;
 
 export interface RangeQuery {
   /** First sort key to return (inclusive). */
@@ -127,8 +127,13 @@ export class LocalStore<E> {
     const out: V[] = [];
     let left = q.limit ?? Infinity;
     if (left <= 0) return out;
+    // Even batches: a listing's 1,001 entries (a page and the one that says more follow) are two
+    // reads of 501 and 500, not 512, 489 and a third round trip.
+    const size = Number.isFinite(left)
+      ? Math.ceil(left / Math.ceil(left / SCAN_BATCH))
+      : SCAN_BATCH;
     const batch = async (cursor?: string): Promise<ScanBatch> => {
-      const limit = Math.min(SCAN_BATCH, left);
+      const limit = Math.min(size, left);
       left -= limit;
       const it = this.kv.list<Uint8Array>(selector, {
         limit,
