@@ -10,6 +10,12 @@ export interface TableSchema<E> {
   readonly cacheBytes?: number;
   partitionKey(e: E): string;
   sortKey(e: E): string;
+  /**
+   * What is stored of an entry, and the entry back from that and its keys: fields the KV key
+   * already holds need not be stored (and read) again. Both absent: the entry as it is.
+   */
+  stored?(e: E): unknown;
+  restored?(stored: unknown, pk: string, sk: string): E;
   /** CRDT merge: commutative, associative, idempotent. */
   merge(a: E, b: E): E;
   /** A tombstone is kept only so replicas converge; readers treat it as absent. */

@@ -59,13 +59,28 @@ export class LocalStore<E> {
   async load(): Promise<void> {
     if (!this.#whole) return;
     for await (const e of this.kv.list<Uint8Array>({ prefix: ["t", this.schema.name] })) {
-      const entry = decode(e.value) as E;
+      const entry = this.#decodeAt(e.value, e.key);
       this.#cache.set(this.#id(this.schema.partitionKey(entry), this.schema.sortKey(entry)), {
         entry,
         bytes: e.value,
         versionstamp: e.versionstamp,
       });
     }
+  }
+
+  #encode(e: E): Uint8Array {
+    return encode(this.schema.stored ? this.schema.stored(e) : e);
+  }
+
+  /** An entry from its stored bytes and its keys. */
+  #decode(bytes: Uint8Array, pk: string, sk: string): E {
+    const v = decode(bytes);
+    return this.schema.restored ? this.schema.restored(v, pk, sk) : v as E;
+  }
+
+  /** The same, with the keys taken from the KV key ([t, table, partition, pk, sk]). */
+  #decodeAt(bytes: Uint8Array, key: Deno.KvKey): E {
+    return this.#decode(bytes, key[3] as string, key[4] as string);
   }
 
   #id(pk: string, sk: string): string {
@@ -86,7 +101,7 @@ export class LocalStore<E> {
   async #load(key: Deno.KvKey): Promise<CachedEntry<E>> {
     const r = await this.kv.get<Uint8Array>(key);
     return {
-      entry: r.value ? decode(r.value) as E : undefined,
+      entry: r.value ? this.#decodeAt(r.value, key) : undefined,
       bytes: r.value,
       versionstamp: r.versionstamp,
     };
@@ -103,7 +118,7 @@ export class LocalStore<E> {
   }
 
   range(pk: string, q: RangeQuery): Promise<E[]> {
-    return this.rangeOf(pk, q, (_, bytes) => decode(bytes) as E);
+    return this.rangeOf(pk, q, (sk, bytes) => this.#decode(bytes, pk, sk));
   }
 
   /**
@@ -160,7 +175,7 @@ export class LocalStore<E> {
    * small PUTs at once would otherwise queue behind each other.
    */
   apply(entries: E[]): Promise<void> {
-    const sizes = entries.map((e) => encode(e).length);
+    const sizes = entries.map((e) => this.#encode(e).length);
     const tooLarge = sizes.find((size) => size > MAX_VALUE);
     if (tooLarge !== undefined) {
       return Promise.reject(
@@ -241,7 +256,7 @@ export class LocalStore<E> {
       items.forEach(([id, { key, entry }], i) => {
         const cur = current[i];
         const merged = cur.entry !== undefined ? schema.merge(cur.entry, entry) : entry;
-        const bytes = encode(merged);
+        const bytes = this.#encode(merged);
         if (cur.bytes && sameBytes(bytes, cur.bytes)) return;
         op.check({ key, versionstamp: cur.versionstamp }).set(key, bytes);
         writes.push([id, merged, bytes]);
@@ -277,7 +292,7 @@ export class LocalStore<E> {
       const got = await this.kv.getMany<Uint8Array[]>(idx.map((j) => keys[j][1]));
       got.forEach((r, k) => {
         out[idx[k]] = {
-          entry: r.value ? decode(r.value) as E : undefined,
+          entry: r.value ? this.#decodeAt(r.value, keys[idx[k]][1]) : undefined,
           bytes: r.value,
           versionstamp: r.versionstamp,
         };

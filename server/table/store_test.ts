@@ -1,5 +1,6 @@
 import { assertEquals } from "../../tests/assert.ts";
 import type { TableSchema } from "./schema.ts";
+import { decode } from "../util/msgpack.ts";
 import { LocalStore } from "./store.ts";
 
 interface Row {
@@ -53,6 +54,30 @@ Deno.test("local store: cached reads and checked writes see every merge", async 
     // A fresh store over the same KV (as after a restart) reads what was committed.
     assertEquals((await new LocalStore(kv, schema).get("p", "a"))?.v, 5);
     assertEquals(await store.get("p", "missing"), undefined);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("local store: what the KV key holds is not stored again, and comes back on read", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const lean: TableSchema<Row> = {
+      ...schema,
+      stored: ({ pk: _pk, sk: _sk, ...rest }) => rest,
+      restored: (v, pk, sk) => ({ pk, sk, ...(v as { v: number }) }),
+    };
+    const store = new LocalStore(kv, lean);
+    await store.apply([{ pk: "p", sk: "a", v: 1 }, { pk: "p", sk: "b", v: 2 }]);
+    await store.apply([{ pk: "p", sk: "a", v: 3 }]);
+    const raw = await kv.get<Uint8Array>(store.keyOf("p", "a"));
+    assertEquals(decode(raw.value!), { v: 3 });
+    assertEquals(await new LocalStore(kv, lean).get("p", "a"), { pk: "p", sk: "a", v: 3 });
+    assertEquals(await store.range("p", {}), [{ pk: "p", sk: "a", v: 3 }, {
+      pk: "p",
+      sk: "b",
+      v: 2,
+    }]);
   } finally {
     kv.close();
   }
