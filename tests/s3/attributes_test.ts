@@ -35,6 +35,18 @@ Deno.test("GetObjectAttributes", async (t) => {
     return fetch(u, { headers: signHeaders("GET", u, key, node.region, sha256Hex(""), extra) });
   };
 
+  /** A header-signed PUT of `body` to `path`; answers the status. */
+  const rawPut = async (path: string, body: string) => {
+    const u = `${node.s3}/${B}/${path}`;
+    const res = await fetch(u, {
+      method: "PUT",
+      body,
+      headers: signHeaders("PUT", u, key, node.region, sha256Hex(body)),
+    });
+    await res.body?.cancel();
+    return res.status;
+  };
+
   await t.step("a simple object: ETag without quotes, size, storage class, checksum", async () => {
     const body = randomBytes(100_000);
     const put = await s3.send(
@@ -88,14 +100,7 @@ Deno.test("GetObjectAttributes", async (t) => {
 
   await t.step("an object without a checksum has no Checksum element", async () => {
     // Written without the SDK, which adds a CRC32 to every upload.
-    const u = `${node.s3}/${B}/plain`;
-    const put = await fetch(u, {
-      method: "PUT",
-      body: "hello",
-      headers: signHeaders("PUT", u, key, node.region, sha256Hex("hello")),
-    });
-    assertEquals(put.status, 200);
-    await put.body?.cancel();
+    assertEquals(await rawPut("plain", "hello"), 200);
     const res = await rawGet("plain?attributes", { "x-amz-object-attributes": "Checksum,ETag" });
     assertEquals(res.status, 200);
     const xml = await res.text();
@@ -258,14 +263,7 @@ Deno.test("GetObjectAttributes", async (t) => {
       });
       assertEquals(listing.status, 501);
       await listing.body?.cancel();
-      const u = `${node.s3}/${B}/simple?attributes`;
-      const put = await fetch(u, {
-        method: "PUT",
-        body: "overwrite",
-        headers: signHeaders("PUT", u, key, node.region, sha256Hex("overwrite")),
-      });
-      assertEquals(put.status, 405);
-      await put.body?.cancel();
+      assertEquals(await rawPut("simple?attributes", "overwrite"), 405);
       const a = await s3.send(
         new GetObjectAttributesCommand({
           Bucket: B,
