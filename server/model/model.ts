@@ -88,7 +88,16 @@ export class Model {
    * Makes `to` reference the blocks of `from` (a copy or a completed upload shares blocks,
    * it does not rewrite them); `part` renumbers them. Returns the bytes referenced.
    */
-  async shareBlocks(from: string, to: string, part?: number): Promise<number> {
+  /**
+   * Gives version `to` the blocks of version `from` (as part `part`, whose checksum, if any,
+   * goes on its first row). Returns how many bytes they hold.
+   */
+  async shareBlocks(
+    from: string,
+    to: string,
+    part?: number,
+    partChecksum?: string,
+  ): Promise<number> {
     let batch: VersionBlock[] = [];
     let size = 0;
     const flush = async () => {
@@ -99,7 +108,9 @@ export class Model {
       batch = [];
     };
     for await (const r of this.versionBlocks(from)) {
-      batch.push({ ...r, version: to, part: part ?? r.part });
+      const row: VersionBlock = { ...r, version: to, part: part ?? r.part };
+      if (partChecksum !== undefined && size === 0) row.partChecksum = partChecksum;
+      batch.push(row);
       size += r.size;
       if (batch.length >= PAGE) await flush();
     }

@@ -11,18 +11,27 @@ export interface ByteRange {
   end: number;
 }
 
+/** A part of a multipart object: its bytes, and its checksum when the upload had one. */
+export interface PartRange extends ByteRange {
+  checksum?: string;
+}
+
 type Readable = ObjectVersion & {
   state: { s: "complete"; data: Exclude<VersionData, { t: "delete" }> };
 };
 
 /** Byte ranges of each part of a multipart object, in order. */
-export async function partRanges(model: Model, uuid: string): Promise<Map<number, ByteRange>> {
-  const parts = new Map<number, ByteRange>();
+export async function partRanges(model: Model, uuid: string): Promise<Map<number, PartRange>> {
+  const parts = new Map<number, PartRange>();
   let pos = 0;
   for await (const b of model.versionBlocks(uuid)) {
     const r = parts.get(b.part);
     if (r) r.end = pos + b.size - 1;
-    else parts.set(b.part, { start: pos, end: pos + b.size - 1 });
+    else {
+      const range: PartRange = { start: pos, end: pos + b.size - 1 };
+      if (b.partChecksum !== undefined) range.checksum = b.partChecksum;
+      parts.set(b.part, range);
+    }
     pos += b.size;
   }
   return parts;

@@ -11,6 +11,8 @@ export interface VersionBlock {
   hash: string;
   size: number;
   deleted: boolean;
+  /** On a part's first row in a completed multipart object: that part's checksum (base64). */
+  partChecksum?: string;
 }
 
 export function blockSortKey(part: number, offset: number): string {

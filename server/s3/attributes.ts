@@ -52,13 +52,14 @@ function intHeader(h: Headers, name: string, dflt: number): number {
   return Number(s);
 }
 
-/** One page of the parts of a multipart object: number and size (part checksums are not kept). */
+/** One page of the parts of a multipart object: number, size, and checksum when kept. */
 async function objectParts(
   ctx: ObjectContext,
   uuid: string,
   count: number,
   max: number,
   marker: number,
+  alg: string | undefined,
 ): Promise<XmlObject> {
   const ranges = [...(await partRanges(ctx.deps.model, uuid))]
     .filter(([n]) => n > marker)
@@ -70,7 +71,11 @@ async function objectParts(
     NextPartNumberMarker: page.length ? page[page.length - 1][0] : undefined,
     MaxParts: max,
     IsTruncated: ranges.length > max,
-    Part: page.map(([n, r]) => ({ PartNumber: n, Size: r.end - r.start + 1 })),
+    Part: page.map(([n, r]) => ({
+      PartNumber: n,
+      Size: r.end - r.start + 1,
+      ...(alg && r.checksum ? { [`Checksum${alg}`]: r.checksum } : {}),
+    })),
   };
 }
 
@@ -98,7 +103,8 @@ export async function getObjectAttributes(ctx: ObjectContext): Promise<Response>
   }
   // Only objects made by a multipart upload have parts to list.
   if (want.has("ObjectParts") && meta.parts) {
-    body.ObjectParts = await objectParts(ctx, v.uuid, meta.parts, max, marker);
+    const alg = meta.checksum ? parseChecksumAlgorithm(meta.checksum.alg) : undefined;
+    body.ObjectParts = await objectParts(ctx, v.uuid, meta.parts, max, marker, alg);
   }
   if (want.has("StorageClass")) body.StorageClass = "STANDARD";
   if (want.has("ObjectSize")) body.ObjectSize = meta.size;

@@ -265,7 +265,9 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
   const version = newUuid();
   const timestamp = await prepareWrite(ctx, upload.bucketId, upload.key);
   let size = 0;
-  for (const p of chosen) size += await model.shareBlocks(p.version, version, p.part);
+  for (const p of chosen) {
+    size += await model.shareBlocks(p.version, version, p.part, p.checksum?.value);
+  }
   const md5 = createHash("md5");
   for (const p of chosen) md5.update(fromHex(p.etag));
   const etag = `${md5.digest("hex")}-${chosen.length}`;

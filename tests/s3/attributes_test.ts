@@ -161,6 +161,12 @@ Deno.test("GetObjectAttributes", async (t) => {
       3,
       sizes[2],
     ]]);
+    // Each part keeps the checksum its upload answered.
+    assert(parts.every((p) => p.ChecksumCRC32), "UploadPart answers each part's checksum");
+    assertEquals(
+      op.Parts?.map((p) => p.ChecksumCRC32),
+      parts.map((p) => p.ChecksumCRC32),
+    );
 
     const page1 = await s3.send(
       new GetObjectAttributesCommand({
