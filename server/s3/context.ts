@@ -29,6 +29,8 @@ export interface S3Context {
   apiKey: KeyEntry;
   /** Bytes of request body accepted, for metrics. */
   bytesIn: number;
+  /** Object bytes the response carries, for metrics. */
+  bytesOut: number;
 }
 
 export interface BucketContext extends S3Context {
@@ -38,6 +40,11 @@ export interface BucketContext extends S3Context {
 
 export interface ObjectContext extends BucketContext {
   key: string;
+}
+
+/** Headers every S3 response carries. */
+export function responseIds(requestId: string): Record<string, string> {
+  return { "x-amz-request-id": requestId, "x-amz-id-2": requestId, server: "Remise" };
 }
 
 export function xmlResponse(

@@ -2,7 +2,7 @@
 import { visibleVersion } from "../model/object.ts";
 import { type ByteRange, partRanges, readObject } from "../model/read.ts";
 import { conditionHeaders, evaluate } from "./conditions.ts";
-import type { ObjectContext } from "./context.ts";
+import { type ObjectContext, responseIds } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { objectHeaders, RESPONSE_OVERRIDES } from "./headers.ts";
 import { parseRange } from "./range.ts";
@@ -88,7 +88,9 @@ export async function getObject(ctx: ObjectContext, head: boolean): Promise<Resp
     headers["content-length"] = String(meta.size);
   }
   const status = partial ? 206 : 200;
+  Object.assign(headers, responseIds(ctx.requestId));
   if (head) return new Response(null, { status, headers });
+  ctx.bytesOut = range ? range.end - range.start + 1 : meta.size;
   const data = v.state.data;
   if (data.t === "inline") {
     // Small objects go out as bytes: a stream per response costs more than the object.

@@ -9,7 +9,13 @@ import { log } from "../util/log.ts";
 import { RequestTarget } from "../util/target.ts";
 import { authenticate } from "./auth/signature.ts";
 import { createBucketHandler, listBuckets } from "./bucket.ts";
-import type { BucketContext, ObjectContext, S3Context, S3Deps } from "./context.ts";
+import {
+  type BucketContext,
+  type ObjectContext,
+  responseIds,
+  type S3Context,
+  type S3Deps,
+} from "./context.ts";
 import { S3Error } from "./error.ts";
 import { errorResponse, toS3Error } from "./error_response.ts";
 import { validateKey } from "./keys.ts";
@@ -32,6 +38,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
     let op = "Unknown";
     let res: Response;
     let bytesIn = 0;
+    let bytesOut = 0;
     try {
       if (!sys.role) {
         throw new S3Error(
@@ -62,6 +69,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         auth,
         apiKey,
         bytesIn: 0,
+        bytesOut: 0,
       };
       // Storing data in clear that the client asked to encrypt would be worse than refusing.
       if (auth.signedHeaders.some((h) => h.includes("server-side-encryption-customer-"))) {
@@ -132,6 +140,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         const ctx = { ...base, bucketName: loc.bucket, bucket } as BucketContext as ObjectContext;
         res = await route.run(ctx);
         bytesIn = ctx.bytesIn;
+        bytesOut = ctx.bytesOut;
       }
     } catch (e) {
       const err = toS3Error(e);
@@ -143,9 +152,12 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
       // A refused body still sits in the connection: drain it so the connection stays usable.
       req.body?.cancel().catch(() => {});
     }
-    res.headers.set("x-amz-request-id", requestId);
-    res.headers.set("x-amz-id-2", requestId);
-    res.headers.set("server", "Remise");
+    // Object reads build them in; setting headers on a built response costs more.
+    if (!res.headers.has("x-amz-request-id")) {
+      for (const [name, value] of Object.entries(responseIds(requestId))) {
+        res.headers.set(name, value);
+      }
+    }
     log.debug("s3", {
       op,
       method: req.method,
@@ -158,10 +170,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
       api_endpoint: op,
     }, (performance.now() - started) / 1000);
     if (bytesIn) metrics.inc("s3_bytes_in_total", "Object bytes received", {}, bytesIn);
-    const len = Number(res.headers.get("content-length") ?? 0);
-    if (len && req.method === "GET") {
-      metrics.inc("s3_bytes_out_total", "Object bytes sent", {}, len);
-    }
+    if (bytesOut) metrics.inc("s3_bytes_out_total", "Object bytes sent", {}, bytesOut);
     return res;
   };
 }

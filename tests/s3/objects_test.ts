@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { assertS3Error, bodyBytes, randomBytes, s3Fixture } from "./client.ts";
 
 const B = "objects";
@@ -436,6 +436,27 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
       404,
     );
   });
+
+  await t.step(
+    "metrics count the object bytes GETs send, ranges as sent, HEADs as none",
+    async () => {
+      const bytesOut = async () => {
+        const res = await fetch(`${f.node.admin}/metrics`, {
+          headers: { authorization: "Bearer test-metrics-token" },
+        });
+        return Number(/^s3_bytes_out_total (\d+)$/m.exec(await res.text())?.[1] ?? 0);
+      };
+      await s3.send(new PutObjectCommand({ Bucket: B, Key: "metered", Body: randomBytes(5000) }));
+      const before = await bytesOut();
+      await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: B, Key: "metered" }))).Body);
+      const ranged = await s3.send(
+        new GetObjectCommand({ Bucket: B, Key: "metered", Range: "bytes=100-199" }),
+      );
+      await bodyBytes(ranged.Body);
+      await s3.send(new HeadObjectCommand({ Bucket: B, Key: "metered" }));
+      assertEquals((await bytesOut()) - before, 5100);
+    },
+  );
 });
 
 async function* walk(dir: string): AsyncGenerator<string> {
