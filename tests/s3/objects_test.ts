@@ -453,6 +453,7 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
         new GetObjectCommand({ Bucket: B, Key: "metered", Range: "bytes=100-199" }),
       );
       await bodyBytes(ranged.Body);
+      assertMatch(ranged.$metadata.requestId ?? "", /^[0-9A-F]{16}$/);
       await s3.send(new HeadObjectCommand({ Bucket: B, Key: "metered" }));
       assertEquals((await bytesOut()) - before, 5100);
     },
