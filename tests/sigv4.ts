@@ -129,6 +129,8 @@ export function signChunked(
   data: Uint8Array,
   chunkSize: number,
   now = new Date(),
+  /** What x-amz-decoded-content-length claims (the data's length unless a test lies). */
+  decodedLength = data.length,
 ): { headers: Record<string, string>; body: Uint8Array } {
   const { amzDate, date } = amzNow(now);
   const scope = `${date}/${region}/s3/aws4_request`;
@@ -140,7 +142,7 @@ export function signChunked(
   const encodedLength = chunks.reduce((s, c) => s + sizeOf(c), 0);
   const headers = signHeaders("PUT", url, creds, region, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", {
     "content-encoding": "aws-chunked",
-    "x-amz-decoded-content-length": String(data.length),
+    "x-amz-decoded-content-length": String(decodedLength),
     "content-length": String(encodedLength),
   }, now);
   let prev = /Signature=([0-9a-f]{64})/.exec(headers.authorization)![1];

@@ -12,10 +12,6 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-export interface ManyOptions extends CallOptions {
-  quorum: number;
-}
-
 /** Not enough nodes answered; carries each failure so the caller can explain. */
 export class QuorumError extends Error {
   constructor(readonly quorum: number, readonly ok: number, readonly errors: Error[]) {
@@ -58,14 +54,6 @@ export class Rpc {
     ) as Promise<
       T
     >;
-  }
-
-  /**
-   * Sends to all nodes at once and resolves with the first `quorum` answers; the other calls
-   * keep running so every replica still gets the write.
-   */
-  callMany<T>(nodes: string[], endpoint: string, msg: unknown, opts: ManyOptions): Promise<T[]> {
-    return quorum(nodes, opts.quorum, (node) => this.call<T>(node, endpoint, msg, opts));
   }
 }
 

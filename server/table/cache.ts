@@ -49,7 +49,7 @@ export class EntryCache<E> {
     this.#put(id, c);
   }
 
-  delete(id: string): void {
+  #delete(id: string): void {
     const old = this.#map.get(id);
     if (old) this.#bytes -= cost(old.c);
     this.#map.delete(id);
@@ -73,7 +73,7 @@ export class EntryCache<E> {
   }
 
   #put(id: string, c: CachedEntry<E>): void {
-    this.delete(id);
+    this.#delete(id);
     const size = cost(c);
     if (this.maxBytes !== undefined && size > this.maxBytes / 8) return;
     this.#map.set(id, { c, hot: false });

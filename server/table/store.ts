@@ -59,12 +59,7 @@ export class LocalStore<E> {
   async load(): Promise<void> {
     if (!this.#whole) return;
     for await (const e of this.kv.list<Uint8Array>({ prefix: ["t", this.schema.name] })) {
-      const entry = this.#decodeAt(e.value, e.key);
-      this.#cache.set(this.#id(this.schema.partitionKey(entry), this.schema.sortKey(entry)), {
-        entry,
-        bytes: e.value,
-        versionstamp: e.versionstamp,
-      });
+      this.#cache.set(this.#id(e.key[3] as string, e.key[4] as string), this.#cachedOf(e));
     }
   }
 
@@ -99,9 +94,13 @@ export class LocalStore<E> {
   }
 
   async #load(key: Deno.KvKey): Promise<CachedEntry<E>> {
-    const r = await this.kv.get<Uint8Array>(key);
+    return this.#cachedOf(await this.kv.get<Uint8Array>(key));
+  }
+
+  /** A KV read as the cache holds it: the entry decoded, with its bytes and versionstamp. */
+  #cachedOf(r: Deno.KvEntryMaybe<Uint8Array>): CachedEntry<E> {
     return {
-      entry: r.value ? this.#decodeAt(r.value, key) : undefined,
+      entry: r.value ? this.#decodeAt(r.value, r.key) : undefined,
       bytes: r.value,
       versionstamp: r.versionstamp,
     };
@@ -290,13 +289,7 @@ export class LocalStore<E> {
     for (let i = 0; i < missing.length; i += 10) {
       const idx = missing.slice(i, i + 10);
       const got = await this.kv.getMany<Uint8Array[]>(idx.map((j) => keys[j][1]));
-      got.forEach((r, k) => {
-        out[idx[k]] = {
-          entry: r.value ? this.#decodeAt(r.value, keys[idx[k]][1]) : undefined,
-          bytes: r.value,
-          versionstamp: r.versionstamp,
-        };
-      });
+      got.forEach((r, k) => out[idx[k]] = this.#cachedOf(r));
     }
     return out as CachedEntry<E>[];
   }

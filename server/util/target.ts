@@ -4,6 +4,8 @@
  * S3 those are characters of an object key, and the signature covers the path verbatim. It
  * also costs more than the rest of a small GET's routing.
  */
+import { hexDigit, percentDecode } from "./percent.ts";
+
 export class RequestTarget {
   readonly protocol: string;
   readonly host: string;
@@ -88,22 +90,5 @@ function formDecode(s: string): string {
 }
 
 function formDecodeBytes(s: string): string {
-  const bytes = new TextEncoder().encode(s.replaceAll("+", " "));
-  const out = new Uint8Array(bytes.length);
-  let n = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const hi = hexDigit(bytes[i + 1]), lo = hexDigit(bytes[i + 2]);
-    if (bytes[i] === 0x25 && hi >= 0 && lo >= 0) {
-      out[n++] = hi * 16 + lo;
-      i += 2;
-    } else out[n++] = bytes[i];
-  }
-  return utf8.decode(out.subarray(0, n));
-}
-
-function hexDigit(b: number | undefined): number {
-  if (b === undefined || Number.isNaN(b)) return -1;
-  if (b >= 0x30 && b <= 0x39) return b - 0x30;
-  const lower = b | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+  return utf8.decode(percentDecode(s, true));
 }

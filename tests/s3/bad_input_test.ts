@@ -117,6 +117,31 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
     );
   });
 
+  await t.step(
+    "an aws-chunked body longer or shorter than its decoded length is refused, and not stored",
+    async () => {
+      const data = new TextEncoder().encode("abcdefghij".repeat(200));
+      const cases = [
+        ["claims-less", 100, "InvalidRequest"],
+        ["claims-more", 5000, "IncompleteBody"],
+      ] as const;
+      for (const [name, claimed, code] of cases) {
+        const req = signChunked(url(name), key, node.region, data, 512, new Date(), claimed);
+        const res = await fetch(url(name), {
+          method: "PUT",
+          headers: req.headers,
+          body: req.body as BodyInit,
+        });
+        assertEquals(await errorOf(res), { status: 400, code }, name);
+        await assertS3Error(
+          () => s3.send(new HeadObjectCommand({ Bucket: B, Key: name })),
+          null,
+          404,
+        );
+      }
+    },
+  );
+
   await t.step("a Content-MD5 mismatch is BadDigest; a malformed one InvalidDigest", async () => {
     const body = "md5 body";
     const h1 = signHeaders("PUT", url("md5"), key, node.region, sha256Hex(body), {

@@ -4,6 +4,8 @@
  * re-encodes it the AWS way to arrive at the same bytes.
  */
 
+import { hexDigit, percentDecode } from "../../util/percent.ts";
+
 const HEX = "0123456789ABCDEF";
 const utf8 = new TextEncoder();
 
@@ -24,36 +26,6 @@ export function uriEncode(s: string | Uint8Array, encodeSlash: boolean): string 
   return out;
 }
 
-function hexValue(b: number): number {
-  if (b >= 0x30 && b <= 0x39) return b - 0x30;
-  const lower = b | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
-}
-
-/**
- * Decodes %XX escapes to raw bytes (not to a string: an escape need not be
- * valid UTF-8, and the signature covers bytes). A "%" that starts no valid
- * escape stays literal, as clients that did not escape it have signed it.
- */
-function percentDecode(s: string, plusIsSpace: boolean): Uint8Array {
-  const bytes = utf8.encode(s);
-  const out = new Uint8Array(bytes.length);
-  let n = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (b === 0x25 && i + 2 < bytes.length) {
-      const hi = hexValue(bytes[i + 1]), lo = hexValue(bytes[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out[n++] = (hi << 4) | lo;
-        i += 2;
-        continue;
-      }
-    }
-    out[n++] = b === 0x2b && plusIsSpace ? 0x20 : b;
-  }
-  return out.subarray(0, n);
-}
-
 /**
  * A path segment or query component as the signer saw it: decoded, then encoded the AWS way.
  * ASCII input (nearly every request) is done in one pass over the string, handing back the
@@ -67,7 +39,7 @@ function canonicalComponent(s: string, plusIsSpace: boolean): string {
     if (c >= 0x80) return uriEncode(percentDecode(s, plusIsSpace), true);
     if (UNRESERVED[c]) continue;
     if (c === 0x25 && i + 2 < s.length) {
-      const hi = hexValue(s.charCodeAt(i + 1)), lo = hexValue(s.charCodeAt(i + 2));
+      const hi = hexDigit(s.charCodeAt(i + 1)), lo = hexDigit(s.charCodeAt(i + 2));
       if (hi >= 0 && lo >= 0) {
         const b = (hi << 4) | lo;
         const canonical = UNRESERVED[b] ? String.fromCharCode(b) : "%" + HEX[hi] + HEX[lo];
