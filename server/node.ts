@@ -55,6 +55,7 @@ export class RemiseNode {
     const sys = await System.open(config, kv);
     const model = new Model(sys, { blockGraceMs: config.blockGcDelayMs });
     await model.start();
+    await sys.startNetwork();
     const metrics = new Metrics();
     const { token } = adminTokenOf(config);
     const servers: Deno.HttpServer[] = [];
@@ -81,12 +82,13 @@ export class RemiseNode {
       : undefined;
     const node = new RemiseNode(config, kv, sys, model, metrics, token, { s3, admin });
     node.#servers.push(...servers);
-    log.info("node started", { id: sys.id.slice(0, 16), s3, admin });
+    log.info("node started", { id: sys.id.slice(0, 16), s3, admin, rpc: sys.peers.addr });
     return node;
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.#servers.map((s) => s.shutdown()));
+    await this.sys.stop();
     this.model.stop();
     this.kv.close();
   }

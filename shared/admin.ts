@@ -8,6 +8,7 @@
 export const ADMIN_ENDPOINTS = {
   GetClusterStatus: "GET",
   GetClusterHealth: "GET",
+  ConnectClusterNodes: "POST",
   GetClusterLayout: "GET",
   UpdateClusterLayout: "POST",
   PreviewClusterLayoutChanges: "POST",
@@ -75,6 +76,16 @@ export interface GetClusterStatusResponse {
   layoutVersion: number;
   nodes: NodeResp[];
 }
+
+/** ConnectClusterNodes takes `<node id>@<host:port>` strings; one result per string. */
+export type ConnectClusterNodesRequest = string[];
+
+export interface ConnectNodeResponse {
+  success: boolean;
+  error: string | null;
+}
+
+export type ConnectClusterNodesResponse = ConnectNodeResponse[];
 
 export type ClusterHealthStatus = "healthy" | "degraded" | "unavailable";
 

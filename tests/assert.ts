@@ -30,6 +30,20 @@ export async function assertRejects(fn: () => Promise<unknown>, msg?: string): P
   throw new AssertionError(msg ?? "expected the call to fail, and it succeeded");
 }
 
+/** Fails unless the call rejects with an instance of `type` whose message contains `includes`. */
+export async function assertRejectsWith<E extends Error>(
+  fn: () => Promise<unknown>,
+  // deno-lint-ignore no-explicit-any
+  type: new (...args: any[]) => E,
+  includes = "",
+): Promise<E> {
+  const e = await assertRejects(fn);
+  if (!(e instanceof type) || !e.message.includes(includes)) {
+    throw new AssertionError(`expected ${type.name} with "${includes}", got ${e}`);
+  }
+  return e;
+}
+
 export function assertThrows(fn: () => unknown, msg?: string): unknown {
   try {
     fn();

@@ -10,6 +10,10 @@ export const RPC_SECRET = "7b1c3f0a9e2d4c5b6a7f8e9d0c1b2a3f4e5d6c7b8a9f0e1d2c3b4
 export interface NodeOptions {
   /** Extra top-level TOML lines (e.g. `block_size = 65536`). */
   extraToml?: string;
+  /** The cluster secret; every test node shares RPC_SECRET unless a test wants an outsider. */
+  rpcSecret?: string;
+  /** 1 unless a cluster test says otherwise. */
+  replicationFactor?: number;
   /** Give the node a role at start (dev-style); true unless a test wants an empty layout. */
   autoLayout?: boolean;
   region?: string;
@@ -44,8 +48,8 @@ function configText(dir: string, o: NodeOptions, ports = { s3: 0, admin: 0, rpc:
   return [
     `metadata_dir = "${dir}/meta"`,
     `data_dir = "${dir}/data"`,
-    `replication_factor = 1`,
-    `rpc_secret = "${RPC_SECRET}"`,
+    `replication_factor = ${o.replicationFactor ?? 1}`,
+    `rpc_secret = "${o.rpcSecret ?? RPC_SECRET}"`,
     `rpc_bind_addr = "127.0.0.1:${ports.rpc}"`,
     o.extraToml ?? "",
     `[s3_api]`,

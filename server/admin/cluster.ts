@@ -1,6 +1,6 @@
-/** GetClusterStatus, GetClusterHealth, GetNodeInfo and the /health check. */
-import { hostname } from "node:os";
+/** GetClusterStatus, GetClusterHealth, ConnectClusterNodes, GetNodeInfo and /health. */
 import type {
+  ConnectClusterNodesResponse,
   GetClusterHealthResponse,
   GetClusterStatusResponse,
   GetNodeInfoResponse,
@@ -8,33 +8,12 @@ import type {
   NodeResp,
 } from "../../shared/admin.ts";
 import { PARTITIONS, stagedRoles } from "../rpc/layout.ts";
-import type { System } from "../rpc/system.ts";
+import { parsePeer } from "../net/peers.ts";
+import type { NodeInfo, System } from "../rpc/system.ts";
 import { type Call, type EndpointDef, REMISE_VERSION } from "./context.ts";
 import { badRequest } from "./errors.ts";
 
 const NODE_INFO_RPC = "admin/node_info";
-
-/** What the peer transport may report about connections (not part of rpc.ts's interface yet). */
-interface PeerStatus {
-  isUp?(node: string): boolean;
-}
-
-/**
- * Whether a node currently answers: this node always; a peer if the transport says so. Until
- * the transport reports peer status (an `isUp(node)` method), only this node counts as up.
- */
-export function isUp(sys: System, id: string): boolean {
-  if (id === sys.id) return true;
-  return (sys.rpc.transport as PeerStatus | undefined)?.isUp?.(id) ?? false;
-}
-
-function localHostname(): string | null {
-  try {
-    return hostname();
-  } catch {
-    return null;
-  }
-}
 
 export function clusterHealth(sys: System): GetClusterHealthResponse {
   const v = sys.layout.current;
@@ -46,11 +25,11 @@ export function clusterHealth(sys: System): GetClusterHealthResponse {
   for (let p = 0; p < PARTITIONS; p++) {
     const nodes = sys.nodesForPartition(p);
     if (nodes.length === 0) continue;
-    const up = nodes.filter((n) => isUp(sys, n)).length;
+    const up = nodes.filter((n) => sys.rpc.isUp(n)).length;
     if (up >= sys.writeQuorum) quorum++;
     if (up === nodes.length) allOk++;
   }
-  const storageOk = storage.filter((n) => isUp(sys, n)).length;
+  const storageOk = storage.filter((n) => sys.rpc.isUp(n)).length;
   const status = quorum < PARTITIONS
     ? "unavailable"
     : storageOk < storage.length
@@ -59,7 +38,7 @@ export function clusterHealth(sys: System): GetClusterHealthResponse {
   return {
     status,
     knownNodes: known.size,
-    connectedNodes: [...known].filter((n) => isUp(sys, n)).length,
+    connectedNodes: [...known].filter((n) => sys.rpc.isUp(n)).length,
     storageNodes: storage.length,
     storageNodesOk: storageOk,
     partitions: PARTITIONS,
@@ -94,26 +73,52 @@ export function healthResponse(sys: System): Response {
 
 export function clusterStatus(sys: System): GetClusterStatusResponse {
   const v = sys.layout.current;
-  const ids = new Set([sys.id, ...Object.keys(v.roles), ...Object.keys(sys.layout.staged.roles)]);
-  const disk = sys.diskUsage();
+  const peers = new Map(sys.peers.status().map((p) => [p.id, p]));
+  const ids = new Set([
+    sys.id,
+    ...Object.keys(v.roles),
+    ...Object.keys(sys.layout.staged.roles),
+    ...peers.keys(),
+  ]);
+  const now = Date.now();
   const nodes: NodeResp[] = [...ids].sort().map((id) => {
     const r = v.roles[id];
     const self = id === sys.id;
+    const peer = peers.get(id);
+    // What a peer last said of itself in answer to a ping.
+    const info = self ? sys.info() : peer?.info as NodeInfo | null | undefined;
     const n: NodeResp = {
       id,
-      garageVersion: self ? `remise v${REMISE_VERSION}` : null,
-      addr: self ? sys.config.rpcPublicAddr ?? sys.config.rpcBindAddr : null,
-      hostname: self ? localHostname() : null,
-      isUp: isUp(sys, id),
-      lastSeenSecsAgo: null,
+      garageVersion: info ? `remise v${info.version}` : null,
+      addr: self ? sys.peers.addr : peer?.addr || null,
+      hostname: info?.hostname ?? null,
+      isUp: sys.rpc.isUp(id),
+      lastSeenSecsAgo: self ? 0 : peer?.lastSeen ? Math.floor((now - peer.lastSeen) / 1000) : null,
       role: r ? { zone: r.zone, tags: r.tags, capacity: r.capacity } : null,
       draining: false,
     };
-    if (self && disk.data) n.dataPartition = disk.data;
-    if (self && disk.metadata) n.metadataPartition = disk.metadata;
+    if (info?.data) n.dataPartition = info.data;
+    if (info?.metadata) n.metadataPartition = info.metadata;
     return n;
   });
   return { layoutVersion: v.version, nodes };
+}
+
+/** Dials each `<id>@<host:port>` now; every entry gets its own result, in order. */
+async function connectNodes({ deps, body }: Call): Promise<ConnectClusterNodesResponse> {
+  if (!Array.isArray(body) || !body.every((s) => typeof s === "string")) {
+    throw badRequest(
+      'The body must be a JSON array of "<node id>@<host:port>" strings, as `node id` prints them',
+    );
+  }
+  return await Promise.all((body as string[]).map(async (s) => {
+    try {
+      await deps.sys.peers.connect(parsePeer(s));
+      return { success: true, error: null };
+    } catch (e) {
+      return { success: false, error: (e as Error).message };
+    }
+  }));
 }
 
 export function localNodeInfo(sys: System): LocalGetNodeInfoResponse {
@@ -172,5 +177,6 @@ async function getNodeInfo({ deps, query }: Call): Promise<GetNodeInfoResponse> 
 export const clusterEndpoints: Record<string, EndpointDef> = {
   GetClusterStatus: { query: [], run: ({ deps }) => clusterStatus(deps.sys) },
   GetClusterHealth: { query: [], run: ({ deps }) => clusterHealth(deps.sys) },
+  ConnectClusterNodes: { query: [], run: connectNodes },
   GetNodeInfo: { query: ["node"], run: getNodeInfo },
 };

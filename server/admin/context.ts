@@ -28,4 +28,4 @@ export interface EndpointDef {
 }
 
 /** The Remise release, reported where Garage reports its version. */
-export const REMISE_VERSION = "0.1.0";
+export { REMISE_VERSION } from "../rpc/system.ts";

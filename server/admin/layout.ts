@@ -13,6 +13,7 @@ import {
   LayoutError,
   type LayoutVersion,
   type NodeRole,
+  partitionChanges,
   PARTITIONS,
   stagedRoles,
   type ZoneRedundancy,
@@ -152,30 +153,42 @@ export function layoutMessage(before: LayoutVersion, after: LayoutVersion): stri
   const roles = Object.entries(after.roles);
   const storage = roles.filter(([, r]) => r.capacity !== null);
   const zones = new Set(storage.map(([, r]) => r.zone));
-  let moved = 0;
-  for (let p = 0; p < PARTITIONS; p++) {
-    const old = new Set(before.partitions[p] ?? []);
-    moved += (after.partitions[p] ?? []).filter((n) => !old.has(n)).length;
-  }
-  const counts = partitionCounts(after);
+  const changes = partitionChanges(before.partitions, after.partitions);
+  const moved = [...changes.values()].reduce((s, c) => s + c.incoming, 0);
+  const rf = after.replicationFactor;
+  const total = storage.reduce((s, [, r]) => s + r.capacity!, 0);
+  const usable = after.partitionSize * PARTITIONS * rf;
   const zr = after.zoneRedundancy === "maximum" ? "maximum" : String(after.zoneRedundancy);
   const lines = [
     `==== LAYOUT VERSION ${after.version} ====`,
     `Storage nodes: ${storage.length}, gateway nodes: ${
       roles.length - storage.length
     }, zones: ${zones.size}`,
-    `Replication factor: ${after.replicationFactor}, zone redundancy: ${zr}`,
+    `Replication factor: ${rf}, zone redundancy: ${zr}`,
     `Partition size: ${formatSize(after.partitionSize)} (${after.partitionSize} bytes)`,
-    `Partition copies assigned to a new node: ${moved} of ${PARTITIONS * after.replicationFactor}`,
+    // A low share means zones or redundancy leave capacity unused (e.g. one small zone).
+    `Usable capacity: ${formatSize(usable)} of ${formatSize(total)} (${
+      total ? (100 * usable / total).toFixed(1) : "0.0"
+    }%), ${formatSize(usable / rf)} of data with ${rf} cop${rf === 1 ? "y" : "ies"}`,
+    `Partition copies assigned to a new node: ${moved} of ${PARTITIONS * rf}`,
     "",
   ];
+  const none = { before: 0, after: 0, incoming: 0, outgoing: 0 };
   for (const [id, r] of storage.sort(([a], [b]) => a < b ? -1 : 1)) {
-    const n = counts.get(id) ?? 0;
+    const c = changes.get(id) ?? none;
     lines.push(
-      `  ${id.slice(0, 16)}  zone ${r.zone}: ${n} partitions, usable ${
-        formatSize(n * after.partitionSize)
+      `  ${
+        id.slice(0, 16)
+      }  zone ${r.zone}: ${c.after} partitions (${c.incoming} new, ${c.outgoing} given up), usable ${
+        formatSize(c.after * after.partitionSize)
       } of ${formatSize(r.capacity!)}`,
     );
+  }
+  // Nodes that lost their role or became gateways still hold data until the change is synced.
+  for (const [id, c] of [...changes].sort(([a], [b]) => a < b ? -1 : 1)) {
+    if (after.roles[id]?.capacity == null && c.outgoing > 0) {
+      lines.push(`  ${id.slice(0, 16)}  leaving storage: ${c.outgoing} partitions to hand over`);
+    }
   }
   return lines;
 }

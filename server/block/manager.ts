@@ -66,15 +66,9 @@ export class BlockManager {
     await written;
   }
 
-  /** Nodes to ask for a block, this node first. */
-  #readOrder(hash: string): string[] {
-    const nodes = this.sys.nodesForKey(hash);
-    return [...nodes.filter((n) => n === this.sys.id), ...nodes.filter((n) => n !== this.sys.id)];
-  }
-
   async get(hash: string): Promise<Uint8Array> {
     const errors: string[] = [];
-    for (const node of this.#readOrder(hash)) {
+    for (const node of this.sys.preferred(this.sys.nodesForKey(hash))) {
       try {
         const data = await this.sys.rpc.call<Uint8Array | null>(node, "block/get", hash);
         // This node's reads are checked by the store's CRC32 (bit rot), scrub checks SHA-256;

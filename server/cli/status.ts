@@ -1,5 +1,6 @@
 /** `status` and `node id`. */
 import type {
+  ConnectClusterNodesResponse,
   GetClusterHealthResponse,
   GetClusterLayoutResponse,
   GetClusterStatusResponse,
@@ -99,7 +100,9 @@ export const statusCommands: Command[] = [
       });
       const [id] = Object.keys(info.success);
       if (!id) throw new CliError(`the node did not report its id: ${JSON.stringify(info.error)}`);
-      const addr = ctx.config.rpcPublicAddr ?? ctx.config.rpcBindAddr;
+      const status = await ctx.api.call<GetClusterStatusResponse>("GetClusterStatus");
+      // The address the node actually listens on (rpc_bind_addr may name port 0).
+      const addr = status.nodes.find((n) => n.id === id)?.addr ?? ctx.config.rpcBindAddr;
       const idstr = `${id}@${addr}`;
       ctx.print(idstr);
       if (values.quiet) return;
@@ -116,6 +119,25 @@ export const statusCommands: Command[] = [
       err(`        "${idstr}",`);
       err("        ...");
       err("    ]");
+    },
+  },
+  {
+    path: ["node", "connect"],
+    args: "<id@host:port>...",
+    summary: "Connect this node to other nodes (as printed by `node id` on them)",
+    options: {},
+    positionals: [1, Infinity],
+    async run(ctx, { positionals }) {
+      const results = await ctx.api.call<ConnectClusterNodesResponse>("ConnectClusterNodes", {
+        body: positionals,
+      });
+      const failed = results.flatMap((r, i) =>
+        r.success ? [] : [`${positionals[i]}: ${r.error ?? "failed"}`]
+      );
+      for (const [i, r] of results.entries()) {
+        if (r.success) ctx.print(`Connected to ${positionals[i]}`);
+      }
+      if (failed.length) throw new CliError(`could not connect:\n  ${failed.join("\n  ")}`);
     },
   },
 ];

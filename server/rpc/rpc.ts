@@ -2,14 +2,26 @@
  * Request/response calls between nodes. A call to this node runs its handler directly; a call
  * to another node goes through the transport the net layer plugs in.
  */
+import { Priority } from "../net/conn.ts";
+
+export { Priority };
+
 export type Handler = (msg: unknown, from: string) => Promise<unknown>;
 
 export interface Transport {
-  call(node: string, endpoint: string, msg: unknown, timeoutMs: number): Promise<unknown>;
+  call(
+    node: string,
+    endpoint: string,
+    msg: unknown,
+    priority: Priority,
+    timeoutMs: number,
+  ): Promise<unknown>;
+  isUp(node: string): boolean;
 }
 
 export interface CallOptions {
   timeoutMs?: number;
+  priority?: Priority;
 }
 
 /** Not enough nodes answered; carries each failure so the caller can explain. */
@@ -22,13 +34,11 @@ export class QuorumError extends Error {
   }
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
-
 export class Rpc {
   readonly #handlers = new Map<string, Handler>();
   transport?: Transport;
 
-  constructor(readonly self: string) {}
+  constructor(readonly self: string, readonly timeoutMs = 30_000) {}
 
   register(endpoint: string, handler: Handler): void {
     this.#handlers.set(endpoint, handler);
@@ -50,18 +60,26 @@ export class Rpc {
       node,
       endpoint,
       msg,
-      opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ) as Promise<
-      T
-    >;
+      opts.priority ?? Priority.Normal,
+      opts.timeoutMs ?? this.timeoutMs,
+    ) as Promise<T>;
+  }
+
+  isUp(node: string): boolean {
+    return node === this.self || (this.transport?.isUp(node) ?? false);
   }
 }
 
-/** Asks every node at once; resolves with the first `need` answers, or fails once it cannot. */
+/**
+ * Resolves with the first `need` answers, or fails once it cannot have them. Writes ask every
+ * node at once (`spread: "all"`); reads ask the first `need` nodes of the list, best first,
+ * and one more each time one fails.
+ */
 export function quorum<T>(
   nodes: string[],
   need: number,
   ask: (node: string) => Promise<T>,
+  spread: "all" | "needed" = "all",
 ): Promise<T[]> {
   if (nodes.length < need) {
     return Promise.reject(
@@ -80,7 +98,9 @@ export function quorum<T>(
     const results: T[] = [];
     const errors: Error[] = [];
     let done = false;
-    for (const node of nodes) {
+    let next = 0;
+    const start = () => {
+      const node = nodes[next++];
       ask(node).then(
         (r) => {
           results.push(r);
@@ -91,12 +111,15 @@ export function quorum<T>(
         },
         (e) => {
           errors.push(e instanceof Error ? e : new Error(String(e)));
-          if (!done && nodes.length - errors.length < need) {
+          if (done) return;
+          if (nodes.length - errors.length < need) {
             done = true;
             reject(new QuorumError(need, results.length, errors));
-          }
+          } else if (next < nodes.length) start();
         },
       );
-    }
+    };
+    const first = spread === "all" ? nodes.length : need;
+    for (let i = 0; i < first; i++) start();
   });
 }

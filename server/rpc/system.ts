@@ -4,6 +4,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { statfsSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { decode, encode } from "../util/msgpack.ts";
 import type { Config, ConsistencyMode } from "../util/config.ts";
@@ -19,12 +20,28 @@ import {
   nodesOfPartition,
   type ZoneRedundancy,
 } from "./layout.ts";
-import { Rpc } from "./rpc.ts";
+import { parsePeer, type PeerAddress, Peers } from "../net/peers.ts";
+import { mergeLayouts } from "./gossip.ts";
+import { Priority, Rpc } from "./rpc.ts";
+import { tlsMaterial } from "./tls.ts";
 
 const LAYOUT_KEY = ["system", "layout"];
+const PEERS_KEY = ["system", "peers"];
+/** Shown to operators and peers; the admin API reports it as the node's version. */
+export const REMISE_VERSION = "0.1.0";
+
+function hostName(): string | null {
+  try {
+    return hostname();
+  } catch {
+    return null;
+  }
+}
 
 export interface NodeIdentity {
   id: string;
+  /** The private key, PKCS8 PEM: what the node's TLS certificate certifies. */
+  keyPem: string;
 }
 
 /** Loads the node's Ed25519 key pair from metadata_dir, creating it on first start. */
@@ -42,7 +59,7 @@ export function loadIdentity(metadataDir: string): NodeIdentity {
   }
   const pub = createPublicKey(createPrivateKey(pem)).export({ format: "der", type: "spki" });
   // The raw 32-byte key is the tail of the SPKI encoding.
-  return { id: hex(new Uint8Array(pub.subarray(pub.length - 32))) };
+  return { id: hex(new Uint8Array(pub.subarray(pub.length - 32))), keyPem: pem };
 }
 
 export function readQuorum(rf: number, mode: ConsistencyMode): number {
@@ -67,25 +84,59 @@ export function diskUsage(path: string): DiskUsage | null {
   }
 }
 
+export interface NodeInfo {
+  hostname: string | null;
+  version: string;
+  data: DiskUsage | null;
+  metadata: DiskUsage | null;
+}
+
+const LAYOUT_RPC = "system/layout";
+
 export class System {
   readonly id: string;
   readonly rpc: Rpc;
+  readonly peers: Peers;
   #layout: ClusterLayout;
   readonly startedAt = Date.now();
+  /** Runs after the layout changed, here or by gossip (tables re-read their replicas). */
+  readonly onLayoutChange: Array<(l: ClusterLayout) => void> = [];
 
   private constructor(
     readonly config: Config,
     readonly kv: Deno.Kv,
-    id: string,
+    identity: NodeIdentity,
     layout: ClusterLayout,
   ) {
-    this.id = id;
-    this.rpc = new Rpc(id);
+    this.id = identity.id;
+    this.rpc = new Rpc(identity.id, config.rpcTimeoutMs);
     this.#layout = layout;
+    this.peers = new Peers({
+      id: identity.id,
+      bindAddr: config.rpcBindAddr,
+      publicAddr: config.rpcPublicAddr,
+      tls: tlsMaterial(config, identity),
+      handler: (endpoint, msg, from) => this.rpc.handle(endpoint, msg, from),
+      pingIntervalMs: config.rpcPingIntervalMs,
+      pingTimeoutMs: config.rpcPingTimeoutMs,
+      load: async () => (await kv.get<PeerAddress[]>(PEERS_KEY)).value ?? [],
+      save: async (list) => void await kv.set(PEERS_KEY, list),
+      onUp: (peer) => this.#sendLayout(peer),
+      info: () => this.info(),
+    });
+    this.rpc.transport = {
+      call: (node, endpoint, msg, priority, timeoutMs) =>
+        this.peers.call(node, endpoint, msg, priority, timeoutMs),
+      isUp: (node) => this.peers.isUp(node),
+    };
+    this.rpc.register(LAYOUT_RPC, async (msg) => {
+      await this.#adopt(msg as ClusterLayout);
+      return null;
+    });
   }
 
   static async open(config: Config, kv: Deno.Kv): Promise<System> {
-    const { id } = loadIdentity(config.metadataDir);
+    const identity = loadIdentity(config.metadataDir);
     const stored = await kv.get<Uint8Array>(LAYOUT_KEY);
     const layout = stored.value
       ? decode(stored.value) as ClusterLayout
@@ -95,9 +146,55 @@ export class System {
         `replication_factor is ${config.replicationFactor} in ${config.file} but the cluster layout uses ${layout.current.replicationFactor}; it cannot change on an existing cluster`,
       );
     }
-    const sys = new System(config, kv, id, layout);
+    const sys = new System(config, kv, identity, layout);
     await sys.#autoLayout();
     return sys;
+  }
+
+  /** Opens the peer port and dials the known and bootstrap peers (once handlers are in place). */
+  async startNetwork(): Promise<void> {
+    await this.peers.start();
+    for (const p of this.config.bootstrapPeers) {
+      try {
+        this.peers.learn(parsePeer(p));
+      } catch (e) {
+        log.warn("bootstrap_peers: entry ignored", { entry: p, error: e });
+      }
+    }
+  }
+
+  stop(): Promise<void> {
+    return this.peers.stop();
+  }
+
+  /** `<id>@<addr>`: what another node's `node connect` takes. */
+  get nodeAddress(): string {
+    return `${this.id}@${this.peers.addr}`;
+  }
+
+  info(): NodeInfo {
+    const disk = this.diskUsage();
+    return { hostname: hostName(), version: REMISE_VERSION, ...disk };
+  }
+
+  /** Merges a layout received from a peer; a change is saved and passed on to every peer. */
+  async #adopt(remote: ClusterLayout): Promise<void> {
+    const merged = mergeLayouts(this.#layout, remote);
+    if (merged === this.#layout) return;
+    if (merged.current.replicationFactor !== this.config.replicationFactor) {
+      log.error("a peer sent a layout with another replication factor; ignored", {
+        theirs: merged.current.replicationFactor,
+        ours: this.config.replicationFactor,
+      });
+      return;
+    }
+    await this.#save(merged);
+  }
+
+  #sendLayout(peer: string): void {
+    this.rpc.call(peer, LAYOUT_RPC, this.#layout, { priority: Priority.High }).catch((e) =>
+      log.debug("layout not sent", { peer: peer.slice(0, 16), error: e })
+    );
   }
 
   get layout(): ClusterLayout {
@@ -129,6 +226,19 @@ export class System {
     return this.nodesForPartition(partitionOf(partitionKey));
   }
 
+  /**
+   * Nodes in the order to ask them for a read: this node, then its zone, then the fastest to
+   * answer pings; nodes shown down come last, tried only if the others fail.
+   */
+  preferred(nodes: string[]): string[] {
+    const roles = this.#layout.current.roles;
+    const zone = roles[this.id]?.zone;
+    const ping = new Map(this.peers.status().map((p) => [p.id, p.up ? p.pingMs ?? 1e6 : 1e9]));
+    const rank = (n: string) =>
+      n === this.id ? -2 : (ping.get(n) ?? 1e9) + (roles[n]?.zone === zone ? -1e5 : 0);
+    return nodes.map((n) => [n, rank(n)] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n);
+  }
+
   /** Replicas of the fully replicated tables: every node with a role. */
   allNodes(): string[] {
     return allNodes(this.#layout.current);
@@ -136,31 +246,41 @@ export class System {
 
   async #save(layout: ClusterLayout): Promise<void> {
     await this.kv.set(LAYOUT_KEY, encode(layout));
+    const changed = layout.current !== this.#layout.current;
     this.#layout = layout;
+    if (changed) { for (const f of this.onLayoutChange) f(layout); }
+    for (const p of this.peers.status()) if (p.up) this.#sendLayout(p.id);
   }
 
   async stageRoles(changes: Record<string, NodeRole | null>): Promise<ClusterLayout> {
-    const staged = { ...this.#layout.staged, roles: { ...this.#layout.staged.roles, ...changes } };
+    const staged = {
+      ...this.#layout.staged,
+      roles: { ...this.#layout.staged.roles, ...changes },
+      at: Date.now(),
+    };
     const next = { ...this.#layout, staged };
     await this.#save(next);
     return next;
   }
 
   async stageZoneRedundancy(zr: ZoneRedundancy): Promise<ClusterLayout> {
-    const next = { ...this.#layout, staged: { ...this.#layout.staged, zoneRedundancy: zr } };
+    const next = {
+      ...this.#layout,
+      staged: { ...this.#layout.staged, zoneRedundancy: zr, at: Date.now() },
+    };
     await this.#save(next);
     return next;
   }
 
   async applyLayout(version: number): Promise<ClusterLayout> {
     const next = applyStaged(this.#layout, version);
-    await this.#save(next);
+    await this.#save({ ...next, staged: { ...next.staged, at: Date.now() } });
     log.info("layout applied", { version });
     return next;
   }
 
   async revertLayout(): Promise<ClusterLayout> {
-    const next = { ...this.#layout, staged: { roles: {} } };
+    const next = { ...this.#layout, staged: { roles: {}, at: Date.now() } };
     await this.#save(next);
     return next;
   }

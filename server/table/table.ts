@@ -37,7 +37,14 @@ export class Table<E> {
     });
     sys.rpc.register(`${ep}/range`, async (msg) => {
       const { pk, q } = msg as RangeMsg;
-      return (await this.store.range(pk, q)).map((e) => encode(e));
+      // Fields left undefined by the caller arrive as null through msgpack.
+      const query: RangeQuery = {
+        start: q.start ?? undefined,
+        end: q.end ?? undefined,
+        limit: q.limit ?? undefined,
+        reverse: q.reverse ?? undefined,
+      };
+      return (await this.store.range(pk, query)).map((e) => encode(e));
     });
   }
 
@@ -89,12 +96,13 @@ export class Table<E> {
     decodeRemote: (r: unknown) => T,
   ) {
     return quorum(
-      this.sys.nodesForKey(pk),
+      this.sys.preferred(this.sys.nodesForKey(pk)),
       this.sys.readQuorum,
       (node) =>
         node === this.sys.id
           ? local()
           : this.sys.rpc.call(node, `table/${this.name}/${endpoint}`, msg).then(decodeRemote),
+      "needed",
     );
   }
 

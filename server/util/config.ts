@@ -18,6 +18,12 @@ export interface Config {
   rpcBindAddr: string;
   rpcPublicAddr?: string;
   bootstrapPeers: string[];
+  rpcTimeoutMs: number;
+  rpcPingTimeoutMs: number;
+  /** Remise extension: how often peers are pinged (a peer is down after 3 missed pings). */
+  rpcPingIntervalMs: number;
+  /** Remise extension: an operator's own CA and node certificate instead of generated ones. */
+  rpcTls?: { caFile: string; certFile: string; keyFile: string };
   /** Remise extension: how long an unreferenced block is kept before deletion. */
   blockGcDelayMs: number;
   /** Remise extension: a node with this set gives itself a role while the layout is empty. */
@@ -63,8 +69,12 @@ const TOP: Record<string, KeySpec> = {
   disable_scrub: { kind: "bool", ignored: true },
   use_local_tz: { kind: "bool", ignored: true },
   rpc_bind_outgoing: { kind: "bool", ignored: true },
-  rpc_ping_timeout_msec: { kind: "int", ignored: true },
-  rpc_timeout_msec: { kind: "int", ignored: true },
+  rpc_ping_timeout_msec: { kind: "int" },
+  rpc_timeout_msec: { kind: "int" },
+  rpc_ping_interval_msec: { kind: "int" },
+  rpc_tls_ca_file: { kind: "string" },
+  rpc_tls_cert_file: { kind: "string" },
+  rpc_tls_key_file: { kind: "string" },
   allow_world_readable_secrets: { kind: "bool", ignored: true },
   allow_punycode: { kind: "bool", ignored: true },
 };
@@ -241,6 +251,16 @@ export function parseConfig(
     throw new ConfigError(`${file}: \`block_size\` must be between 4 KiB and 64 MiB`);
   }
 
+  const tlsKeys = ["rpc_tls_ca_file", "rpc_tls_cert_file", "rpc_tls_key_file"];
+  const tlsSet = tlsKeys.filter((k) => t[k] !== undefined);
+  if (tlsSet.length > 0 && tlsSet.length < 3) {
+    throw new ConfigError(
+      `${file}: to bring your own certificates set all of ${
+        tlsKeys.map((k) => `\`${k}\``).join(", ")
+      } (or none, and nodes make their own from rpc_secret)`,
+    );
+  }
+
   const admin = sections.admin ?? {};
   const secretOf = (key: string, fileKey: string): string | undefined => {
     if (admin[fileKey] !== undefined) {
@@ -269,6 +289,16 @@ export function parseConfig(
     rpcBindAddr: t.rpc_bind_addr as string,
     rpcPublicAddr: t.rpc_public_addr as string | undefined,
     bootstrapPeers: (t.bootstrap_peers ?? []) as string[],
+    rpcTimeoutMs: (t.rpc_timeout_msec ?? 30_000) as number,
+    rpcPingTimeoutMs: (t.rpc_ping_timeout_msec ?? 10_000) as number,
+    rpcPingIntervalMs: (t.rpc_ping_interval_msec ?? 10_000) as number,
+    rpcTls: tlsSet.length === 3
+      ? {
+        caFile: path(t.rpc_tls_ca_file as string),
+        certFile: path(t.rpc_tls_cert_file as string),
+        keyFile: path(t.rpc_tls_key_file as string),
+      }
+      : undefined,
     blockGcDelayMs: ((t.block_gc_delay_secs ?? 600) as number) * 1000,
     autoLayout: auto ? { zone: auto.zone as string, capacity: auto.capacity as number } : undefined,
     s3Api: {

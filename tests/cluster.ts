@@ -1,0 +1,114 @@
+/**
+ * Several real node processes joined into one cluster on loopback: connected to each other,
+ * given roles in zones, with the first layout applied and known to every node.
+ */
+import type {
+  GetClusterStatusResponse,
+  GetNodeInfoResponse,
+  UpdateClusterLayoutRequest,
+} from "../shared/admin.ts";
+import { type NodeOptions, startNode, type TestNode } from "./harness.ts";
+
+export interface ClusterOptions {
+  /** One zone per node. */
+  zones: string[];
+  replicationFactor: number;
+  /** Bytes per node; 1 GB each unless given. */
+  capacities?: number[];
+  node?: NodeOptions;
+}
+
+export interface ClusterNode extends TestNode {
+  id: string;
+  /** `<id>@<host:port>` of its peer port. */
+  peerAddress: string;
+}
+
+/** Fast failure detection for tests: pings every 300 ms. */
+export const CLUSTER_TOML = "rpc_ping_interval_msec = 300\nrpc_ping_timeout_msec = 1000";
+
+export async function nodeIdentity(n: TestNode): Promise<ClusterNode> {
+  const info = await n.api<GetNodeInfoResponse>("GET", "/v2/GetNodeInfo?node=self");
+  const id = Object.keys(info.success)[0];
+  const status = await n.api<GetClusterStatusResponse>("GET", "/v2/GetClusterStatus");
+  const addr = status.nodes.find((x) => x.id === id)!.addr;
+  return Object.assign(n, { id, peerAddress: `${id}@${addr}` });
+}
+
+/** Polls until `ok` holds (or fails with what it last saw). */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let error: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch (e) {
+      error = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `${what}: not reached in ${timeoutMs} ms; last seen ${JSON.stringify(last)} ${error ?? ""}`,
+  );
+}
+
+export function allUp(n: TestNode, count: number): Promise<GetClusterStatusResponse> {
+  return eventually(
+    "every node up",
+    () => n.api<GetClusterStatusResponse>("GET", "/v2/GetClusterStatus"),
+    (s) => s.nodes.filter((x) => x.isUp).length >= count,
+  );
+}
+
+export async function layoutVersion(n: TestNode, version: number): Promise<void> {
+  await eventually(
+    `layout version ${version}`,
+    () => n.api<GetClusterStatusResponse>("GET", "/v2/GetClusterStatus"),
+    (s) => s.layoutVersion >= version,
+  );
+}
+
+export async function startCluster(o: ClusterOptions): Promise<ClusterNode[]> {
+  const started = await Promise.allSettled(o.zones.map(() =>
+    startNode({
+      ...o.node,
+      autoLayout: false,
+      replicationFactor: o.replicationFactor,
+      extraToml: [CLUSTER_TOML, o.node?.extraToml ?? ""].join("\n"),
+    })
+  ));
+  const ok = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+  if (ok.length < started.length) {
+    await Promise.all(ok.map((n) => n.stop()));
+    throw (started.find((s) => s.status === "rejected") as PromiseRejectedResult).reason;
+  }
+  const nodes = await Promise.all(ok.map(nodeIdentity));
+  try {
+    await nodes[0].api("POST", "/v2/ConnectClusterNodes", nodes.slice(1).map((n) => n.peerAddress));
+    await Promise.all(nodes.map((n) => allUp(n, nodes.length)));
+    const roles: UpdateClusterLayoutRequest["roles"] = nodes.map((n, i) => ({
+      id: n.id,
+      zone: o.zones[i],
+      capacity: o.capacities?.[i] ?? 1e9,
+      tags: [],
+    }));
+    await nodes[0].api("POST", "/v2/UpdateClusterLayout", { roles });
+    await nodes[0].api("POST", "/v2/ApplyClusterLayout", { version: 1 });
+    await Promise.all(nodes.map((n) => layoutVersion(n, 1)));
+  } catch (e) {
+    await stopAll(nodes);
+    throw e;
+  }
+  return nodes;
+}
+
+export async function stopAll(nodes: TestNode[]): Promise<void> {
+  await Promise.all(nodes.map((n) => n.stop()));
+}

@@ -1,0 +1,69 @@
+/**
+ * Three nodes in three zones with three copies: what one node acknowledged, every other node
+ * serves, and the loss of any one node stops neither reads nor writes.
+ */
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { assertEquals } from "../assert.ts";
+import { type ClusterNode, startCluster, stopAll } from "../cluster.ts";
+import { bodyBytes } from "../s3/client.ts";
+
+function client(n: ClusterNode, key: { accessKeyId: string; secretAccessKey: string }) {
+  return new S3Client({ endpoint: n.s3, region: n.region, credentials: key, forcePathStyle: true });
+}
+
+/** Deterministic content of a given size, different for each name. */
+function content(name: string, size: number): Uint8Array<ArrayBuffer> {
+  let x = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+  return new Uint8Array(size).map(() => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
+}
+
+Deno.test("3 zones, 3 copies: written through one node, read through the others", async () => {
+  const nodes = await startCluster({
+    zones: ["paris", "lyon", "nantes"],
+    replicationFactor: 3,
+    node: { extraToml: "block_size = 65536" },
+  });
+  const clients: S3Client[] = [];
+  try {
+    const key = await nodes[0].createKey("cluster");
+    for (const n of nodes) clients.push(client(n, key));
+    await clients[0].send(new CreateBucketCommand({ Bucket: "photos" }));
+    const sizes = [0, 100, 5000, 65536, 200_000];
+    for (const size of sizes) {
+      await clients[0].send(
+        new PutObjectCommand({
+          Bucket: "photos",
+          Key: `o${size}`,
+          Body: content(`o${size}`, size),
+        }),
+      );
+    }
+    const readAll = async (c: S3Client, names: string[]) => {
+      for (const name of names) {
+        const got = await c.send(new GetObjectCommand({ Bucket: "photos", Key: name }));
+        assertEquals(await bodyBytes(got.Body), content(name, Number(name.slice(1))), name);
+      }
+    };
+    const written = sizes.map((s) => `o${s}`);
+    for (const c of clients.slice(1)) await readAll(c, written);
+
+    // One node dies without warning: the two others still make a quorum for every partition.
+    await nodes[2].kill();
+    for (const size of [10, 70_000]) {
+      await clients[1].send(
+        new PutObjectCommand({
+          Bucket: "photos",
+          Key: `o${size}`,
+          Body: content(`o${size}`, size),
+        }),
+      );
+      written.push(`o${size}`);
+    }
+    await readAll(clients[0], written);
+    await readAll(clients[1], written);
+  } finally {
+    for (const c of clients) c.destroy();
+    await stopAll(nodes);
+  }
+});
