@@ -129,3 +129,19 @@ Deno.test("layoutMessage counts moved partition copies", () => {
   assertMatch(lines.join("\n"), /Partition copies assigned to a new node: 512 of 512/);
   assertMatch(layoutMessage(l.current, l.current).join("\n"), /assigned to a new node: 0 of 512/);
 });
+
+Deno.test("layoutMessage shows per node the copies it receives and gives up", () => {
+  const v1 = withRoles();
+  const C = "c".repeat(64);
+  const v2 = applyStaged({
+    ...v1,
+    staged: { roles: { [A]: null, [C]: { zone: "z1", capacity: 1e9, tags: [] } } },
+  }, 2);
+  const text = layoutMessage(v1.current, v2.current).join("\n");
+  // C takes over A's copies (same zone, same capacity); B keeps its own.
+  assertMatch(text, /assigned to a new node: 256 of 512/);
+  assertMatch(text, /bbbbbbbbbbbbbbbb {2}zone z2: 256 partitions \(0 new, 0 given up\)/);
+  assertMatch(text, /cccccccccccccccc {2}zone z1: 256 partitions \(256 new, 0 given up\)/);
+  assertMatch(text, /aaaaaaaaaaaaaaaa {2}leaving storage: 256 partitions to hand over/);
+  assertMatch(text, /Usable capacity: 1\.9 GiB of 2\.8 GiB \(66\.7%\)/);
+});

@@ -2,6 +2,8 @@
  * Cluster layout: which node holds which of the 256 partitions.
  * Pure data and functions; persistence and propagation live in system.ts.
  */
+import { PartitionNetwork } from "./layout_network.ts";
+
 export const PARTITIONS = 256;
 
 export interface NodeRole {
@@ -28,6 +30,8 @@ export interface StagedChanges {
   /** null stages the removal of the node's role. */
   roles: Record<string, NodeRole | null>;
   zoneRedundancy?: ZoneRedundancy;
+  /** When the changes were last staged (ms), so the latest wins as nodes gossip them. */
+  at?: number;
 }
 
 export interface ClusterLayout {
@@ -61,35 +65,11 @@ export function stagedRoles(layout: ClusterLayout): Record<string, NodeRole> {
   return roles;
 }
 
-function effectiveZoneRedundancy(zr: ZoneRedundancy, rf: number, zones: number): number {
-  return zr === "maximum" ? Math.min(rf, zones) : zr;
-}
-
-/**
- * Per-node partition targets proportional to capacity, no node above one copy of each
- * partition (water-filling: nodes that would exceed 256 are capped and the rest re-shared).
- */
-function capacityTargets(nodes: Array<[string, number]>, rf: number): Map<string, number> {
-  const targets = new Map<string, number>();
-  let free = nodes.slice();
-  let slots = PARTITIONS * rf;
-  for (;;) {
-    const total = free.reduce((s, [, c]) => s + c, 0);
-    const capped = free.filter(([, c]) => (slots * c) / total >= PARTITIONS);
-    if (capped.length === 0) {
-      for (const [id, c] of free) targets.set(id, (slots * c) / total);
-      return targets;
-    }
-    for (const [id] of capped) targets.set(id, PARTITIONS);
-    slots -= capped.length * PARTITIONS;
-    free = free.filter((n) => !capped.includes(n));
-    if (free.length === 0) return targets;
-  }
-}
-
 /**
  * Assigns every partition to `rf` distinct storage nodes spread over at least the required
- * number of zones, in proportion to capacity, keeping the previous holders where it can.
+ * number of zones, with the largest partition size the capacities allow (Garage's optimal
+ * layout); among such assignments, moves the fewest copies away from `previous`, then fills
+ * nodes in proportion to their capacity. Throws a LayoutError saying why when none exists.
  */
 export function assignPartitions(
   roles: Record<string, NodeRole>,
@@ -97,60 +77,72 @@ export function assignPartitions(
   zoneRedundancy: ZoneRedundancy,
   previous?: string[][],
 ): { partitions: string[][]; partitionSize: number } {
-  const storage = Object.entries(roles)
-    .filter(([, r]) => r.capacity !== null && r.capacity > 0)
-    .map(([id, r]) => [id, r.capacity as number] as [string, number])
-    .sort(([a], [b]) => a < b ? -1 : 1);
-  if (storage.length < rf) {
+  const storage = Object.keys(roles).filter((id) => roles[id].capacity !== null).sort();
+  const bytes = (id: string) => Math.floor(roles[id].capacity!); // the network counts whole bytes
+  const usable = storage.filter((id) => bytes(id) > 0);
+  const zones = [...new Set(usable.map((id) => roles[id].zone))];
+  const zr = checkFeasible(storage.length, usable.length, zones, rf, zoneRedundancy);
+  const index = new Map(usable.map((id, n) => [id, n]));
+  const network = new PartitionNetwork(
+    PARTITIONS,
+    usable.map((id) => ({ zone: zones.indexOf(roles[id].zone), capacity: bytes(id) })),
+    zones.length,
+    rf,
+    zr,
+    (previous ?? []).map((ids) => ids.flatMap((id) => index.has(id) ? [index.get(id)!] : [])),
+  );
+  const assignment = network.optimalAssignment();
+  const partitions = assignment.partitions.map((nodes, p) => {
+    const ids = nodes.map((n) => usable[n]);
+    // Copies that stay keep their rank, so a partition's first replica changes only if it moved.
+    const kept = (previous?.[p] ?? []).filter((id) => ids.includes(id));
+    return [...kept, ...ids.filter((id) => !kept.includes(id))];
+  });
+  return { partitions, partitionSize: assignment.partitionSize };
+}
+
+/** Refuses what no assignment can satisfy, in words; returns the effective zone redundancy. */
+function checkFeasible(
+  storageNodes: number,
+  withCapacity: number,
+  zones: string[],
+  rf: number,
+  zoneRedundancy: ZoneRedundancy,
+): number {
+  if (storageNodes > 0 && withCapacity === 0) {
     throw new LayoutError(
-      `the layout needs at least ${rf} storage node(s) for replication factor ${rf}, and has ${storage.length}`,
+      `the storage nodes' total capacity is zero: give at least ${rf} node(s) a capacity in bytes`,
     );
   }
-  const zoneOf = (id: string) => roles[id].zone;
-  const zones = new Set(storage.map(([id]) => zoneOf(id)));
-  const zr = effectiveZoneRedundancy(zoneRedundancy, rf, zones.size);
-  if (zr > zones.size) {
+  if (withCapacity < rf) {
+    const zero = storageNodes - withCapacity;
     throw new LayoutError(
-      `zone redundancy ${zr} needs storage nodes in ${zr} zones, and there are ${zones.size}`,
+      `the layout needs at least ${rf} storage node(s) for replication factor ${rf}, and has ${withCapacity}${
+        zero ? ` with a capacity (${zero} more have a capacity of zero)` : ""
+      }; nodes without a capacity are gateways and store nothing`,
+    );
+  }
+  const zr = zoneRedundancy === "maximum" ? Math.min(rf, zones.length) : zoneRedundancy;
+  if (!Number.isInteger(zr) || zr < 1) {
+    throw new LayoutError(
+      `zone redundancy must be "maximum" or a whole number of zones, at least 1; it is ${zr}`,
     );
   }
   if (zr > rf) {
-    throw new LayoutError(`zone redundancy ${zr} cannot exceed the replication factor ${rf}`);
+    throw new LayoutError(
+      `zone redundancy ${zr} cannot exceed the replication factor ${rf}: a partition has only ${rf} cop${
+        rf === 1 ? "y" : "ies"
+      } to spread over zones`,
+    );
   }
-  const targets = capacityTargets(storage, rf);
-  const load = new Map(storage.map(([id]) => [id, 0]));
-  const partitions: string[][] = [];
-  const deficit = (id: string) => (targets.get(id) ?? 0) - (load.get(id) ?? 0);
-
-  for (let p = 0; p < PARTITIONS; p++) {
-    const chosen: string[] = [];
-    const zonesUsed = () => new Set(chosen.map(zoneOf));
-    const canTake = (id: string) => {
-      if (chosen.includes(id)) return false;
-      const needZones = zr - zonesUsed().size;
-      const slotsLeft = rf - chosen.length;
-      return needZones < slotsLeft || !zonesUsed().has(zoneOf(id));
-    };
-    for (const id of previous?.[p] ?? []) {
-      if (chosen.length < rf && load.has(id) && deficit(id) > 0 && canTake(id)) {
-        chosen.push(id);
-        load.set(id, load.get(id)! + 1);
-      }
-    }
-    while (chosen.length < rf) {
-      const best = storage
-        .map(([id]) => id)
-        .filter(canTake)
-        .sort((a, b) => deficit(b) - deficit(a) || (a < b ? -1 : 1))[0];
-      chosen.push(best);
-      load.set(best, load.get(best)! + 1);
-    }
-    partitions.push(chosen);
+  if (zr > zones.length) {
+    throw new LayoutError(
+      `zone redundancy ${zr} needs storage nodes in ${zr} zones, and there ${
+        zones.length === 1 ? "is 1" : `are ${zones.length}`
+      } (${[...zones].sort().join(", ")})`,
+    );
   }
-  const partitionSize = Math.min(
-    ...storage.map(([id, c]) => load.get(id)! > 0 ? Math.floor(c / load.get(id)!) : Infinity),
-  );
-  return { partitions, partitionSize };
+  return zr;
 }
 
 /** Applies the staged changes as version N+1; refuses a layout that cannot hold the data. */
@@ -174,6 +166,39 @@ export function applyStaged(layout: ClusterLayout, version: number): ClusterLayo
     current: { version, replicationFactor: rf, zoneRedundancy, roles, partitions, partitionSize },
     staged: { roles: {} },
   };
+}
+
+/** What a new assignment changes for one node. */
+export interface NodeChange {
+  /** Partition copies held before and after. */
+  before: number;
+  after: number;
+  /** Copies to receive: held after and not before. This is what a layout change transfers. */
+  incoming: number;
+  /** Copies to give up once the new layout is synced. */
+  outgoing: number;
+}
+
+/** Per node holding a copy before or after, what going from `before` to `after` changes. */
+export function partitionChanges(before: string[][], after: string[][]): Map<string, NodeChange> {
+  const changes = new Map<string, NodeChange>();
+  const of = (id: string) => {
+    if (!changes.has(id)) changes.set(id, { before: 0, after: 0, incoming: 0, outgoing: 0 });
+    return changes.get(id)!;
+  };
+  for (let p = 0; p < PARTITIONS; p++) {
+    const old = before[p] ?? [];
+    const now = after[p] ?? [];
+    for (const id of old) {
+      of(id).before++;
+      if (!now.includes(id)) of(id).outgoing++;
+    }
+    for (const id of now) {
+      of(id).after++;
+      if (!old.includes(id)) of(id).incoming++;
+    }
+  }
+  return changes;
 }
 
 export function nodesOfPartition(v: LayoutVersion, partition: number): string[] {
