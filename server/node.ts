@@ -89,7 +89,7 @@ export class RemiseNode {
   async stop(): Promise<void> {
     await Promise.all(this.#servers.map((s) => s.shutdown()));
     await this.sys.stop();
-    this.model.stop();
+    await this.model.stop();
     this.kv.close();
   }
 }

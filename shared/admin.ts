@@ -10,6 +10,7 @@ export const ADMIN_ENDPOINTS = {
   GetClusterHealth: "GET",
   ConnectClusterNodes: "POST",
   GetClusterLayout: "GET",
+  GetClusterLayoutHistory: "GET",
   UpdateClusterLayout: "POST",
   PreviewClusterLayoutChanges: "POST",
   ApplyClusterLayout: "POST",
@@ -30,6 +31,12 @@ export const ADMIN_ENDPOINTS = {
   AllowBucketKey: "POST",
   DenyBucketKey: "POST",
   GetNodeInfo: "GET",
+  GetNodeStatistics: "GET",
+  GetClusterStatistics: "GET",
+  ListWorkers: "POST",
+  LaunchRepairOperation: "POST",
+  ListBlockErrors: "GET",
+  RetryBlockResync: "POST",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -116,6 +123,77 @@ export interface MultiResponse<T> {
 
 export type GetNodeInfoResponse = MultiResponse<LocalGetNodeInfoResponse>;
 
+export interface LocalGetNodeStatisticsResponse {
+  /** Human-readable report (tables, blocks, queues), as Garage gives it. */
+  freeform: string;
+}
+
+export type GetNodeStatisticsResponse = MultiResponse<LocalGetNodeStatisticsResponse>;
+
+export interface GetClusterStatisticsResponse {
+  freeform: string;
+}
+
+// ---- Workers and repairs ----
+
+export interface LocalListWorkersRequest {
+  busyOnly?: boolean;
+  errorOnly?: boolean;
+}
+
+export type WorkerStateResp = "busy" | "idle" | "done" | "paused";
+
+export interface WorkerInfoResp {
+  id: number;
+  name: string;
+  state: WorkerStateResp;
+  errors: number;
+  consecutiveErrors: number;
+  lastError: { message: string; secsAgo: number } | null;
+  tranquility: number | null;
+  /** How far a long operation is, in words (e.g. "1200/5000 blocks (24%)"). */
+  progress: string | null;
+  queueLength: number | null;
+  persistentErrors: number | null;
+  freeform: string[];
+}
+
+export type ListWorkersResponse = MultiResponse<WorkerInfoResp[]>;
+
+export type ScrubCommand = "start" | "pause" | "resume" | "cancel";
+
+export type RepairType =
+  | "tables"
+  | "blocks"
+  | "versions"
+  | "multipartUploads"
+  | "blockRefs"
+  | "blockRc"
+  | "rebalance"
+  | { scrub: ScrubCommand };
+
+export interface LocalLaunchRepairOperationRequest {
+  repairType: RepairType;
+}
+
+export type LaunchRepairOperationResponse = MultiResponse<null>;
+
+export interface BlockErrorResp {
+  blockHash: string;
+  refcount: number;
+  errorCount: number;
+  lastTrySecsAgo: number;
+  nextTryInSecs: number;
+  /** Why the last attempt failed. */
+  message: string;
+}
+
+export type ListBlockErrorsResponse = MultiResponse<BlockErrorResp[]>;
+
+export type LocalRetryBlockResyncRequest = { all: true } | { blockHashes: string[] };
+
+export type RetryBlockResyncResponse = MultiResponse<{ count: number }>;
+
 // ---- Layout ----
 
 /** `"maximum"` or `{ atLeast: n }`. */
@@ -145,6 +223,25 @@ export interface GetClusterLayoutResponse {
   partitionSize: number;
   stagedRoleChanges: NodeRoleChange[];
   stagedParameters: LayoutParameters | null;
+}
+
+export type LayoutVersionStatus = "current" | "draining";
+
+export interface ClusterLayoutVersion {
+  version: number;
+  /** current: where data goes; draining: still written to and read while data moves. */
+  status: LayoutVersionStatus;
+  storageNodes: number;
+  gatewayNodes: number;
+}
+
+export interface GetClusterLayoutHistoryResponse {
+  currentVersion: number;
+  /** The version reads use: the newest every storage node of which has synced it. */
+  readVersion: number;
+  versions: ClusterLayoutVersion[];
+  /** Per node, the newest layout version whose data it has pulled in. */
+  syncTrackers: Record<string, number>;
 }
 
 export interface UpdateClusterLayoutRequest {

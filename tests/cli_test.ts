@@ -42,7 +42,9 @@ Deno.test("operator commands against a running node", async (t) => {
     await t.step("status and node id show this node", async () => {
       const status = ok(await run("status"));
       assertMatch(status, /==== HEALTHY NODES ====/);
-      const m = /^([0-9a-f]{16})\s+\S+\s+127\.0\.0\.1:[1-9]\d*\s+\[\]\s+dc1\s+100\.0 GB/m.exec(status);
+      const m = /^([0-9a-f]{16})\s+\S+\s+127\.0\.0\.1:[1-9]\d*\s+\[\]\s+dc1\s+100\.0 GB/m.exec(
+        status,
+      );
       assert(m, `status does not list the node with its role:\n${status}`);
       assertMatch(status, /Cluster health: healthy/);
       const id = ok(await run("node", "id", "-q")).trim();
@@ -181,6 +183,21 @@ Deno.test("operator commands against a running node", async (t) => {
         new RegExp(`Access key ${keyId} has been deleted`),
       );
       assert(!ok(await run("key", "list")).includes(keyId));
+    });
+
+    await t.step("repairs, workers, block errors and statistics", async () => {
+      assertMatch(ok(await run("repair", "scrub", "start")), /Repair launched on node/);
+      assertMatch(ok(await run("repair", "versions")), /Repair launched/);
+      const workers = ok(await run("worker", "list"));
+      for (const name of ["block resync", "block scrub", "table sync", "repair versions"]) {
+        assertMatch(workers, new RegExp(name));
+      }
+      fails(await run("repair", "everything"), /unknown repair "everything"/);
+      assertMatch(ok(await run("block", "list-errors")), /No block errors/);
+      assertMatch(ok(await run("block", "retry-now", "--all")), /0 block\(s\) queued/);
+      const stats = ok(await run("stats"));
+      assertMatch(stats, /Partitions held: 256 of 256/);
+      assertMatch(stats, /==== cluster ====/);
     });
   } finally {
     await node.stop();

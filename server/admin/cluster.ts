@@ -1,19 +1,16 @@
-/** GetClusterStatus, GetClusterHealth, ConnectClusterNodes, GetNodeInfo and /health. */
+/** GetClusterStatus, GetClusterHealth, ConnectClusterNodes, node info and /health. */
 import type {
   ConnectClusterNodesResponse,
   GetClusterHealthResponse,
   GetClusterStatusResponse,
-  GetNodeInfoResponse,
   LocalGetNodeInfoResponse,
   NodeResp,
 } from "../../shared/admin.ts";
-import { PARTITIONS, stagedRoles } from "../rpc/layout.ts";
+import { PARTITIONS } from "../rpc/layout.ts";
 import { parsePeer } from "../net/peers.ts";
 import type { NodeInfo, System } from "../rpc/system.ts";
 import { type Call, type EndpointDef, REMISE_VERSION } from "./context.ts";
 import { badRequest } from "./errors.ts";
-
-const NODE_INFO_RPC = "admin/node_info";
 
 export function clusterHealth(sys: System): GetClusterHealthResponse {
   const v = sys.layout.current;
@@ -131,52 +128,8 @@ export function localNodeInfo(sys: System): LocalGetNodeInfoResponse {
   };
 }
 
-/** Lets other nodes answer GetNodeInfo for themselves. */
-export function registerNodeRpc(sys: System): void {
-  sys.rpc.register(NODE_INFO_RPC, () => Promise.resolve(localNodeInfo(sys)));
-}
-
-/** Resolves `self`, `*` or a node id prefix to node ids, as Garage's `?node=` does. */
-export function matchNodes(sys: System, spec: string): string[] {
-  const all = [...new Set([sys.id, ...Object.keys(stagedRoles(sys.layout)), ...sys.allNodes()])]
-    .sort();
-  if (spec === "self") return [sys.id];
-  if (spec === "*") return all;
-  const found = all.filter((id) => id.startsWith(spec.toLowerCase()));
-  if (found.length === 0) {
-    throw badRequest(`No node matches "${spec}"; GetClusterStatus lists the node ids`);
-  }
-  if (found.length > 1) {
-    throw badRequest(
-      `Several nodes match "${spec}" (${
-        found.map((f) => f.slice(0, 16)).join(", ")
-      }): give more digits`,
-    );
-  }
-  return found;
-}
-
-async function getNodeInfo({ deps, query }: Call): Promise<GetNodeInfoResponse> {
-  const { sys } = deps;
-  const spec = query.required("node", "self, * or a node id");
-  const out: GetNodeInfoResponse = { success: {}, error: {} };
-  await Promise.all(
-    matchNodes(sys, spec).map(async (id) => {
-      try {
-        out.success[id] = await sys.rpc.call<LocalGetNodeInfoResponse>(id, NODE_INFO_RPC, null, {
-          timeoutMs: 10_000,
-        });
-      } catch (e) {
-        out.error[id] = (e as Error).message;
-      }
-    }),
-  );
-  return out;
-}
-
 export const clusterEndpoints: Record<string, EndpointDef> = {
   GetClusterStatus: { query: [], run: ({ deps }) => clusterStatus(deps.sys) },
   GetClusterHealth: { query: [], run: ({ deps }) => clusterHealth(deps.sys) },
   ConnectClusterNodes: { query: [], run: connectNodes },
-  GetNodeInfo: { query: ["node"], run: getNodeInfo },
 };

@@ -1,6 +1,7 @@
 /** GetClusterLayout, UpdateClusterLayout, ApplyClusterLayout, RevertClusterLayout. */
 import type {
   ApplyClusterLayoutResponse,
+  GetClusterLayoutHistoryResponse,
   GetClusterLayoutResponse,
   LayoutNodeRole,
   NodeRoleChange,
@@ -18,6 +19,7 @@ import {
   stagedRoles,
   type ZoneRedundancy,
 } from "../rpc/layout.ts";
+import { liveVersions, readVersion } from "../rpc/history.ts";
 import type { System } from "../rpc/system.ts";
 import { formatSize } from "../util/size.ts";
 import type { Call, EndpointDef } from "./context.ts";
@@ -221,8 +223,28 @@ export function layoutOf(sys: System): GetClusterLayoutResponse {
   return formatLayout(sys.layout);
 }
 
+function layoutHistory(sys: System): GetClusterLayoutHistoryResponse {
+  const l = sys.layout;
+  const read = readVersion(l).version;
+  return {
+    currentVersion: l.current.version,
+    readVersion: read,
+    versions: liveVersions(l).filter((v) => v.version > 0).reverse().map((v) => {
+      const roles = Object.values(v.roles);
+      return {
+        version: v.version,
+        status: v === l.current ? "current" : "draining",
+        storageNodes: roles.filter((r) => r.capacity !== null).length,
+        gatewayNodes: roles.filter((r) => r.capacity === null).length,
+      };
+    }),
+    syncTrackers: { ...l.sync },
+  };
+}
+
 export const layoutEndpoints: Record<string, EndpointDef> = {
   GetClusterLayout: { query: [], run: ({ deps }) => layoutOf(deps.sys) },
+  GetClusterLayoutHistory: { query: [], run: ({ deps }) => layoutHistory(deps.sys) },
   UpdateClusterLayout: { query: [], run: updateLayout },
   PreviewClusterLayoutChanges: { query: [], run: previewLayout },
   ApplyClusterLayout: { query: [], run: applyLayout },

@@ -6,12 +6,13 @@ import { type Context, Hono } from "hono";
 import { ADMIN_ENDPOINTS, type AdminEndpoint } from "../../shared/admin.ts";
 import { requireBearer } from "./auth.ts";
 import { bucketEndpoints } from "./buckets.ts";
-import { clusterEndpoints, healthResponse, registerNodeRpc } from "./cluster.ts";
+import { clusterEndpoints, healthResponse } from "./cluster.ts";
 import type { AdminDeps, EndpointDef } from "./context.ts";
 import { AdminError, errorResponse, toAdminError } from "./errors.ts";
 import { keyEndpoints } from "./keys.ts";
 import { layoutEndpoints } from "./layout.ts";
 import { metricsResponse, registerGauges } from "./metrics.ts";
+import { operationEndpoints, registerOperations } from "./operations.ts";
 import { registerStatsRpc } from "./stats.ts";
 import { parseJsonBody, Query } from "./validate.ts";
 
@@ -22,6 +23,7 @@ const ENDPOINTS: Record<string, EndpointDef> = {
   ...layoutEndpoints,
   ...keyEndpoints,
   ...bucketEndpoints,
+  ...operationEndpoints,
 };
 
 for (const name of Object.keys(ADMIN_ENDPOINTS)) {
@@ -58,7 +60,7 @@ export function createAdminHandler(
   deps: AdminDeps,
 ): (req: Request) => Response | Promise<Response> {
   const { sys, metrics } = deps;
-  registerNodeRpc(sys);
+  registerOperations(deps);
   registerStatsRpc(sys);
   registerGauges(deps);
   const region = sys.config.s3Api.s3Region;

@@ -3,12 +3,13 @@
  * hash's partition, fetched from whichever replica answers, deleted once unreferenced.
  */
 import { createHash } from "node:crypto";
-import { quorum } from "../rpc/rpc.ts";
+import { quorumEach } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import { log } from "../util/log.ts";
 import { KeyedMutex } from "../util/mutex.ts";
 import { BlockStore } from "./store.ts";
-import { GC_PREFIX, gcKey, readRc } from "./rc.ts";
+import { GC_PREFIX, gcKey, RC_PREFIX, readRc } from "./rc.ts";
+import { Resync } from "./resync.ts";
 
 interface PutMsg {
   hash: string;
@@ -37,7 +38,11 @@ export class BlockManager {
       return null;
     });
     sys.rpc.register("block/get", (msg) => this.store.read(msg as string));
+    sys.rpc.register("block/has", (msg) => this.store.exists(msg as string));
+    this.resync = new Resync(this);
   }
+
+  readonly resync: Resync;
 
   /**
    * Stores a block here. Until a reference to it commits, it is a GC candidate: an upload that
@@ -57,7 +62,7 @@ export class BlockManager {
    */
   async put(hash: string, data: Uint8Array, settled?: () => void): Promise<void> {
     const calls: Promise<unknown>[] = [];
-    const written = quorum(this.sys.nodesForKey(hash), this.sys.writeQuorum, (node) => {
+    const written = quorumEach(this.sys.writeSetsForKey(hash), this.sys.writeQuorum, (node) => {
       const call = this.sys.rpc.call(node, "block/put", { hash, data });
       calls.push(call);
       return call;
@@ -66,9 +71,27 @@ export class BlockManager {
     await written;
   }
 
-  async get(hash: string): Promise<Uint8Array> {
+  /** A block from whichever replica answers first in order of preference, checked. */
+  get(hash: string): Promise<Uint8Array> {
+    const first = this.sys.preferred(this.sys.readNodesForKey(hash));
+    // During a layout change a block may still be only where it was: ask there next.
+    const then = this.sys.writeSetsForKey(hash).flat().filter((n) => !first.includes(n));
+    return this.#fetch(hash, [...first, ...new Set(then)]);
+  }
+
+  /**
+   * A block from another node: its replicas first, then every other node up (one that held it
+   * under an earlier layout may still have it).
+   */
+  getRemote(hash: string): Promise<Uint8Array> {
+    const holders = this.sys.nodesForKey(hash).filter((n) => n !== this.sys.id);
+    const others = this.sys.peers.status().filter((p) => p.up && !holders.includes(p.id));
+    return this.#fetch(hash, [...this.sys.preferred(holders), ...others.map((p) => p.id)]);
+  }
+
+  async #fetch(hash: string, nodes: string[]): Promise<Uint8Array> {
     const errors: string[] = [];
-    for (const node of this.sys.preferred(this.sys.nodesForKey(hash))) {
+    for (const node of nodes) {
       try {
         const data = await this.sys.rpc.call<Uint8Array | null>(node, "block/get", hash);
         // This node's reads are checked by the store's CRC32 (bit rot), scrub checks SHA-256;
@@ -80,6 +103,19 @@ export class BlockManager {
       }
     }
     throw new Error(`block ${hash} could not be read (${errors.join("; ")})`);
+  }
+
+  /**
+   * Queues every block this node holds or is referenced here for a check: after a layout
+   * change (blocks to fetch or hand over) and for the `blocks` repair.
+   */
+  async recheckAll(): Promise<number> {
+    const hashes = new Set<string>();
+    for await (const h of this.store.list()) hashes.add(h);
+    for await (const e of this.sys.kv.list<Deno.KvU64>({ prefix: [RC_PREFIX] })) {
+      if (e.value.value > 0n) hashes.add(e.key[1] as string);
+    }
+    return await this.resync.enqueue(hashes);
   }
 
   /** Deletes blocks whose grace period ended with no reference left. Returns how many. */

@@ -6,6 +6,10 @@ import type { UpdateEffects } from "../table/schema.ts";
 
 export const RC_PREFIX = "block_rc";
 export const GC_PREFIX = "block_gc";
+/** Blocks to check, by due time: [prefix, due ms, hash]. */
+export const RESYNC_PREFIX = "block_resync";
+/** Let the write that referenced a block land before checking for it. */
+export const RESYNC_DELAY_MS = 10_000;
 /** Adding 2^64-1 to a KvU64 is subtracting one: KV sums wrap. */
 const MINUS_ONE = (1n << 64n) - 1n;
 
@@ -20,8 +24,13 @@ export function gcKey(hash: string): Deno.KvKey {
 /** Effects of a reference appearing (+1) or going away (-1). */
 export function rcEffects(hash: string, delta: 1 | -1, graceMs: number): UpdateEffects {
   const sums: Array<[Deno.KvKey, bigint]> = [[rcKey(hash), delta === 1 ? 1n : MINUS_ONE]];
-  if (delta === 1) return { sums };
+  // A reference may arrive before (or without) the block: resync fetches what is missing.
+  if (delta === 1) return { sums, sets: [[resyncKey(hash, Date.now() + RESYNC_DELAY_MS), null]] };
   return { sums, sets: [[gcKey(hash), Date.now() + graceMs]] };
+}
+
+export function resyncKey(hash: string, due: number): Deno.KvKey {
+  return [RESYNC_PREFIX, due, hash];
 }
 
 export async function readRc(kv: Deno.Kv, hash: string): Promise<bigint> {

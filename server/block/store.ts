@@ -78,21 +78,28 @@ export class BlockStore {
     }
   }
 
-  /** Every block hash on this node (for scrub and repair). */
-  async *list(): AsyncGenerator<string> {
-    const sub = async function* (dir: string): AsyncGenerator<Deno.DirEntry & { dir: string }> {
+  /**
+   * Every block hash on this node in hash order, from the first one after `after`: a walk
+   * (scrub, repair) resumes where it stopped, reading only the folders still ahead of it.
+   */
+  async *list(after = ""): AsyncGenerator<string> {
+    const names = async (dir: string, isDir: boolean, pattern: RegExp) => {
+      const out: string[] = [];
       try {
-        for await (const e of Deno.readDir(dir)) yield { ...e, dir };
+        for await (const e of Deno.readDir(dir)) {
+          if (e.isDirectory === isDir && pattern.test(e.name)) out.push(e.name);
+        }
       } catch (e) {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       }
+      return out.sort();
     };
-    for await (const a of sub(this.dir)) {
-      if (!a.isDirectory) continue;
-      for await (const b of sub(join(this.dir, a.name))) {
-        if (!b.isDirectory) continue;
-        for await (const f of sub(join(this.dir, a.name, b.name))) {
-          if (f.isFile && /^[0-9a-f]{64}$/.test(f.name)) yield f.name;
+    for (const a of await names(this.dir, true, /^[0-9a-f]{2}$/)) {
+      if (a < after.slice(0, 2)) continue;
+      for (const b of await names(join(this.dir, a), true, /^[0-9a-f]{2}$/)) {
+        if (a + b < after.slice(0, 4)) continue;
+        for (const f of await names(join(this.dir, a, b), false, /^[0-9a-f]{64}$/)) {
+          if (f > after) yield f;
         }
       }
     }

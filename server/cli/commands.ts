@@ -4,6 +4,7 @@ import { bucketCommands } from "./bucket.ts";
 import type { Command } from "./context.ts";
 import { keyCommands } from "./key.ts";
 import { layoutCommands } from "./layout.ts";
+import { opsCommands } from "./ops.ts";
 import { statusCommands } from "./status.ts";
 
 /** `server` runs the node; it is dispatched apart, but listed and parsed like the others. */
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   ...layoutCommands,
   ...keyCommands,
   ...bucketCommands,
+  ...opsCommands,
 ];
 
 export function helpText(prefix?: string[]): string {

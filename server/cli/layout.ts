@@ -1,6 +1,7 @@
 /** `layout show|assign|remove|config|apply|revert`. */
 import type {
   ApplyClusterLayoutResponse,
+  GetClusterLayoutHistoryResponse,
   GetClusterLayoutResponse,
   GetClusterStatusResponse,
   NodeAssignedRole,
@@ -229,6 +230,38 @@ export const layoutCommands: Command[] = [
     async run(ctx) {
       await ctx.api.call("RevertClusterLayout");
       ctx.print("All proposed role changes in cluster layout have been canceled.");
+    },
+  },
+  {
+    path: ["layout", "history"],
+    args: "",
+    summary: "Show the live layout versions and how far each node has synced",
+    options: {},
+    positionals: [0, 0],
+    async run(ctx) {
+      const h = await ctx.api.call<GetClusterLayoutHistoryResponse>("GetClusterLayoutHistory");
+      ctx.print("==== LAYOUT HISTORY ====");
+      const rows = ["Version\tStatus\tStorage nodes\tGateway nodes"];
+      for (const v of h.versions) {
+        rows.push(`#${v.version}\t${v.status}\t${v.storageNodes}\t${v.gatewayNodes}`);
+      }
+      ctx.print(table(rows));
+      ctx.print();
+      ctx.print(`Reads use version ${h.readVersion}; data goes to version ${h.currentVersion}.`);
+      const trackers = Object.entries(h.syncTrackers);
+      if (trackers.length) {
+        ctx.print();
+        ctx.print("==== SYNC PROGRESS ====");
+        ctx.print(
+          table(["Node\tSynced up to", ...trackers.map(([id, v]) => `${short(id)}\t#${v}`)]),
+        );
+      }
+      if (h.versions.length > 1) {
+        ctx.print();
+        ctx.print(
+          "Data is still moving to the newest version; the older ones are dropped once every storage node has synced.",
+        );
+      }
     },
   },
 ];

@@ -1,11 +1,15 @@
 /** The store's tables and background work, wired to one node. */
 import { BlockManager } from "../block/manager.ts";
+import { Scrub } from "../block/scrub.ts";
+import { log } from "../util/log.ts";
+import { Workers } from "../util/worker.ts";
 import type { System } from "../rpc/system.ts";
 import { WorkQueue } from "../table/queue.ts";
 import { BufferPool } from "../util/pool.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { TableSchema } from "../table/schema.ts";
 import { Table } from "../table/table.ts";
+import { AntiEntropy, serveReplica } from "../table/anti_entropy.ts";
 import { type AliasEntry, aliasSchema, type BucketEntry, bucketSchema } from "./bucket.ts";
 import { type BlockRef, blockRefSchema } from "./block_ref.ts";
 import { type KeyEntry, keySchema } from "./key.ts";
@@ -30,6 +34,10 @@ export class Model {
   /** Block-sized buffers uploads fill, reused rather than reallocated for every block. */
   readonly blockBuffers: BufferPool;
   readonly blocks: BlockManager;
+  readonly workers = new Workers();
+  readonly scrub: Scrub;
+  readonly tables: Table<unknown>[];
+  readonly antiEntropy: AntiEntropy;
   readonly keys: Table<KeyEntry>;
   readonly buckets: Table<BucketEntry>;
   readonly aliases: Table<AliasEntry>;
@@ -54,6 +62,30 @@ export class Model {
     this.blockRefs = table(blockRefSchema(opts.blockGraceMs));
     this.uploads = table(mpuSchema);
     this.parts = table(mpuPartSchema);
+    this.scrub = new Scrub(this.blocks);
+    this.tables = [
+      this.keys,
+      this.buckets,
+      this.aliases,
+      this.objects,
+      this.versions,
+      this.blockRefs,
+      this.uploads,
+      this.parts,
+    ] as Table<unknown>[];
+    for (const t of this.tables) serveReplica(t);
+    this.antiEntropy = new AntiEntropy(sys, this.tables, sys.config.syncIntervalMs);
+    // A peer that was away missed writes: compare with it as soon as it is back.
+    sys.onPeerUp.push((peer) => {
+      this.antiEntropy.request([peer]);
+      this.workers.wake(this.antiEntropy.name);
+    });
+    sys.onLayoutChange.push(() => {
+      // Data moves: pull the partitions this node now holds, fetch and hand over blocks.
+      this.syncTablesNow();
+      this.blocks.recheckAll().then(() => this.workers.wake(this.blocks.resync.name))
+        .catch((e) => log.warn("could not queue blocks after a layout change", { error: e }));
+    });
     this.queue.register(RELEASE_VERSION, (uuid) => this.releaseVersion(uuid as string));
     this.queue.register(RELEASE_UPLOAD, (id) => this.releaseUpload(id as string));
   }
@@ -64,13 +96,25 @@ export class Model {
       this.buckets.store.load(),
       this.aliases.store.load(),
     ]);
+    for (const t of this.tables) t.store.merkle.start();
     this.blocks.startGc();
     this.queue.kick();
+    this.workers.start(this.antiEntropy);
+    this.workers.start(this.blocks.resync);
+    this.workers.start(this.scrub);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.blocks.stop();
     this.queue.stop();
+    await this.workers.stop();
+    await Promise.all(this.tables.map((t) => t.store.merkle.stop()));
+  }
+
+  /** Compares every table with every replica now (the `tables` repair). */
+  syncTablesNow(): void {
+    this.antiEntropy.request();
+    this.workers.wake(this.antiEntropy.name);
   }
 
   /** Every block row of a version, in part/offset order. */
@@ -84,10 +128,6 @@ export class Model {
     }
   }
 
-  /**
-   * Makes `to` reference the blocks of `from` (a copy or a completed upload shares blocks,
-   * it does not rewrite them); `part` renumbers them. Returns the bytes referenced.
-   */
   /**
    * Gives version `to` the blocks of version `from` (as part `part`, whose checksum, if any,
    * goes on its first row). Returns how many bytes they hold.

@@ -35,7 +35,15 @@ export interface StagedChanges {
 }
 
 export interface ClusterLayout {
+  /** The newest applied version: where data is going. */
   current: LayoutVersion;
+  /**
+   * Older versions still live, oldest first: writes reach their nodes too, and reads use them,
+   * until every storage node of a newer version has synced it (see history.ts).
+   */
+  history?: LayoutVersion[];
+  /** Per node, the newest version whose data it has finished pulling in. */
+  sync?: Record<string, number>;
   staged: StagedChanges;
 }
 
@@ -162,8 +170,11 @@ export function applyStaged(layout: ClusterLayout, version: number): ClusterLayo
     zoneRedundancy,
     layout.current.partitions,
   );
+  const kept = layout.current.version > 0 ? [layout.current] : [];
   return {
     current: { version, replicationFactor: rf, zoneRedundancy, roles, partitions, partitionSize },
+    history: [...(layout.history ?? []), ...kept],
+    sync: layout.sync ?? {},
     staged: { roles: {} },
   };
 }

@@ -123,3 +123,48 @@ export function quorum<T>(
     for (let i = 0; i < first; i++) start();
   });
 }
+
+/**
+ * A write to several replica sets at once (one per live layout version): every node of their
+ * union is asked once; done when each set has `need` successes, failed once one cannot.
+ */
+export function quorumEach(
+  sets: string[][],
+  need: number,
+  ask: (node: string) => Promise<unknown>,
+): Promise<void> {
+  if (sets.length === 1) return quorum(sets[0], need, ask).then(() => {});
+  const short = sets.find((s) => s.length < need);
+  if (short || sets.length === 0) {
+    return Promise.reject(
+      new QuorumError(need, 0, [
+        new Error(`only ${short?.length ?? 0} node(s) hold this data in the layout`),
+      ]),
+    );
+  }
+  const nodes = [...new Set(sets.flat())];
+  return new Promise((resolve, reject) => {
+    const ok = new Set<string>();
+    const failed = new Map<string, Error>();
+    let done = false;
+    const settle = () => {
+      if (done) return;
+      if (sets.every((s) => s.filter((n) => ok.has(n)).length >= need)) {
+        done = true;
+        resolve();
+      } else if (sets.some((s) => s.filter((n) => !failed.has(n)).length < need)) {
+        done = true;
+        reject(new QuorumError(need, ok.size, [...failed.values()]));
+      }
+    };
+    for (const node of nodes) {
+      ask(node).then(() => {
+        ok.add(node);
+        settle();
+      }, (e) => {
+        failed.set(node, e instanceof Error ? e : new Error(String(e)));
+        settle();
+      });
+    }
+  });
+}

@@ -6,7 +6,6 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:cry
 import { statfsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { decode, encode } from "../util/msgpack.ts";
 import type { Config, ConsistencyMode } from "../util/config.ts";
 import { hex, partitionOf } from "../util/ids.ts";
 import { log } from "../util/log.ts";
@@ -22,6 +21,8 @@ import {
 } from "./layout.ts";
 import { parsePeer, type PeerAddress, Peers } from "../net/peers.ts";
 import { mergeLayouts } from "./gossip.ts";
+import { decodeLayout, encodeLayout } from "./layout_codec.ts";
+import { allHolders, liveVersions, markSynced, readVersion, writeSets } from "./history.ts";
 import { Priority, Rpc } from "./rpc.ts";
 import { tlsMaterial } from "./tls.ts";
 
@@ -101,6 +102,8 @@ export class System {
   readonly startedAt = Date.now();
   /** Runs after the layout changed, here or by gossip (tables re-read their replicas). */
   readonly onLayoutChange: Array<(l: ClusterLayout) => void> = [];
+  /** Runs when a peer connects or comes back. */
+  readonly onPeerUp: Array<(peer: string) => void> = [];
 
   private constructor(
     readonly config: Config,
@@ -121,7 +124,10 @@ export class System {
       pingTimeoutMs: config.rpcPingTimeoutMs,
       load: async () => (await kv.get<PeerAddress[]>(PEERS_KEY)).value ?? [],
       save: async (list) => void await kv.set(PEERS_KEY, list),
-      onUp: (peer) => this.#sendLayout(peer),
+      onUp: (peer) => {
+        this.#sendLayout(peer);
+        for (const f of this.onPeerUp) f(peer);
+      },
       info: () => this.info(),
     });
     this.rpc.transport = {
@@ -138,9 +144,7 @@ export class System {
   static async open(config: Config, kv: Deno.Kv): Promise<System> {
     const identity = loadIdentity(config.metadataDir);
     const stored = await kv.get<Uint8Array>(LAYOUT_KEY);
-    const layout = stored.value
-      ? decode(stored.value) as ClusterLayout
-      : emptyLayout(config.replicationFactor);
+    const layout = stored.value ? decodeLayout(stored.value) : emptyLayout(config.replicationFactor);
     if (layout.current.replicationFactor !== config.replicationFactor) {
       throw new LayoutError(
         `replication_factor is ${config.replicationFactor} in ${config.file} but the cluster layout uses ${layout.current.replicationFactor}; it cannot change on an existing cluster`,
@@ -218,12 +222,38 @@ export class System {
     return this.#layout.current.roles[this.id];
   }
 
+  /** The partition's nodes in the newest layout version: where its data is going. */
   nodesForPartition(partition: number): string[] {
     return nodesOfPartition(this.#layout.current, partition);
   }
 
   nodesForKey(partitionKey: string): string[] {
     return this.nodesForPartition(partitionOf(partitionKey));
+  }
+
+  /** Where reads go: the partition's nodes in the newest version that is fully synced. */
+  readNodesForKey(partitionKey: string): string[] {
+    return nodesOfPartition(readVersion(this.#layout), partitionOf(partitionKey));
+  }
+
+  /** Where writes go: one replica set per live layout version, each needing its quorum. */
+  writeSetsForKey(partitionKey: string): string[][] {
+    return this.writeSetsForPartition(partitionOf(partitionKey));
+  }
+
+  writeSetsForPartition(partition: number): string[][] {
+    return writeSets(this.#layout, partition);
+  }
+
+  /** Nodes holding the partition in any live version (a new holder syncs from all of them). */
+  holdersOfPartition(partition: number): string[] {
+    return allHolders(this.#layout, partition);
+  }
+
+  /** This node has pulled in the data of `version`: reads may move to it once all have. */
+  async markSynced(version: number): Promise<void> {
+    const next = markSynced(this.#layout, this.id, version);
+    if (next !== this.#layout) await this.#save(next);
   }
 
   /**
@@ -245,8 +275,9 @@ export class System {
   }
 
   async #save(layout: ClusterLayout): Promise<void> {
-    await this.kv.set(LAYOUT_KEY, encode(layout));
-    const changed = layout.current !== this.#layout.current;
+    await this.kv.set(LAYOUT_KEY, encodeLayout(layout));
+    const changed = layout.current !== this.#layout.current ||
+      liveVersions(layout).length !== liveVersions(this.#layout).length;
     this.#layout = layout;
     if (changed) { for (const f of this.onLayoutChange) f(layout); }
     for (const p of this.peers.status()) if (p.up) this.#sendLayout(p.id);

@@ -6,6 +6,7 @@ import { decode, encode } from "../util/msgpack.ts";
 import { partitionOf } from "../util/ids.ts";
 import { sameBytes } from "../util/order.ts";
 import { type CachedEntry, EntryCache } from "./cache.ts";
+import { merkleTodo, MerkleTree } from "./merkle.ts";
 import { queueKey } from "./queue.ts";
 import type { TableSchema } from "./schema.ts";
 
@@ -14,6 +15,8 @@ const MAX_VALUE = 60 * 1024;
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
+/** And under 80 KiB of keys: 64 object keys of 1 KiB (S3's limit) already outgrow it. */
+const BATCH_KEY_BYTES = 56 * 1024;
 /** Entries per Deno KV read of a range scan, at most (batches are split evenly). */
 const SCAN_BATCH = 512;
 
@@ -46,6 +49,8 @@ export class LocalStore<E> {
   /** Fully replicated tables are small and read on every request: held whole in memory. */
   readonly #whole: boolean;
   readonly #cache: EntryCache<E>;
+  /** The partitions' Merkle trees, fed by every write below in the same commit. */
+  readonly merkle: MerkleTree;
 
   constructor(
     readonly kv: Deno.Kv,
@@ -54,6 +59,7 @@ export class LocalStore<E> {
   ) {
     this.#whole = schema.replication === "full";
     this.#cache = new EntryCache(this.#whole ? undefined : schema.cacheBytes ?? 0);
+    this.merkle = new MerkleTree(kv, schema.name);
   }
 
   async load(): Promise<void> {
@@ -169,6 +175,17 @@ export class LocalStore<E> {
   }
 
   /**
+   * A page of every entry this node stores, in key order, from after `cursor` (for repairs
+   * that walk a whole table); `next` is where the following page starts.
+   */
+  async page(cursor: string | undefined, limit: number): Promise<{ entries: E[]; next?: string }> {
+    const entries: E[] = [];
+    const it = this.kv.list<Uint8Array>({ prefix: ["t", this.schema.name] }, { cursor, limit });
+    for await (const e of it) entries.push(this.#decodeAt(e.value, e.key));
+    return { entries, next: entries.length === limit ? it.cursor : undefined };
+  }
+
+  /**
    * Merges entries in. Writes that arrive while a commit is in flight are committed together
    * in the next one (group commit): Deno KV commits a few thousand times a second, and many
    * small PUTs at once would otherwise queue behind each other.
@@ -211,15 +228,22 @@ export class LocalStore<E> {
           // A single large write is still split to fit Deno KV's limits per atomic operation.
           let batch: E[] = [];
           let size = 0;
+          let keys = 0;
           for (const w of group) {
             for (const [k, e] of w.entries.entries()) {
-              if (batch.length >= BATCH_ENTRIES || size + w.sizes[k] > BATCH_BYTES) {
+              const keySize = this.#keyBytes(e);
+              if (
+                batch.length >= BATCH_ENTRIES || size + w.sizes[k] > BATCH_BYTES ||
+                keys + keySize > BATCH_KEY_BYTES
+              ) {
                 await this.#applyBatch(batch);
                 batch = [];
                 size = 0;
+                keys = 0;
               }
               batch.push(e);
               size += w.sizes[k];
+              keys += keySize;
             }
           }
           if (batch.length) await this.#applyBatch(batch);
@@ -231,6 +255,12 @@ export class LocalStore<E> {
     } finally {
       this.#flushing = false;
     }
+  }
+
+  /** The bytes of keys an entry's write adds to a commit, with room for the table name, its Merkle todo row and its effects. */
+  #keyBytes(e: E): number {
+    const { schema } = this;
+    return utf8.encode(schema.partitionKey(e) + schema.sortKey(e)).length + 256;
   }
 
   async #applyBatch(entries: E[]): Promise<number> {
@@ -258,6 +288,7 @@ export class LocalStore<E> {
         const bytes = this.#encode(merged);
         if (cur.bytes && sameBytes(bytes, cur.bytes)) return;
         op.check({ key, versionstamp: cur.versionstamp }).set(key, bytes);
+        merkleTodo(op, key, bytes);
         writes.push([id, merged, bytes]);
         const fx = schema.updated?.(cur.entry, merged);
         for (const q of fx?.queue ?? []) {
@@ -274,6 +305,7 @@ export class LocalStore<E> {
           this.#cache.set(id, { entry, bytes, versionstamp: res.versionstamp });
         }
         if (queued) this.onQueued();
+        this.merkle.kick();
         return writes.length;
       }
       if (attempt > 50) throw new Error(`${schema.name}: too much contention writing entries`);
@@ -294,3 +326,5 @@ export class LocalStore<E> {
     return out as CachedEntry<E>[];
   }
 }
+
+const utf8 = new TextEncoder();

@@ -85,3 +85,27 @@ Deno.test("local store: what the KV key holds is not stored again, and comes bac
     kv.close();
   }
 });
+
+Deno.test("local store: writes of long keys are split to fit Deno KV's 80 KiB of keys per commit", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    // Shaped as the object table: writes count into their bucket's statistics, bucket ids are
+    // 64 characters, and S3 allows 1 KiB object keys. 64 such writes outgrow one commit's keys.
+    const objects: TableSchema<Row> = {
+      ...schema,
+      name: "object",
+      updated: (_, now) => ({
+        sums: [[["bucket_stat", now.pk, "objects"], 1n], [["bucket_stat", now.pk, "bytes"], 1n]],
+      }),
+    };
+    const store = new LocalStore(kv, objects);
+    const pk = "b".repeat(64);
+    await store.apply(
+      Array.from({ length: 64 }, (_, i) => ({ pk, sk: sk(i).padEnd(1024, "x"), v: i })),
+    );
+    assertEquals((await store.range(pk, {})).length, 64);
+    assertEquals((await kv.get(["bucket_stat", pk, "objects"])).value, new Deno.KvU64(64n));
+  } finally {
+    kv.close();
+  }
+});

@@ -3,7 +3,7 @@
  * quorum, reads ask the read quorum and merge what comes back.
  */
 import { decode, encode } from "../util/msgpack.ts";
-import { quorum } from "../rpc/rpc.ts";
+import { quorum, quorumEach } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import type { RangeQuery } from "./store.ts";
 import { LocalStore } from "./store.ts";
@@ -52,12 +52,12 @@ export class Table<E> {
     return this.schema.name;
   }
 
-  #writeSet(pk: string): { nodes: string[]; quorum: number } {
+  #writeSets(pk: string): { sets: string[][]; quorum: number } {
     if (this.schema.replication === "full") {
       const nodes = this.sys.allNodes();
-      return { nodes, quorum: Math.floor(nodes.length / 2) + 1 };
+      return { sets: [nodes], quorum: Math.floor(nodes.length / 2) + 1 };
     }
-    return { nodes: this.sys.nodesForKey(pk), quorum: this.sys.writeQuorum };
+    return { sets: this.sys.writeSetsForKey(pk), quorum: this.sys.writeQuorum };
   }
 
   async insert(e: E): Promise<void> {
@@ -67,23 +67,26 @@ export class Table<E> {
   async insertMany(entries: E[]): Promise<void> {
     const groups = new Map<string, E[]>();
     for (const e of entries) {
-      const { nodes } = this.#writeSet(this.schema.partitionKey(e));
-      const id = nodes.join(",");
+      const { sets } = this.#writeSets(this.schema.partitionKey(e));
+      const id = sets.map((s) => s.join(",")).join(";");
       groups.set(id, [...groups.get(id) ?? [], e]);
     }
-    await Promise.all([...groups.values()].map((group) => {
-      const { nodes, quorum: need } = this.#writeSet(this.schema.partitionKey(group[0]));
+    await Promise.all([...groups.values()].map(async (group) => {
+      const { sets, quorum: need } = this.#writeSets(this.schema.partitionKey(group[0]));
       let encoded: Uint8Array[] | undefined;
-      return quorum(
-        nodes,
+      let local: Promise<void> | undefined;
+      await quorumEach(
+        sets,
         need,
         (node) =>
-          node === this.sys.id ? this.store.apply(group) : this.sys.rpc.call(
+          node === this.sys.id ? (local = this.store.apply(group)) : this.sys.rpc.call(
             node,
             `table/${this.name}/update`,
             encoded ??= group.map((e) => encode(e)),
           ),
       );
+      // A full table is read locally: the writer must see its own write, whoever else answered.
+      if (this.schema.replication === "full") await local;
     }));
   }
 
@@ -96,7 +99,7 @@ export class Table<E> {
     decodeRemote: (r: unknown) => T,
   ) {
     return quorum(
-      this.sys.preferred(this.sys.nodesForKey(pk)),
+      this.sys.preferred(this.sys.readNodesForKey(pk)),
       this.sys.readQuorum,
       (node) =>
         node === this.sys.id
@@ -109,8 +112,8 @@ export class Table<E> {
   /** Whether this node is the only replica to ask (a cluster of one, or a full table). */
   #localOnly(pk: string): boolean {
     if (this.schema.replication === "full") return true;
-    const nodes = this.sys.nodesForKey(pk);
-    return nodes.length === 1 && nodes[0] === this.sys.id;
+    const sets = this.sys.writeSetsForKey(pk);
+    return sets.length === 1 && sets[0].length === 1 && sets[0][0] === this.sys.id;
   }
 
   async get(pk: string, sk: string): Promise<E | undefined> {

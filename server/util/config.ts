@@ -22,6 +22,8 @@ export interface Config {
   rpcPingTimeoutMs: number;
   /** Remise extension: how often peers are pinged (a peer is down after 3 missed pings). */
   rpcPingIntervalMs: number;
+  /** Remise extension: how often every table is compared with its other replicas. */
+  syncIntervalMs: number;
   /** Remise extension: an operator's own CA and node certificate instead of generated ones. */
   rpcTls?: { caFile: string; certFile: string; keyFile: string };
   /** Remise extension: how long an unreferenced block is kept before deletion. */
@@ -72,6 +74,7 @@ const TOP: Record<string, KeySpec> = {
   rpc_ping_timeout_msec: { kind: "int" },
   rpc_timeout_msec: { kind: "int" },
   rpc_ping_interval_msec: { kind: "int" },
+  table_sync_interval_secs: { kind: "int" },
   rpc_tls_ca_file: { kind: "string" },
   rpc_tls_cert_file: { kind: "string" },
   rpc_tls_key_file: { kind: "string" },
@@ -292,6 +295,7 @@ export function parseConfig(
     rpcTimeoutMs: (t.rpc_timeout_msec ?? 30_000) as number,
     rpcPingTimeoutMs: (t.rpc_ping_timeout_msec ?? 10_000) as number,
     rpcPingIntervalMs: (t.rpc_ping_interval_msec ?? 10_000) as number,
+    syncIntervalMs: ((t.table_sync_interval_secs ?? 600) as number) * 1000,
     rpcTls: tlsSet.length === 3
       ? {
         caFile: path(t.rpc_tls_ca_file as string),

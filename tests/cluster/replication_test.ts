@@ -67,3 +67,38 @@ Deno.test("3 zones, 3 copies: written through one node, read through the others"
     await stopAll(nodes);
   }
 });
+
+Deno.test("4 nodes in 2 zones, 2 copies: a whole zone down leaves every object readable", async () => {
+  const nodes = await startCluster({
+    zones: ["home", "home", "office", "office"],
+    replicationFactor: 2,
+    node: { extraToml: "block_size = 16384" },
+  });
+  const clients: S3Client[] = [];
+  try {
+    const key = await nodes[0].createKey("zones");
+    for (const n of nodes) clients.push(client(n, key));
+    await clients[0].send(new CreateBucketCommand({ Bucket: "zones" }));
+    const names = Array.from({ length: 24 }, (_, i) => `o${i * 3001}`);
+    for (const name of names) {
+      await clients[i(name) % 4].send(
+        new PutObjectCommand({ Bucket: "zones", Key: name, Body: content(name, size(name)) }),
+      );
+    }
+    // The office is gone: with one copy per zone, home still has every block and entry.
+    await nodes[2].kill();
+    await nodes[3].kill();
+    for (const c of clients.slice(0, 2)) {
+      for (const name of names) {
+        const got = await c.send(new GetObjectCommand({ Bucket: "zones", Key: name }));
+        assertEquals(await bodyBytes(got.Body), content(name, size(name)), name);
+      }
+    }
+  } finally {
+    for (const c of clients) c.destroy();
+    await stopAll(nodes);
+  }
+});
+
+const size = (name: string) => Number(name.slice(1));
+const i = (name: string) => size(name) / 3001;

@@ -1,0 +1,164 @@
+/**
+ * Anti-entropy over the network: every partition of every table this node holds is compared
+ * with each other replica of it (Merkle trees, see sync.ts), periodically, when a peer comes
+ * back, and on demand (the `tables` repair).
+ */
+import { Priority } from "../rpc/rpc.ts";
+import type { System } from "../rpc/system.ts";
+import { PARTITIONS } from "../rpc/layout.ts";
+import { sameBytes } from "../util/order.ts";
+import type { StepResult, Worker } from "../util/worker.ts";
+import { type EntryKey, type MerkleReplica, storeReplica, syncPartition } from "./sync.ts";
+import type { Table } from "./table.ts";
+
+interface Pass {
+  /** Peers to compare with; every replica when undefined. */
+  only?: Set<string>;
+  table: number;
+  /** The newest layout version when the pass began: what it syncs this node to. */
+  version: number;
+  /** Whether every partition was compared with enough of its holders. */
+  complete: boolean;
+}
+
+/** The RPC endpoints through which other nodes see this node's replica of a table. */
+export function serveReplica<E>(table: Table<E>): void {
+  const r = storeReplica(table.store);
+  const ep = `table/${table.name}/merkle`;
+  const rpc = table.sys.rpc;
+  rpc.register(`${ep}/roots`, (ps) => Promise.all((ps as number[]).map((p) => r.root(p))));
+  rpc.register(`${ep}/root`, (p) => r.root(p as number));
+  rpc.register(`${ep}/nodes`, (m) => {
+    const { p, prefixes } = m as { p: number; prefixes: Uint8Array[] };
+    return r.nodes(p, prefixes);
+  });
+  rpc.register(`${ep}/entries`, (keys) => r.entries(keys as EntryKey[]));
+  rpc.register(`${ep}/apply`, async (entries) => {
+    await r.apply(entries as Uint8Array[]);
+    return null;
+  });
+}
+
+function remoteCall<T>(sys: System, table: string, node: string, what: string, msg: unknown) {
+  return sys.rpc.call<T>(node, `table/${table}/merkle/${what}`, msg, {
+    priority: Priority.Background,
+  });
+}
+
+/** Another node's replica of a table, through the endpoints serveReplica registers there. */
+function remoteReplica(sys: System, table: string, node: string): MerkleReplica {
+  const call = <T>(what: string, msg: unknown) => remoteCall<T>(sys, table, node, what, msg);
+  return {
+    root: (p) => call("root", p),
+    nodes: (p, prefixes) => call("nodes", { p, prefixes }),
+    entries: (keys) => call("entries", keys),
+    apply: (entries) => call("apply", entries),
+  };
+}
+
+export class AntiEntropy implements Worker {
+  readonly name = "table sync";
+  tranquility = 0;
+  #pass?: Pass;
+  #next?: Pass;
+  #lastPass = 0;
+  #sent = 0;
+  #received = 0;
+
+  constructor(
+    readonly sys: System,
+    readonly tables: Table<unknown>[],
+    readonly intervalMs: number,
+  ) {}
+
+  /** Starts a pass over everything (with every replica, or only these peers) after this one. */
+  request(only?: string[]): void {
+    const next: Pass = {
+      table: 0,
+      only: only ? new Set(only) : undefined,
+      version: this.sys.layout.current.version,
+      complete: true,
+    };
+    // A full pass asked for covers any narrower one already waiting.
+    if (!this.#next || !next.only) this.#next = next;
+    else if (this.#next.only) { for (const n of next.only) this.#next.only.add(n); }
+  }
+
+  idleMs(): number {
+    return Math.max(1_000, this.#lastPass + this.intervalMs - Date.now());
+  }
+
+  describe() {
+    const p = this.#pass;
+    return {
+      progress: p
+        ? `${p.table}/${this.tables.length} tables (${this.tables[p.table]?.name})`
+        : undefined,
+      freeform: [`entries sent: ${this.#sent}, received: ${this.#received}`],
+    };
+  }
+
+  async step(): Promise<StepResult> {
+    if (!this.#pass) {
+      if (!this.#next && Date.now() - this.#lastPass >= this.intervalMs) this.request();
+      if (!this.#next) return "idle";
+      this.#pass = this.#next;
+      this.#next = undefined;
+    }
+    const pass = this.#pass;
+    if (!await this.#syncTable(this.tables[pass.table], pass.only)) pass.complete = false;
+    if (++pass.table === this.tables.length) {
+      this.#pass = undefined;
+      if (!pass.only) {
+        this.#lastPass = Date.now();
+        if (pass.complete) await this.sys.markSynced(pass.version);
+      }
+    }
+    return "busy";
+  }
+
+  /**
+   * Compares the partitions of a table this node holds with their other replicas, in every
+   * live layout version (a new holder pulls from the old ones): the roots of all shared
+   * partitions in one call per peer, then the trees of those that differ. Says whether enough
+   * holders answered for this node to have every acknowledged write.
+   */
+  async #syncTable(table: Table<unknown>, only?: Set<string>): Promise<boolean> {
+    const { sys } = this;
+    const full = table.schema.replication === "full";
+    const all = Array.from({ length: PARTITIONS }, (_, p) => p);
+    const holders = (p: number) => full ? sys.allNodes() : sys.holdersOfPartition(p);
+    const mine = all.filter((p) =>
+      (full ? sys.allNodes() : sys.nodesForPartition(p)).includes(sys.id)
+    );
+    const reached = new Map(mine.map((p) => [p, new Set([sys.id])]));
+    const peers = new Set(mine.flatMap(holders));
+    const local = storeReplica(table.store);
+    for (const peer of peers) {
+      if (peer === sys.id || (only && !only.has(peer)) || !sys.rpc.isUp(peer)) continue;
+      const shared = mine.filter((p) => holders(p).includes(peer));
+      const [theirs, ours] = await Promise.all([
+        remoteCall<Uint8Array[]>(sys, table.name, peer, "roots", shared),
+        Promise.all(shared.map((p) => local.root(p))),
+      ]);
+      const remote = remoteReplica(sys, table.name, peer);
+      for (const [i, p] of shared.entries()) {
+        if (!sameBytes(theirs[i], ours[i])) {
+          const c = await syncPartition(p, local, remote);
+          this.#sent += c.sent;
+          this.#received += c.received;
+        }
+        reached.get(p)!.add(peer);
+      }
+    }
+    // Every acknowledged write reached a write quorum of each set, so any
+    // (size - write quorum + 1) of a set's nodes hold all of them.
+    return mine.every((p) => {
+      const sets = full ? [sys.allNodes()] : sys.writeSetsForPartition(p);
+      const quorum = full ? Math.floor(sets[0].length / 2) + 1 : sys.writeQuorum;
+      return sets.every((set) =>
+        set.filter((n) => reached.get(p)!.has(n)).length >= set.length - quorum + 1
+      );
+    });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Merkle trees of a table's entries, one per partition, as in Garage: replicas compare them to
+ * find the few entries they disagree on without listing all the others.
+ *
+ * A write does not update a tree itself. It leaves a todo row (the entry's key, the hash of its
+ * stored bytes) in its own atomic commit, and a background updater folds todo rows into the
+ * trees in batches: a write pays for one small row, a batch shares the rewriting of the nodes
+ * near the root, and a crash loses nothing, the todo row stays until the tree holds it.
+ *
+ * In KV (one updater per table and KV, the only writer of its nodes):
+ *   ["mt", table, partition, key hash] → [pk, sk, SHA-256 of the stored bytes, empty if gone]
+ *   ["mn", table, partition, prefix]   → the node at that prefix of key hashes, msgpack
+ * Todo rows are listed in key hash order: the more of them wait, the closer together in the
+ * tree a batch's rows fall and the more nodes they share, so the updater catches up faster.
+ *
+ * A partition's tree is a radix tree over the SHA-256 of the entries' keys, fan-out 256 (a byte
+ * per level). The node at prefix p is a leaf when a single entry's key hash starts with p (its
+ * keys and value hash), an inner node listing the children p+b and their hashes when several
+ * do, and absent when none does. That shape depends only on which entries exist, so replicas
+ * holding the same entries have the same root hash whatever order their writes came in.
+ */
+import { log } from "../util/log.ts";
+import { decode, encode } from "../util/msgpack.ts";
+import { foldTodo } from "./merkle_fold.ts";
+import { EMPTY_HASH, keyHash, type MerkleNode, ROOT, sha256 } from "./merkle_node.ts";
+
+const TODO = "mt";
+const NODE = "mn";
+/** Todo rows folded per commit: each is deleted under a check, and an atomic allows 100. */
+const TODO_BATCH = 100;
+/** Deno KV reads at most 10 keys at once. */
+const READ_BATCH = 10;
+const RETRY_MS = 5_000;
+
+/**
+ * Records, in the commit that changes an entry (KV key [t, table, partition, pk, sk]), that its
+ * leaf must follow: to the hash of its new stored bytes, or away when it is deleted.
+ */
+export function merkleTodo(
+  op: Deno.AtomicOperation,
+  entryKey: Deno.KvKey,
+  stored: Uint8Array | undefined,
+): void {
+  const [, table, partition, pk, sk] = entryKey as [string, string, number, string, string];
+  const hash = stored ? sha256(stored) : new Uint8Array(0);
+  op.set([TODO, table, partition, keyHash(pk, sk)], encode([pk, sk, hash]));
+}
+
+/** A table's trees: read by anti-entropy, kept up to date by a background updater. */
+export class MerkleTree {
+  #started = false;
+  #running?: Promise<void>;
+  #again = false;
+  #timer?: ReturnType<typeof setTimeout>;
+  #idle: Array<() => void> = [];
+
+  constructor(readonly kv: Deno.Kv, readonly table: string) {}
+
+  nodeKey(partition: number, prefix: Uint8Array): Deno.KvKey {
+    return [NODE, this.table, partition, prefix];
+  }
+
+  /** The hash of a partition's root node (EMPTY_HASH when the partition holds nothing). */
+  async root(partition: number): Promise<Uint8Array> {
+    const r = await this.kv.get<Uint8Array>(this.nodeKey(partition, ROOT));
+    return r.value ? sha256(r.value) : EMPTY_HASH;
+  }
+
+  /** The nodes at these prefixes of a partition's tree (null where there is none). */
+  async nodes(partition: number, prefixes: Uint8Array[]): Promise<(MerkleNode | null)[]> {
+    const reads = [];
+    for (let i = 0; i < prefixes.length; i += READ_BATCH) {
+      const keys = prefixes.slice(i, i + READ_BATCH).map((p) => this.nodeKey(partition, p));
+      reads.push(this.kv.getMany<Uint8Array[]>(keys));
+    }
+    return (await Promise.all(reads)).flat().map((r) =>
+      r.value ? decode(r.value) as MerkleNode : null
+    );
+  }
+
+  /** Starts folding todo rows: those left from before, then after each write (kick). */
+  start(): void {
+    this.#started = true;
+    this.kick();
+  }
+
+  /** Stops the updater, once the batch in progress (if any) is committed. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** Folds new todo rows now (called after each write); nothing until started. */
+  kick = (): void => {
+    if (!this.#started) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.kick();
+      } else {
+        for (const f of this.#idle.splice(0)) f();
+      }
+    });
+  };
+
+  /** Resolves once no todo row is left: the trees hold every write committed (for tests). */
+  async idle(): Promise<void> {
+    if (!this.#started) throw new Error(`${this.table}: Merkle updater not started`);
+    while ((await this.#todo(1)).length > 0) {
+      await new Promise<void>((resolve) => {
+        this.#idle.push(resolve);
+        this.kick();
+      });
+    }
+  }
+
+  async #todo(limit: number): Promise<Deno.KvEntry<Uint8Array>[]> {
+    const rows: Deno.KvEntry<Uint8Array>[] = [];
+    const it = this.kv.list<Uint8Array>({ prefix: [TODO, this.table] }, { limit });
+    for await (const e of it) rows.push(e);
+    return rows;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await this.#todo(TODO_BATCH);
+        if (rows.length === 0 || !this.#started) return;
+        await foldTodo(this, rows);
+      }
+    } catch (e) {
+      log.warn("Merkle tree update failed; will retry", { table: this.table, error: e });
+      if (this.#started) this.#timer = setTimeout(this.kick, RETRY_MS);
+    }
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Folds a batch of todo rows into the Merkle trees. Each node the batch touches is read once,
+ * rebuilt once from all the rows below it, and written once, in one atomic commit with the
+ * deletion of the rows folded: the trees never show half a batch, and after a crash the rows are
+ * simply folded again (folding what a tree already holds changes nothing).
+ */
+import { hex } from "../util/ids.ts";
+import { decode } from "../util/msgpack.ts";
+import { sameBytes } from "../util/order.ts";
+import type { MerkleTree } from "./merkle.ts";
+import {
+  childPrefix,
+  EMPTY_HASH,
+  encodeNode,
+  isInner,
+  keyHash,
+  type Leaf,
+  leaf,
+  type MerkleNode,
+  ROOT,
+  sha256,
+} from "./merkle_node.ts";
+
+/** Deno KV allows 1,000 mutations, 800 KiB and 80 KiB of keys per atomic operation. */
+const MAX_MUTATIONS = 1000;
+const MAX_BYTES = 760 * 1024;
+const MAX_KEY_BYTES = 76 * 1024;
+/** A node key beyond its prefix: "mn", the table name, the partition and their encoding. */
+const NODE_KEY_BYTES = 64;
+
+/** What a todo row asks: the leaf of entry (pk, sk) set to `hash`, or removed. */
+interface Change {
+  partition: number;
+  pk: string;
+  sk: string;
+  /** The entry's key hash: its path down the tree. */
+  path: Uint8Array;
+  hash?: Uint8Array;
+}
+
+/** An entry below a position, as a leaf holds it. */
+type Entry = Change & { hash: Uint8Array };
+
+interface Slot {
+  key: Deno.KvKey;
+  node: MerkleNode | null;
+  /** Set once the batch changed the node: its new bytes, or undefined to delete it. */
+  write?: { bytes?: Uint8Array };
+}
+
+/** The nodes a batch works on, read from KV once and written back once. */
+class Batch {
+  readonly #slots = new Map<string, Slot>();
+  mutations = 0;
+  bytes = 0;
+  keyBytes = 0;
+
+  constructor(readonly tree: MerkleTree) {}
+
+  #id(partition: number, prefix: Uint8Array): string {
+    return `${partition}:${hex(prefix)}`;
+  }
+
+  /** Reads the nodes at these positions that the batch does not hold yet. */
+  async load(at: Array<[number, Uint8Array]>): Promise<void> {
+    const byPartition = new Map<number, Map<string, Uint8Array>>();
+    for (const [p, prefix] of at) {
+      const id = this.#id(p, prefix);
+      if (this.#slots.has(id)) continue;
+      const missing = byPartition.get(p) ?? new Map<string, Uint8Array>();
+      byPartition.set(p, missing.set(id, prefix));
+    }
+    await Promise.all([...byPartition].map(async ([p, missing]) => {
+      const prefixes = [...missing.values()];
+      const nodes = await this.tree.nodes(p, prefixes);
+      [...missing.keys()].forEach((id, i) => {
+        this.#slots.set(id, { key: this.tree.nodeKey(p, prefixes[i]), node: nodes[i] });
+      });
+    }));
+  }
+
+  async node(partition: number, prefix: Uint8Array): Promise<MerkleNode | null> {
+    const id = this.#id(partition, prefix);
+    if (!this.#slots.has(id)) await this.load([[partition, prefix]]);
+    return this.#slots.get(id)!.node;
+  }
+
+  /** Replaces a node (null: removes it); returns its new hash. */
+  put(partition: number, prefix: Uint8Array, node: MerkleNode | null): Uint8Array {
+    const id = this.#id(partition, prefix);
+    const bytes = node ? encodeNode(node) : undefined;
+    const before = this.#slots.get(id)?.write;
+    if (before) {
+      this.bytes -= before.bytes?.length ?? 0;
+    } else {
+      this.mutations++;
+      this.keyBytes += NODE_KEY_BYTES + prefix.length;
+    }
+    this.bytes += bytes?.length ?? 0;
+    this.#slots.set(id, { key: this.tree.nodeKey(partition, prefix), node, write: { bytes } });
+    return bytes ? sha256(bytes) : EMPTY_HASH;
+  }
+
+  /** Whether the batch commits within Deno KV's limits, with the deletion of these rows. */
+  fits(rows: number): boolean {
+    const rowKeys = rows * (NODE_KEY_BYTES + 32);
+    return this.mutations + rows <= MAX_MUTATIONS &&
+      this.bytes + this.keyBytes + rowKeys <= MAX_BYTES && this.keyBytes + rowKeys <= MAX_KEY_BYTES;
+  }
+
+  write(op: Deno.AtomicOperation): void {
+    for (const { key, write } of this.#slots.values()) {
+      if (!write) continue;
+      if (write.bytes) op.set(key, write.bytes);
+      else op.delete(key);
+    }
+  }
+}
+
+export async function foldTodo(tree: MerkleTree, rows: Deno.KvEntry<Uint8Array>[]): Promise<void> {
+  const changes = rows.map(changeOf);
+  // Rows below a few full nodes each could outgrow a commit: then half as many, and so on.
+  let n = rows.length;
+  let batch = new Batch(tree);
+  for (;;) {
+    await fold(batch, changes.slice(0, n));
+    if (n === 1 || batch.fits(n)) break;
+    n = Math.ceil(n / 2);
+    batch = new Batch(tree);
+  }
+  const folded = rows.slice(0, n);
+  const op = tree.kv.atomic();
+  batch.write(op);
+  for (const row of folded) op.check(row).delete(row.key);
+  if ((await op.commit()).ok) return;
+  // A write changed some of these entries again after their rows were read. The trees may take
+  // what was read all the same (a state those entries went through, and their new rows fold
+  // next), but only the rows still as read may go.
+  const trees = tree.kv.atomic();
+  batch.write(trees);
+  await trees.commit();
+  await Promise.all(folded.map((row) => tree.kv.atomic().check(row).delete(row.key).commit()));
+}
+
+function changeOf({ key, value }: Deno.KvEntry<Uint8Array>): Change {
+  const [, , partition, path] = key as [string, string, number, Uint8Array];
+  const [pk, sk, hash] = decode(value) as [string, string, Uint8Array];
+  return { partition, pk, sk, path, hash: hash.length ? hash : undefined };
+}
+
+async function fold(batch: Batch, changes: Change[]): Promise<void> {
+  await prefetch(batch, changes);
+  for (const [p, group] of Map.groupBy(changes, (c) => c.partition)) {
+    await update(batch, p, ROOT, group);
+  }
+}
+
+/** Reads the paths of all rows level by level, many nodes per read, before any update. */
+async function prefetch(batch: Batch, changes: Change[]): Promise<void> {
+  let pending = changes;
+  for (let depth = 0; pending.length; depth++) {
+    const at = pending.map((c): [number, Uint8Array] => [c.partition, c.path.slice(0, depth)]);
+    await batch.load(at);
+    const deeper: Change[] = [];
+    for (const [i, c] of pending.entries()) {
+      if (isInner(await batch.node(...at[i]))) deeper.push(c);
+    }
+    pending = deeper;
+  }
+}
+
+/**
+ * Applies changes to the subtree at `prefix` (a prefix of their paths), keeping it in the only
+ * shape its entries allow: a leaf where a single entry is below, an inner node where several
+ * are. Returns the subtree's new hash, or undefined when nothing changed.
+ */
+async function update(
+  batch: Batch,
+  p: number,
+  prefix: Uint8Array,
+  changes: Change[],
+): Promise<Uint8Array | undefined> {
+  const node = await batch.node(p, prefix);
+  if (!isInner(node)) return rebuild(batch, p, prefix, node, changes);
+  const children = new Map(node.children);
+  let changed = false;
+  for (const [byte, group] of Map.groupBy(changes, (c) => c.path[prefix.length])) {
+    const sub = await update(batch, p, childPrefix(prefix, byte), group);
+    if (!sub) continue;
+    changed = true;
+    if (sameBytes(sub, EMPTY_HASH)) children.delete(byte);
+    else children.set(byte, sub);
+  }
+  if (!changed) return undefined;
+  const sorted = [...children].sort(([a], [b]) => a - b);
+  if (sorted.length === 1) {
+    // Removals left one child: if that is a leaf, it is the only entry below, and moves up.
+    const at = childPrefix(prefix, sorted[0][0]);
+    const only = await batch.node(p, at);
+    if (!isInner(only)) {
+      batch.put(p, at, null);
+      return batch.put(p, prefix, only);
+    }
+  }
+  return batch.put(p, prefix, sorted.length ? { children: sorted } : null);
+}
+
+/** Applies changes at a position with at most one entry below: a leaf, or nothing. */
+function rebuild(
+  batch: Batch,
+  p: number,
+  prefix: Uint8Array,
+  node: Leaf | null,
+  changes: Change[],
+): Uint8Array | undefined {
+  const entries = new Map<string, Entry>();
+  if (node) {
+    const { pk, sk, hash } = node;
+    entries.set(idOf(node), { partition: p, pk, sk, path: keyHash(pk, sk), hash });
+  }
+  let changed = false;
+  for (const c of changes) {
+    const had = entries.get(idOf(c));
+    if (c.hash && !(had && sameBytes(had.hash, c.hash))) {
+      entries.set(idOf(c), c as Entry);
+      changed = true;
+    } else if (!c.hash && had) {
+      entries.delete(idOf(c));
+      changed = true;
+    }
+  }
+  return changed ? build(batch, p, prefix, [...entries.values()]) : undefined;
+}
+
+/** Writes the subtree of these entries at a position that has nothing below it but a leaf. */
+function build(batch: Batch, p: number, prefix: Uint8Array, entries: Entry[]): Uint8Array {
+  if (entries.length <= 1) {
+    const [e] = entries;
+    return batch.put(p, prefix, e ? leaf(e.pk, e.sk, e.hash) : null);
+  }
+  if (prefix.length === entries[0].path.length) {
+    throw new Error(`two keys with one hash: ${entries.map((e) => e.sk)}`);
+  }
+  const groups = Map.groupBy(entries, (e) => e.path[prefix.length]);
+  const children = [...groups].sort(([a], [b]) => a - b).map((
+    [byte, group],
+  ): [number, Uint8Array] => [byte, build(batch, p, childPrefix(prefix, byte), group)]);
+  return batch.put(p, prefix, { children });
+}
+
+function idOf({ pk, sk }: { pk: string; sk: string }): string {
+  return JSON.stringify([pk, sk]);
+}

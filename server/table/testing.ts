@@ -1,0 +1,58 @@
+/** Fixtures of the Merkle tree and sync tests: a table of last-writer-wins registers. */
+import { mergeLww } from "./crdt.ts";
+import { hex, partitionOf } from "../util/ids.ts";
+import type { TableSchema } from "./schema.ts";
+import { LocalStore } from "./store.ts";
+
+/** A register; a null value is a tombstone. */
+export interface Reg {
+  pk: string;
+  sk: string;
+  t: number;
+  v: string | null;
+}
+
+export const regSchema: TableSchema<Reg> = {
+  name: "regs",
+  replication: "sharded",
+  partitionKey: (e) => e.pk,
+  sortKey: (e) => e.sk,
+  // Stored without its keys, as the object table does: tree hashes are of the stored bytes.
+  stored: ({ t, v }) => ({ t, v }),
+  restored: (s, pk, sk) => ({ pk, sk, ...(s as { t: number; v: string | null }) }),
+  merge: (a, b) => mergeLww(a, b) === a ? a : b,
+  isTombstone: (e) => e.v === null,
+};
+
+export function reg(pk: string, sk: string, v: string | null, t = 1): Reg {
+  return { pk, sk, t, v };
+}
+
+/** A node's store, on a Deno KV of its own, its Merkle updater running unless told not to. */
+export interface Replica extends AsyncDisposable {
+  kv: Deno.Kv;
+  store: LocalStore<Reg>;
+}
+
+export async function replica(
+  opts: { updating?: boolean; wrap?: (kv: Deno.Kv) => Deno.Kv } = {},
+): Promise<Replica> {
+  const kv = await Deno.openKv(":memory:");
+  const store = new LocalStore((opts.wrap ?? ((kv) => kv))(kv), regSchema);
+  if (opts.updating ?? true) store.merkle.start();
+  return {
+    kv,
+    store,
+    async [Symbol.asyncDispose]() {
+      await store.merkle.stop();
+      kv.close();
+    },
+  };
+}
+
+/** The root hashes of the partitions these partition keys fall in, once the trees are up to date. */
+export async function roots(r: Replica, pks: string[]): Promise<string[]> {
+  await r.store.merkle.idle();
+  const partitions = [...new Set(pks.map(partitionOf))];
+  return await Promise.all(partitions.map(async (p) => hex(await r.store.merkle.root(p))));
+}
