@@ -12,6 +12,8 @@ export interface NodeOptions {
   extraToml?: string;
   /** The cluster secret; every test node shares RPC_SECRET unless a test wants an outsider. */
   rpcSecret?: string;
+  /** A fixed peer port (0, the default, lets the system pick one). */
+  rpcPort?: number;
   /** 1 unless a cluster test says otherwise. */
   replicationFactor?: number;
   /** Give the node a role at start (dev-style); true unless a test wants an empty layout. */
@@ -43,7 +45,11 @@ export interface TestNode {
   stderr(): string;
 }
 
-function configText(dir: string, o: NodeOptions, ports = { s3: 0, admin: 0, rpc: 0 }): string {
+function configText(
+  dir: string,
+  o: NodeOptions,
+  ports = { s3: 0, admin: 0, rpc: o.rpcPort ?? 0 },
+): string {
   const region = o.region ?? "garage";
   return [
     `metadata_dir = "${dir}/meta"`,

@@ -13,7 +13,7 @@ import type {
   ScrubCommand,
   WorkerInfoResp,
 } from "../../shared/admin.ts";
-import { blockRefsRepair, versionsRepair } from "../model/repair.ts";
+import { blockRefsRepair, orphanVersionsRepair, versionsRepair } from "../model/repair.ts";
 import { PARTITIONS } from "../rpc/layout.ts";
 import { formatSize } from "../util/size.ts";
 import { clusterStatus, localNodeInfo } from "./cluster.ts";
@@ -47,6 +47,7 @@ async function launchRepair({ model }: AdminDeps, t: RepairType): Promise<null> 
     model.workers.wake(model.blocks.resync.name);
   } else if (t === "versions") {
     model.workers.start(versionsRepair(model));
+    model.workers.start(orphanVersionsRepair(model));
   } else if (t === "blockRefs") {
     model.workers.start(blockRefsRepair(model));
   } else if (t === "tables") {

@@ -15,7 +15,7 @@ import { type BlockRef, blockRefSchema } from "./block_ref.ts";
 import { type KeyEntry, keySchema } from "./key.ts";
 import { type MpuEntry, type MpuPart, mpuPartSchema, mpuSchema, RELEASE_UPLOAD } from "./mpu.ts";
 import { type ObjectEntry, objectSchema, RELEASE_VERSION } from "./object.ts";
-import { type VersionBlock, versionSchema } from "./version.ts";
+import { type VersionBlock, type VersionOwner, versionSchema } from "./version.ts";
 
 export interface ModelOptions {
   /** How long an unreferenced block survives before deletion. */
@@ -130,13 +130,15 @@ export class Model {
 
   /**
    * Gives version `to` the blocks of version `from` (as part `part`, whose checksum, if any,
-   * goes on its first row). Returns how many bytes they hold.
+   * goes on its first row; `owner`, if given, goes on the first row too). Returns how many
+   * bytes they hold.
    */
   async shareBlocks(
     from: string,
     to: string,
     part?: number,
     partChecksum?: string,
+    owner?: VersionOwner,
   ): Promise<number> {
     let batch: VersionBlock[] = [];
     let size = 0;
@@ -147,9 +149,10 @@ export class Model {
       );
       batch = [];
     };
-    for await (const r of this.versionBlocks(from)) {
+    for await (const { owner: _, at: __, ...r } of this.versionBlocks(from)) {
       const row: VersionBlock = { ...r, version: to, part: part ?? r.part };
       if (partChecksum !== undefined && size === 0) row.partChecksum = partChecksum;
+      if (owner && size === 0) Object.assign(row, { owner, at: Date.now() });
       batch.push(row);
       size += r.size;
       if (batch.length >= PAGE) await flush();

@@ -7,6 +7,7 @@ import type { StepResult, Worker } from "../util/worker.ts";
 import type { Model } from "./model.ts";
 import type { ObjectEntry } from "./object.ts";
 import type { BlockRef } from "./block_ref.ts";
+import type { VersionBlock } from "./version.ts";
 
 /** An upload still "uploading" after this long was cut off by a crash: nothing completes it. */
 export const STALE_UPLOAD_MS = 24 * 3_600_000;
@@ -63,6 +64,26 @@ export function versionsRepair(model: Model, now = Date.now()): Worker {
       ...e,
       versions: stale.map((v) => ({ ...v, state: { s: "aborted" } })),
     });
+    return true;
+  });
+}
+
+/**
+ * Versions a write left behind when it died (no object entry or upload part names them) are
+ * released; the owner on a version's first row says where to look.
+ */
+export function orphanVersionsRepair(model: Model, now = Date.now()): Worker {
+  return new TableRepair<VersionBlock>("repair orphan versions", model.versions, async (row) => {
+    const { owner, at } = row;
+    if (row.deleted || !owner || at === undefined || now - at < STALE_UPLOAD_MS) return false;
+    if (owner.t === "object") {
+      const e = await model.objects.get(owner.bucketId, owner.key);
+      if (e?.versions.some((v) => v.uuid === row.version)) return false;
+    } else {
+      const parts = await model.allParts(owner.uploadId);
+      if (parts.some((p) => !p.deleted && p.version === row.version)) return false;
+    }
+    await model.releaseVersion(row.version);
     return true;
   });
 }

@@ -4,6 +4,11 @@
  */
 import type { TableSchema } from "../table/schema.ts";
 
+/** What a version belongs to: how a repair tells a live version from one a crash left behind. */
+export type VersionOwner =
+  | { t: "object"; bucketId: string; key: string }
+  | { t: "upload"; uploadId: string };
+
 export interface VersionBlock {
   version: string;
   part: number;
@@ -13,6 +18,9 @@ export interface VersionBlock {
   deleted: boolean;
   /** On a part's first row in a completed multipart object: that part's checksum (base64). */
   partChecksum?: string;
+  /** On the first row a write records: the version's owner, and when the write began (ms). */
+  owner?: VersionOwner;
+  at?: number;
 }
 
 export function blockSortKey(part: number, offset: number): string {

@@ -7,7 +7,7 @@ import { createHash, type Hash } from "node:crypto";
 import { blockHash } from "../block/manager.ts";
 import { type ChecksumAlgorithm, newChecksum, toBase64 } from "../util/checksum.ts";
 import type { Model } from "./model.ts";
-import type { VersionBlock } from "./version.ts";
+import type { VersionBlock, VersionOwner } from "./version.ts";
 
 /** Objects smaller than this are stored in their metadata entry, not in blocks. */
 export const INLINE_MAX = 3072;
@@ -34,8 +34,8 @@ export interface WriteOptions {
   checksum?: ChecksumAlgorithm;
   /** Always store blocks (multipart parts), however small the body. */
   noInline?: boolean;
-  /** Called once, before the first block is stored, so the version can be tracked. */
-  onFirstBlock?: () => Promise<void>;
+  /** Recorded on the version's first row, so that a repair can find it if the write dies. */
+  owner?: VersionOwner;
   /** The announced body length: a small body then gets a buffer of its size, not a block's. */
   sizeHint?: number;
 }
@@ -77,7 +77,7 @@ export async function writeBlocks(
   let size = 0;
   let offset = 0;
   let blocks = 0;
-  let started = false;
+  const begun = Date.now();
   const inFlight: Promise<void>[] = [];
   let failure: unknown;
   let rows: VersionBlock[] = [];
@@ -85,33 +85,33 @@ export async function writeBlocks(
     const batch = rows;
     rows = [];
     if (batch.length === 0) return;
-    await model.versions.insertMany(batch);
-    await model.blockRefs.insertMany(batch.map((r) => ({ hash: r.hash, version, deleted: false })));
+    await Promise.all([
+      model.versions.insertMany(batch),
+      model.blockRefs.insertMany(batch.map((r) => ({ hash: r.hash, version, deleted: false }))),
+    ]);
   };
 
   /** Stores the first `length` bytes of `block`, which goes back to the pool afterwards. */
   const flush = async (block: Uint8Array, length: number) => {
-    if (!started) {
-      started = true;
-      await opts.onFirstBlock?.();
-    }
     const data = block.subarray(0, length);
     const hash = blockHash(data);
-    const at = offset;
+    // Rows go out with their blocks, not after them: a version is read only once the object
+    // entry names it, which waits for both, and the owner on the first row lets a repair
+    // release what a write that died left behind.
+    const row: VersionBlock = { version, part, offset, hash, size: length, deleted: false };
+    if (blocks === 0 && opts.owner) Object.assign(row, { owner: opts.owner, at: begun });
+    rows.push(row);
     offset += length;
     blocks++;
     // Blocks being stored hold memory: all uploads together wait for room in a shared budget.
     const release = await model.writeBudget.acquire();
-    const task = (async () => {
-      await model.blocks.put(hash, data, () => {
-        release();
-        pool.give(block);
-      });
-      // Rows are recorded once their block is stored, and in batches: the object only becomes
-      // visible after the last batch, and a block left unreferenced by a crash is collected.
-      rows.push({ version, part, offset: at, hash, size: length, deleted: false });
-      if (rows.length >= ROW_BATCH) await recordRows();
-    })();
+    const stored = model.blocks.put(hash, data, () => {
+      release();
+      pool.give(block);
+    });
+    const task = rows.length >= ROW_BATCH
+      ? Promise.all([stored, recordRows()]).then(() => {})
+      : stored;
     task.catch((e) => failure ??= e);
     inFlight.push(task);
     if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
@@ -181,16 +181,15 @@ export async function writeBlocks(
       checksum: ck ? toBase64(ck.digest()) : undefined,
       blocks: 0,
     };
-    if (!started && size < INLINE_MAX && !opts.noInline) {
+    if (blocks === 0 && size < INLINE_MAX && !opts.noInline) {
       const inline = buf.slice(0, fill);
       pool.give(buf);
       return { ...result, inline };
     }
     if (fill > 0) await flush(buf, fill);
     else pool.give(buf);
-    await Promise.all(inFlight);
+    await Promise.all([...inFlight, recordRows()]);
     if (failure) throw failure;
-    await recordRows();
     return { ...result, blocks };
   } catch (e) {
     await Promise.allSettled(inFlight);

@@ -6,7 +6,18 @@
  */
 import type { Socket } from "node:net";
 import { decode, encode } from "../util/msgpack.ts";
-import { encodeFrame, type Frame, FrameError, FrameReader, Kind, MAX_FRAME } from "./frame.ts";
+import {
+  encodeFrame,
+  type Frame,
+  FrameError,
+  FrameReader,
+  HEADER,
+  Kind,
+  MAX_FRAME,
+} from "./frame.ts";
+import { FlowWindow } from "./window.ts";
+
+const EMPTY = new Uint8Array(0);
 
 export const Priority = {
   /** Pings and cluster state: must get through a saturated link. */
@@ -21,7 +32,11 @@ export type Priority = typeof Priority[keyof typeof Priority];
 /** A message larger than this is refused: a peer cannot make this node buffer without bound. */
 export const MAX_MESSAGE = 64 * 1024 * 1024;
 /** Frames gathered into one socket write. */
-const WRITE_BATCH = 256 * 1024;
+const WRITE_BATCH = 64 * 1024;
+/** Urgent messages may exceed the flow window (window.ts) by this much. */
+const RESERVE = 64 * 1024;
+/** The receiver reports what it consumed in steps of this much. */
+const WINDOW_STEP = 32 * 1024;
 
 export type RequestHandler = (endpoint: string, msg: unknown) => Promise<unknown>;
 
@@ -70,8 +85,15 @@ export class Connection {
   /** Requests of the peer it no longer waits for. */
   readonly #cancelled = new Set<number>();
   readonly #queues: Outgoing[][] = [[], [], []];
+  /** Window reports, sent before anything else and outside the window. */
+  readonly #control: Uint8Array[] = [];
   #scheduled = false;
   #blocked = false;
+  /** The last batch ended because the window was full (not for lack of data). */
+  #limited = false;
+  readonly #window = new FlowWindow();
+  /** Bytes consumed here and not yet reported to the peer. */
+  #unreported = 0;
   #closed?: Error;
   readonly #reader = new FrameReader();
   readonly closed: Promise<Error>;
@@ -128,6 +150,12 @@ export class Connection {
   }
 
   #receive(f: Frame): void {
+    if (f.kind === Kind.Window) {
+      this.#window.acked(f.stream);
+      this.#pump();
+      return;
+    }
+    this.#consumed(HEADER + f.payload.length);
     if (f.kind === Kind.Cancel) {
       this.#cancelled.add(f.stream);
       return;
@@ -174,10 +202,23 @@ export class Connection {
     }
   }
 
+  #consumed(bytes: number): void {
+    this.#unreported += bytes;
+    if (this.#unreported < WINDOW_STEP) return;
+    // The count travels in the stream id field: a Window frame has no payload.
+    this.#control.push(encodeFrame(Kind.Window, this.#unreported, false, Priority.High, EMPTY));
+    this.#unreported = 0;
+    this.#schedule();
+  }
+
   #send(kind: Kind, stream: number, priority: Priority, payload: Uint8Array): void {
     if (this.#closed) return;
     this.#queues[priority].push({ kind, stream, priority, payload, offset: 0 });
-    // Messages queued in the same tick leave in one write.
+    this.#schedule();
+  }
+
+  /** Messages queued in the same tick leave in one write. */
+  #schedule(): void {
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(() => {
@@ -187,10 +228,20 @@ export class Connection {
     }
   }
 
-  /** The next frame to send: most urgent priority first, its messages in turn. */
+  /**
+   * The next frame to send: window reports first, then the most urgent priority, its messages
+   * in turn, as far as the window allows.
+   */
   #nextFrame(): Uint8Array | undefined {
+    const control = this.#control.shift();
+    if (control) return control;
     const q = this.#queues.find((q) => q.length > 0);
     if (!q) return undefined;
+    const extra = q === this.#queues[Priority.Background] ? 0 : RESERVE;
+    if (!this.#window.allows(HEADER + MAX_FRAME, extra)) {
+      this.#limited = true;
+      return undefined;
+    }
     const m = q.shift()!;
     const end = Math.min(m.offset + MAX_FRAME, m.payload.length);
     const more = end < m.payload.length;
@@ -203,6 +254,7 @@ export class Connection {
     );
     m.offset = end;
     if (more) q.push(m);
+    this.#window.sent(frame.length);
     return frame;
   }
 
@@ -210,6 +262,7 @@ export class Connection {
     while (!this.#blocked && !this.#closed) {
       const frames: Uint8Array[] = [];
       let size = 0;
+      this.#limited = false;
       while (size < WRITE_BATCH) {
         const f = this.#nextFrame();
         if (!f) break;
@@ -217,9 +270,9 @@ export class Connection {
         size += f.length;
       }
       if (frames.length === 0) return;
-      if (!this.socket.write(frames.length === 1 ? frames[0] : concat(frames, size))) {
-        this.#blocked = true;
-      }
+      const ok = this.socket.write(frames.length === 1 ? frames[0] : concat(frames, size));
+      this.#window.wrote(this.#limited);
+      if (!ok) this.#blocked = true;
     }
   }
 }

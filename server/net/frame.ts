@@ -15,6 +15,8 @@ export const Kind = {
   Response: 2,
   /** The caller gave up on its request (timeout): the answer is no longer wanted. */
   Cancel: 3,
+  /** The receiver consumed this many bytes (u32 payload): the sender may send as many more. */
+  Window: 4,
 } as const;
 export type Kind = typeof Kind[keyof typeof Kind];
 
@@ -69,7 +71,7 @@ export class FrameReader {
       if (len > MAX_FRAME) throw new FrameError(`frame of ${len} bytes exceeds ${MAX_FRAME}`);
       if (avail < HEADER + len) break;
       const kind = b[s + 8] as Kind;
-      if (kind < Kind.Request || kind > Kind.Cancel) {
+      if (kind < Kind.Request || kind > Kind.Window) {
         throw new FrameError(`unknown frame kind ${kind}`);
       }
       frames.push({

@@ -128,12 +128,12 @@ export function quorum<T>(
  * A write to several replica sets at once (one per live layout version): every node of their
  * union is asked once; done when each set has `need` successes, failed once one cannot.
  */
-export function quorumEach(
+export function quorumEach<T>(
   sets: string[][],
   need: number,
-  ask: (node: string) => Promise<unknown>,
-): Promise<void> {
-  if (sets.length === 1) return quorum(sets[0], need, ask).then(() => {});
+  ask: (node: string) => Promise<T>,
+): Promise<T[]> {
+  if (sets.length === 1) return quorum(sets[0], need, ask);
   const short = sets.find((s) => s.length < need);
   if (short || sets.length === 0) {
     return Promise.reject(
@@ -145,21 +145,23 @@ export function quorumEach(
   const nodes = [...new Set(sets.flat())];
   return new Promise((resolve, reject) => {
     const ok = new Set<string>();
+    const answers: T[] = [];
     const failed = new Map<string, Error>();
     let done = false;
     const settle = () => {
       if (done) return;
       if (sets.every((s) => s.filter((n) => ok.has(n)).length >= need)) {
         done = true;
-        resolve();
+        resolve(answers.slice());
       } else if (sets.some((s) => s.filter((n) => !failed.has(n)).length < need)) {
         done = true;
         reject(new QuorumError(need, ok.size, [...failed.values()]));
       }
     };
     for (const node of nodes) {
-      ask(node).then(() => {
+      ask(node).then((answer) => {
         ok.add(node);
+        answers.push(answer);
         settle();
       }, (e) => {
         failed.set(node, e instanceof Error ? e : new Error(String(e)));

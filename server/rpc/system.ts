@@ -144,7 +144,9 @@ export class System {
   static async open(config: Config, kv: Deno.Kv): Promise<System> {
     const identity = loadIdentity(config.metadataDir);
     const stored = await kv.get<Uint8Array>(LAYOUT_KEY);
-    const layout = stored.value ? decodeLayout(stored.value) : emptyLayout(config.replicationFactor);
+    const layout = stored.value
+      ? decodeLayout(stored.value)
+      : emptyLayout(config.replicationFactor);
     if (layout.current.replicationFactor !== config.replicationFactor) {
       throw new LayoutError(
         `replication_factor is ${config.replicationFactor} in ${config.file} but the cluster layout uses ${layout.current.replicationFactor}; it cannot change on an existing cluster`,

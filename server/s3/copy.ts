@@ -94,7 +94,11 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
       versions: [{ uuid, timestamp: started, state: { s: "uploading" } }],
     });
     try {
-      await model.shareBlocks(src.v.uuid, uuid);
+      await model.shareBlocks(src.v.uuid, uuid, undefined, undefined, {
+        t: "object",
+        bucketId,
+        key: ctx.key,
+      });
     } catch (e) {
       await abortVersion(model, bucketId, ctx.key, uuid, started);
       throw e;
@@ -147,6 +151,7 @@ export async function uploadPartCopy(ctx: ObjectContext): Promise<Response> {
   try {
     const r = await writeBlocks(model, version, part, readObject(model, src.v, range), {
       noInline: true,
+      owner: { t: "upload", uploadId: upload.uploadId },
     });
     const etag = toHex(r.md5);
     await recordPart(model, upload, { part, version, etag, size: r.size });

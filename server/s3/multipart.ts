@@ -141,6 +141,7 @@ export async function uploadPart(ctx: ObjectContext): Promise<Response> {
       checksum: plan.checksum ?? (upload.checksumAlgorithm as ChecksumAlgorithm | null) ??
         undefined,
       noInline: true,
+      owner: { t: "upload", uploadId: upload.uploadId },
     });
     ctx.bytesIn += r.size;
     const checksum = await plan.verify(r) ??
@@ -265,8 +266,15 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
   const version = newUuid();
   const timestamp = await prepareWrite(ctx, upload.bucketId, upload.key);
   let size = 0;
-  for (const p of chosen) {
-    size += await model.shareBlocks(p.version, version, p.part, p.checksum?.value);
+  const owner = { t: "object", bucketId: upload.bucketId, key: upload.key } as const;
+  for (const [i, p] of chosen.entries()) {
+    size += await model.shareBlocks(
+      p.version,
+      version,
+      p.part,
+      p.checksum?.value,
+      i === 0 ? owner : undefined,
+    );
   }
   const md5 = createHash("md5");
   for (const p of chosen) md5.update(fromHex(p.etag));

@@ -40,6 +40,35 @@ export async function prepareWrite(
   return nextVersionTimestamp(e);
 }
 
+/**
+ * Makes a new version the object's current one in one round trip when nothing newer is there:
+ * the first guess at its timestamp comes from this node's copy of the entry, and the replicas'
+ * answers to the write tell whether a version with a later timestamp exists (a node whose clock
+ * runs ahead wrote it); then it is written again just after that one, so that the write that
+ * completes last stays, as when the entry is read first.
+ */
+export async function commitVersion(
+  model: Model,
+  bucketId: string,
+  key: string,
+  uuid: string,
+  data: VersionData,
+): Promise<void> {
+  let timestamp = nextVersionTimestamp(await model.objects.store.get(bucketId, key));
+  for (;;) {
+    const seen = await model.objects.insertAndRead({
+      bucketId,
+      key,
+      versions: [{ uuid, timestamp, state: { s: "complete", data } }],
+    });
+    const newer = seen.flatMap((e) => e.versions).filter((v) =>
+      v.uuid !== uuid && v.state.s === "complete" && v.timestamp >= timestamp
+    );
+    if (newer.length === 0) return;
+    timestamp = Math.max(...newer.map((v) => v.timestamp)) + 1;
+  }
+}
+
 export async function writeVersion(
   model: Model,
   bucketId: string,
@@ -97,36 +126,33 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
   const plan = planBody(ctx);
   const bucketId = ctx.bucket.id;
   const key = ctx.key;
-  if (hasWriteConditions(ctx.req.headers)) await prepareWrite(ctx, bucketId, key);
+  const conditional = hasWriteConditions(ctx.req.headers);
+  if (conditional) await prepareWrite(ctx, bucketId, key);
   const uuid = newUuid();
-  const started = Date.now();
-  let registered = false;
+  /** Set once the version may be named by some replica's entry. */
+  let committing: number | undefined;
   try {
     const r = await writeBlocks(model, uuid, 0, plan.stream, {
       sha256: plan.sha256,
       sizeHint: plan.sizeHint,
       checksum: plan.checksum,
-      onFirstBlock: async () => {
-        registered = true;
-        await model.objects.insert({
-          bucketId,
-          key,
-          versions: [{ uuid, timestamp: started, state: { s: "uploading" } }],
-        });
-      },
+      owner: { t: "object", bucketId, key },
     });
     ctx.bytesIn += r.size;
     const checksum = await plan.verify(r);
     const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers, checksum };
-    const timestamp = await prepareWrite(ctx, bucketId, key);
-    await writeVersion(
-      model,
-      bucketId,
-      key,
-      uuid,
-      timestamp,
-      r.inline ? { t: "inline", meta, bytes: r.inline } : { t: "blocks", meta },
-    );
+    const data: VersionData = r.inline
+      ? { t: "inline", meta, bytes: r.inline }
+      : { t: "blocks", meta };
+    if (conditional) {
+      // The condition is checked again against what the write replaces.
+      const timestamp = await prepareWrite(ctx, bucketId, key);
+      committing = Date.now();
+      await writeVersion(model, bucketId, key, uuid, timestamp, data);
+    } else {
+      committing = Date.now();
+      await commitVersion(model, bucketId, key, uuid, data);
+    }
     const h = new Headers({ etag: quotedEtag(meta.etag) });
     if (checksum) {
       const alg = parseChecksumAlgorithm(checksum.alg);
@@ -134,7 +160,12 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
     }
     return new Response(null, { status: 200, headers: h });
   } catch (e) {
-    if (registered) await abortVersion(model, bucketId, key, uuid, started).catch(() => {});
+    // A commit that failed half-way may have reached a replica: marked aborted there (aborted
+    // wins over complete in a merge), the version cannot become visible later.
+    const undo = committing === undefined
+      ? model.releaseVersion(uuid)
+      : abortVersion(model, bucketId, key, uuid, committing);
+    await undo.catch(() => {});
     throw bodyFailure(e);
   }
 }

@@ -8,10 +8,11 @@
  * near the root, and a crash loses nothing, the todo row stays until the tree holds it.
  *
  * In KV (one updater per table and KV, the only writer of its nodes):
- *   ["mt", table, partition, key hash] → [pk, sk, SHA-256 of the stored bytes, empty if gone]
- *   ["mn", table, partition, prefix]   → the node at that prefix of key hashes, msgpack
- * Todo rows are listed in key hash order: the more of them wait, the closer together in the
- * tree a batch's rows fall and the more nodes they share, so the updater catches up faster.
+ *   ["mt", table, partition, pk, sk] → SHA-256 of the entry's stored bytes, empty if it is gone
+ *   ["mn", table, partition, prefix] → the node at that prefix of key hashes, msgpack
+ * Todo keys follow the order of entry keys, so a commit's todo rows land as close together as
+ * its entries (keyed by key hash, they scattered: 10,000 writes took 1.6 s, not 1.1 s); the
+ * updater sorts a window of them by key hash itself.
  *
  * A partition's tree is a radix tree over the SHA-256 of the entries' keys, fan-out 256 (a byte
  * per level). The node at prefix p is a leaf when a single entry's key hash starts with p (its
@@ -20,16 +21,20 @@
  * holding the same entries have the same root hash whatever order their writes came in.
  */
 import { log } from "../util/log.ts";
-import { decode, encode } from "../util/msgpack.ts";
+import { decode } from "../util/msgpack.ts";
 import { foldTodo } from "./merkle_fold.ts";
-import { EMPTY_HASH, keyHash, type MerkleNode, ROOT, sha256 } from "./merkle_node.ts";
+import { EMPTY_HASH, type MerkleNode, ROOT, sha256 } from "./merkle_node.ts";
 
 const TODO = "mt";
 const NODE = "mn";
-/** Todo rows folded per commit: each is deleted under a check, and an atomic allows 100. */
-const TODO_BATCH = 100;
+/**
+ * Todo rows read at once, then folded in key hash order: the more a window holds, the closer
+ * together in the tree each commit's rows fall, and the fewer nodes each row rewrites.
+ */
+const TODO_WINDOW = 4000;
 /** Deno KV reads at most 10 keys at once. */
 const READ_BATCH = 10;
+const SETTLE_MS = 100;
 const RETRY_MS = 5_000;
 
 /**
@@ -41,9 +46,7 @@ export function merkleTodo(
   entryKey: Deno.KvKey,
   stored: Uint8Array | undefined,
 ): void {
-  const [, table, partition, pk, sk] = entryKey as [string, string, number, string, string];
-  const hash = stored ? sha256(stored) : new Uint8Array(0);
-  op.set([TODO, table, partition, keyHash(pk, sk)], encode([pk, sk, hash]));
+  op.set([TODO, ...entryKey.slice(1)], stored ? sha256(stored) : new Uint8Array(0));
 }
 
 /** A table's trees: read by anti-entropy, kept up to date by a background updater. */
@@ -88,16 +91,23 @@ export class MerkleTree {
   async stop(): Promise<void> {
     this.#started = false;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
     await this.#running;
   }
 
-  /** Folds new todo rows now (called after each write); nothing until started. */
+  /** Folds new todo rows shortly (called after each write); nothing until started. */
   kick = (): void => {
-    if (!this.#started) return;
+    if (!this.#started || this.#timer !== undefined) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
+    // A moment's wait lets rows gather: the more a batch holds, the more nodes its rows share.
+    this.#timer = setTimeout(this.#run, SETTLE_MS);
+  };
+
+  #run = (): void => {
+    this.#timer = undefined;
     this.#running = this.#drain().finally(() => {
       this.#running = undefined;
       if (this.#again) {
@@ -130,13 +140,13 @@ export class MerkleTree {
   async #drain(): Promise<void> {
     try {
       for (;;) {
-        const rows = await this.#todo(TODO_BATCH);
+        const rows = await this.#todo(TODO_WINDOW);
         if (rows.length === 0 || !this.#started) return;
         await foldTodo(this, rows);
       }
     } catch (e) {
       log.warn("Merkle tree update failed; will retry", { table: this.table, error: e });
-      if (this.#started) this.#timer = setTimeout(this.kick, RETRY_MS);
+      if (this.#started) this.#timer = setTimeout(this.#run, RETRY_MS);
     }
   }
 }

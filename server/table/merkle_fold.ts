@@ -1,12 +1,12 @@
 /**
- * Folds a batch of todo rows into the Merkle trees. Each node the batch touches is read once,
- * rebuilt once from all the rows below it, and written once, in one atomic commit with the
- * deletion of the rows folded: the trees never show half a batch, and after a crash the rows are
- * simply folded again (folding what a tree already holds changes nothing).
+ * Folds todo rows into the Merkle trees, a batch per commit. The rows are taken in key hash
+ * order, so that a batch's rows share as much of their paths as they can. Each node a batch
+ * touches is read once, rebuilt once from all its rows below it, and written once, in one
+ * atomic commit with the deletion of those rows: the trees never show half a batch, and after a
+ * crash the rows are simply folded again (folding what a tree already holds changes nothing).
  */
 import { hex } from "../util/ids.ts";
-import { decode } from "../util/msgpack.ts";
-import { sameBytes } from "../util/order.ts";
+import { compareBytes, sameBytes } from "../util/order.ts";
 import type { MerkleTree } from "./merkle.ts";
 import {
   childPrefix,
@@ -21,6 +21,8 @@ import {
   sha256,
 } from "./merkle_node.ts";
 
+/** Rows per commit: each is deleted under a check, and an atomic operation allows 100. */
+const BATCH = 100;
 /** Deno KV allows 1,000 mutations, 800 KiB and 80 KiB of keys per atomic operation. */
 const MAX_MUTATIONS = 1000;
 const MAX_BYTES = 760 * 1024;
@@ -30,6 +32,7 @@ const NODE_KEY_BYTES = 64;
 
 /** What a todo row asks: the leaf of entry (pk, sk) set to `hash`, or removed. */
 interface Change {
+  row: Deno.KvEntry<Uint8Array>;
   partition: number;
   pk: string;
   sk: string;
@@ -38,8 +41,8 @@ interface Change {
   hash?: Uint8Array;
 }
 
-/** An entry below a position, as a leaf holds it. */
-type Entry = Change & { hash: Uint8Array };
+/** An entry below a position: its leaf, and its path. */
+type Placed = Leaf & { path: Uint8Array };
 
 interface Slot {
   key: Deno.KvKey;
@@ -101,9 +104,13 @@ class Batch {
     return bytes ? sha256(bytes) : EMPTY_HASH;
   }
 
-  /** Whether the batch commits within Deno KV's limits, with the deletion of these rows. */
-  fits(rows: number): boolean {
-    const rowKeys = rows * (NODE_KEY_BYTES + 32);
+  /** Whether the batch commits within Deno KV's limits, with the deletion of its rows. */
+  fits(changes: Change[]): boolean {
+    const rows = changes.length;
+    const rowKeys = changes.reduce(
+      (n, c) => n + NODE_KEY_BYTES + utf8.encode(c.pk + c.sk).length,
+      0,
+    );
     return this.mutations + rows <= MAX_MUTATIONS &&
       this.bytes + this.keyBytes + rowKeys <= MAX_BYTES && this.keyBytes + rowKeys <= MAX_KEY_BYTES;
   }
@@ -118,21 +125,28 @@ class Batch {
 }
 
 export async function foldTodo(tree: MerkleTree, rows: Deno.KvEntry<Uint8Array>[]): Promise<void> {
-  const changes = rows.map(changeOf);
+  const changes = rows.map(changeOf).sort((a, b) =>
+    a.partition - b.partition || compareBytes(a.path, b.path)
+  );
+  for (let i = 0; i < changes.length;) i += await foldBatch(tree, changes.slice(i, i + BATCH));
+}
+
+/** Folds as many of these changes as one commit holds (from the first); returns how many. */
+async function foldBatch(tree: MerkleTree, changes: Change[]): Promise<number> {
   // Rows below a few full nodes each could outgrow a commit: then half as many, and so on.
-  let n = rows.length;
+  let n = changes.length;
   let batch = new Batch(tree);
   for (;;) {
     await fold(batch, changes.slice(0, n));
-    if (n === 1 || batch.fits(n)) break;
+    if (n === 1 || batch.fits(changes.slice(0, n))) break;
     n = Math.ceil(n / 2);
     batch = new Batch(tree);
   }
-  const folded = rows.slice(0, n);
+  const folded = changes.slice(0, n).map((c) => c.row);
   const op = tree.kv.atomic();
   batch.write(op);
   for (const row of folded) op.check(row).delete(row.key);
-  if ((await op.commit()).ok) return;
+  if ((await op.commit()).ok) return n;
   // A write changed some of these entries again after their rows were read. The trees may take
   // what was read all the same (a state those entries went through, and their new rows fold
   // next), but only the rows still as read may go.
@@ -140,12 +154,14 @@ export async function foldTodo(tree: MerkleTree, rows: Deno.KvEntry<Uint8Array>[
   batch.write(trees);
   await trees.commit();
   await Promise.all(folded.map((row) => tree.kv.atomic().check(row).delete(row.key).commit()));
+  return n;
 }
 
-function changeOf({ key, value }: Deno.KvEntry<Uint8Array>): Change {
-  const [, , partition, path] = key as [string, string, number, Uint8Array];
-  const [pk, sk, hash] = decode(value) as [string, string, Uint8Array];
-  return { partition, pk, sk, path, hash: hash.length ? hash : undefined };
+function changeOf(row: Deno.KvEntry<Uint8Array>): Change {
+  // The todo key is the entry's: [mt, table, partition, pk, sk].
+  const [, , partition, pk, sk] = row.key as [string, string, number, string, string];
+  const hash = row.value.length ? row.value : undefined;
+  return { row, partition, pk, sk, path: keyHash(pk, sk), hash };
 }
 
 async function fold(batch: Batch, changes: Change[]): Promise<void> {
@@ -213,16 +229,13 @@ function rebuild(
   node: Leaf | null,
   changes: Change[],
 ): Uint8Array | undefined {
-  const entries = new Map<string, Entry>();
-  if (node) {
-    const { pk, sk, hash } = node;
-    entries.set(idOf(node), { partition: p, pk, sk, path: keyHash(pk, sk), hash });
-  }
+  const entries = new Map<string, Placed>();
+  if (node) entries.set(idOf(node), { ...node, path: keyHash(node.pk, node.sk) });
   let changed = false;
   for (const c of changes) {
     const had = entries.get(idOf(c));
     if (c.hash && !(had && sameBytes(had.hash, c.hash))) {
-      entries.set(idOf(c), c as Entry);
+      entries.set(idOf(c), { pk: c.pk, sk: c.sk, hash: c.hash, path: c.path });
       changed = true;
     } else if (!c.hash && had) {
       entries.delete(idOf(c));
@@ -233,7 +246,12 @@ function rebuild(
 }
 
 /** Writes the subtree of these entries at a position that has nothing below it but a leaf. */
-function build(batch: Batch, p: number, prefix: Uint8Array, entries: Entry[]): Uint8Array {
+function build(
+  batch: Batch,
+  p: number,
+  prefix: Uint8Array,
+  entries: Placed[],
+): Uint8Array {
   if (entries.length <= 1) {
     const [e] = entries;
     return batch.put(p, prefix, e ? leaf(e.pk, e.sk, e.hash) : null);
@@ -251,3 +269,5 @@ function build(batch: Batch, p: number, prefix: Uint8Array, entries: Entry[]): U
 function idOf({ pk, sk }: { pk: string; sk: string }): string {
   return JSON.stringify([pk, sk]);
 }
+
+const utf8 = new TextEncoder();

@@ -1,4 +1,4 @@
-/** The nodes of the Merkle trees (see merkle.ts): their form, stored and sent to peers, and hashes. */
+/** The nodes of the Merkle trees (see merkle.ts): their form, as stored and sent, and hashes. */
 import { createHash } from "node:crypto";
 import { encode } from "../util/msgpack.ts";
 

@@ -137,3 +137,13 @@ Deno.test("merkle: an entry deleted (as tombstone GC will) leaves the tree as if
   assertEquals(await roots(r, ["p"]), await roots(fresh, ["p"]));
   assertEquals(await treeLeaves(r, partitionOf("p")), await storedLeaves(r, partitionOf("p")));
 });
+
+Deno.test("merkle: an updater stopped and started again folds what was written meanwhile", async () => {
+  await using r = await replica();
+  await r.store.apply([reg("p", sk(0), "before the stop")]);
+  await r.store.merkle.stop();
+  await r.store.apply([reg("p", sk(1), "while stopped")]);
+  r.store.merkle.start();
+  await r.store.merkle.idle();
+  assertEquals(await treeLeaves(r, partitionOf("p")), await storedLeaves(r, partitionOf("p")));
+});

@@ -15,7 +15,10 @@ const MAX_VALUE = 60 * 1024;
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
-/** And under 80 KiB of keys: 64 object keys of 1 KiB (S3's limit) already outgrow it. */
+/**
+ * And under 80 KiB of keys: an entry's key is written twice (its row and its Merkle todo row),
+ * and S3 allows 1 KiB object keys.
+ */
 const BATCH_KEY_BYTES = 56 * 1024;
 /** Entries per Deno KV read of a range scan, at most (batches are split evenly). */
 const SCAN_BATCH = 512;
@@ -257,10 +260,10 @@ export class LocalStore<E> {
     }
   }
 
-  /** The bytes of keys an entry's write adds to a commit, with room for the table name, its Merkle todo row and its effects. */
+  /** The bytes of keys an entry's write adds to a commit, with room for its effects' keys. */
   #keyBytes(e: E): number {
     const { schema } = this;
-    return utf8.encode(schema.partitionKey(e) + schema.sortKey(e)).length + 256;
+    return 2 * utf8.encode(schema.partitionKey(e) + schema.sortKey(e)).length + 256;
   }
 
   async #applyBatch(entries: E[]): Promise<number> {

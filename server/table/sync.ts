@@ -17,9 +17,9 @@ import {
 } from "./merkle_node.ts";
 import type { LocalStore } from "./store.ts";
 
-/** Positions compared per round trip, and differing entries gathered before they travel. */
+/** Positions compared per round trip, and differing positions whose entries travel together. */
 const NODE_BATCH = 64;
-const ENTRY_BATCH = 100;
+const LEAF_BATCH = 50;
 
 export type EntryKey = [pk: string, sk: string];
 
@@ -108,8 +108,11 @@ export async function syncPartition(
         differing.push([l, r]);
       }
     }
-    if (differing.length >= ENTRY_BATCH || !todo.length) {
-      await exchange(differing, local, remote, counts);
+    if (differing.length >= LEAF_BATCH || !todo.length) {
+      // At most two keys a position: calls of a hundred entries at most.
+      for (let i = 0; i < differing.length; i += LEAF_BATCH) {
+        await exchange(differing.slice(i, i + LEAF_BATCH), local, remote, counts);
+      }
       differing = [];
     }
   }

@@ -30,6 +30,12 @@ export class Table<E> {
       await this.store.apply((msg as Uint8Array[]).map((b) => decode(b) as E));
       return null;
     });
+    sys.rpc.register(`${ep}/update_read`, async (msg) => {
+      const e = decode(msg as Uint8Array) as E;
+      await this.store.apply([e]);
+      const merged = await this.store.get(this.schema.partitionKey(e), this.schema.sortKey(e));
+      return merged === undefined ? null : encode(merged);
+    });
     sys.rpc.register(`${ep}/get`, async (msg) => {
       const { pk, sk } = msg as GetMsg;
       const e = await this.store.get(pk, sk);
@@ -88,6 +94,29 @@ export class Table<E> {
       // A full table is read locally: the writer must see its own write, whoever else answered.
       if (this.schema.replication === "full") await local;
     }));
+  }
+
+  /**
+   * Writes an entry and returns what the replicas that acknowledged it hold once it is merged
+   * in: a writer learns in the same round trip whether something newer was already there.
+   */
+  async insertAndRead(e: E): Promise<E[]> {
+    const pk = this.schema.partitionKey(e), sk = this.schema.sortKey(e);
+    const { sets, quorum: need } = this.#writeSets(pk);
+    let encoded: Uint8Array | undefined;
+    const answers = await quorumEach(sets, need, async (node) => {
+      if (node === this.sys.id) {
+        await this.store.apply([e]);
+        return await this.store.get(pk, sk);
+      }
+      const b = await this.sys.rpc.call<Uint8Array | null>(
+        node,
+        `table/${this.name}/update_read`,
+        encoded ??= encode(e),
+      );
+      return b === null ? undefined : decode(b) as E;
+    });
+    return answers.filter((a): a is Awaited<E> => a !== undefined) as E[];
   }
 
   /** Reads from the read quorum; this node's answer comes from its store, without encoding. */

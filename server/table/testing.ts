@@ -50,7 +50,7 @@ export async function replica(
   };
 }
 
-/** The root hashes of the partitions these partition keys fall in, once the trees are up to date. */
+/** The root hashes of the partitions of these partition keys, once the trees are current. */
 export async function roots(r: Replica, pks: string[]): Promise<string[]> {
   await r.store.merkle.idle();
   const partitions = [...new Set(pks.map(partitionOf))];

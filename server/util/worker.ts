@@ -48,6 +48,9 @@ interface Running {
   errors: number;
   consecutiveErrors: number;
   lastError: { message: string; at: number } | null;
+  /** Woken since its step began: the step may have missed the new work, so it must not sleep. */
+  woken: boolean;
+  /** Ends the sleep under way, if any. */
   wake: () => void;
   loop: Promise<void>;
 }
@@ -68,21 +71,22 @@ export class Workers {
       errors: 0,
       consecutiveErrors: 0,
       lastError: null,
+      woken: false,
       wake: () => {},
       loop: Promise.resolve(),
     };
     this.#running.push(r);
     r.loop = this.#loop(r);
-    return () => r.wake();
+    return () => this.#wake(r);
   }
 
   wake(name: string): void {
-    for (const r of this.#running) if (r.worker.name === name) r.wake();
+    for (const r of this.#running) if (r.worker.name === name) this.#wake(r);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const r of this.#running) r.wake();
+    for (const r of this.#running) this.#wake(r);
     await Promise.all(this.#running.map((r) => r.loop));
   }
 
@@ -105,7 +109,13 @@ export class Workers {
     });
   }
 
+  #wake(r: Running): void {
+    r.woken = true;
+    r.wake();
+  }
+
   #sleep(r: Running, ms: number): Promise<void> {
+    if (r.woken) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -119,6 +129,7 @@ export class Workers {
 
   async #loop(r: Running): Promise<void> {
     while (!this.#stopped) {
+      r.woken = false;
       if (r.worker.paused) {
         await this.#sleep(r, 3_600_000);
         continue;

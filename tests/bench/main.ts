@@ -3,12 +3,13 @@
  * (nginx, a raw Deno KV scan, coreutils, dd). Prints one Markdown table and writes it to
  * tests/bench/last-run.md. Options for quick looks (which then write no last-run.md):
  * `--seconds N` per wrk run (default 10), `--objects N` in the listed bucket (default
- * 100,000), `--only a,b` with scenario names get, put, large, list, memory, hash.
+ * 100,000), `--only a,b` with scenario names get, put, large, list, memory, hash, cluster.
  */
 import { fileURLToPath } from "node:url";
 import type { Bench } from "./bench.ts";
 import { startNginx } from "./nginx.ts";
 import { startRemise } from "./remise.ts";
+import { clusterRows } from "./scenarios/cluster.ts";
 import { getRows } from "./scenarios/get.ts";
 import { hashRows } from "./scenarios/hash.ts";
 import { BIG, BIG_SIZE, largeRows } from "./scenarios/large.ts";
@@ -25,6 +26,7 @@ const SCENARIOS: [string, (b: Bench) => Promise<void>][] = [
   ["list", listRow],
   ["memory", memoryRow],
   ["hash", hashRows],
+  ["cluster", clusterRows],
 ];
 
 function option(name: string): string | undefined {
