@@ -10,7 +10,7 @@
  * link reaches its bandwidth in a few round trips.
  */
 const MIN_WINDOW = 64 * 1024;
-const INITIAL_WINDOW = 256 * 1024;
+const INITIAL_WINDOW = 1024 * 1024;
 const MAX_WINDOW = 16 * 1024 * 1024;
 /** The shortest round trip is forgotten after this long, so a changed path is learnt. */
 const MIN_RTT_LIFETIME_MS = 10_000;

@@ -1,7 +1,16 @@
 /** Who may join a cluster, and how nodes find each other again. */
 import type { ConnectClusterNodesResponse, GetClusterStatusResponse } from "../../shared/admin.ts";
 import { assert, assertEquals } from "../assert.ts";
-import { allUp, CLUSTER_TOML, nodeIdentity, startCluster, stopAll } from "../cluster.ts";
+import { generateKeyPairSync } from "node:crypto";
+import { clusterCa, nodeCertificate, pem } from "../../server/net/cert.ts";
+import {
+  allUp,
+  CLUSTER_TOML,
+  type ClusterNode,
+  nodeIdentity,
+  startCluster,
+  stopAll,
+} from "../cluster.ts";
 import { startNode } from "../harness.ts";
 
 Deno.test("a node with another rpc_secret is refused and learns nothing", async () => {
@@ -57,5 +66,60 @@ Deno.test("a restarted node finds its cluster again on its own, on a new port", 
   } finally {
     await stopAll(nodes);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
+/** An operator's own CA and a certificate for one node, written where its config names them. */
+async function ownCertificates(dir: string, ca: ReturnType<typeof clusterCa>): Promise<string> {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const spki = publicKey.export({ format: "der", type: "spki" });
+  const id = Array.from(spki.subarray(spki.length - 32), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  const keyPem = privateKey.export({ format: "pem", type: "pkcs8" }) as string;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(`${dir}/ca.pem`, pem("CERTIFICATE", ca.der));
+  await Deno.writeTextFile(`${dir}/node.pem`, pem("CERTIFICATE", nodeCertificate(ca, keyPem, id)));
+  await Deno.writeTextFile(`${dir}/node.key`, keyPem);
+  return [
+    `rpc_tls_ca_file = "${dir}/ca.pem"`,
+    `rpc_tls_cert_file = "${dir}/node.pem"`,
+    `rpc_tls_key_file = "${dir}/node.key"`,
+  ].join("\n");
+}
+
+Deno.test("operators may bring their own CA: its nodes join each other, and only them", async () => {
+  const certs = await Deno.makeTempDir({ prefix: "remise-own-ca-" });
+  const operatorCa = clusterCa("ef".repeat(32));
+  const nodes: ClusterNode[] = [];
+  try {
+    for (const name of ["a", "b"]) {
+      const tls = await ownCertificates(`${certs}/${name}`, operatorCa);
+      nodes.push(
+        await nodeIdentity(
+          await startNode({ autoLayout: false, extraToml: `${CLUSTER_TOML}\n${tls}` }),
+        ),
+      );
+    }
+    const [joined] = await nodes[0].api<ConnectClusterNodesResponse>(
+      "POST",
+      "/v2/ConnectClusterNodes",
+      [nodes[1].peerAddress],
+    );
+    assertEquals(joined, { success: true, error: null });
+    await allUp(nodes[1], 2);
+    // A node with certificates made from rpc_secret alone is not signed by that CA.
+    const plain = await nodeIdentity(
+      await startNode({ autoLayout: false, extraToml: CLUSTER_TOML }),
+    );
+    nodes.push(plain);
+    const [refused] = await plain.api<ConnectClusterNodesResponse>(
+      "POST",
+      "/v2/ConnectClusterNodes",
+      [nodes[0].peerAddress],
+    );
+    assertEquals(refused.success, false);
+  } finally {
+    await stopAll(nodes);
+    await Deno.remove(certs, { recursive: true });
   }
 });
