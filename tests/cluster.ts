@@ -2,9 +2,11 @@
  * Several real node processes joined into one cluster on loopback: connected to each other,
  * given roles in zones, with the first layout applied and known to every node.
  */
+import { S3Client } from "@aws-sdk/client-s3";
 import type {
   GetClusterStatusResponse,
   GetNodeInfoResponse,
+  GetNodeStatisticsResponse,
   UpdateClusterLayoutRequest,
 } from "../shared/admin.ts";
 import { type NodeOptions, startNode, type TestNode } from "./harness.ts";
@@ -111,4 +113,24 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterNode[]> {
 
 export async function stopAll(nodes: TestNode[]): Promise<void> {
   await Promise.all(nodes.map((n) => n.stop()));
+}
+
+/** An AWS SDK client for one node's S3 endpoint; the caller destroys it. */
+export function s3Client(
+  n: TestNode,
+  key: { accessKeyId: string; secretAccessKey: string },
+): S3Client {
+  return new S3Client({ endpoint: n.s3, region: n.region, credentials: key, forcePathStyle: true });
+}
+
+/** Deterministic content of a given size, different for each name. */
+export function content(name: string, size: number): Uint8Array<ArrayBuffer> {
+  let x = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+  return new Uint8Array(size).map(() => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
+}
+
+/** How many blocks a node holds on disk, as GetNodeStatistics reports it. */
+export async function blocksStored(n: TestNode): Promise<number> {
+  const s = await n.api<GetNodeStatisticsResponse>("GET", "/v2/GetNodeStatistics?node=self");
+  return Number(/Blocks stored: (\d+)/.exec(Object.values(s.success)[0].freeform)![1]);
 }

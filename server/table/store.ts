@@ -6,7 +6,7 @@ import { decode, encode } from "../util/msgpack.ts";
 import { partitionOf } from "../util/ids.ts";
 import { sameBytes } from "../util/order.ts";
 import { type CachedEntry, EntryCache } from "./cache.ts";
-import { merkleTodo, MerkleTree } from "./merkle.ts";
+import { merkleTodo, MerkleTree, type TodoRow } from "./merkle.ts";
 import { queueKey } from "./queue.ts";
 import type { TableSchema } from "./schema.ts";
 
@@ -284,6 +284,7 @@ export class LocalStore<E> {
       const current = await this.#current(items.map(([id, { key }]) => [id, key]), attempt > 0);
       const op = this.kv.atomic();
       const writes: [string, E, Uint8Array][] = [];
+      const todo: TodoRow[] = [];
       let queued = false;
       items.forEach(([id, { key, entry }], i) => {
         const cur = current[i];
@@ -291,7 +292,7 @@ export class LocalStore<E> {
         const bytes = this.#encode(merged);
         if (cur.bytes && sameBytes(bytes, cur.bytes)) return;
         op.check({ key, versionstamp: cur.versionstamp }).set(key, bytes);
-        merkleTodo(op, key, bytes);
+        todo.push(merkleTodo(op, key, bytes));
         writes.push([id, merged, bytes]);
         const fx = schema.updated?.(cur.entry, merged);
         for (const q of fx?.queue ?? []) {
@@ -308,7 +309,7 @@ export class LocalStore<E> {
           this.#cache.set(id, { entry, bytes, versionstamp: res.versionstamp });
         }
         if (queued) this.onQueued();
-        this.merkle.kick();
+        this.merkle.noted(todo, res.versionstamp);
         return writes.length;
       }
       if (attempt > 50) throw new Error(`${schema.name}: too much contention writing entries`);

@@ -3,20 +3,22 @@
  * reader run. Nothing acknowledged is lost, reads never fail, and blocks end up spread in
  * proportion to the partitions each node holds.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type {
   GetClusterLayoutHistoryResponse,
   GetClusterLayoutResponse,
-  GetNodeStatisticsResponse,
 } from "../../shared/admin.ts";
 import { assert, assertEquals } from "../assert.ts";
 import {
   allUp,
+  blocksStored,
   CLUSTER_TOML,
   type ClusterNode,
+  content,
   eventually,
   nodeIdentity,
+  s3Client,
   startCluster,
   stopAll,
 } from "../cluster.ts";
@@ -24,16 +26,8 @@ import { startNode, type TestNode } from "../harness.ts";
 import { bodyBytes } from "../s3/client.ts";
 
 const EXTRA = "block_size = 4096";
-
-function content(name: string): Uint8Array<ArrayBuffer> {
-  let x = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  return new Uint8Array(10_000).map(() => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
-}
-
-async function blocksStored(n: TestNode): Promise<number> {
-  const s = await n.api<GetNodeStatisticsResponse>("GET", "/v2/GetNodeStatistics?node=self");
-  return Number(/Blocks stored: (\d+)/.exec(Object.values(s.success)[0].freeform)![1]);
-}
+/** Three 4 KiB blocks per object. */
+const SIZE = 10_000;
 
 /** Applies the next layout version and waits until every node has synced and dropped the old. */
 async function changeLayout(via: TestNode, all: TestNode[], roles: unknown[]) {
@@ -61,12 +55,7 @@ Deno.test("layout change under load: 3 → 5 nodes, then one removed; nothing lo
   try {
     const key = await nodes[0].createKey("load");
     const client = (n: TestNode) => {
-      const c = new S3Client({
-        endpoint: n.s3,
-        region: n.region,
-        credentials: key,
-        forcePathStyle: true,
-      });
+      const c = s3Client(n, key);
       clients.push(c);
       return c;
     };
@@ -81,7 +70,7 @@ Deno.test("layout change under load: 3 → 5 nodes, then one removed; nothing lo
         const name = `w${i}`;
         try {
           await writer.send(
-            new PutObjectCommand({ Bucket: "load", Key: name, Body: content(name) }),
+            new PutObjectCommand({ Bucket: "load", Key: name, Body: content(name, SIZE) }),
           );
           acked.push(name);
         } catch (e) {
@@ -99,7 +88,7 @@ Deno.test("layout change under load: 3 → 5 nodes, then one removed; nothing lo
         try {
           const got = await reader.send(new GetObjectCommand({ Bucket: "load", Key: name }));
           const body = await bodyBytes(got.Body);
-          const want = content(name);
+          const want = content(name, SIZE);
           if (!body.every((b, i) => b === want[i])) readErrors.push(`${name}: corrupt`);
         } catch (e) {
           readErrors.push(`${name}: ${(e as Error).message}`);
@@ -143,7 +132,11 @@ Deno.test("layout change under load: 3 → 5 nodes, then one removed; nothing lo
       const c = client(n);
       for (const name of acked) {
         const got = await c.send(new GetObjectCommand({ Bucket: "load", Key: name }));
-        assertEquals(await bodyBytes(got.Body), content(name), `${name} via ${n.id.slice(0, 8)}`);
+        assertEquals(
+          await bodyBytes(got.Body),
+          content(name, SIZE),
+          `${name} via ${n.id.slice(0, 8)}`,
+        );
       }
     }
 

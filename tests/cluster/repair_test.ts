@@ -2,31 +2,23 @@
  * Nodes repair each other without an operator: a node that was down catches up on its own
  * (Merkle sync of the tables, then block resync), and scrub replaces a corrupted block.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import type { GetNodeStatisticsResponse, ListWorkersResponse } from "../../shared/admin.ts";
+import type { ListWorkersResponse } from "../../shared/admin.ts";
 import { assertEquals } from "../assert.ts";
 import {
+  blocksStored,
   CLUSTER_TOML,
   type ClusterNode,
+  content,
   eventually,
   nodeIdentity,
+  s3Client,
   startCluster,
   stopAll,
 } from "../cluster.ts";
 import { startNode, type TestNode } from "../harness.ts";
 import { bodyBytes } from "../s3/client.ts";
-
-type Key = { accessKeyId: string; secretAccessKey: string };
-
-function client(n: TestNode, key: Key) {
-  return new S3Client({ endpoint: n.s3, region: n.region, credentials: key, forcePathStyle: true });
-}
-
-function content(name: string, size: number): Uint8Array<ArrayBuffer> {
-  let x = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  return new Uint8Array(size).map(() => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
-}
 
 const sizeOf = (name: string) => Number(name.split("-")[1]);
 
@@ -41,11 +33,6 @@ async function readAll(c: S3Client, names: string[]) {
     const got = await c.send(new GetObjectCommand({ Bucket: "repairs", Key: name }));
     assertEquals(await bodyBytes(got.Body), content(name, sizeOf(name)), name);
   }
-}
-
-async function blocksStored(n: TestNode): Promise<number> {
-  const s = await n.api<GetNodeStatisticsResponse>("GET", "/v2/GetNodeStatistics?node=self");
-  return Number(/Blocks stored: (\d+)/.exec(Object.values(s.success)[0].freeform)![1]);
 }
 
 async function workers(n: TestNode) {
@@ -64,7 +51,7 @@ Deno.test("a node that missed writes catches up alone, until it alone serves eve
   const dir = nodes[2].dir;
   try {
     const key = await nodes[0].createKey("k");
-    const c0 = client(nodes[0], key);
+    const c0 = s3Client(nodes[0], key);
     clients.push(c0);
     await c0.send(new CreateBucketCommand({ Bucket: "repairs" }));
     const before = ["a-10", "a-40000", "a-100000"];
@@ -109,7 +96,7 @@ Deno.test("a node that missed writes catches up alone, until it alone serves eve
         extraToml: [CLUSTER_TOML, extra, 'consistency_mode = "degraded"'].join("\n"),
       }),
     );
-    const alone = client(nodes[2], key);
+    const alone = s3Client(nodes[2], key);
     clients.push(alone);
     await readAll(alone, [...before, ...during]);
   } finally {
@@ -141,7 +128,7 @@ Deno.test("scrub finds a block corrupted on disk and repairs it from a peer", as
   const clients: S3Client[] = [];
   try {
     const key = await nodes[0].createKey("k");
-    const c0 = client(nodes[0], key);
+    const c0 = s3Client(nodes[0], key);
     clients.push(c0);
     await c0.send(new CreateBucketCommand({ Bucket: "repairs" }));
     await put(c0, "x-50000");

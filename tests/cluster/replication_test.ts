@@ -2,21 +2,11 @@
  * Three nodes in three zones with three copies: what one node acknowledged, every other node
  * serves, and the loss of any one node stops neither reads nor writes.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { assertEquals } from "../assert.ts";
-import { type ClusterNode, startCluster, stopAll } from "../cluster.ts";
+import { content, s3Client, startCluster, stopAll } from "../cluster.ts";
 import { bodyBytes } from "../s3/client.ts";
-
-function client(n: ClusterNode, key: { accessKeyId: string; secretAccessKey: string }) {
-  return new S3Client({ endpoint: n.s3, region: n.region, credentials: key, forcePathStyle: true });
-}
-
-/** Deterministic content of a given size, different for each name. */
-function content(name: string, size: number): Uint8Array<ArrayBuffer> {
-  let x = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  return new Uint8Array(size).map(() => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
-}
 
 Deno.test("3 zones, 3 copies: written through one node, read through the others", async () => {
   const nodes = await startCluster({
@@ -27,7 +17,7 @@ Deno.test("3 zones, 3 copies: written through one node, read through the others"
   const clients: S3Client[] = [];
   try {
     const key = await nodes[0].createKey("cluster");
-    for (const n of nodes) clients.push(client(n, key));
+    for (const n of nodes) clients.push(s3Client(n, key));
     await clients[0].send(new CreateBucketCommand({ Bucket: "photos" }));
     const sizes = [0, 100, 5000, 65536, 200_000];
     for (const size of sizes) {
@@ -77,7 +67,7 @@ Deno.test("4 nodes in 2 zones, 2 copies: a whole zone down leaves every object r
   const clients: S3Client[] = [];
   try {
     const key = await nodes[0].createKey("zones");
-    for (const n of nodes) clients.push(client(n, key));
+    for (const n of nodes) clients.push(s3Client(n, key));
     await clients[0].send(new CreateBucketCommand({ Bucket: "zones" }));
     const names = Array.from({ length: 24 }, (_, i) => `o${i * 3001}`);
     for (const name of names) {
