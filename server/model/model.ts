@@ -96,7 +96,7 @@ export class Model {
       this.buckets.store.load(),
       this.aliases.store.load(),
     ]);
-    for (const t of this.tables) if (!Deno.env.get("NOMERKLE")) t.store.merkle.start();
+    for (const t of this.tables) t.store.merkle.start();
     this.blocks.startGc();
     this.queue.kick();
     this.workers.start(this.antiEntropy);

@@ -4,6 +4,9 @@
  * touches is read once, rebuilt once from all its rows below it, and written once, in one
  * atomic commit with the deletion of those rows: the trees never show half a batch, and after a
  * crash the rows are simply folded again (folding what a tree already holds changes nothing).
+ * A todo row is never rewritten (each write makes a row of its own, with a sequence number), so
+ * rows are deleted without a check and a batch is bounded by Deno KV's sizes alone: nodes near
+ * the root, rewritten once per batch, cost less the more rows a batch holds.
  */
 import { hex } from "../util/ids.ts";
 import { compareBytes, sameBytes } from "../util/order.ts";
@@ -21,8 +24,8 @@ import {
   sha256,
 } from "./merkle_node.ts";
 
-/** Rows per commit: each is deleted under a check, and an atomic operation allows 100. */
-const BATCH = 100;
+/** Entries per commit at most (fewer when their nodes and rows would not fit one). */
+const BATCH = 400;
 /** Deno KV allows 1,000 mutations, 800 KiB and 80 KiB of keys per atomic operation. */
 const MAX_MUTATIONS = 1000;
 const MAX_BYTES = 760 * 1024;
@@ -30,9 +33,12 @@ const MAX_KEY_BYTES = 76 * 1024;
 /** A node key beyond its prefix: "mn", the table name, the partition and their encoding. */
 const NODE_KEY_BYTES = 64;
 
-/** What a todo row asks: the leaf of entry (pk, sk) set to `hash`, or removed. */
+/** What todo rows ask: the leaf of entry (pk, sk) set to `hash` (the latest), or removed. */
 interface Change {
-  row: Deno.KvEntry<Uint8Array>;
+  /** Every row for the entry; the last, with the highest sequence number, gives `hash`. */
+  rows: Deno.KvEntry<Uint8Array>[];
+  /** The sequence number of the latest row. */
+  seq: number;
   partition: number;
   pk: string;
   sk: string;
@@ -106,9 +112,9 @@ class Batch {
 
   /** Whether the batch commits within Deno KV's limits, with the deletion of its rows. */
   fits(changes: Change[]): boolean {
-    const rows = changes.length;
+    const rows = changes.reduce((n, c) => n + c.rows.length, 0);
     const rowKeys = changes.reduce(
-      (n, c) => n + NODE_KEY_BYTES + utf8.encode(c.pk + c.sk).length,
+      (n, c) => n + c.rows.length * (NODE_KEY_BYTES + utf8.encode(c.pk + c.sk).length),
       0,
     );
     return this.mutations + rows <= MAX_MUTATIONS &&
@@ -125,7 +131,16 @@ class Batch {
 }
 
 export async function foldTodo(tree: MerkleTree, rows: Deno.KvEntry<Uint8Array>[]): Promise<void> {
-  const changes = rows.map(changeOf).sort((a, b) =>
+  const byEntry = new Map<string, Change>();
+  for (const row of rows) {
+    const c = changeOf(row);
+    const id = `${c.partition}\u0000${c.pk}\u0000${c.sk}`;
+    const prev = byEntry.get(id);
+    if (!prev) byEntry.set(id, c);
+    else if (c.seq > prev.seq) byEntry.set(id, { ...c, rows: [...prev.rows, row] });
+    else prev.rows.push(row);
+  }
+  const changes = [...byEntry.values()].sort((a, b) =>
     a.partition - b.partition || compareBytes(a.path, b.path)
   );
   for (let i = 0; i < changes.length;) i += await foldBatch(tree, changes.slice(i, i + BATCH));
@@ -142,26 +157,18 @@ async function foldBatch(tree: MerkleTree, changes: Change[]): Promise<number> {
     n = Math.ceil(n / 2);
     batch = new Batch(tree);
   }
-  const folded = changes.slice(0, n).map((c) => c.row);
   const op = tree.kv.atomic();
   batch.write(op);
-  for (const row of folded) op.check(row).delete(row.key);
-  if ((await op.commit()).ok) return n;
-  // A write changed some of these entries again after their rows were read. The trees may take
-  // what was read all the same (a state those entries went through, and their new rows fold
-  // next), but only the rows still as read may go.
-  const trees = tree.kv.atomic();
-  batch.write(trees);
-  await trees.commit();
-  await Promise.all(folded.map((row) => tree.kv.atomic().check(row).delete(row.key).commit()));
+  for (const c of changes.slice(0, n)) for (const row of c.rows) op.delete(row.key);
+  await op.commit();
   return n;
 }
 
 function changeOf(row: Deno.KvEntry<Uint8Array>): Change {
-  // The todo key is the entry's: [mt, table, partition, pk, sk].
-  const [, , partition, pk, sk] = row.key as [string, string, number, string, string];
+  // The todo key is the entry's and a sequence number: [mt, table, partition, pk, sk, seq].
+  const [, , partition, pk, sk, seq] = row.key as [string, string, number, string, string, number];
   const hash = row.value.length ? row.value : undefined;
-  return { row, partition, pk, sk, path: keyHash(pk, sk), hash };
+  return { rows: [row], partition, pk, sk, path: keyHash(pk, sk), hash, seq };
 }
 
 async function fold(batch: Batch, changes: Change[]): Promise<void> {
