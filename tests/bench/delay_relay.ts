@@ -38,11 +38,8 @@ async function pipeDelayed(from: Deno.Conn, to: Deno.Conn, delayMs: number): Pro
     ended = true;
     wake?.();
     await writer.catch(() => {});
-    try {
-      to.closeWrite();
-    } catch {
-      // Already closed by the other direction.
-    }
+    // The other direction may have closed the connection already.
+    await to.closeWrite().catch(() => {});
   }
 }
 
