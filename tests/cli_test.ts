@@ -193,6 +193,12 @@ Deno.test("operator commands against a running node", async (t) => {
         assertMatch(workers, new RegExp(name));
       }
       fails(await run("repair", "everything"), /unknown repair "everything"/);
+      // Run twice, a repair is listed once.
+      ok(await run("repair", "versions"));
+      const again = ok(await run("worker", "list"));
+      assertEquals(again.match(/repair versions/g)?.length, 1, again);
+      assertMatch(ok(await run("layout", "history")), /Reads use version \d+; data goes to version/);
+      fails(await run("node", "connect", "not-a-node"), /<node id>@<host:port>/);
       assertMatch(ok(await run("block", "list-errors")), /No block errors/);
       assertMatch(ok(await run("block", "retry-now", "--all")), /0 block\(s\) queued/);
       const stats = ok(await run("stats"));

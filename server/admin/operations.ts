@@ -46,10 +46,10 @@ async function launchRepair({ model }: AdminDeps, t: RepairType): Promise<null> 
     await model.blocks.recheckAll();
     model.workers.wake(model.blocks.resync.name);
   } else if (t === "versions") {
-    model.workers.start(versionsRepair(model));
-    model.workers.start(orphanVersionsRepair(model));
+    model.workers.startOnce(versionsRepair(model));
+    model.workers.startOnce(orphanVersionsRepair(model));
   } else if (t === "blockRefs") {
-    model.workers.start(blockRefsRepair(model));
+    model.workers.startOnce(blockRefsRepair(model));
   } else if (t === "tables") {
     model.syncTablesNow();
   }

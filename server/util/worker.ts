@@ -62,8 +62,13 @@ export class Workers {
   #nextId = 1;
   #stopped = false;
 
-  /** Starts a worker's loop; the returned function wakes it (new work arrived). */
+  /**
+   * Starts a worker's loop; the returned function wakes it (new work arrived). A finished
+   * worker of the same name (a repair run before) leaves the list.
+   */
   start(worker: Worker): () => void {
+    const i = this.#running.findIndex((r) => r.worker.name === worker.name && r.state === "done");
+    if (i >= 0) this.#running.splice(i, 1);
     const r: Running = {
       id: this.#nextId++,
       worker,
@@ -78,6 +83,12 @@ export class Workers {
     this.#running.push(r);
     r.loop = this.#loop(r);
     return () => this.#wake(r);
+  }
+
+  /** Starts a one-off job (a repair) unless one of that name is still running. */
+  startOnce(worker: Worker): void {
+    if (this.#running.some((r) => r.worker.name === worker.name && r.state !== "done")) return;
+    this.start(worker);
   }
 
   wake(name: string): void {

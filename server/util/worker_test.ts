@@ -309,3 +309,23 @@ Deno.test("stop() ends every loop, whether sleeping, paused or in a step", () =>
     assert(await settlesWithin(stopped), "stop() waited for a worker's sleep");
     assertEquals([sleeping.steps, paused.steps, stepping.steps], [1, 0, 1]);
   }));
+
+Deno.test("a one-off job is not started twice, and a finished one makes room for the next", () =>
+  watchTimers(true, async () => {
+    const workers = new Workers();
+    const first = new Puppet("repair versions");
+    workers.startOnce(first);
+    await first.stepping();
+    const second = new Puppet("repair versions");
+    workers.startOnce(second);
+    await pause();
+    assertEquals([workers.list().length, second.steps], [1, 0], "still running: not doubled");
+    first.end("done");
+    await pause();
+    const third = new Puppet("repair versions");
+    workers.startOnce(third);
+    await third.stepping();
+    assertEquals(workers.list().map((w) => w.state), ["busy"], "the finished run left the list");
+    third.end("done");
+    await workers.stop();
+  }));
