@@ -197,7 +197,10 @@ Deno.test("operator commands against a running node", async (t) => {
       ok(await run("repair", "versions"));
       const again = ok(await run("worker", "list"));
       assertEquals(again.match(/repair versions/g)?.length, 1, again);
-      assertMatch(ok(await run("layout", "history")), /Reads use version \d+; data goes to version/);
+      assertMatch(
+        ok(await run("layout", "history")),
+        /Reads use version \d+; data goes to version/,
+      );
       fails(await run("node", "connect", "not-a-node"), /<node id>@<host:port>/);
       assertMatch(ok(await run("block", "list-errors")), /No block errors/);
       assertMatch(ok(await run("block", "retry-now", "--all")), /0 block\(s\) queued/);
