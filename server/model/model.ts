@@ -1,6 +1,7 @@
 /** The store's tables and background work, wired to one node. */
 import { BlockManager } from "../block/manager.ts";
 import { Scrub } from "../block/scrub.ts";
+import { dailyRepairs } from "./repair.ts";
 import { log } from "../util/log.ts";
 import { Workers } from "../util/worker.ts";
 import type { System } from "../rpc/system.ts";
@@ -102,6 +103,7 @@ export class Model {
     this.workers.start(this.antiEntropy);
     this.workers.start(this.blocks.resync);
     this.workers.start(this.scrub);
+    this.workers.start(dailyRepairs(this));
   }
 
   async stop(): Promise<void> {

@@ -99,3 +99,21 @@ export function blockRefsRepair(model: Model): Worker {
     return true;
   });
 }
+
+/** Once a day, the repairs that find what crashes left behind run by themselves. */
+export function dailyRepairs(model: Model, clock = Date.now): Worker {
+  const DAY = 24 * 3_600_000;
+  let last = clock();
+  return {
+    name: "daily repairs",
+    idleMs: () => Math.max(1_000, last + DAY - clock()),
+    step() {
+      if (clock() - last < DAY) return Promise.resolve("idle");
+      last = clock();
+      model.workers.startOnce(versionsRepair(model));
+      model.workers.startOnce(orphanVersionsRepair(model));
+      return Promise.resolve("idle");
+    },
+    describe: () => ({ freeform: [`next run: ${new Date(last + DAY).toISOString()}`] }),
+  };
+}

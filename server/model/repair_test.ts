@@ -5,7 +5,7 @@ import { RemiseNode } from "../node.ts";
 import { parseConfig } from "../util/config.ts";
 import { newUuid } from "../util/ids.ts";
 import { Workers } from "../util/worker.ts";
-import { orphanVersionsRepair, STALE_UPLOAD_MS } from "./repair.ts";
+import { dailyRepairs, orphanVersionsRepair, STALE_UPLOAD_MS } from "./repair.ts";
 import { writeBlocks } from "./write.ts";
 
 async function withNode(fn: (node: RemiseNode) => Promise<void>) {
@@ -88,5 +88,18 @@ Deno.test("a version whose write died before its object named it is released aft
     assertEquals(await Array.fromAsync(model.versionBlocks(orphan)), []);
     for (const h of hashes) assertEquals(await readRc(model.sys.kv, h), 0n);
     assertEquals((await Array.fromAsync(model.versionBlocks(kept))).length, 3);
+  });
+});
+
+Deno.test("the repairs for crash leftovers start by themselves once a day", async () => {
+  await withNode(async ({ model }) => {
+    let now = Date.now();
+    const daily = dailyRepairs(model, () => now);
+    assertEquals(await daily.step(), "idle");
+    const names = () => model.workers.list().map((w) => w.name);
+    assert(!names().includes("repair versions"), names().join());
+    now += 24 * 3_600_000;
+    await daily.step();
+    for (const n of ["repair versions", "repair orphan versions"]) assert(names().includes(n), n);
   });
 });

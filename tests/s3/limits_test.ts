@@ -63,10 +63,10 @@ Deno.test("a 512 MiB object streams in and out with the server's memory bounded"
   assertEquals(get.status, 200);
   assertEquals(await sha256Of(get.body!), expected);
   const peak = peakRssMiB(f.node.process.pid);
-  // Buffering the object would take more than its 512 MiB. What is measured (220-255 MiB, the
-  // idle process being ~67) is mostly block buffers the response has sent and the garbage
-  // collector has not freed yet; 300 leaves room for a loaded machine.
-  assert(peak < 300, `server peak RSS ${peak.toFixed(0)} MiB for a ${size / MiB} MiB object`);
+  // Buffering the object would take more than its 512 MiB. What is measured (256-262 MiB alone,
+  // up to 302 while the whole suite runs; the idle process is ~80) is mostly block buffers the
+  // response has sent and the garbage collector has not freed yet.
+  assert(peak < 350, `server peak RSS ${peak.toFixed(0)} MiB for a ${size / MiB} MiB object`);
 });
 
 Deno.test("an upload with 10,000 parts lists them all, page by page", async () => {
