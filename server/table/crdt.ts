@@ -1,4 +1,5 @@
 /** CRDT building blocks for table entries. */
+import { compareKeys } from "../util/order.ts";
 
 /** Last-writer-wins register; equal timestamps break ties on the value so merges commute. */
 export interface Lww<T> {
@@ -28,10 +29,14 @@ export function nextTimestamp(prev?: Lww<unknown>): number {
 
 export type LwwMap<T> = Record<string, Lww<T>>;
 
+/**
+ * Merges two LWW maps. The result lists its keys in sorted order, whatever order the inputs
+ * had: replicas holding the same map then store the same bytes, and their Merkle trees agree.
+ */
 export function mergeLwwMap<T>(a: LwwMap<T>, b: LwwMap<T>): LwwMap<T> {
   const out: LwwMap<T> = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = out[k] ? mergeLww(out[k], v) : v;
-  return out;
+  return Object.fromEntries(Object.entries(out).sort(([x], [y]) => compareKeys(x, y)));
 }
 
 /** Current values of an LWW map, dropping entries whose value is null (removed). */
