@@ -3,14 +3,18 @@ import { CreateMultipartUploadCommand, PutObjectCommand, S3Client } from "@aws-s
 import type {
   ApiError,
   ApplyClusterLayoutResponse,
+  ConnectClusterNodesResponse,
   GetBucketInfoResponse,
   GetClusterHealthResponse,
   GetClusterLayoutResponse,
   GetClusterStatusResponse,
   GetKeyInfoResponse,
   GetNodeInfoResponse,
+  LaunchRepairOperationResponse,
+  ListBlockErrorsResponse,
   ListBucketsResponse,
   ListKeysResponse,
+  ListWorkersResponse,
   PreviewClusterLayoutChangesResponse,
 } from "../shared/admin.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
@@ -190,6 +194,77 @@ Deno.test("admin API on a node with a role", async (t) => {
           "InvalidRequest",
           /No node matches/,
         );
+      },
+    );
+
+    await t.step(
+      "cluster operations refuse bad requests in words, and answer good ones",
+      async () => {
+        await expectError(
+          call(node, "POST", "/v2/ConnectClusterNodes", { body: { peer: "x" } }),
+          400,
+          "InvalidRequest",
+          /JSON array of "<node id>@<host:port>"/,
+        );
+        const [bad] = (await call<ConnectClusterNodesResponse>(
+          node,
+          "POST",
+          "/v2/ConnectClusterNodes",
+          { body: ["not-a-node"] },
+        )).body;
+        assertEquals(bad.success, false);
+        assertMatch(bad.error!, /<node id>@<host:port>/);
+        await expectError(
+          call(node, "POST", "/v2/LaunchRepairOperation?node=self", {
+            body: { repairType: "everything" },
+          }),
+          400,
+          "InvalidRequest",
+          /repairType must be one of "tables"/,
+        );
+        await expectError(
+          call(node, "POST", "/v2/LaunchRepairOperation?node=self", {
+            body: { repairType: { scrub: "faster" } },
+          }),
+          400,
+          "InvalidRequest",
+          /scrub/,
+        );
+        await expectError(
+          call(node, "POST", "/v2/LaunchRepairOperation", { body: { repairType: "tables" } }),
+          400,
+          "InvalidRequest",
+          /node/,
+        );
+        await expectError(
+          call(node, "POST", "/v2/RetryBlockResync?node=self", { body: { blockHashes: ["xyz"] } }),
+          400,
+          "InvalidRequest",
+          /blockHashes/,
+        );
+        const launched = (await call<LaunchRepairOperationResponse>(
+          node,
+          "POST",
+          "/v2/LaunchRepairOperation?node=self",
+          { body: { repairType: "blockRefs" } },
+        )).body;
+        assertEquals(launched, { success: { [nodeId]: null }, error: {} });
+        const workers = (await call<ListWorkersResponse>(
+          node,
+          "POST",
+          "/v2/ListWorkers?node=*",
+          { body: {} },
+        )).body;
+        const names = workers.success[nodeId].map((w) => w.name);
+        for (const n of ["block resync", "block scrub", "table sync", "repair block refs"]) {
+          assert(names.includes(n), `${n} not in ${names}`);
+        }
+        const errors = (await call<ListBlockErrorsResponse>(
+          node,
+          "GET",
+          "/v2/ListBlockErrors?node=self",
+        )).body;
+        assertEquals(errors, { success: { [nodeId]: [] }, error: {} });
       },
     );
 

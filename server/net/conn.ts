@@ -5,7 +5,7 @@
  * frame.
  */
 import type { Socket } from "node:net";
-import { decode, encode } from "../util/msgpack.ts";
+import { decode, encodeMessage } from "../util/msgpack.ts";
 import {
   encodeFrame,
   type Frame,
@@ -132,7 +132,7 @@ export class Connection {
         reject(new PeerTimeout(`no answer to ${endpoint} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.#pending.set(stream, { resolve, reject, timer });
-      this.#send(Kind.Request, stream, priority, encode([endpoint, msg]));
+      this.#send(Kind.Request, stream, priority, encodeMessage([endpoint, msg]));
     });
   }
 
@@ -185,7 +185,7 @@ export class Connection {
       reply = [1, e instanceof Error ? e.message : String(e)];
     }
     if (this.#cancelled.delete(stream) || this.#closed) return;
-    this.#send(Kind.Response, stream, priority, encode(reply));
+    this.#send(Kind.Response, stream, priority, encodeMessage(reply));
   }
 
   #answered(stream: number, bytes: Uint8Array): void {

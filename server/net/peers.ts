@@ -135,27 +135,28 @@ export class Peers {
     await new Promise((r) => this.#server ? this.#server.close(r) : r(null));
   }
 
-  /** Remembers where a peer can be reached; dials it soon if it is not connected. */
+  /** Remembers where a peer can be reached; dials it soon if it is new. */
   learn(p: PeerAddress): void {
     if (p.id === this.id) return;
-    const known = this.#peers.get(p.id);
-    if (known) {
-      if (known.addr !== p.addr && !known.conn) known.addr = p.addr;
-      return;
-    }
-    this.#peers.set(p.id, this.#newPeer(p.id, p.addr));
-    this.#persist();
-    if (!this.#stopped) this.#dial(this.#peers.get(p.id)!).catch(() => {});
+    const isNew = !this.#peers.has(p.id);
+    const peer = this.#remember(p);
+    if (isNew && !this.#stopped) this.#dial(peer).catch(() => {});
   }
 
   /** Connects to a peer now (`node connect`); fails with the reason if it cannot. */
   async connect(p: PeerAddress): Promise<void> {
     if (p.id === this.id) return;
+    await this.#dial(this.#remember(p));
+  }
+
+  /** A peer's record, its address updated unless a live connection already proves the old one. */
+  #remember(p: PeerAddress): Peer {
     const peer = this.#peers.get(p.id) ?? this.#newPeer(p.id, p.addr);
+    const changed = !this.#peers.has(p.id) || (!peer.conn && peer.addr !== p.addr);
     if (!peer.conn) peer.addr = p.addr;
     this.#peers.set(p.id, peer);
-    this.#persist();
-    await this.#dial(peer);
+    if (changed) this.#persist();
+    return peer;
   }
 
   /** Known peers with addresses, for other nodes to learn from. */
@@ -174,6 +175,12 @@ export class Peers {
       pingMs: p.pingMs,
       info: p.info,
     }));
+  }
+
+  /** The last ping's round trip to a peer that is up (ms; Infinity when unknown or down). */
+  latency(id: string): number {
+    const p = this.#peers.get(id);
+    return p?.conn ? p.pingMs ?? Infinity : Infinity;
   }
 
   isUp(id: string): boolean {

@@ -173,11 +173,6 @@ export class System {
     return this.peers.stop();
   }
 
-  /** `<id>@<addr>`: what another node's `node connect` takes. */
-  get nodeAddress(): string {
-    return `${this.id}@${this.peers.addr}`;
-  }
-
   info(): NodeInfo {
     const disk = this.diskUsage();
     return { hostname: hostName(), version: REMISE_VERSION, ...disk };
@@ -265,9 +260,11 @@ export class System {
   preferred(nodes: string[]): string[] {
     const roles = this.#layout.current.roles;
     const zone = roles[this.id]?.zone;
-    const ping = new Map(this.peers.status().map((p) => [p.id, p.up ? p.pingMs ?? 1e6 : 1e9]));
-    const rank = (n: string) =>
-      n === this.id ? -2 : (ping.get(n) ?? 1e9) + (roles[n]?.zone === zone ? -1e5 : 0);
+    const rank = (n: string) => {
+      if (n === this.id) return -Infinity;
+      const ms = Math.min(this.peers.latency(n), 1e6);
+      return (this.peers.isUp(n) ? ms : 2e6) + (roles[n]?.zone === zone ? -1e5 : 0);
+    };
     return nodes.map((n) => [n, rank(n)] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n);
   }
 

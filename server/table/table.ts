@@ -43,14 +43,7 @@ export class Table<E> {
     });
     sys.rpc.register(`${ep}/range`, async (msg) => {
       const { pk, q } = msg as RangeMsg;
-      // Fields left undefined by the caller arrive as null through msgpack.
-      const query: RangeQuery = {
-        start: q.start ?? undefined,
-        end: q.end ?? undefined,
-        limit: q.limit ?? undefined,
-        reverse: q.reverse ?? undefined,
-      };
-      return (await this.store.range(pk, query)).map((e) => encode(e));
+      return (await this.store.range(pk, q)).map((e) => encode(e));
     });
   }
 
@@ -71,6 +64,7 @@ export class Table<E> {
   }
 
   async insertMany(entries: E[]): Promise<void> {
+    // Entries whose partitions have the same replicas travel together.
     const groups = new Map<string, E[]>();
     for (const e of entries) {
       const { sets } = this.#writeSets(this.schema.partitionKey(e));
@@ -78,18 +72,13 @@ export class Table<E> {
       groups.set(id, [...groups.get(id) ?? [], e]);
     }
     await Promise.all([...groups.values()].map(async (group) => {
-      const { sets, quorum: need } = this.#writeSets(this.schema.partitionKey(group[0]));
-      let encoded: Uint8Array[] | undefined;
       let local: Promise<void> | undefined;
-      await quorumEach(
-        sets,
-        need,
-        (node) =>
-          node === this.sys.id ? (local = this.store.apply(group)) : this.sys.rpc.call(
-            node,
-            `table/${this.name}/update`,
-            encoded ??= group.map((e) => encode(e)),
-          ),
+      await this.#replicate(
+        this.schema.partitionKey(group[0]),
+        () => local = this.store.apply(group),
+        "update",
+        () => group.map((e) => encode(e)),
+        () => undefined,
       );
       // A full table is read locally: the writer must see its own write, whoever else answered.
       if (this.schema.replication === "full") await local;
@@ -102,21 +91,42 @@ export class Table<E> {
    */
   async insertAndRead(e: E): Promise<E[]> {
     const pk = this.schema.partitionKey(e), sk = this.schema.sortKey(e);
-    const { sets, quorum: need } = this.#writeSets(pk);
-    let encoded: Uint8Array | undefined;
-    const answers = await quorumEach(sets, need, async (node) => {
-      if (node === this.sys.id) {
+    const answers = await this.#replicate(
+      pk,
+      async () => {
         await this.store.apply([e]);
         return await this.store.get(pk, sk);
-      }
-      const b = await this.sys.rpc.call<Uint8Array | null>(
-        node,
-        `table/${this.name}/update_read`,
-        encoded ??= encode(e),
-      );
-      return b === null ? undefined : decode(b) as E;
-    });
-    return answers.filter((a): a is Awaited<E> => a !== undefined) as E[];
+      },
+      "update_read",
+      () => encode(e),
+      (b) => b === null ? undefined : decode(b as Uint8Array) as E,
+    );
+    return answers.filter((a) => a !== undefined);
+  }
+
+  /**
+   * Sends a write to every replica set of `pk` at once and waits for the write quorum of each;
+   * this node applies it itself, the others get `msg()`, encoded once for all of them.
+   */
+  #replicate<T>(
+    pk: string,
+    local: () => Promise<T>,
+    endpoint: string,
+    msg: () => unknown,
+    answer: (remote: unknown) => T,
+  ): Promise<T[]> {
+    const { sets, quorum: need } = this.#writeSets(pk);
+    let encoded: unknown;
+    return quorumEach(
+      sets,
+      need,
+      (node) =>
+        node === this.sys.id
+          ? local()
+          : this.sys.rpc.call(node, `table/${this.name}/${endpoint}`, encoded ??= msg()).then(
+            answer,
+          ),
+    );
   }
 
   /** Reads from the read quorum; this node's answer comes from its store, without encoding. */

@@ -12,6 +12,17 @@ export function encode(value: unknown): Uint8Array {
   return encoder.encode(value);
 }
 
+/**
+ * Messages between nodes leave undefined fields out. Sent as nil, they would arrive as null,
+ * which no handler expects (a range query's missing bound would become a null KV key part).
+ * Stored entries keep the plain encoder: their bytes must not change.
+ */
+const messageEncoder = new Encoder({ ignoreUndefined: true });
+
+export function encodeMessage(value: unknown): Uint8Array {
+  return messageEncoder.encode(value);
+}
+
 export function decode(bytes: Uint8Array): unknown {
   return decoder.decode(bytes);
 }
