@@ -8,7 +8,7 @@ import type { System } from "../rpc/system.ts";
 import { log } from "../util/log.ts";
 import { KeyedMutex } from "../util/mutex.ts";
 import { BlockStore } from "./store.ts";
-import { GC_PREFIX, gcKey, RC_PREFIX, readRc } from "./rc.ts";
+import { GC_PREFIX, gcKey, RC_PREFIX, readRc, RESYNC_DELAY_MS, resyncKey } from "./rc.ts";
 import { Resync } from "./resync.ts";
 
 interface PutMsg {
@@ -50,7 +50,14 @@ export class BlockManager {
    */
   async writeLocal(hash: string, data: Uint8Array): Promise<void> {
     await this.#lock.run(hash, async () => {
-      await this.sys.kv.set(gcKey(hash), Date.now() + this.graceMs);
+      const now = Date.now();
+      const op = this.sys.kv.atomic().set(gcKey(hash), now + this.graceMs);
+      // A writer whose layout is older than ours may still send a block here that this node no
+      // longer holds, and its reference may go elsewhere: check it later so it is handed over.
+      if (!this.sys.writeSetsForKey(hash).some((set) => set.includes(this.sys.id))) {
+        op.set(resyncKey(hash, now + RESYNC_DELAY_MS), null);
+      }
+      await op.commit();
       await this.store.write(hash, data);
     });
   }

@@ -7,11 +7,17 @@ import { S3Error } from "./error.ts";
 import { objectHeaders, RESPONSE_OVERRIDES } from "./headers.ts";
 import { parseRange } from "./range.ts";
 
-export function noSuchKey(ctx: ObjectContext): S3Error {
+/** What reading an object needs of a request: the website endpoint serves it without a key. */
+export type ReadContext = Pick<
+  ObjectContext,
+  "deps" | "req" | "url" | "query" | "requestId" | "bucket" | "key" | "bytesOut"
+>;
+
+export function noSuchKey(ctx: Pick<ObjectContext, "key">): S3Error {
   return new S3Error("NoSuchKey", "The specified key does not exist.", { Key: ctx.key });
 }
 
-export async function getObject(ctx: ObjectContext, head: boolean): Promise<Response> {
+export async function getObject(ctx: ReadContext, head: boolean): Promise<Response> {
   const { model } = ctx.deps;
   const entry = await model.objects.get(ctx.bucket.id, ctx.key);
   const v = visibleVersion(entry);

@@ -8,6 +8,8 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type {
   GetClusterLayoutHistoryResponse,
   GetClusterLayoutResponse,
+  ListBlockErrorsResponse,
+  ListWorkersResponse,
 } from "../../shared/admin.ts";
 import { assert, assertEquals } from "../assert.ts";
 import {
@@ -143,12 +145,13 @@ Deno.test("layout change under load: 3 → 5 nodes, then one removed; nothing lo
     // Blocks follow the partitions: each node holds its share; the leaver hands all of its over.
     const layout = await nodes[0].api<GetClusterLayoutResponse>("GET", "/v2/GetClusterLayout");
     const total = acked.length * 3; // 10,000 bytes in 4 KiB blocks
-    await eventually(
-      "the leaving node emptied",
-      () => blocksStored(leaving),
-      (b) => b === 0,
-      90_000,
-    );
+    // What the leaver still holds and why, should it not empty.
+    const leftover = async () => ({
+      blocks: await blocksStored(leaving),
+      errors: await leaving.api<ListBlockErrorsResponse>("GET", "/v2/ListBlockErrors?node=self"),
+      workers: await leaving.api<ListWorkersResponse>("POST", "/v2/ListWorkers?node=self", {}),
+    });
+    await eventually("the leaving node emptied", leftover, (l) => l.blocks === 0, 90_000);
     for (const n of stayed) {
       const role = layout.roles.find((r) => r.id === n.id)!;
       const share = role.storedPartitions! / 256;
