@@ -5,6 +5,7 @@ import { createAdminHandler } from "./admin/router.ts";
 import { Model } from "./model/model.ts";
 import { System } from "./rpc/system.ts";
 import { createS3Handler } from "./s3/router.ts";
+import { createWebHandler } from "./web/router.ts";
 import { type Config, parseBindAddr } from "./util/config.ts";
 import { randomHex } from "./util/ids.ts";
 import { log } from "./util/log.ts";
@@ -13,6 +14,7 @@ import { Metrics } from "./util/metrics.ts";
 export interface Endpoints {
   s3: string;
   admin?: string;
+  web?: string;
 }
 
 /** The admin token: configured, or generated once and kept in metadata_dir. */
@@ -80,9 +82,18 @@ export class RemiseNode {
         }),
       )
       : undefined;
-    const node = new RemiseNode(config, kv, sys, model, metrics, token, { s3, admin });
+    const web = config.s3Web
+      ? await serve(
+        config.s3Web.bindAddr,
+        createWebHandler({ sys, model, metrics }, {
+          rootDomain: config.s3Web.rootDomain,
+          defaultIndex: config.s3Web.index,
+        }),
+      )
+      : undefined;
+    const node = new RemiseNode(config, kv, sys, model, metrics, token, { s3, admin, web });
     node.#servers.push(...servers);
-    log.info("node started", { id: sys.id.slice(0, 16), s3, admin, rpc: sys.peers.addr });
+    log.info("node started", { id: sys.id.slice(0, 16), s3, admin, web, rpc: sys.peers.addr });
     return node;
   }
 

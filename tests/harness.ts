@@ -36,6 +36,8 @@ export interface TestNode {
   configPath: string;
   s3: string;
   admin: string;
+  /** The website endpoint; buckets are under `.web.test` (Host header) or global aliases. */
+  web: string;
   adminToken: string;
   region: string;
   process: Deno.ChildProcess;
@@ -54,7 +56,7 @@ export interface TestNode {
 function configText(
   dir: string,
   o: NodeOptions,
-  ports = { s3: 0, admin: 0, rpc: o.rpcPort ?? 0 },
+  ports = { s3: 0, admin: 0, web: 0, rpc: o.rpcPort ?? 0 },
 ): string {
   const region = o.region ?? "garage";
   return [
@@ -68,6 +70,9 @@ function configText(
     `api_bind_addr = "127.0.0.1:${ports.s3}"`,
     `s3_region = "${region}"`,
     o.rootDomain ? `root_domain = "${o.rootDomain}"` : "",
+    `[s3_web]`,
+    `bind_addr = "127.0.0.1:${ports.web}"`,
+    `root_domain = ".web.test"`,
     `[admin]`,
     `api_bind_addr = "127.0.0.1:${ports.admin}"`,
     `admin_token = "test-admin-token"`,
@@ -106,14 +111,14 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
   const lines = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let out = "";
   const deadline = Date.now() + 60_000;
-  let ready: { s3: string; admin: string } | undefined;
+  let ready: { s3: string; admin: string; web: string } | undefined;
   while (!ready) {
     if (Date.now() > deadline) throw new Error(`node did not start:\n${out}\n${errText}`);
     const { done, value } = await lines.read();
     if (done) throw new Error(`node exited before it was ready:\n${out}\n${errText}`);
     out += value;
-    const m = /^listening s3=(\S+) admin=(\S+)$/m.exec(out);
-    if (m) ready = { s3: m[1], admin: m[2] };
+    const m = /^listening s3=(\S+) admin=(\S+) web=(\S+)$/m.exec(out);
+    if (m) ready = { s3: m[1], admin: m[2], web: m[3] };
   }
   // Keep draining stdout so the child never blocks on a full pipe.
   (async () => {
@@ -169,7 +174,12 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
       const path = `${dir}/client.toml`;
       await Deno.writeTextFile(
         path,
-        configText(dir, o, { s3: port(ready!.s3), admin: port(ready!.admin), rpc: 0 }),
+        configText(dir, o, {
+          s3: port(ready!.s3),
+          admin: port(ready!.admin),
+          web: port(ready!.web),
+          rpc: 0,
+        }),
       );
       return path;
     },

@@ -7,7 +7,8 @@ import type {
   GetBucketInfoResponse,
   ListBucketsResponse,
 } from "../../shared/admin.ts";
-import type { BucketEntry, Quotas, WebsiteConfig } from "../model/bucket.ts";
+import type { BucketEntry, Quotas } from "../model/bucket.ts";
+import type { WebsiteConfig } from "../model/website.ts";
 import {
   addGlobalAlias,
   addLocalAlias,
@@ -190,6 +191,9 @@ async function updateBucketEndpoint({ deps, query, body }: Call): Promise<GetBuc
         indexDocument,
         errorDocument: wa.optStr("errorDocument", { nonEmpty: true }) ?? null,
       };
+      // Routing rules are set through the S3 API only: changing the documents keeps them.
+      const rules = b.website.v?.routingRules;
+      if (rules) cfg.routingRules = rules;
     } else if (wa.has("indexDocument") || wa.has("errorDocument")) {
       throw badRequest(
         "Cannot specify indexDocument or errorDocument when disabling website access.",

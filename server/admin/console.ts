@@ -123,7 +123,7 @@ function nothingHere(path: string): Response {
   return apiError(
     404,
     "NoSuchEndpoint",
-    `Nothing is served at ${path}: the admin API answers /v2/<Endpoint> (e.g. /v2/GetClusterStatus), /health and /metrics; the console is at /`,
+    `Nothing is served at ${path}: the admin API answers /v2/<Endpoint> (e.g. /v2/GetClusterStatus), /health, /check and /metrics; the console is at /`,
     path,
   );
 }

@@ -5,6 +5,7 @@
 import { type Context, Hono } from "hono";
 import { ADMIN_ENDPOINTS, type AdminEndpoint } from "../../shared/admin.ts";
 import { requireBearer } from "./auth.ts";
+import { checkDomain } from "./check.ts";
 import { bucketEndpoints } from "./buckets.ts";
 import { clusterEndpoints, healthResponse } from "./cluster.ts";
 import type { AdminDeps, EndpointDef } from "./context.ts";
@@ -82,6 +83,14 @@ export function createAdminHandler(
 
   app.get("/health", () => healthResponse(sys));
 
+  app.get("/check", (c) => {
+    try {
+      return checkDomain(sys, deps.model, c.req.query("domain"));
+    } catch (e) {
+      return fail(c, e);
+    }
+  });
+
   app.get("/metrics", async (c) => {
     const tokens = deps.metricsToken ? [deps.metricsToken, deps.adminToken] : [deps.adminToken];
     try {
@@ -92,7 +101,7 @@ export function createAdminHandler(
     return await metricsResponse(deps);
   });
 
-  for (const path of ["/health", "/metrics"]) {
+  for (const path of ["/health", "/metrics", "/check"]) {
     app.all(path, (c) =>
       fail(
         c,
@@ -153,7 +162,7 @@ export function createAdminHandler(
       new AdminError(
         404,
         "NoSuchEndpoint",
-        `Nothing is served at ${c.req.path}: the admin API answers /v2/<Endpoint> (e.g. /v2/GetClusterStatus), /health and /metrics`,
+        `Nothing is served at ${c.req.path}: the admin API answers /v2/<Endpoint> (e.g. /v2/GetClusterStatus), /health, /check and /metrics`,
       ),
     );
   });

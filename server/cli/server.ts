@@ -16,8 +16,8 @@ export async function runServer(config: Config, configPath: string): Promise<voi
   const { adminTokenOf, RemiseNode } = await import("../node.ts");
   const { token, generated } = adminTokenOf(config);
   const node = await RemiseNode.start(config);
-  const { s3, admin } = node.endpoints;
-  console.log(`listening s3=${s3} admin=${admin ?? "none"}`);
+  const { s3, admin, web } = node.endpoints;
+  console.log(`listening s3=${s3} admin=${admin ?? "none"} web=${web ?? "none"}`);
 
   const cli = commandPrefix(configPath);
   const role = node.sys.role;
@@ -27,6 +27,9 @@ export async function runServer(config: Config, configPath: string): Promise<voi
     (role ? ` (zone ${role.zone}, layout version ${node.sys.layout.current.version})` : ""),
     `  S3 endpoint:     ${s3}   (region "${config.s3Api.s3Region}")`,
     `  Admin endpoint:  ${admin ?? `none (set [admin] api_bind_addr in ${config.file})`}`,
+    `  Website:         ${
+      web ? `${web}   (buckets by Host header)` : `none (set [s3_web] bind_addr in ${config.file})`
+    }`,
   ];
   if (admin) {
     lines.push(

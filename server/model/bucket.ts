@@ -2,11 +2,8 @@
 import { type Lww, lww, type LwwMap, mergeLww, mergeLwwMap } from "../table/crdt.ts";
 import type { TableSchema } from "../table/schema.ts";
 import type { BucketPermission } from "./permission.ts";
+import type { WebsiteConfig } from "./website.ts";
 
-export interface WebsiteConfig {
-  indexDocument: string;
-  errorDocument: string | null;
-}
 
 export interface Quotas {
   maxSize: number | null;

@@ -247,3 +247,19 @@ export async function deleteBucket(model: Model, bucketId: string): Promise<void
     if (k) await model.keys.insert(k);
   }
 }
+
+/** A sub-resource configuration of a bucket (`cors`, `lifecycle`…), if one is set. */
+export function bucketConfig<T>(b: BucketEntry, name: string): T | undefined {
+  return (b.config[name]?.v ?? undefined) as T | undefined;
+}
+
+/** Replaces a sub-resource configuration of a bucket; null removes it. */
+export async function setBucketConfig(
+  model: Model,
+  b: BucketEntry,
+  name: string,
+  value: unknown,
+): Promise<void> {
+  const config = { ...b.config, [name]: lww(value, nextTimestamp(b.config[name])) };
+  await model.buckets.insert({ ...b, config });
+}

@@ -1,4 +1,5 @@
 /** Where a request points: bucket and key, path-style or virtual-host style. */
+import { bucketOfHost, hostName } from "../util/host.ts";
 import type { RequestTarget } from "../util/target.ts";
 import { S3Error } from "./error.ts";
 
@@ -8,7 +9,7 @@ export function locate(
   host: string | null,
   rootDomain?: string,
 ): { bucket?: string; key?: string } {
-  const hostname = (host ?? url.host).replace(/:\d+$/, "").toLowerCase();
+  const hostname = hostName(host ?? url.host);
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
@@ -17,12 +18,9 @@ export function locate(
     }
   };
   const path = url.pathname;
-  if (rootDomain) {
-    const suffix = rootDomain.startsWith(".") ? rootDomain : "." + rootDomain;
-    if (hostname.endsWith(suffix) && hostname.length > suffix.length) {
-      const key = path.length > 1 ? decode(path.slice(1)) : undefined;
-      return { bucket: hostname.slice(0, -suffix.length), key };
-    }
+  const bucket = bucketOfHost(hostname, rootDomain);
+  if (bucket !== undefined) {
+    return { bucket, key: path.length > 1 ? decode(path.slice(1)) : undefined };
   }
   const rest = path.slice(1);
   if (rest === "") return {};

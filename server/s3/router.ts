@@ -3,6 +3,7 @@
  * operation from method and sub-resource, checks the key's rights, and turns every failure
  * into S3 error XML.
  */
+import type { BucketEntry } from "../model/bucket.ts";
 import { getKey, permissionOf, resolveBucket } from "../model/bucket_ops.ts";
 import { randomHex } from "../util/ids.ts";
 import { log } from "../util/log.ts";
@@ -16,6 +17,7 @@ import {
   type S3Context,
   type S3Deps,
 } from "./context.ts";
+import { addCorsHeaders, preflight } from "./cors.ts";
 import { S3Error } from "./error.ts";
 import { errorResponse, toS3Error } from "./error_response.ts";
 import { validateKey } from "./keys.ts";
@@ -30,15 +32,50 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
   const idPrefix = randomHex(4).toUpperCase();
   let served = 0;
 
+  /** The bucket a request names by a global alias (unauthenticated requests know no other). */
+  const globalBucket = (url: RequestTarget, host: string | null): BucketEntry | undefined => {
+    try {
+      const name = locate(url, host, sys.config.s3Api.rootDomain).bucket;
+      return name === undefined ? undefined : resolveBucket(model, name);
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** A CORS preflight: unauthenticated, answered from the bucket's rules. */
+  const preflightFor = (req: Request, url: RequestTarget, requestId: string): Response => {
+    let res: Response;
+    try {
+      const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
+      // ListBuckets is for every origin, as Garage answers.
+      res = loc.bucket === undefined
+        ? new Response(null, {
+          status: 200,
+          headers: { "access-control-allow-origin": "*", "access-control-allow-methods": "GET" },
+        })
+        : preflight(req, resolveBucket(model, loc.bucket));
+    } catch (e) {
+      res = errorResponse(toS3Error(e), url.pathname, requestId, false);
+    }
+    metrics.inc("s3_request_total", "S3 requests received", { api_endpoint: "Options" });
+    for (const [name, value] of Object.entries(responseIds(requestId))) {
+      res.headers.set(name, value);
+    }
+    return res;
+  };
+
   return async (req) => {
     const started = performance.now();
     const requestId = idPrefix + (++served).toString(16).toUpperCase().padStart(8, "0");
     const url = new RequestTarget(req.url);
+    if (req.method === "OPTIONS") return preflightFor(req, url, requestId);
     log.debug("s3 begin", { method: req.method, path: url.pathname });
     let op = "Unknown";
     let res: Response;
     let bytesIn = 0;
     let bytesOut = 0;
+    /** The bucket whose CORS rules answer a browser, once known. */
+    let corsBucket: BucketEntry | undefined;
     try {
       if (!sys.role) {
         throw new S3Error(
@@ -95,7 +132,9 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         }
         op = "ListBuckets";
         res = listBuckets(base);
-      } else if (loc.key === undefined && req.method === "PUT" && !url.searchParams.has("acl")) {
+      } else if (
+        loc.key === undefined && req.method === "PUT" && !bucketRoute("PUT", url.searchParams)
+      ) {
         op = "CreateBucket";
         if (url.searchParams.has("versioning")) {
           throw new S3Error("NotImplemented", "Versioning cannot be enabled on this server.");
@@ -137,6 +176,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
             }permission on bucket ${loc.bucket}.`,
           );
         }
+        corsBucket = bucket;
         const ctx = { ...base, bucketName: loc.bucket, bucket } as BucketContext as ObjectContext;
         res = await route.run(ctx);
         bytesIn = ctx.bytesIn;
@@ -151,6 +191,11 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
       res = errorResponse(err, url.pathname, requestId, req.method === "HEAD");
       // A refused body still sits in the connection: drain it so the connection stays usable.
       req.body?.cancel().catch(() => {});
+    }
+    if (req.headers.has("origin")) {
+      // A browser reads an error only with CORS headers: find the bucket if no handler did.
+      corsBucket ??= globalBucket(url, req.headers.get("host"));
+      if (corsBucket) addCorsHeaders(res, req, corsBucket);
     }
     // Object reads build them in; setting headers on a built response costs more.
     if (!res.headers.has("x-amz-request-id")) {

@@ -11,6 +11,7 @@ import {
 } from "./bucket.ts";
 import { type ObjectContext, readSmallBody } from "./context.ts";
 import { copyObject, uploadPartCopy } from "./copy.ts";
+import { deleteBucketCors, getBucketCors, putBucketCors } from "./cors.ts";
 import { deleteObject, deleteObjects } from "./delete.ts";
 import { S3Error } from "./error.ts";
 import { getObject } from "./get.ts";
@@ -28,6 +29,7 @@ import {
   uploadPart,
 } from "./multipart.ts";
 import { putObject } from "./put.ts";
+import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from "./website.ts";
 
 export type Need = keyof BucketPermission | "none";
 
@@ -41,7 +43,6 @@ export interface Route {
 export const UNSUPPORTED = [
   "accelerate",
   "analytics",
-  "cors",
   "encryption",
   "intelligent-tiering",
   "inventory",
@@ -62,7 +63,6 @@ export const UNSUPPORTED = [
   "select",
   "tagging",
   "torrent",
-  "website",
 ];
 
 /**
@@ -97,6 +97,8 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
         return { name: "GetBucketVersioning", need: "read", run: getBucketVersioning };
       }
       if (has("acl")) return { name: "GetBucketAcl", need: "read", run: getBucketAcl };
+      if (has("website")) return { name: "GetBucketWebsite", need: "read", run: getBucketWebsite };
+      if (has("cors")) return { name: "GetBucketCors", need: "read", run: getBucketCors };
       if (has("uploads")) {
         return { name: "ListMultipartUploads", need: "read", run: listMultipartUploads };
       }
@@ -117,8 +119,14 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
       return { name: "HeadBucket", need: "none", run: headBucket };
     case "PUT":
       if (has("acl")) return { name: "PutBucketAcl", need: "owner", run: putAcl };
+      if (has("website")) return { name: "PutBucketWebsite", need: "owner", run: putBucketWebsite };
+      if (has("cors")) return { name: "PutBucketCors", need: "owner", run: putBucketCors };
       return undefined;
     case "DELETE":
+      if (has("website")) {
+        return { name: "DeleteBucketWebsite", need: "owner", run: deleteBucketWebsite };
+      }
+      if (has("cors")) return { name: "DeleteBucketCors", need: "owner", run: deleteBucketCors };
       return { name: "DeleteBucket", need: "owner", run: deleteBucketHandler };
     case "POST":
       if (has("delete")) return { name: "DeleteObjects", need: "write", run: deleteObjects };

@@ -1,0 +1,108 @@
+/**
+ * Serving one request of a bucket's website: routing rules, index documents, the `dir` →
+ * `dir/` redirect, per-object redirects, and the error document with the original status.
+ */
+import type { BucketEntry } from "../model/bucket.ts";
+import { visibleVersion } from "../model/object.ts";
+import {
+  type Redirect,
+  redirectAll,
+  redirectOf,
+  ruleBeforeLookup,
+  ruleOnError,
+  type WebsiteConfig,
+} from "../model/website.ts";
+import type { S3Deps } from "../s3/context.ts";
+import { S3Error } from "../s3/error.ts";
+import { getObject } from "../s3/get.ts";
+import { toS3Error } from "../s3/error_response.ts";
+import type { Query, RequestTarget } from "../util/target.ts";
+
+/** Website requests take no sub-resources or response overrides: their query is ignored. */
+const NO_QUERY: Query = { get: () => null, has: () => false };
+
+export interface SiteRequest {
+  deps: S3Deps;
+  req: Request;
+  url: RequestTarget;
+  requestId: string;
+  bucket: BucketEntry;
+  website: WebsiteConfig;
+  /** The index document when the bucket's configuration names none. */
+  defaultIndex: string;
+  host: string;
+}
+
+function redirectResponse(r: Redirect): Response {
+  return new Response(null, { status: r.status, headers: { location: r.location } });
+}
+
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path.slice(1));
+  } catch {
+    throw new S3Error("InvalidURI", "Couldn't parse the specified URI.");
+  }
+}
+
+/** The object at `key` as GET or HEAD would answer it, from `req`'s conditions and range. */
+async function fetchObject(site: SiteRequest, key: string, req = site.req): Promise<Response> {
+  const ctx = {
+    deps: site.deps,
+    req,
+    url: site.url,
+    query: NO_QUERY,
+    requestId: site.requestId,
+    bucket: site.bucket,
+    key,
+    bytesOut: 0,
+  };
+  const res = await getObject(ctx, req.method === "HEAD");
+  const moved = res.headers.get("x-amz-website-redirect-location");
+  if (moved) {
+    await res.body?.cancel();
+    return redirectResponse({ status: 301, location: moved });
+  }
+  return res;
+}
+
+async function exists(site: SiteRequest, key: string): Promise<boolean> {
+  return visibleVersion(await site.deps.model.objects.get(site.bucket.id, key)) !== undefined;
+}
+
+/** Answers a GET or HEAD; an S3Error it throws is the site's answer when no error page applies. */
+export async function serveSite(site: SiteRequest): Promise<Response> {
+  const cfg = site.website;
+  const all = redirectAll(cfg, site.url.pathname + site.url.search);
+  if (all) return redirectResponse(all);
+  const path = decodePath(site.url.pathname);
+  const before = ruleBeforeLookup(cfg, path);
+  if (before) return redirectResponse(redirectOf(before, path, site.host));
+  const index = cfg.indexDocument || site.defaultIndex;
+  const key = path === "" || path.endsWith("/") ? path + index : path;
+  let failure: S3Error;
+  try {
+    return await fetchObject(site, key);
+  } catch (e) {
+    failure = toS3Error(e);
+  }
+  if (failure.code === "NoSuchKey" && key === path && (await exists(site, `${path}/${index}`))) {
+    return redirectResponse({ status: 302, location: `${site.url.pathname}/` });
+  }
+  const onError = ruleOnError(cfg, path, failure.status);
+  if (onError) return redirectResponse(redirectOf(onError, path, site.host));
+  if (failure.status >= 400 && failure.status < 500 && cfg.errorDocument) {
+    // The error page is served whole, whatever range or condition the request had.
+    const plain = new Request(site.req.url, { method: site.req.method });
+    try {
+      const page = await fetchObject(site, cfg.errorDocument, plain);
+      if (page.status === 200) {
+        return new Response(page.body, { status: failure.status, headers: page.headers });
+      }
+      await page.body?.cancel();
+    } catch {
+      // No usable error page: the error itself is the answer.
+    }
+  }
+  throw failure;
+}
