@@ -4,7 +4,6 @@
  * through the UI. Screenshots go to tests/artifacts/.
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { BrowserContext, Page } from "playwright-core";
 import type {
   GetBucketInfoResponse,
   GetKeyInfoResponse,
@@ -13,10 +12,10 @@ import type {
 import { consoleHandler } from "../server/admin/console.ts";
 import { verdictOf } from "../console/src/verdict.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { requireProgram, ROOT, startNode } from "./harness.ts";
+import { launchChromium, shot } from "./browser.ts";
+import { ROOT, startNode } from "./harness.ts";
 
 const DIST = `${ROOT}console/dist/`;
-const ARTIFACTS = `${ROOT}tests/artifacts/`;
 
 async function mtime(path: string): Promise<number> {
   try {
@@ -211,44 +210,20 @@ Deno.test("console: the cluster verdict reads status and health as one", () => {
   assertMatch(empty.lines[1], /layout apply --version 1/);
 });
 
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-sync",
-];
-
-async function shot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-}
-
 Deno.test({
   name: "console: in Chromium, sign in, create a key and a bucket, grant, refuse a delete",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    if (!await requireProgram("chromium")) return;
     await ensureBuilt();
-    const { chromium } = await import("playwright-core");
     const node = await startNode();
-    const profile = await Deno.makeTempDir({ prefix: "remise-chromium-" });
-    let context: BrowserContext | undefined;
     try {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 860 },
-      });
+      await using browser = await launchChromium();
+      if (!browser) return;
+      const { context, page } = browser;
       const requests: string[] = [];
       const problems: string[] = [];
       context.on("request", (r) => requests.push(r.url()));
-      const page = context.pages()[0] ?? await context.newPage();
       page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
       page.on("console", (m) => {
         // A refused API call logs its status; CSP violations and exceptions must not happen.
@@ -256,7 +231,6 @@ Deno.test({
           problems.push(`console error: ${m.text()}`);
         }
       });
-      page.setDefaultTimeout(15_000);
 
       // A deep link while signed out: the sign-in screen, then the linked screen.
       await page.goto(`${node.admin}/#/buckets`);
@@ -365,9 +339,7 @@ Deno.test({
       assertEquals(foreign, [], "the console requested another host");
       assertEquals(problems, []);
     } finally {
-      await context?.close();
       await node.stop();
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
     }
   },
 });
