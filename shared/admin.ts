@@ -170,6 +170,8 @@ export type RepairType =
   | "blockRefs"
   | "blockRc"
   | "rebalance"
+  /** Runs the lifecycle pass now (only over the buckets this node processes: use node=*). */
+  | "lifecycle"
   | { scrub: ScrubCommand };
 
 export interface LocalLaunchRepairOperationRequest {

@@ -21,7 +21,7 @@ import type { AdminDeps, EndpointDef } from "./context.ts";
 import { badRequest } from "./errors.ts";
 import { type LocalEndpoint, nodeEndpoints } from "./nodes.ts";
 
-const REPAIRS = ["tables", "blocks", "rebalance", "versions", "blockRefs"];
+const REPAIRS = ["tables", "blocks", "rebalance", "versions", "blockRefs", "lifecycle"];
 const SCRUB: ScrubCommand[] = ["start", "pause", "resume", "cancel"];
 
 function repairType(body: unknown): RepairType {
@@ -52,6 +52,8 @@ async function launchRepair({ model }: AdminDeps, t: RepairType): Promise<null> 
     model.workers.startOnce(blockRefsRepair(model));
   } else if (t === "tables") {
     model.syncTablesNow();
+  } else if (t === "lifecycle") {
+    model.lifecycle.runNow();
   }
   return null;
 }

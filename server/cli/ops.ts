@@ -33,6 +33,7 @@ const REPAIRS: Record<string, RepairType> = {
   rebalance: "rebalance",
   versions: "versions",
   "block-refs": "blockRefs",
+  lifecycle: "lifecycle",
 };
 
 function repairOf(positionals: string[]): RepairType {

@@ -2,6 +2,7 @@
 import { BlockManager } from "../block/manager.ts";
 import { Scrub } from "../block/scrub.ts";
 import { dailyRepairs } from "./repair.ts";
+import { LifecycleWorker } from "./lifecycle_worker.ts";
 import { log } from "../util/log.ts";
 import { Workers } from "../util/worker.ts";
 import type { System } from "../rpc/system.ts";
@@ -37,6 +38,7 @@ export class Model {
   readonly blocks: BlockManager;
   readonly workers = new Workers();
   readonly scrub: Scrub;
+  readonly lifecycle: LifecycleWorker;
   readonly tables: Table<unknown>[];
   readonly antiEntropy: AntiEntropy;
   readonly keys: Table<KeyEntry>;
@@ -64,6 +66,7 @@ export class Model {
     this.uploads = table(mpuSchema);
     this.parts = table(mpuPartSchema);
     this.scrub = new Scrub(this.blocks);
+    this.lifecycle = new LifecycleWorker(this, sys.config.lifecycleDayMs);
     this.tables = [
       this.keys,
       this.buckets,
@@ -104,6 +107,7 @@ export class Model {
     this.workers.start(this.blocks.resync);
     this.workers.start(this.scrub);
     this.workers.start(dailyRepairs(this));
+    this.workers.start(this.lifecycle);
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,8 @@ import type { System } from "../rpc/system.ts";
 import type { Metrics } from "../util/metrics.ts";
 import type { Query, RequestTarget } from "../util/target.ts";
 import type { Authenticated } from "./auth/signature.ts";
+import { createHash } from "node:crypto";
+import { fromBase64, toBase64 } from "../util/checksum.ts";
 import { S3Error } from "./error.ts";
 import { xmlDocument, type XmlElements } from "./xml.ts";
 
@@ -108,3 +110,20 @@ export const httpDate = perSecond((s) => new Date(s * 1000).toUTCString());
 
 /** ISO 8601 to the second, as S3 lists dates. */
 export const isoDate = perSecond((s) => new Date(s * 1000).toISOString());
+
+/**
+ * A configuration or request document (DeleteObjects, CORS, lifecycle…) read whole, its
+ * Content-MD5 checked when sent: SDKs now send a flexible checksum instead.
+ */
+export async function readDocument(req: Request, limit: number): Promise<string> {
+  const text = await readSmallBody(req.body, limit);
+  const md5 = req.headers.get("content-md5");
+  if (md5 === null) return text;
+  if (fromBase64(md5)?.length !== 16) {
+    throw new S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.");
+  }
+  if (toBase64(createHash("md5").update(text).digest()) !== md5) {
+    throw new S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.");
+  }
+  return text;
+}

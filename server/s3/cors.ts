@@ -12,7 +12,7 @@ import {
   matchingRule,
   requestedHeaders,
 } from "../model/cors.ts";
-import { type BucketContext, readSmallBody, xmlResponse } from "./context.ts";
+import { type BucketContext, readDocument, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { parseXmlBody, xmlList, xmlText, xmlToken, type XmlValue } from "./xml.ts";
 
@@ -79,7 +79,7 @@ export function parseCorsRule(r: XmlValue): CorsRule {
 }
 
 export async function putBucketCors(ctx: BucketContext): Promise<Response> {
-  const doc = parseXmlBody(await readSmallBody(ctx.req.body, 64 * 1024), "CORSConfiguration");
+  const doc = parseXmlBody(await readDocument(ctx.req, 64 * 1024), "CORSConfiguration");
   const rules = xmlList(doc.CORSRule).map(parseCorsRule);
   if (!rules.length) throw malformed("a CORSConfiguration holds at least one CORSRule");
   if (rules.length > MAX_RULES) {

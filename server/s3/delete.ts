@@ -3,13 +3,11 @@ import type { Model } from "../model/model.ts";
 import { visibleVersion } from "../model/object.ts";
 import { newUuid } from "../util/ids.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
-import { readSmallBody, xmlResponse } from "./context.ts";
+import { readDocument, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { nextVersionTimestamp, writeVersion } from "./put.ts";
 import { validateKey } from "./keys.ts";
 import { parseXmlBody, xmlList, xmlText, xmlToken } from "./xml.ts";
-import { createHash } from "node:crypto";
-import { fromBase64, toBase64 } from "../util/checksum.ts";
 
 /** Deletes the current version by writing a delete marker newer than it. */
 export async function deleteKey(model: Model, bucketId: string, key: string): Promise<void> {
@@ -27,20 +25,7 @@ export async function deleteObject(ctx: ObjectContext): Promise<Response> {
 const MAX_KEYS = 1000;
 
 export async function deleteObjects(ctx: BucketContext): Promise<Response> {
-  const text = await readSmallBody(ctx.req.body, 4 * 1024 * 1024);
-  const md5 = ctx.req.headers.get("content-md5");
-  if (md5 !== null) {
-    const want = fromBase64(md5);
-    if (!want || want.length !== 16) {
-      throw new S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.");
-    }
-    if (toBase64(createHash("md5").update(text).digest()) !== md5) {
-      throw new S3Error(
-        "BadDigest",
-        "The Content-MD5 you specified did not match what we received.",
-      );
-    }
-  }
+  const text = await readDocument(ctx.req, 4 * 1024 * 1024);
   const body = parseXmlBody(text, "Delete");
   const objects = xmlList(body.Object);
   if (objects.length > MAX_KEYS) {

@@ -15,6 +15,7 @@ import { deleteBucketCors, getBucketCors, putBucketCors } from "./cors.ts";
 import { deleteObject, deleteObjects } from "./delete.ts";
 import { S3Error } from "./error.ts";
 import { getObject } from "./get.ts";
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from "./lifecycle.ts";
 import {
   listMultipartUploads,
   listObjectsV1,
@@ -47,7 +48,6 @@ export const UNSUPPORTED = [
   "intelligent-tiering",
   "inventory",
   "legal-hold",
-  "lifecycle",
   "logging",
   "metrics",
   "notification",
@@ -99,6 +99,9 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
       if (has("acl")) return { name: "GetBucketAcl", need: "read", run: getBucketAcl };
       if (has("website")) return { name: "GetBucketWebsite", need: "read", run: getBucketWebsite };
       if (has("cors")) return { name: "GetBucketCors", need: "read", run: getBucketCors };
+      if (has("lifecycle")) {
+        return { name: "GetBucketLifecycleConfiguration", need: "read", run: getBucketLifecycle };
+      }
       if (has("uploads")) {
         return { name: "ListMultipartUploads", need: "read", run: listMultipartUploads };
       }
@@ -121,12 +124,18 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
       if (has("acl")) return { name: "PutBucketAcl", need: "owner", run: putAcl };
       if (has("website")) return { name: "PutBucketWebsite", need: "owner", run: putBucketWebsite };
       if (has("cors")) return { name: "PutBucketCors", need: "owner", run: putBucketCors };
+      if (has("lifecycle")) {
+        return { name: "PutBucketLifecycleConfiguration", need: "owner", run: putBucketLifecycle };
+      }
       return undefined;
     case "DELETE":
       if (has("website")) {
         return { name: "DeleteBucketWebsite", need: "owner", run: deleteBucketWebsite };
       }
       if (has("cors")) return { name: "DeleteBucketCors", need: "owner", run: deleteBucketCors };
+      if (has("lifecycle")) {
+        return { name: "DeleteBucketLifecycle", need: "owner", run: deleteBucketLifecycle };
+      }
       return { name: "DeleteBucket", need: "owner", run: deleteBucketHandler };
     case "POST":
       if (has("delete")) return { name: "DeleteObjects", need: "write", run: deleteObjects };

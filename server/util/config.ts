@@ -30,6 +30,11 @@ export interface Config {
   blockGcDelayMs: number;
   /** Remise extension: a node with this set gives itself a role while the layout is empty. */
   autoLayout?: { zone: string; capacity: number };
+  /**
+   * Test and operator knob, set only by REMISE_LIFECYCLE_DAY_MS: the length of a lifecycle
+   * "day" (rules' Days, the daily pass). Tests shorten it to see objects expire in seconds.
+   */
+  lifecycleDayMs: number;
   s3Api: { apiBindAddr: string; s3Region: string; rootDomain?: string };
   s3Web?: { bindAddr: string; rootDomain?: string; index: string };
   admin: { apiBindAddr?: string; adminToken?: string; metricsToken?: string };
@@ -254,6 +259,11 @@ export function parseConfig(
     throw new ConfigError(`${file}: \`block_size\` must be between 4 KiB and 64 MiB`);
   }
 
+  const dayMs = env.REMISE_LIFECYCLE_DAY_MS ?? "86400000";
+  if (!/^[1-9]\d*$/.test(dayMs)) {
+    throw new ConfigError("REMISE_LIFECYCLE_DAY_MS must be a positive number of milliseconds");
+  }
+
   const tlsKeys = ["rpc_tls_ca_file", "rpc_tls_cert_file", "rpc_tls_key_file"];
   const tlsSet = tlsKeys.filter((k) => t[k] !== undefined);
   if (tlsSet.length > 0 && tlsSet.length < 3) {
@@ -304,6 +314,7 @@ export function parseConfig(
       }
       : undefined,
     blockGcDelayMs: ((t.block_gc_delay_secs ?? 600) as number) * 1000,
+    lifecycleDayMs: Number(dayMs),
     autoLayout: auto ? { zone: auto.zone as string, capacity: auto.capacity as number } : undefined,
     s3Api: {
       apiBindAddr: s3.api_bind_addr as string,

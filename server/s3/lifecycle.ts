@@ -1,0 +1,257 @@
+/**
+ * Put/Get/DeleteBucketLifecycleConfiguration: a bucket's lifecycle rules as S3 XML. The rules
+ * Remise cannot run (transitions, noncurrent versions, tags) are refused with NotImplemented, as
+ * Garage does: a rule accepted and then ignored would keep data the owner meant to let go.
+ */
+import { setBucketConfig } from "../model/bucket_ops.ts";
+import {
+  bucketLifecycle,
+  isMidnightUtc,
+  LIFECYCLE_CONFIG,
+  type LifecycleExpiration,
+  type LifecycleFilter,
+  type LifecycleRule,
+  parseIsoDate,
+} from "../model/lifecycle.ts";
+import { type BucketContext, readDocument, xmlResponse } from "./context.ts";
+import { S3Error } from "./error.ts";
+import {
+  parseXmlBody,
+  type XmlElements,
+  xmlList,
+  type XmlObject,
+  xmlText,
+  xmlToken,
+  type XmlValue,
+} from "./xml.ts";
+
+/** AWS's limit on rules per bucket. */
+const MAX_RULES = 1000;
+const MAX_ID_LENGTH = 255;
+/** The rules live in the bucket entry, one metadata value with room for its other settings. */
+const MAX_STORED_BYTES = 24 * 1024;
+const UNSUPPORTED = [
+  "Transition",
+  "NoncurrentVersionTransition",
+  "NoncurrentVersionExpiration",
+  "Tag",
+  "ExpiredObjectDeleteMarker",
+];
+
+function malformed(why: string): S3Error {
+  return new S3Error(
+    "MalformedXML",
+    `The XML you provided was not well-formed or did not validate against our published schema: ${why}.`,
+  );
+}
+
+/**
+ * The child elements of `v`, each known and given once: a misspelt element must not leave a
+ * rule wider than its author meant.
+ */
+function children(v: XmlValue, where: string, known: string[], repeated?: string): XmlObject {
+  if (typeof v === "string" && v.trim() === "") return {};
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw malformed(`<${where}> holds elements, not text`);
+  }
+  for (const [name, value] of Object.entries(v)) {
+    if (name === "#text") continue;
+    if (UNSUPPORTED.includes(name)) {
+      throw new S3Error(
+        "NotImplemented",
+        `<${name}> is not supported: lifecycle rules here filter by prefix and size, expire objects (Days or Date) and abort incomplete multipart uploads.`,
+      );
+    }
+    if (!known.includes(name)) throw malformed(`<${where}> has no element <${name}>`);
+    if (Array.isArray(value) && name !== repeated) {
+      throw malformed(`<${name}> appears more than once in <${where}>`);
+    }
+  }
+  return v;
+}
+
+function positiveDays(v: XmlValue, name: string, action: string): number {
+  const text = xmlToken(v) ?? "";
+  if (!/^-?\d+$/.test(text)) throw malformed(`<${name}> must be a whole number of days`);
+  const n = Number(text);
+  if (n <= 0 || !Number.isSafeInteger(n)) {
+    throw new S3Error(
+      "InvalidArgument",
+      `'${name}' for ${action} action must be a positive integer`,
+    );
+  }
+  return n;
+}
+
+function size(v: XmlValue, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const text = xmlToken(v) ?? "";
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw malformed(`${what} must be a number of bytes`);
+  }
+  return Number(text);
+}
+
+function conditions(o: XmlObject): LifecycleFilter {
+  const f: LifecycleFilter = {};
+  const prefix = xmlText(o.Prefix);
+  if (prefix !== undefined) f.prefix = prefix;
+  const gt = size(o.ObjectSizeGreaterThan, "ObjectSizeGreaterThan");
+  if (gt !== undefined) f.sizeGreaterThan = gt;
+  const lt = size(o.ObjectSizeLessThan, "ObjectSizeLessThan");
+  if (lt !== undefined) f.sizeLessThan = lt;
+  if (gt !== undefined && lt !== undefined && gt >= lt) {
+    throw new S3Error(
+      "InvalidArgument",
+      "ObjectSizeGreaterThan must be less than ObjectSizeLessThan",
+    );
+  }
+  return f;
+}
+
+const CONDITIONS = ["Prefix", "ObjectSizeGreaterThan", "ObjectSizeLessThan"];
+
+function parseFilter(v: XmlValue): LifecycleFilter {
+  const f = children(v, "Filter", [...CONDITIONS, "And"]);
+  const count = Object.keys(f).filter((k) => k !== "#text").length;
+  if (count > 1) throw malformed("a <Filter> with several conditions holds them in <And>");
+  return f.And === undefined ? conditions(f) : conditions(children(f.And, "And", CONDITIONS));
+}
+
+function parseExpiration(v: XmlValue): LifecycleExpiration {
+  const e = children(v, "Expiration", ["Days", "Date"]);
+  if ((e.Days === undefined) === (e.Date === undefined)) {
+    throw malformed("<Expiration> holds either <Days> or <Date>");
+  }
+  if (e.Days !== undefined) return { days: positiveDays(e.Days, "Days", "Expiration") };
+  const date = parseIsoDate(xmlToken(e.Date) ?? "");
+  if (date === undefined) throw malformed("<Date> must be an ISO 8601 date");
+  if (!isMidnightUtc(date)) throw new S3Error("InvalidArgument", "'Date' must be at midnight GMT");
+  return { date };
+}
+
+function parseRule(v: XmlValue): LifecycleRule {
+  const r = children(v, "Rule", [
+    "ID",
+    "Status",
+    "Filter",
+    "Prefix",
+    "Expiration",
+    "AbortIncompleteMultipartUpload",
+  ]);
+  const status = xmlToken(r.Status);
+  if (status !== "Enabled" && status !== "Disabled") {
+    throw malformed("a rule's <Status> is Enabled or Disabled");
+  }
+  if (r.Filter !== undefined && r.Prefix !== undefined) {
+    throw malformed("a rule has a <Filter> or a <Prefix>, not both");
+  }
+  // Neither means the whole bucket, as Garage and older clients have it.
+  const prefix = xmlText(r.Prefix);
+  const rule: LifecycleRule = {
+    enabled: status === "Enabled",
+    filter: r.Filter !== undefined ? parseFilter(r.Filter) : prefix !== undefined ? { prefix } : {},
+  };
+  const id = xmlText(r.ID);
+  if (id !== undefined) {
+    if (id.length > MAX_ID_LENGTH) {
+      throw new S3Error(
+        "InvalidArgument",
+        `ID length should not exceed allowed limit of ${MAX_ID_LENGTH}`,
+      );
+    }
+    rule.id = id;
+  }
+  if (r.Expiration !== undefined) rule.expiration = parseExpiration(r.Expiration);
+  if (r.AbortIncompleteMultipartUpload !== undefined) {
+    const a = children(r.AbortIncompleteMultipartUpload, "AbortIncompleteMultipartUpload", [
+      "DaysAfterInitiation",
+    ]);
+    rule.abortIncompleteUploadDays = positiveDays(
+      a.DaysAfterInitiation,
+      "DaysAfterInitiation",
+      "AbortIncompleteMultipartUpload",
+    );
+  }
+  if (!rule.expiration && rule.abortIncompleteUploadDays === undefined) {
+    throw new S3Error("InvalidRequest", "At least one action needs to be specified in a rule");
+  }
+  return rule;
+}
+
+export function parseLifecycle(text: string): LifecycleRule[] {
+  const doc = children(
+    parseXmlBody(text, "LifecycleConfiguration"),
+    "LifecycleConfiguration",
+    ["Rule"],
+    "Rule",
+  );
+  const rules = xmlList(doc.Rule).map(parseRule);
+  if (rules.length === 0) throw malformed("a LifecycleConfiguration holds at least one <Rule>");
+  if (rules.length > MAX_RULES) throw malformed(`at most ${MAX_RULES} rules are allowed`);
+  const ids = rules.flatMap((r) => r.id === undefined ? [] : [r.id]);
+  if (new Set(ids).size !== ids.length) {
+    throw new S3Error(
+      "InvalidArgument",
+      "Rule ID must be unique. Found same ID for more than one rule",
+    );
+  }
+  return rules;
+}
+
+export async function putBucketLifecycle(ctx: BucketContext): Promise<Response> {
+  const text = await readDocument(ctx.req, 1024 * 1024);
+  const rules = parseLifecycle(text);
+  if (JSON.stringify(rules).length > MAX_STORED_BYTES) {
+    throw new S3Error(
+      "InvalidRequest",
+      `This lifecycle configuration is too large: its rules must fit in ${MAX_STORED_BYTES} bytes.`,
+    );
+  }
+  await setBucketConfig(ctx.deps.model, ctx.bucket, LIFECYCLE_CONFIG, rules);
+  return new Response(null, { status: 200 });
+}
+
+function filterXml(f: LifecycleFilter): XmlElements {
+  const c = {
+    Prefix: f.prefix,
+    ObjectSizeGreaterThan: f.sizeGreaterThan,
+    ObjectSizeLessThan: f.sizeLessThan,
+  };
+  return Object.values(c).filter((x) => x !== undefined).length > 1 ? { And: c } : c;
+}
+
+function expirationXml(e: LifecycleExpiration): XmlElements {
+  return "days" in e ? { Days: e.days } : { Date: new Date(e.date).toISOString() };
+}
+
+export function getBucketLifecycle(ctx: BucketContext): Response {
+  const rules = bucketLifecycle(ctx.bucket);
+  if (!rules) {
+    throw new S3Error(
+      "NoSuchLifecycleConfiguration",
+      "The lifecycle configuration does not exist",
+      {
+        BucketName: ctx.bucketName,
+      },
+    );
+  }
+  return xmlResponse("LifecycleConfiguration", {
+    Rule: rules.map((r) => ({
+      ID: r.id,
+      Filter: filterXml(r.filter),
+      Status: r.enabled ? "Enabled" : "Disabled",
+      Expiration: r.expiration && expirationXml(r.expiration),
+      AbortIncompleteMultipartUpload: r.abortIncompleteUploadDays === undefined
+        ? undefined
+        : { DaysAfterInitiation: r.abortIncompleteUploadDays },
+    })),
+  });
+}
+
+export async function deleteBucketLifecycle(ctx: BucketContext): Promise<Response> {
+  if (bucketLifecycle(ctx.bucket)) {
+    await setBucketConfig(ctx.deps.model, ctx.bucket, LIFECYCLE_CONFIG, null);
+  }
+  return new Response(null, { status: 204 });
+}
