@@ -4,7 +4,6 @@ import type { TableSchema } from "../table/schema.ts";
 import type { BucketPermission } from "./permission.ts";
 import type { WebsiteConfig } from "./website.ts";
 
-
 export interface Quotas {
   maxSize: number | null;
   maxObjects: number | null;
