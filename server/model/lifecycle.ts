@@ -26,9 +26,11 @@ export type LifecycleExpiration =
   | { date: number };
 
 export interface LifecycleRule {
-  id?: string;
+  id: string;
   enabled: boolean;
   filter: LifecycleFilter;
+  /** The prefix came as the rule's own <Prefix> (the older form): it is read back that way. */
+  legacyPrefix?: boolean;
   expiration?: LifecycleExpiration;
   abortIncompleteUploadDays?: number;
 }

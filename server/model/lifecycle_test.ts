@@ -32,7 +32,12 @@ Deno.test("a filter matches by prefix and by strict size bounds", () => {
 
 const created = at("2024-03-01T12:00:00Z");
 const obj = { key: "tmp/x", size: 5, created };
-const days: LifecycleRule = { enabled: true, filter: { prefix: "tmp/" }, expiration: { days: 2 } };
+const days: LifecycleRule = {
+  id: "r",
+  enabled: true,
+  filter: { prefix: "tmp/" },
+  expiration: { days: 2 },
+};
 
 Deno.test("an object expires once its rule's Days are over", () => {
   assertEquals(objectExpires(days, obj, at("2024-03-03T23:59:59Z"), DAY_MS), false);
@@ -41,6 +46,7 @@ Deno.test("an object expires once its rule's Days are over", () => {
 
 Deno.test("an object expires from its rule's Date on, whatever its age", () => {
   const rule: LifecycleRule = {
+    id: "r",
     enabled: true,
     filter: {},
     expiration: { date: at("2024-03-02T00:00:00Z") },
@@ -53,12 +59,13 @@ Deno.test("disabled rules, other prefixes and abort-only rules expire nothing", 
   const late = at("2030-01-01T00:00:00Z");
   assertEquals(objectExpires({ ...days, enabled: false }, obj, late, DAY_MS), false);
   assertEquals(objectExpires(days, { ...obj, key: "keep/x" }, late, DAY_MS), false);
-  const abortOnly = { enabled: true, filter: {}, abortIncompleteUploadDays: 1 };
+  const abortOnly = { id: "r", enabled: true, filter: {}, abortIncompleteUploadDays: 1 };
   assertEquals(objectExpires(abortOnly, obj, late, DAY_MS), false);
 });
 
 Deno.test("an upload is aborted DaysAfterInitiation after it began; only the prefix filters it", () => {
   const rule: LifecycleRule = {
+    id: "r",
     enabled: true,
     filter: { prefix: "tmp/", sizeLessThan: 1 },
     abortIncompleteUploadDays: 1,

@@ -13,6 +13,7 @@ import {
   type LifecycleRule,
   parseIsoDate,
 } from "../model/lifecycle.ts";
+import { randomHex } from "../util/ids.ts";
 import { type BucketContext, readDocument, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import {
@@ -148,20 +149,20 @@ function parseRule(v: XmlValue): LifecycleRule {
   }
   // Neither means the whole bucket, as Garage and older clients have it.
   const prefix = xmlText(r.Prefix);
+  // A rule without an ID gets one, as S3 gives it, so that it can be told apart when read back.
+  const id = xmlText(r.ID) ?? randomHex(16);
+  if (id.length > MAX_ID_LENGTH) {
+    throw new S3Error(
+      "InvalidArgument",
+      `ID length should not exceed allowed limit of ${MAX_ID_LENGTH}`,
+    );
+  }
   const rule: LifecycleRule = {
+    id,
     enabled: status === "Enabled",
     filter: r.Filter !== undefined ? parseFilter(r.Filter) : prefix !== undefined ? { prefix } : {},
   };
-  const id = xmlText(r.ID);
-  if (id !== undefined) {
-    if (id.length > MAX_ID_LENGTH) {
-      throw new S3Error(
-        "InvalidArgument",
-        `ID length should not exceed allowed limit of ${MAX_ID_LENGTH}`,
-      );
-    }
-    rule.id = id;
-  }
+  if (r.Filter === undefined && prefix !== undefined) rule.legacyPrefix = true;
   if (r.Expiration !== undefined) rule.expiration = parseExpiration(r.Expiration);
   if (r.AbortIncompleteMultipartUpload !== undefined) {
     const a = children(r.AbortIncompleteMultipartUpload, "AbortIncompleteMultipartUpload", [
@@ -239,7 +240,8 @@ export function getBucketLifecycle(ctx: BucketContext): Response {
   return xmlResponse("LifecycleConfiguration", {
     Rule: rules.map((r) => ({
       ID: r.id,
-      Filter: filterXml(r.filter),
+      Prefix: r.legacyPrefix ? r.filter.prefix : undefined,
+      Filter: r.legacyPrefix ? undefined : filterXml(r.filter),
       Status: r.enabled ? "Enabled" : "Disabled",
       Expiration: r.expiration && expirationXml(r.expiration),
       AbortIncompleteMultipartUpload: r.abortIncompleteUploadDays === undefined

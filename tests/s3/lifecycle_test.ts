@@ -95,12 +95,20 @@ Deno.test("lifecycle configuration through the S3 API", async (t) => {
     ]);
   });
 
-  await t.step("the legacy rule-level Prefix is read back as a Filter", async () => {
-    await putRules(s3, "rules", [{ Status: "Enabled", Prefix: "old/", Expiration: { Days: 1 } }]);
-    assertEquals((await get()).Rules, [
-      { Status: "Enabled", Filter: { Prefix: "old/" }, Expiration: { Days: 1 } },
-    ]);
-  });
+  await t.step(
+    "the legacy rule-level Prefix is read back as sent; a rule without ID gets one",
+    async () => {
+      await putRules(s3, "rules", [{ Status: "Enabled", Prefix: "old/", Expiration: { Days: 1 } }]);
+      const [rule] = (await get()).Rules!;
+      assertMatch(rule.ID ?? "", /^[0-9a-f]{32}$/);
+      assertEquals({ ...rule, ID: undefined }, {
+        ID: undefined,
+        Status: "Enabled",
+        Prefix: "old/",
+        Expiration: { Days: 1 },
+      });
+    },
+  );
 
   await t.step("DeleteBucketLifecycle removes it, and may be repeated", async () => {
     await s3.send(new DeleteBucketLifecycleCommand({ Bucket: "rules" }));
