@@ -167,3 +167,35 @@ export function signChunked(
   }
   return { headers, body };
 }
+
+/**
+ * The signed fields of a browser form upload (PostObject), to put in the form before the file.
+ * The policy names the bucket and the signature fields; `conditions` add the caller's own.
+ */
+export function postPolicyFields(
+  creds: Creds,
+  region: string,
+  bucket: string,
+  conditions: unknown[],
+  o: { expiresInSec?: number; now?: Date } = {},
+): Record<string, string> {
+  const now = o.now ?? new Date();
+  const { amzDate, date } = amzNow(now);
+  const fields: Record<string, string> = {
+    "x-amz-algorithm": "AWS4-HMAC-SHA256",
+    "x-amz-credential": `${creds.accessKeyId}/${date}/${region}/s3/aws4_request`,
+    "x-amz-date": amzDate,
+  };
+  const expiration = new Date(now.getTime() + (o.expiresInSec ?? 300) * 1000).toISOString();
+  const policy = Buffer.from(JSON.stringify({
+    expiration,
+    conditions: [
+      { bucket },
+      ...Object.entries(fields).map(([k, v]) => ({ [k]: v })),
+      ...conditions,
+    ],
+  })).toString("base64");
+  const signature = Buffer.from(hmac(signingKey(creds.secretAccessKey, date, region), policy))
+    .toString("hex");
+  return { ...fields, policy, "x-amz-signature": signature };
+}

@@ -19,6 +19,8 @@ import {
 } from "./context.ts";
 import { addCorsHeaders, preflight } from "./cors.ts";
 import { S3Error } from "./error.ts";
+import { formBoundary } from "./form.ts";
+import { postObject } from "./post_object.ts";
 import { errorResponse, toS3Error } from "./error_response.ts";
 import { validateKey } from "./keys.ts";
 import { locate } from "./locate.ts";
@@ -40,6 +42,17 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
     } catch {
       return undefined;
     }
+  };
+
+  /** A browser form upload (PostObject): a POST of multipart/form-data to a bucket. */
+  const postForm = (req: Request, url: RequestTarget) => {
+    if (req.method !== "POST" || req.headers.has("authorization")) return undefined;
+    const boundary = formBoundary(req.headers.get("content-type"));
+    if (boundary === undefined) return undefined;
+    const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
+    return loc.bucket !== undefined && loc.key === undefined && !url.search
+      ? { bucket: loc.bucket, boundary }
+      : undefined;
   };
 
   /** A CORS preflight: unauthenticated, answered from the bucket's rules. */
@@ -83,104 +96,107 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
           "This node has no role in the cluster layout yet: assign it one (`layout assign`, then `layout apply`) and retry.",
         );
       }
-      const auth = await authenticate({ method: req.method, url, headers: req.headers }, {
-        region,
-        lookup,
-      });
-      if (!auth) {
-        throw new S3Error(
-          "AccessDenied",
-          "Anonymous access is not allowed: sign the request with an access key.",
-        );
-      }
-      const apiKey = getKey(model, auth.accessKeyId)!;
-      const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
-      const base: S3Context = {
-        deps,
-        req,
-        url,
-        query: url.searchParams,
-        requestId,
-        bucketName: loc.bucket,
-        key: loc.key,
-        auth,
-        apiKey,
-        bytesIn: 0,
-        bytesOut: 0,
-      };
-      // Storing data in clear that the client asked to encrypt would be worse than refusing.
-      if (auth.signedHeaders.some((h) => h.includes("server-side-encryption-customer-"))) {
-        throw new S3Error(
-          "NotImplemented",
-          "Server-side encryption with customer keys (SSE-C) is not implemented yet.",
-        );
-      }
-      const sub = url.search ? UNSUPPORTED.find((s) => url.searchParams.has(s)) : undefined;
-      if (sub) {
-        op = `Unsupported:${sub}`;
-        throw new S3Error(
-          "NotImplemented",
-          `The ?${sub} sub-resource is not implemented by this server.`,
-        );
-      }
-      if (loc.bucket === undefined) {
-        if (req.method !== "GET") {
-          throw new S3Error(
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-          );
-        }
-        op = "ListBuckets";
-        res = listBuckets(base);
-      } else if (
-        loc.key === undefined && req.method === "PUT" && !bucketRoute("PUT", url.searchParams)
-      ) {
-        op = "CreateBucket";
-        if (url.searchParams.has("versioning")) {
-          throw new S3Error("NotImplemented", "Versioning cannot be enabled on this server.");
-        }
-        res = await createBucketHandler(base as S3Context & { bucketName: string });
+      const post = postForm(req, url);
+      if (post) {
+        op = "PostObject";
+        const r = await postObject(deps, req, post.bucket, post.boundary);
+        res = r.res;
+        corsBucket = r.bucket;
+        bytesIn = r.bytesIn;
       } else {
-        const route = loc.key === undefined
-          ? bucketRoute(req.method, url.searchParams)
-          : objectRoute(req.method, url.searchParams, req.headers);
-        if (!route) {
-          if (req.method === "POST" && loc.key === undefined) {
-            throw new S3Error(
-              "NotImplemented",
-              "POST object uploads (HTML forms) are not implemented yet.",
-            );
-          }
-          throw new S3Error(
-            "MethodNotAllowed",
-            "The specified method is not allowed against this resource.",
-          );
-        }
-        op = route.name;
-        if (loc.key !== undefined) validateKey(loc.key);
-        const bucket = resolveBucket(model, loc.bucket, apiKey);
-        if (!bucket) {
-          throw new S3Error("NoSuchBucket", "The specified bucket does not exist", {
-            BucketName: loc.bucket,
-          });
-        }
-        const perm = permissionOf(apiKey, bucket.id);
-        const allowed = route.need === "none"
-          ? perm.read || perm.write || perm.owner
-          : perm[route.need];
-        if (!allowed) {
+        const auth = await authenticate({ method: req.method, url, headers: req.headers }, {
+          region,
+          lookup,
+        });
+        if (!auth) {
           throw new S3Error(
             "AccessDenied",
-            `Access Denied: this key has no ${
-              route.need === "none" ? "" : route.need + " "
-            }permission on bucket ${loc.bucket}.`,
+            "Anonymous access is not allowed: sign the request with an access key.",
           );
         }
-        corsBucket = bucket;
-        const ctx = { ...base, bucketName: loc.bucket, bucket } as BucketContext as ObjectContext;
-        res = await route.run(ctx);
-        bytesIn = ctx.bytesIn;
-        bytesOut = ctx.bytesOut;
+        const apiKey = getKey(model, auth.accessKeyId)!;
+        const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
+        const base: S3Context = {
+          deps,
+          req,
+          url,
+          query: url.searchParams,
+          requestId,
+          bucketName: loc.bucket,
+          key: loc.key,
+          auth,
+          apiKey,
+          bytesIn: 0,
+          bytesOut: 0,
+        };
+        // Storing data in clear that the client asked to encrypt would be worse than refusing.
+        if (auth.signedHeaders.some((h) => h.includes("server-side-encryption-customer-"))) {
+          throw new S3Error(
+            "NotImplemented",
+            "Server-side encryption with customer keys (SSE-C) is not implemented yet.",
+          );
+        }
+        const sub = url.search ? UNSUPPORTED.find((s) => url.searchParams.has(s)) : undefined;
+        if (sub) {
+          op = `Unsupported:${sub}`;
+          throw new S3Error(
+            "NotImplemented",
+            `The ?${sub} sub-resource is not implemented by this server.`,
+          );
+        }
+        if (loc.bucket === undefined) {
+          if (req.method !== "GET") {
+            throw new S3Error(
+              "MethodNotAllowed",
+              "The specified method is not allowed against this resource.",
+            );
+          }
+          op = "ListBuckets";
+          res = listBuckets(base);
+        } else if (
+          loc.key === undefined && req.method === "PUT" && !bucketRoute("PUT", url.searchParams)
+        ) {
+          op = "CreateBucket";
+          if (url.searchParams.has("versioning")) {
+            throw new S3Error("NotImplemented", "Versioning cannot be enabled on this server.");
+          }
+          res = await createBucketHandler(base as S3Context & { bucketName: string });
+        } else {
+          const route = loc.key === undefined
+            ? bucketRoute(req.method, url.searchParams)
+            : objectRoute(req.method, url.searchParams, req.headers);
+          if (!route) {
+            throw new S3Error(
+              "MethodNotAllowed",
+              "The specified method is not allowed against this resource.",
+            );
+          }
+          op = route.name;
+          if (loc.key !== undefined) validateKey(loc.key);
+          const bucket = resolveBucket(model, loc.bucket, apiKey);
+          if (!bucket) {
+            throw new S3Error("NoSuchBucket", "The specified bucket does not exist", {
+              BucketName: loc.bucket,
+            });
+          }
+          const perm = permissionOf(apiKey, bucket.id);
+          const allowed = route.need === "none"
+            ? perm.read || perm.write || perm.owner
+            : perm[route.need];
+          if (!allowed) {
+            throw new S3Error(
+              "AccessDenied",
+              `Access Denied: this key has no ${
+                route.need === "none" ? "" : route.need + " "
+              }permission on bucket ${loc.bucket}.`,
+            );
+          }
+          corsBucket = bucket;
+          const ctx = { ...base, bucketName: loc.bucket, bucket } as BucketContext as ObjectContext;
+          res = await route.run(ctx);
+          bytesIn = ctx.bytesIn;
+          bytesOut = ctx.bytesOut;
+        }
       }
     } catch (e) {
       const err = toS3Error(e);

@@ -59,7 +59,7 @@ export async function bodyBytes(
   return b ? await b.transformToByteArray() : new Uint8Array();
 }
 
-export function randomBytes(n: number): Uint8Array {
+export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i += 65536) {
     crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));

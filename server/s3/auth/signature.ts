@@ -453,3 +453,34 @@ function signingKey(secret: string, date: string, region: string): SigningKey {
   }
   return key;
 }
+
+/**
+ * Checks the signature of a browser form upload: the HMAC of the base64 policy document under
+ * the signing key of the credential's day and region. Returns the access key id.
+ */
+export async function verifyPolicy(
+  form: { credential: string; policy: string; signature: string },
+  opts: { region: string; lookup: SecretLookup },
+): Promise<string> {
+  const malformed = (detail: string, extra?: Record<string, string>) =>
+    new S3Error("InvalidArgument", `Invalid x-amz-credential: ${detail}`, extra);
+  const { accessKeyId, date } = parseCredential(form.credential, opts.region, malformed);
+  const found = opts.lookup(accessKeyId);
+  const secret = found instanceof Promise ? await found : found;
+  if (secret === undefined) {
+    throw new S3Error(
+      "InvalidAccessKeyId",
+      "The AWS Access Key Id you provided does not exist in our records.",
+      { AWSAccessKeyId: accessKeyId },
+    );
+  }
+  const expected = signingKey(secret, date, opts.region).sign(form.policy);
+  if (!sameSignature(expected, form.signature.toLowerCase())) {
+    throw new S3Error(
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+      { AWSAccessKeyId: accessKeyId, StringToSign: form.policy },
+    );
+  }
+  return accessKeyId;
+}
