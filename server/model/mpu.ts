@@ -5,6 +5,7 @@
  */
 import type { TableSchema } from "../table/schema.ts";
 import type { ChecksumValue } from "./object.ts";
+import type { SseMeta } from "./sse.ts";
 
 export interface MpuEntry {
   bucketId: string;
@@ -18,6 +19,8 @@ export interface MpuEntry {
   /** The ETag of the object it made, once completed (completing again answers the same). */
   completedEtag?: string;
   completedChecksum?: ChecksumValue;
+  /** The encryption every part must use (SSE-C), set when the upload was created. */
+  sse?: SseMeta;
 }
 
 export interface MpuPart {

@@ -2,6 +2,7 @@
  * Objects (sharded table `object`, partition key = bucket id, sort key = object key).
  * An entry holds the latest complete version and any newer ones still uploading.
  */
+import type { SseMeta } from "./sse.ts";
 import type { TableSchema } from "../table/schema.ts";
 import { compareKeys } from "../util/order.ts";
 
@@ -15,6 +16,8 @@ export interface ObjectMeta {
   checksum?: ChecksumValue;
   /** Number of parts, for objects made by a multipart upload. */
   parts?: number;
+  /** Set when the object is encrypted with a customer's key (SSE-C). */
+  sse?: SseMeta;
 }
 
 export type VersionData =

@@ -37,15 +37,20 @@ export async function partRanges(model: Model, uuid: string): Promise<Map<number
   return parts;
 }
 
+/**
+ * The object's bytes, or a range of them. `open` decrypts what was sealed (SSE-C): blocks and
+ * inline bytes are stored sealed, their sizes and offsets are those of the plain bytes.
+ */
 export function readObject(
   model: Model,
   v: Readable,
   range?: ByteRange,
+  open?: (sealed: Uint8Array) => Uint8Array,
 ): ReadableStream<Uint8Array> {
   const data = v.state.data;
   const r = range ?? { start: 0, end: data.meta.size - 1 };
   if (data.t === "inline") {
-    const bytes = data.bytes.subarray(r.start, r.end + 1);
+    const bytes = (open ? open(data.bytes) : data.bytes).subarray(r.start, r.end + 1);
     return new ReadableStream({
       start(c) {
         if (bytes.length) c.enqueue(bytes);
@@ -91,7 +96,7 @@ export function readObject(
         return;
       }
       fill();
-      const bytes = await cur.data;
+      const bytes = open ? open(await cur.data) : await cur.data;
       const from = Math.max(0, r.start - cur.at);
       const to = Math.min(bytes.length, r.end + 1 - cur.at);
       c.enqueue(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to));

@@ -38,6 +38,8 @@ export interface WriteOptions {
   owner?: VersionOwner;
   /** The announced body length: a small body then gets a buffer of its size, not a block's. */
   sizeHint?: number;
+  /** Encrypts each block (SSE-C); sizes and offsets stay those of the plain bytes. */
+  seal?: (plain: Uint8Array) => Uint8Array;
 }
 
 export interface WriteResult {
@@ -93,7 +95,7 @@ export async function writeBlocks(
 
   /** Stores the first `length` bytes of `block`, which goes back to the pool afterwards. */
   const flush = async (block: Uint8Array, length: number) => {
-    const data = block.subarray(0, length);
+    const data = opts.seal ? opts.seal(block.subarray(0, length)) : block.subarray(0, length);
     const hash = blockHash(data);
     // Rows go out with their blocks, not after them: a version is read only once the object
     // entry names it, which waits for both, and the owner on the first row lets a repair
@@ -182,7 +184,7 @@ export async function writeBlocks(
       blocks: 0,
     };
     if (blocks === 0 && size < INLINE_MAX && !opts.noInline) {
-      const inline = buf.slice(0, fill);
+      const inline = opts.seal ? opts.seal(buf.subarray(0, fill)) : buf.slice(0, fill);
       pool.give(buf);
       return { ...result, inline };
     }

@@ -11,6 +11,15 @@ import { isoDate, type ObjectContext, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
 import { validateKey } from "./keys.ts";
+import type { ObjectCipher } from "../model/sse.ts";
+import {
+  cipherToRead,
+  COPY_SOURCE_SSE_HEADERS,
+  customerKey,
+  encryptionFor,
+  sealedEtag,
+  sseHeaders,
+} from "./ssec.ts";
 import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
 import { abortVersion, prepareWrite, writeVersion } from "./put.ts";
 
@@ -73,16 +82,20 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
       ArgumentValue: directive,
     });
   }
-  if (directive === "COPY" && src.bucket.id === ctx.bucket.id && src.key === ctx.key) {
+  const srcCipher = cipherToRead(src.meta, customerKey(ctx.req.headers, COPY_SOURCE_SSE_HEADERS));
+  const enc = encryptionFor(customerKey(ctx.req.headers));
+  if (
+    directive === "COPY" && src.bucket.id === ctx.bucket.id && src.key === ctx.key && !enc &&
+    !srcCipher
+  ) {
     throw new S3Error(
       "InvalidRequest",
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
-  const meta: ObjectMeta = {
-    ...src.meta,
-    headers: directive === "REPLACE" ? storedHeaders(ctx.req.headers) : src.meta.headers,
-  };
+  const headers = directive === "REPLACE" ? storedHeaders(ctx.req.headers) : src.meta.headers;
+  if (srcCipher || enc) return await copySealed(ctx, src, headers, srcCipher, enc);
+  const meta: ObjectMeta = { ...src.meta, headers };
   const uuid = newUuid();
   const bucketId = ctx.bucket.id;
   const data = src.v.state.data;
@@ -119,6 +132,59 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
   });
 }
 
+/**
+ * A copy from or to an encrypted object: blocks cannot be shared, the bytes are read (opened
+ * with the source's key) and written again (sealed with the destination's, if any).
+ */
+async function copySealed(
+  ctx: ObjectContext,
+  src: Awaited<ReturnType<typeof copySource>>,
+  headers: Array<[string, string]>,
+  srcCipher: ObjectCipher | undefined,
+  enc: ReturnType<typeof encryptionFor>,
+): Promise<Response> {
+  const { model } = ctx.deps;
+  const bucketId = ctx.bucket.id;
+  const uuid = newUuid();
+  try {
+    const r = await writeBlocks(
+      model,
+      uuid,
+      0,
+      readObject(model, src.v, undefined, srcCipher?.open),
+      {
+        owner: { t: "object", bucketId, key: ctx.key },
+        seal: enc?.cipher.seal,
+      },
+    );
+    const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers };
+    // A whole-object checksum still holds for the same bytes; a per-part one does not.
+    if (src.meta.checksum && !src.meta.parts) meta.checksum = src.meta.checksum;
+    if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
+    const timestamp = await prepareWrite(ctx, bucketId, ctx.key);
+    await writeVersion(
+      model,
+      bucketId,
+      ctx.key,
+      uuid,
+      timestamp,
+      r.inline ? { t: "inline", meta, bytes: r.inline } : { t: "blocks", meta },
+    );
+    return xmlResponse(
+      "CopyObjectResult",
+      {
+        ETag: quotedEtag(meta.etag),
+        LastModified: isoDate(timestamp),
+      },
+      200,
+      sseHeaders(meta.sse),
+    );
+  } catch (e) {
+    await model.releaseVersion(uuid).catch(() => {});
+    throw e;
+  }
+}
+
 function copyRange(
   header: string | null,
   size: number,
@@ -149,11 +215,23 @@ export async function uploadPartCopy(ctx: ObjectContext): Promise<Response> {
   const range = copyRange(ctx.req.headers.get("x-amz-copy-source-range"), src.meta.size);
   const version = newUuid();
   try {
-    const r = await writeBlocks(model, version, part, readObject(model, src.v, range), {
-      noInline: true,
-      owner: { t: "upload", uploadId: upload.uploadId },
-    });
-    const etag = toHex(r.md5);
+    const srcCipher = cipherToRead(
+      src.meta,
+      customerKey(ctx.req.headers, COPY_SOURCE_SSE_HEADERS),
+    );
+    const cipher = cipherToRead(upload, customerKey(ctx.req.headers));
+    const r = await writeBlocks(
+      model,
+      version,
+      part,
+      readObject(model, src.v, range, srcCipher?.open),
+      {
+        noInline: true,
+        seal: cipher?.seal,
+        owner: { t: "upload", uploadId: upload.uploadId },
+      },
+    );
+    const etag = upload.sse ? sealedEtag(r.md5, upload.sse) : toHex(r.md5);
     await recordPart(model, upload, { part, version, etag, size: r.size });
     return xmlResponse("CopyPartResult", {
       ETag: quotedEtag(etag),

@@ -6,6 +6,7 @@ import { type ObjectContext, responseIds } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { objectHeaders, RESPONSE_OVERRIDES } from "./headers.ts";
 import { parseRange } from "./range.ts";
+import { cipherToRead, customerKey } from "./ssec.ts";
 
 /** What reading an object needs of a request: the website endpoint serves it without a key. */
 export type ReadContext = Pick<
@@ -23,6 +24,7 @@ export async function getObject(ctx: ReadContext, head: boolean): Promise<Respon
   const v = visibleVersion(entry);
   if (!v) throw noSuchKey(ctx);
   const meta = v.state.data.meta;
+  const cipher = cipherToRead(meta, customerKey(ctx.req.headers));
   // A checksum describes the whole object: it is not sent with a part of it.
   const whole = !ctx.req.headers.has("range") && !ctx.query.has("partNumber");
   const checksumMode = ctx.req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
@@ -100,8 +102,9 @@ export async function getObject(ctx: ReadContext, head: boolean): Promise<Respon
   const data = v.state.data;
   if (data.t === "inline") {
     // Small objects go out as bytes: a stream per response costs more than the object.
-    const bytes = range ? data.bytes.subarray(range.start, range.end + 1) : data.bytes;
+    const plain = cipher ? cipher.open(data.bytes) : data.bytes;
+    const bytes = range ? plain.subarray(range.start, range.end + 1) : plain;
     return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
   }
-  return new Response(readObject(model, v, range), { status, headers });
+  return new Response(readObject(model, v, range, cipher?.open), { status, headers });
 }

@@ -3,6 +3,7 @@ import type { ObjectMeta, ObjectVersion } from "../model/object.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
 import { httpDate } from "./context.ts";
 import { S3Error } from "./error.ts";
+import { sseHeaders } from "./ssec.ts";
 
 const STORED = [
   "content-type",
@@ -64,6 +65,7 @@ export function objectHeaders(
   h["last-modified"] = httpDate(v.timestamp);
   h["accept-ranges"] = "bytes";
   if (meta.parts) h["x-amz-mp-parts-count"] = String(meta.parts);
+  if (meta.sse) Object.assign(h, sseHeaders(meta.sse));
   if (withChecksum && meta.checksum) {
     const alg = parseChecksumAlgorithm(meta.checksum.alg);
     if (alg) {

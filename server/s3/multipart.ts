@@ -19,6 +19,8 @@ import { bodyFailure, planBody } from "./body.ts";
 import { type ObjectContext, readSmallBody, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
+import { cipherToRead, customerKey, sealedEtag, sseHeaders } from "./ssec.ts";
+import { newSseMeta } from "../model/sse.ts";
 import { prepareWrite, writeVersion } from "./put.ts";
 import { parseXmlBody, xmlList, xmlToken } from "./xml.ts";
 
@@ -44,12 +46,14 @@ export async function createMultipartUpload(ctx: ObjectContext): Promise<Respons
     checksumAlgorithm: alg ?? null,
     deleted: false,
   };
+  const given = customerKey(ctx.req.headers);
+  if (given) upload.sse = newSseMeta(given);
   await ctx.deps.model.uploads.insert(upload);
   return xmlResponse(
     "InitiateMultipartUploadResult",
     { Bucket: ctx.bucketName, Key: ctx.key, UploadId: upload.uploadId },
     200,
-    alg ? { "x-amz-checksum-algorithm": alg } : {},
+    { ...(alg ? { "x-amz-checksum-algorithm": alg } : {}), ...sseHeaders(upload.sse) },
   );
 }
 
@@ -132,10 +136,13 @@ export async function uploadPart(ctx: ObjectContext): Promise<Response> {
       "Your proposed upload exceeds the maximum allowed part size of 5 GiB.",
     );
   }
+  // Every part is sealed under the upload's key: the same customer key must come with each.
+  const cipher = cipherToRead(upload, customerKey(ctx.req.headers));
   const plan = planBody(ctx);
   const version = newUuid();
   try {
     const r = await writeBlocks(model, version, part, plan.stream, {
+      seal: cipher?.seal,
       sha256: plan.sha256,
       sizeHint: plan.sizeHint,
       checksum: plan.checksum ?? (upload.checksumAlgorithm as ChecksumAlgorithm | null) ??
@@ -146,9 +153,9 @@ export async function uploadPart(ctx: ObjectContext): Promise<Response> {
     ctx.bytesIn += r.size;
     const checksum = await plan.verify(r) ??
       (r.checksum ? { alg: upload.checksumAlgorithm!, value: r.checksum } : undefined);
-    const etag = toHex(r.md5);
+    const etag = upload.sse ? sealedEtag(r.md5, upload.sse) : toHex(r.md5);
     await recordPart(model, upload, { part, version, etag, size: r.size, checksum });
-    const h = new Headers({ etag: quotedEtag(etag) });
+    const h = new Headers({ etag: quotedEtag(etag), ...sseHeaders(upload.sse) });
     if (checksum) h.set(`x-amz-checksum-${checksum.alg.toLowerCase()}`, checksum.value);
     return new Response(null, { status: 200, headers: h });
   } catch (e) {
@@ -281,7 +288,14 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
   const etag = `${md5.digest("hex")}-${chosen.length}`;
   await writeVersion(model, upload.bucketId, upload.key, version, timestamp, {
     t: "blocks",
-    meta: { size, etag, headers: upload.headers, parts: chosen.length, checksum },
+    meta: {
+      size,
+      etag,
+      headers: upload.headers,
+      parts: chosen.length,
+      checksum,
+      ...(upload.sse ? { sse: upload.sse } : {}),
+    },
   });
   await model.uploads.insert({
     ...upload,

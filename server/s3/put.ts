@@ -14,6 +14,7 @@ import { bodyFailure, planBody } from "./body.ts";
 import type { ObjectContext } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
+import { customerKey, encryptionFor, sealedEtag, sseHeaders } from "./ssec.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
 
 /** S3's limit for a single PUT. */
@@ -123,6 +124,7 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
     throw new S3Error("MissingContentLength", "You must provide the Content-Length HTTP header.");
   }
   const headers = storedHeaders(ctx.req.headers);
+  const enc = encryptionFor(customerKey(ctx.req.headers));
   const plan = planBody(ctx);
   const bucketId = ctx.bucket.id;
   const key = ctx.key;
@@ -137,10 +139,12 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
       sizeHint: plan.sizeHint,
       checksum: plan.checksum,
       owner: { t: "object", bucketId, key },
+      seal: enc?.cipher.seal,
     });
     ctx.bytesIn += r.size;
     const checksum = await plan.verify(r);
     const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers, checksum };
+    if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
     const data: VersionData = r.inline
       ? { t: "inline", meta, bytes: r.inline }
       : { t: "blocks", meta };
@@ -153,7 +157,7 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
       committing = Date.now();
       await commitVersion(model, bucketId, key, uuid, data);
     }
-    const h = new Headers({ etag: quotedEtag(meta.etag) });
+    const h = new Headers({ etag: quotedEtag(meta.etag), ...sseHeaders(meta.sse) });
     if (checksum) {
       const alg = parseChecksumAlgorithm(checksum.alg);
       if (alg) h.set(checksumHeader(alg), checksum.value);

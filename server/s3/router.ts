@@ -129,13 +129,6 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
           bytesIn: 0,
           bytesOut: 0,
         };
-        // Storing data in clear that the client asked to encrypt would be worse than refusing.
-        if (auth.signedHeaders.some((h) => h.includes("server-side-encryption-customer-"))) {
-          throw new S3Error(
-            "NotImplemented",
-            "Server-side encryption with customer keys (SSE-C) is not implemented yet.",
-          );
-        }
         const sub = url.search ? UNSUPPORTED.find((s) => url.searchParams.has(s)) : undefined;
         if (sub) {
           op = `Unsupported:${sub}`;

@@ -211,26 +211,6 @@ Deno.test("S3 behaviours from the conformance suite", async (t) => {
     },
   );
 
-  await t.step("SSE-C is refused, never stored in clear", async () => {
-    const put = () =>
-      s3.send(
-        new PutObjectCommand({
-          Bucket: B,
-          Key: "secret",
-          Body: "x",
-          SSECustomerAlgorithm: "AES256",
-          SSECustomerKey: "pO3upElrwuEXSoFwCfnZPdSsmt/xWeFa0N9KgDijwVs=",
-          SSECustomerKeyMD5: "DWygnHRtgiJ77HCm+1rvHw==",
-        }),
-      );
-    await assertS3Error(put, "NotImplemented", 501);
-    await assertS3Error(
-      () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "secret" })),
-      null,
-      404,
-    );
-  });
-
   await t.step("a key keeps creating and deleting buckets without its entry growing", async () => {
     for (let i = 0; i < 700; i++) {
       await s3.send(new CreateBucketCommand({ Bucket: `cycle-${i}` }));
