@@ -103,8 +103,8 @@ Deno.test("SSE-C: customer-key encryption", async (t) => {
     );
     await assertS3Error(
       () => s3.send(new GetObjectCommand({ Bucket: B, Key: "o300000", ...k2 })),
-      "AccessDenied",
-      403,
+      "InvalidRequest",
+      400,
     );
     // The SDK computes the key MD5 itself: a wrong one is sent by hand.
     const raw = async (name: string, sse: Record<string, string>) => {
@@ -123,14 +123,22 @@ Deno.test("SSE-C: customer-key encryption", async (t) => {
       { status: 400, code: "InvalidArgument" },
     );
     assertEquals(
-      await raw("short-key", { [h + "algorithm"]: "AES256", [h + "key"]: btoa("short") }),
+      await raw("short-key", {
+        [h + "algorithm"]: "AES256",
+        [h + "key"]: btoa("short"),
+        [h + "key-md5"]: createHash("md5").update("short").digest("base64"),
+      }),
+      { status: 400, code: "InvalidArgument" },
+    );
+    assertEquals(
+      await raw("no-md5", { [h + "algorithm"]: "AES256", [h + "key"]: k1.SSECustomerKey }),
       { status: 400, code: "InvalidArgument" },
     );
     assertEquals(
       await raw("bad-alg", { [h + "algorithm"]: "AES128", [h + "key"]: k1.SSECustomerKey }),
       { status: 400, code: "InvalidArgument" },
     );
-    for (const name of ["bad-md5", "short-key", "bad-alg"]) {
+    for (const name of ["bad-md5", "short-key", "no-md5", "bad-alg"]) {
       await assertS3Error(
         () => s3.send(new HeadObjectCommand({ Bucket: B, Key: name })),
         null,
@@ -173,8 +181,8 @@ Deno.test("SSE-C: customer-key encryption", async (t) => {
     assertEquals(await bodyBytes(got.Body), pattern(300_000));
     await assertS3Error(
       () => s3.send(new GetObjectCommand({ Bucket: B, Key: "copy-k2", ...k1 })),
-      "AccessDenied",
-      403,
+      "InvalidRequest",
+      400,
     );
     await s3.send(
       new CopyObjectCommand({
@@ -231,8 +239,8 @@ Deno.test("SSE-C: customer-key encryption", async (t) => {
             ...k2,
           }),
         ),
-      "AccessDenied",
-      403,
+      "InvalidRequest",
+      400,
     );
     await assertS3Error(
       () =>
