@@ -117,19 +117,34 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
       throw e;
     }
   }
-  const timestamp = await prepareWrite(ctx, bucketId, ctx.key);
+  return await commitCopy(ctx, uuid, meta, data.t === "inline" ? data.bytes : undefined);
+}
+
+/** Makes the copy the destination's current version, conditions checked again first. */
+async function commitCopy(
+  ctx: ObjectContext,
+  uuid: string,
+  meta: ObjectMeta,
+  inline: Uint8Array | undefined,
+): Promise<Response> {
+  const timestamp = await prepareWrite(ctx, ctx.bucket.id, ctx.key);
   await writeVersion(
-    model,
-    bucketId,
+    ctx.deps.model,
+    ctx.bucket.id,
     ctx.key,
     uuid,
     timestamp,
-    data.t === "inline" ? { t: "inline", meta, bytes: data.bytes } : { t: "blocks", meta },
+    inline ? { t: "inline", meta, bytes: inline } : { t: "blocks", meta },
   );
-  return xmlResponse("CopyObjectResult", {
-    ETag: quotedEtag(meta.etag),
-    LastModified: isoDate(timestamp),
-  });
+  return xmlResponse(
+    "CopyObjectResult",
+    {
+      ETag: quotedEtag(meta.etag),
+      LastModified: isoDate(timestamp),
+    },
+    200,
+    sseHeaders(meta.sse),
+  );
 }
 
 /**
@@ -161,24 +176,7 @@ async function copySealed(
     // A whole-object checksum still holds for the same bytes; a per-part one does not.
     if (src.meta.checksum && !src.meta.parts) meta.checksum = src.meta.checksum;
     if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
-    const timestamp = await prepareWrite(ctx, bucketId, ctx.key);
-    await writeVersion(
-      model,
-      bucketId,
-      ctx.key,
-      uuid,
-      timestamp,
-      r.inline ? { t: "inline", meta, bytes: r.inline } : { t: "blocks", meta },
-    );
-    return xmlResponse(
-      "CopyObjectResult",
-      {
-        ETag: quotedEtag(meta.etag),
-        LastModified: isoDate(timestamp),
-      },
-      200,
-      sseHeaders(meta.sse),
-    );
+    return await commitCopy(ctx, uuid, meta, r.inline);
   } catch (e) {
     await model.releaseVersion(uuid).catch(() => {});
     throw e;

@@ -63,7 +63,7 @@ Deno.test("lifecycle configuration through the S3 API", async (t) => {
   });
 
   await t.step("rules put are read back", async () => {
-    await putRules(s3, "rules", [
+    const rules: LifecycleRule[] = [
       { ID: "tmp", Status: "Enabled", Filter: { Prefix: "tmp/" }, Expiration: { Days: 7 } },
       {
         ID: "small-logs",
@@ -77,22 +77,9 @@ Deno.test("lifecycle configuration through the S3 API", async (t) => {
         Filter: {},
         AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
       },
-    ]);
-    assertEquals((await get()).Rules, [
-      { ID: "tmp", Status: "Enabled", Filter: { Prefix: "tmp/" }, Expiration: { Days: 7 } },
-      {
-        ID: "small-logs",
-        Status: "Disabled",
-        Filter: { And: { Prefix: "logs/", ObjectSizeGreaterThan: 0, ObjectSizeLessThan: 1024 } },
-        Expiration: { Date: new Date("2030-01-01T00:00:00Z") },
-      },
-      {
-        ID: "uploads",
-        Status: "Enabled",
-        Filter: {},
-        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
-      },
-    ]);
+    ];
+    await putRules(s3, "rules", rules);
+    assertEquals((await get()).Rules, rules);
   });
 
   await t.step(
