@@ -10,6 +10,7 @@ import {
   PutBucketWebsiteCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
 import type { GetBucketInfoResponse } from "../../shared/admin.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { assertS3Error, s3Fixture } from "../s3/client.ts";
@@ -137,6 +138,23 @@ Deno.test("a static website through the website endpoint", async (t) => {
     assertEquals((await get("/style.css", { "if-none-match": etag })).status, 304);
     const beyond = await get("/style.css", { range: "bytes=9999-" });
     assertEquals(beyond.status, 416);
+  });
+
+  await t.step("an object encrypted with a customer key is never served", async () => {
+    const key = new Uint8Array(32).fill(7);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "site",
+        Key: "sealed.html",
+        Body: "<p>private</p>",
+        SSECustomerAlgorithm: "AES256",
+        SSECustomerKey: btoa(String.fromCharCode(...key)),
+        SSECustomerKeyMD5: createHash("md5").update(key).digest("base64"),
+      }),
+    );
+    const r = await get("/sealed.html");
+    assertEquals(r.status, 400);
+    assert(!r.body.includes("private"), "no plaintext");
   });
 
   await t.step("only GET, HEAD and OPTIONS are served", async () => {
