@@ -3,7 +3,7 @@
  * (nginx, a raw Deno KV scan, coreutils, dd). Prints one Markdown table and writes it to
  * tests/bench/last-run.md. Options for quick looks (which then write no last-run.md):
  * `--seconds N` per wrk run (default 10), `--objects N` in the listed bucket (default
- * 100,000), `--only a,b` with scenario names get, put, large, list, memory, hash, cluster.
+ * 100,000), `--only a,b` with scenario names get, website, put, large, list, memory, hash, cluster.
  */
 import { fileURLToPath } from "node:url";
 import type { Bench } from "./bench.ts";
@@ -16,11 +16,13 @@ import { BIG, BIG_SIZE, largeRows } from "./scenarios/large.ts";
 import { listRow } from "./scenarios/list.ts";
 import { memoryRow } from "./scenarios/memory.ts";
 import { putRow } from "./scenarios/put.ts";
+import { websiteRow } from "./scenarios/website.ts";
 import { render, type Report } from "./table.ts";
 import { hasProgram, randomFile, run, stopChildren } from "./util.ts";
 
 const SCENARIOS: [string, (b: Bench) => Promise<void>][] = [
   ["get", getRows],
+  ["website", websiteRow],
   ["put", putRow],
   ["large", largeRows],
   ["list", listRow],

@@ -4,7 +4,7 @@
  * Each wrk thread takes every n-th request and pre-formats them in init(); done() prints one
  * machine-readable line with the totals and the latency percentiles.
  */
-import { hasProgram, runOk } from "./util.ts";
+import { hasProgram, ms, num, runOk } from "./util.ts";
 
 export interface WrkRequest {
   /** Path and query, as sent on the request line. */
@@ -143,4 +143,10 @@ export async function runWrk(spec: WrkSpec): Promise<WrkResult | null> {
 export function wrkErrors(r: WrkResult): string {
   const parts = Object.entries(r.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
   return parts.length ? `errors: ${parts.join(", ")} of ${r.requests}` : "";
+}
+
+/** A table cell for a wrk run: rate and latencies. */
+export function wrkCell(r: WrkResult | null): string {
+  if (!r) return "n/a (no wrk)";
+  return `${num(r.rps)}/s · p50 ${ms(r.p50)} ms · p99 ${ms(r.p99)} ms`;
 }

@@ -4,16 +4,11 @@
  */
 import { type Bench, NO_NGINX } from "../bench.ts";
 import { ratioTarget } from "../table.ts";
-import { runWrk, wrkErrors, type WrkResult } from "../wrk.ts";
-import { KiB, MiB, ms, num, randomFile } from "../util.ts";
+import { runWrk, wrkCell, wrkErrors } from "../wrk.ts";
+import { KiB, MiB, randomFile } from "../util.ts";
 
 const OBJECTS = 16;
 const BUCKET = "bench-get";
-
-function cell(r: WrkResult | null): string {
-  if (!r) return "n/a (no wrk)";
-  return `${num(r.rps)}/s · p50 ${ms(r.p50)} ms · p99 ${ms(r.p99)} ms`;
-}
 
 export async function getRows(b: Bench): Promise<void> {
   const { remise, nginx } = b;
@@ -57,8 +52,8 @@ export async function getRows(b: Bench): Promise<void> {
         : null;
       b.report.rows.push({
         scenario,
-        remise: cell(mine),
-        reference: nginx ? cell(ref) : NO_NGINX,
+        remise: wrkCell(mine),
+        reference: nginx ? wrkCell(ref) : NO_NGINX,
         ratio: mine && ref ? mine.rps / ref.rps : undefined,
         // The issue's target is for the small object under load.
         target: size === KiB && connections === 32

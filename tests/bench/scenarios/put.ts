@@ -6,8 +6,8 @@
  */
 import { type Bench, NO_NGINX } from "../bench.ts";
 import { sha256Hex } from "../../sigv4.ts";
-import { runWrk, wrkErrors, type WrkResult } from "../wrk.ts";
-import { ms, num } from "../util.ts";
+import { runWrk, wrkCell, wrkErrors } from "../wrk.ts";
+import { num } from "../util.ts";
 import { verdict } from "../table.ts";
 
 const BUCKET = "bench-put";
@@ -20,11 +20,6 @@ export function asciiBody(size: number): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   const rnd = crypto.getRandomValues(new Uint8Array(size));
   return Array.from(rnd, (x) => alphabet[x % alphabet.length]).join("");
-}
-
-function cell(r: WrkResult | null): string {
-  if (!r) return "n/a (no wrk)";
-  return `${num(r.rps)}/s · p50 ${ms(r.p50)} ms · p99 ${ms(r.p99)} ms`;
 }
 
 export async function putRow(b: Bench): Promise<void> {
@@ -68,8 +63,8 @@ export async function putRow(b: Bench): Promise<void> {
     : null;
   b.report.rows.push({
     scenario,
-    remise: cell(mine),
-    reference: nginx ? cell(ref) : NO_NGINX,
+    remise: wrkCell(mine),
+    reference: nginx ? wrkCell(ref) : NO_NGINX,
     ratio: mine && ref ? mine.rps / ref.rps : undefined,
     target: verdict(`≥ ${num(TARGET)}/s`, mine ? mine.rps >= TARGET : undefined),
   });
