@@ -3,6 +3,7 @@
  * x-amz-object-attributes header asks for, as XML.
  */
 import { visibleVersion } from "../model/object.ts";
+import { cipherToRead, customerKey } from "./ssec.ts";
 import { partRanges } from "../model/read.ts";
 import { parseChecksumAlgorithm } from "../util/checksum.ts";
 import { httpDate, type ObjectContext, xmlResponse } from "./context.ts";
@@ -89,6 +90,8 @@ export async function getObjectAttributes(ctx: ObjectContext): Promise<Response>
   const v = visibleVersion(entry);
   if (!v) throw noSuchKey(ctx);
   const meta = v.state.data.meta;
+  // S3 describes an encrypted object only to who holds its key.
+  cipherToRead(meta, customerKey(ctx.req.headers));
 
   const body: XmlObject = {};
   if (want.has("ETag")) body.ETag = meta.etag;

@@ -7,6 +7,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -78,6 +79,20 @@ Deno.test("SSE-C: customer-key encryption", async (t) => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: B, Key: `o${size}`, ...k1 }));
       assertEquals([head.ContentLength, head.ETag], [size, put.ETag]);
     }
+  });
+
+  await t.step("GetObjectAttributes describes an encrypted object only with its key", async () => {
+    const ask = (keys: object) =>
+      s3.send(
+        new GetObjectAttributesCommand({
+          Bucket: B,
+          Key: "o100",
+          ObjectAttributes: ["ObjectSize"],
+          ...keys,
+        }),
+      );
+    assertEquals((await ask(k1)).ObjectSize, 100);
+    await assertS3Error(() => ask({}), "InvalidRequest", 400);
   });
 
   await t.step("ranges across blocks are decrypted", async () => {
