@@ -144,10 +144,20 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
   return undefined;
 }
 
+const BUCKET_CONFIGS = ["cors", "website", "lifecycle"];
+
 export function objectRoute(method: string, q: Query, h: Headers): Route | undefined {
   const has = (k: string) => q.has(k);
   // ?attributes is only read: a write or delete that names it is no PutObject or DeleteObject.
   if (has("attributes") && method !== "GET" && method !== "HEAD") return undefined;
+  // A bucket's configuration named on an object must not be taken for a read or write of it.
+  const sub = BUCKET_CONFIGS.find(has);
+  if (sub) {
+    throw new S3Error(
+      "NotImplemented",
+      `The ?${sub} sub-resource applies to buckets, not objects.`,
+    );
+  }
   switch (method) {
     case "GET":
       if (has("attributes")) {

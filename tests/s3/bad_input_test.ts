@@ -203,6 +203,18 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
         q,
       );
     }
+    // Bucket configurations exist, but not on objects: never a GetObject or PutObject.
+    for (const q of ["?cors", "?website", "?lifecycle"]) {
+      for (const method of ["GET", "PUT"]) {
+        assertEquals(
+          await errorOf(
+            await fetch(presign(method, `${node.s3}/${B}/obj${q}`, key, node.region), { method }),
+          ),
+          { status: 501, code: "NotImplemented" },
+          `${method} object${q}`,
+        );
+      }
+    }
   });
 
   await t.step("multiple ranges are refused with InvalidRange", async () => {
