@@ -4,6 +4,7 @@
  * Each wrk thread takes every n-th request and pre-formats them in init(); done() prints one
  * machine-readable line with the totals and the latency percentiles.
  */
+import { type Bench, NO_NGINX } from "./bench.ts";
 import { hasProgram, ms, num, runOk } from "./util.ts";
 
 export interface WrkRequest {
@@ -149,4 +150,29 @@ export function wrkErrors(r: WrkResult): string {
 export function wrkCell(r: WrkResult | null): string {
   if (!r) return "n/a (no wrk)";
   return `${num(r.rps)}/s · p50 ${ms(r.p50)} ms · p99 ${ms(r.p99)} ms`;
+}
+
+/**
+ * Adds a row comparing a Remise run with its nginx reference (null when nginx is missing), and
+ * notes any errors either run had. `target` turns the ratio into the issue's verdict.
+ */
+export function reportWrk(
+  b: Bench,
+  scenario: string,
+  mine: WrkResult | null,
+  ref: WrkResult | null,
+  target?: (ratio: number | undefined) => string | undefined,
+): void {
+  const ratio = mine && ref ? mine.rps / ref.rps : undefined;
+  b.report.rows.push({
+    scenario,
+    remise: wrkCell(mine),
+    reference: b.nginx ? wrkCell(ref) : NO_NGINX,
+    ratio,
+    target: target?.(ratio),
+  });
+  for (const [who, r] of [["Remise", mine], ["nginx", ref]] as const) {
+    const e = r && wrkErrors(r);
+    if (e) b.report.notes.push(`${scenario}, ${who}: ${e}`);
+  }
 }

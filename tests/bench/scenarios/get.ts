@@ -2,9 +2,9 @@
  * Row 1: GETs of 1 KiB and 1 MiB objects through presigned URLs (the server verifies a
  * signature on every request), at concurrency 1 and 32, vs nginx serving the same files.
  */
-import { type Bench, NO_NGINX } from "../bench.ts";
+import type { Bench } from "../bench.ts";
 import { ratioTarget } from "../table.ts";
-import { runWrk, wrkCell, wrkErrors } from "../wrk.ts";
+import { reportWrk, runWrk } from "../wrk.ts";
 import { KiB, MiB, randomFile } from "../util.ts";
 
 const OBJECTS = 16;
@@ -50,20 +50,11 @@ export async function getRows(b: Bench): Promise<void> {
           requests: names.map((n) => ({ path: `/files/${n}` })),
         })
         : null;
-      b.report.rows.push({
-        scenario,
-        remise: wrkCell(mine),
-        reference: nginx ? wrkCell(ref) : NO_NGINX,
-        ratio: mine && ref ? mine.rps / ref.rps : undefined,
-        // The issue's target is for the small object under load.
-        target: size === KiB && connections === 32
-          ? ratioTarget(0.25, mine && ref ? mine.rps / ref.rps : undefined)
-          : undefined,
-      });
-      for (const [who, r] of [["Remise", mine], ["nginx", ref]] as const) {
-        const e = r && wrkErrors(r);
-        if (e) b.report.notes.push(`${scenario}, ${who}: ${e}`);
-      }
+      // The issue's target is for the small object under load.
+      const target = size === KiB && connections === 32
+        ? (ratio: number | undefined) => ratioTarget(0.25, ratio)
+        : undefined;
+      reportWrk(b, scenario, mine, ref, target);
     }
   }
 }

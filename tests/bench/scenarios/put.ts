@@ -4,9 +4,9 @@
  * as payload hash, so the server hashes and checks every body) and replayed by wrk.
  * Reference: nginx WebDAV PUTs of the same body to distinct paths.
  */
-import { type Bench, NO_NGINX } from "../bench.ts";
+import type { Bench } from "../bench.ts";
 import { sha256Hex } from "../../sigv4.ts";
-import { runWrk, wrkCell, wrkErrors } from "../wrk.ts";
+import { reportWrk, runWrk } from "../wrk.ts";
 import { num } from "../util.ts";
 import { verdict } from "../table.ts";
 
@@ -61,19 +61,15 @@ export async function putRow(b: Bench): Promise<void> {
       requests: signed.map((_, i) => ({ path: `/dav/put-${i}` })),
     })
     : null;
-  b.report.rows.push({
+  reportWrk(
+    b,
     scenario,
-    remise: wrkCell(mine),
-    reference: nginx ? wrkCell(ref) : NO_NGINX,
-    ratio: mine && ref ? mine.rps / ref.rps : undefined,
-    target: verdict(`≥ ${num(TARGET)}/s`, mine ? mine.rps >= TARGET : undefined),
-  });
+    mine,
+    ref,
+    () => verdict(`≥ ${num(TARGET)}/s`, mine ? mine.rps >= TARGET : undefined),
+  );
   b.report.notes.push(
     `PUT 1 KiB: ${num(REQUESTS)} requests signed in ${num(signMs)} ms; ` +
       `Remise sent ${num(mine?.requests ?? 0)} (keys are reused once all were sent).`,
   );
-  for (const [who, r] of [["Remise", mine], ["nginx", ref]] as const) {
-    const e = r && wrkErrors(r);
-    if (e) b.report.notes.push(`${scenario}, ${who}: ${e}`);
-  }
 }

@@ -4,8 +4,8 @@
  * a target for it: the row shows what a static site costs next to GetObject.
  */
 import type { GetBucketInfoResponse } from "../../../shared/admin.ts";
-import { type Bench, NO_NGINX } from "../bench.ts";
-import { runWrk, wrkCell, wrkErrors } from "../wrk.ts";
+import type { Bench } from "../bench.ts";
+import { reportWrk, runWrk } from "../wrk.ts";
 import { KiB, randomFile } from "../util.ts";
 
 const PAGES = 16;
@@ -46,14 +46,5 @@ export async function websiteRow(b: Bench): Promise<void> {
       requests: names.map((_, i) => ({ path: `/files/site-page-${i}.html` })),
     })
     : null;
-  b.report.rows.push({
-    scenario,
-    remise: wrkCell(mine),
-    reference: nginx ? wrkCell(ref) : NO_NGINX,
-    ratio: mine && ref ? mine.rps / ref.rps : undefined,
-  });
-  for (const [who, r] of [["Remise", mine], ["nginx", ref]] as const) {
-    const e = r && wrkErrors(r);
-    if (e) b.report.notes.push(`${scenario}, ${who}: ${e}`);
-  }
+  reportWrk(b, scenario, mine, ref);
 }
