@@ -16,7 +16,7 @@ const enc = (s: string) =>
     (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
   );
 
-function hmac(key: string | Uint8Array, data: string): Uint8Array {
+export function hmac(key: string | Uint8Array, data: string): Uint8Array {
   return new Uint8Array(createHmac("sha256", key).update(data).digest());
 }
 
@@ -34,12 +34,12 @@ function canonicalPath(path: string): string {
   return path.split("/").map((s) => enc(decodeURIComponent(s))).join("/");
 }
 
-function amzNow(now: Date): { amzDate: string; date: string } {
+export function amzNow(now: Date): { amzDate: string; date: string } {
   const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
   return { amzDate, date: amzDate.slice(0, 8) };
 }
 
-function signingKey(secret: string, date: string, region: string): Uint8Array {
+export function signingKey(secret: string, date: string, region: string): Uint8Array {
   return hmac(hmac(hmac(hmac("AWS4" + secret, date), region), "s3"), "aws4_request");
 }
 
@@ -166,36 +166,4 @@ export function signChunked(
     at += p.length;
   }
   return { headers, body };
-}
-
-/**
- * The signed fields of a browser form upload (PostObject), to put in the form before the file.
- * The policy names the bucket and the signature fields; `conditions` add the caller's own.
- */
-export function postPolicyFields(
-  creds: Creds,
-  region: string,
-  bucket: string,
-  conditions: unknown[],
-  o: { expiresInSec?: number; now?: Date } = {},
-): Record<string, string> {
-  const now = o.now ?? new Date();
-  const { amzDate, date } = amzNow(now);
-  const fields: Record<string, string> = {
-    "x-amz-algorithm": "AWS4-HMAC-SHA256",
-    "x-amz-credential": `${creds.accessKeyId}/${date}/${region}/s3/aws4_request`,
-    "x-amz-date": amzDate,
-  };
-  const expiration = new Date(now.getTime() + (o.expiresInSec ?? 300) * 1000).toISOString();
-  const policy = Buffer.from(JSON.stringify({
-    expiration,
-    conditions: [
-      { bucket },
-      ...Object.entries(fields).map(([k, v]) => ({ [k]: v })),
-      ...conditions,
-    ],
-  })).toString("base64");
-  const signature = Buffer.from(hmac(signingKey(creds.secretAccessKey, date, region), policy))
-    .toString("hex");
-  return { ...fields, policy, "x-amz-signature": signature };
 }

@@ -55,10 +55,9 @@ export function xmlResponse(
   status = 200,
   headers: HeadersInit = {},
 ): Response {
-  return new Response(xmlDocument(root, body), {
-    status,
-    headers: { "content-type": "application/xml", ...headers },
-  });
+  const h = new Headers(headers);
+  if (!h.has("content-type")) h.set("content-type", "application/xml");
+  return new Response(xmlDocument(root, body), { status, headers: h });
 }
 
 /** Reads a small request body (XML documents) whole, refusing more than `limit` bytes. */

@@ -3,7 +3,6 @@
  * read whole, within a limit; the file part is handed on as a stream that ends at the next
  * boundary, so an upload of any size is never held in memory.
  */
-import { Buffer } from "node:buffer";
 import { S3Error } from "./error.ts";
 
 export interface FormPart {
@@ -13,8 +12,9 @@ export interface FormPart {
   contentType?: string;
 }
 
-const CRLF = Buffer.from("\r\n");
-const HEADER_END = Buffer.from("\r\n\r\n");
+const bytes = (s: string) => new TextEncoder().encode(s);
+const CR = 13;
+const HEADER_END = bytes("\r\n\r\n");
 /** Headers of one part, at most. */
 const MAX_PART_HEADERS = 8 * 1024;
 
@@ -28,6 +28,22 @@ function malformed(why: string): S3Error {
     "MalformedPOSTRequest",
     `The body of your POST request is not well-formed multipart/form-data: ${why}.`,
   );
+}
+
+/**
+ * Where `needle` (which starts with CR) first occurs in `hay`, or else where a tail of `hay`
+ * begins that could be its start, cut by a read; `hay.length` when there is neither. Found by
+ * the engine's own byte search for CR: Buffer.indexOf with a needle runs in JavaScript, at half
+ * the speed of the rest of the upload.
+ */
+function search(hay: Uint8Array, needle: Uint8Array): number {
+  for (let i = hay.indexOf(CR); i >= 0; i = hay.indexOf(CR, i + 1)) {
+    const n = Math.min(needle.length, hay.length - i);
+    let j = 1;
+    while (j < n && hay[i + j] === needle[j]) j++;
+    if (j === n) return i;
+  }
+  return hay.length;
 }
 
 function parseDisposition(headers: string): FormPart {
@@ -51,8 +67,9 @@ function parseDisposition(headers: string): FormPart {
 export class FormReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   /** "\r\n--boundary": what ends a part's content. */
-  readonly #delimiter: Buffer;
-  #buf: Buffer = Buffer.alloc(0);
+  readonly #delimiter: Uint8Array;
+  /** Read and not yet consumed: a view of the last read, or a copy when reads were joined. */
+  #buf: Uint8Array = new Uint8Array(0);
   /** The body stream has ended. */
   #eof = false;
   #started = false;
@@ -63,7 +80,7 @@ export class FormReader {
 
   constructor(body: ReadableStream<Uint8Array>, boundary: string) {
     this.#reader = body.getReader();
-    this.#delimiter = Buffer.from(`\r\n--${boundary}`);
+    this.#delimiter = bytes(`\r\n--${boundary}`);
   }
 
   async #more(): Promise<boolean> {
@@ -73,20 +90,32 @@ export class FormReader {
       this.#eof = true;
       return false;
     }
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, value]) : Buffer.from(value);
+    if (this.#buf.length === 0) {
+      this.#buf = value;
+    } else {
+      const joined = new Uint8Array(this.#buf.length + value.length);
+      joined.set(this.#buf);
+      joined.set(value, this.#buf.length);
+      this.#buf = joined;
+    }
     return true;
   }
 
   /** Moves past the delimiter at the start of the buffer: to the next part, or to the end. */
-  async #passDelimiter(): Promise<boolean> {
-    while (this.#buf.length < this.#delimiter.length + 2) {
+  async #passDelimiter(): Promise<void> {
+    const at = this.#delimiter.length;
+    while (this.#buf.length < at + 2) {
       if (!await this.#more()) throw malformed("it ends inside a boundary");
     }
-    const after = this.#buf.subarray(this.#delimiter.length, this.#delimiter.length + 2);
-    if (after.toString() === "--") return false;
-    if (!after.equals(CRLF)) throw malformed("a boundary is followed by neither CRLF nor --");
-    this.#buf = this.#buf.subarray(this.#delimiter.length + 2);
-    return true;
+    const [a, b] = this.#buf.subarray(at, at + 2);
+    if (a === 0x2d && b === 0x2d) {
+      this.#finished = true;
+    } else if (a === CR && b === 0x0a) {
+      this.#buf = this.#buf.subarray(at + 2);
+      this.#atPart = true;
+    } else {
+      throw malformed("a boundary is followed by neither CRLF nor --");
+    }
   }
 
   /** The next part's name and headers, or null after the last one. */
@@ -94,23 +123,23 @@ export class FormReader {
     if (!this.#started) {
       this.#started = true;
       // The body starts with "--boundary" (no CRLF before it): compare as if it had one.
-      this.#buf = Buffer.concat([CRLF, this.#buf]);
-      while (this.#buf.length < this.#delimiter.length && await this.#more());
-      if (!this.#buf.subarray(0, this.#delimiter.length).equals(this.#delimiter)) {
+      this.#buf = bytes("\r\n");
+      const d = this.#delimiter;
+      while (this.#buf.length < d.length && await this.#more());
+      if (this.#buf.length < d.length || search(this.#buf.subarray(0, d.length), d) !== 0) {
         throw malformed("it does not start with the boundary");
       }
-      if (await this.#passDelimiter()) this.#atPart = true;
-      else this.#finished = true;
+      await this.#passDelimiter();
     }
     // A part whose content was not read is skipped.
     if (!this.#atPart && !this.#finished) { for await (const _ of this.content()); }
     if (this.#finished) return null;
     let end: number;
-    while ((end = this.#buf.indexOf(HEADER_END)) < 0) {
+    while ((end = search(this.#buf, HEADER_END)) + HEADER_END.length > this.#buf.length) {
       if (this.#buf.length > MAX_PART_HEADERS) throw malformed("a part's headers are too long");
       if (!await this.#more()) throw malformed("it ends inside a part's headers");
     }
-    const part = parseDisposition(this.#buf.subarray(0, end).toString("utf8"));
+    const part = parseDisposition(new TextDecoder().decode(this.#buf.subarray(0, end)));
     this.#buf = this.#buf.subarray(end + HEADER_END.length);
     this.#atPart = false;
     return part;
@@ -118,7 +147,8 @@ export class FormReader {
 
   /** The current part's content, read whole; more than `limit` bytes is refused. */
   async text(limit: number): Promise<string> {
-    const chunks: Uint8Array[] = [];
+    const decoder = new TextDecoder();
+    let text = "";
     let size = 0;
     for await (const c of this.content()) {
       size += c.length;
@@ -128,33 +158,30 @@ export class FormReader {
           `Your POST request fields preceding the upload file were too large: at most ${limit} bytes are accepted.`,
         );
       }
-      chunks.push(c);
+      text += decoder.decode(c, { stream: true });
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return text + decoder.decode();
   }
 
-  /** The current part's content as a stream, ending at the next boundary. */
+  /**
+   * The current part's content as a stream, ending at the next boundary. Its chunks are views
+   * of the body's own reads, never written to afterwards: the file is not copied here, and a
+   * read is joined to the one before only when a boundary may be cut between them.
+   */
   content(): ReadableStream<Uint8Array> {
     const d = this.#delimiter;
     return new ReadableStream<Uint8Array>({
       pull: async (c) => {
         for (;;) {
-          const at = this.#buf.indexOf(d);
-          if (at >= 0) {
-            if (at > 0) c.enqueue(new Uint8Array(this.#buf.subarray(0, at)));
-            this.#buf = this.#buf.subarray(at);
-            if (await this.#passDelimiter()) this.#atPart = true;
-            else this.#finished = true;
+          const at = search(this.#buf, d);
+          if (at > 0) c.enqueue(this.#buf.subarray(0, at));
+          this.#buf = this.#buf.subarray(at);
+          if (this.#buf.length >= d.length) {
+            await this.#passDelimiter();
             c.close();
             return;
           }
-          // Keep what could be the start of a delimiter split across reads.
-          const safe = this.#buf.length - (d.length - 1);
-          if (safe > 0) {
-            c.enqueue(new Uint8Array(this.#buf.subarray(0, safe)));
-            this.#buf = this.#buf.subarray(safe);
-            return;
-          }
+          if (at > 0) return;
           if (!await this.#more()) {
             c.error(
               new S3Error("IncompleteBody", "The request body ended before its last boundary."),

@@ -1,17 +1,21 @@
 import { assertEquals, assertRejects } from "../../tests/assert.ts";
 import { formBoundary, FormReader } from "./form.ts";
 
-/** A FormData body as a browser sends it, delivered `chunk` bytes at a time. */
-async function encoded(form: FormData, chunk: number) {
-  const req = new Request("http://x/", { method: "POST", body: form });
-  const bytes = new Uint8Array(await req.arrayBuffer());
+/** `bytes` delivered `chunk` bytes at a time. */
+function chunked(bytes: Uint8Array, chunk: number): ReadableStream<Uint8Array> {
   let at = 0;
-  const body = new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array>({
     pull(c) {
       if (at >= bytes.length) return c.close();
       c.enqueue(bytes.slice(at, at += chunk));
     },
   });
+}
+
+/** A FormData body as a browser sends it, delivered `chunk` bytes at a time. */
+async function encoded(form: FormData, chunk: number) {
+  const req = new Request("http://x/", { method: "POST", body: form });
+  const body = chunked(new Uint8Array(await req.arrayBuffer()), chunk);
   return { body, boundary: formBoundary(req.headers.get("content-type"))! };
 }
 
@@ -69,4 +73,17 @@ Deno.test("a part left unread is skipped; a truncated body is an error", async (
   await assertRejects(() => t.text(100));
   assertEquals(formBoundary('multipart/form-data; boundary="a b"'), "a b");
   assertEquals(formBoundary("application/json"), undefined);
+});
+
+Deno.test("content that begins like the boundary is kept, wherever the reads cut it", async () => {
+  const content = "a\r\n--X\r\n--XZ\r\r\n-\r";
+  const body = new TextEncoder().encode(
+    `--XY\r\ncontent-disposition: form-data; name="file"; filename="f"\r\n\r\n${content}\r\n--XY--\r\n`,
+  );
+  for (let chunk = 1; chunk <= body.length; chunk++) {
+    const r = new FormReader(chunked(body, chunk), "XY");
+    assertEquals((await r.next())?.filename, "f");
+    assertEquals(await r.text(100), content, `chunks of ${chunk}`);
+    assertEquals(await r.next(), null);
+  }
 });

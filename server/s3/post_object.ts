@@ -8,7 +8,13 @@ import type { BucketEntry } from "../model/bucket.ts";
 import { getKey, permissionOf, resolveBucket } from "../model/bucket_ops.ts";
 import type { ObjectMeta, VersionData } from "../model/object.ts";
 import { writeBlocks } from "../model/write.ts";
-import { toHex } from "../util/checksum.ts";
+import {
+  type ChecksumAlgorithm,
+  fromBase64,
+  parseChecksumAlgorithm,
+  toBase64,
+  toHex,
+} from "../util/checksum.ts";
 import { newUuid } from "../util/ids.ts";
 import { verifyPolicy } from "./auth/signature.ts";
 import { bodyFailure } from "./body.ts";
@@ -16,17 +22,17 @@ import type { S3Deps } from "./context.ts";
 import { xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { FormReader } from "./form.ts";
-import { quotedEtag, storedHeaders } from "./headers.ts";
+import { storedHeaders } from "./headers.ts";
 import { validateKey } from "./keys.ts";
-import { abortVersion, commitVersion } from "./put.ts";
+import { commitVersion, undoWrite, writtenHeaders } from "./put.ts";
 import { checkPolicy, type FormFields, parsePolicy } from "./post_policy.ts";
+import { customerKey, encryptionFor, sealedEtag } from "./ssec.ts";
 
 /** AWS's limit on the form fields before the file. */
 const MAX_FIELDS = 20 * 1024;
 const MAX_OBJECT = 5 * 1024 ** 3;
-/** Fields stored with the object as its headers. */
-const STORED =
-  /^(content-type|cache-control|content-disposition|content-encoding|expires|x-amz-meta-.*|x-amz-website-redirect-location)$/;
+/** Fields that a PutObject would take as headers: what the object keeps, how it is stored. */
+const AS_HEADER = /^(content-.*|cache-control|expires|x-amz-.*)$/;
 
 export interface PostResult {
   res: Response;
@@ -42,14 +48,65 @@ function need(fields: FormFields, name: string): string {
   return v;
 }
 
+/** The fields before the file, by lower-case name, within AWS's size limit. */
+async function readFields(form: FormReader): Promise<{ fields: FormFields; filename?: string }> {
+  const fields: FormFields = new Map();
+  let size = 0;
+  for (let part = await form.next(); part; part = await form.next()) {
+    const name = part.name.toLowerCase();
+    if (name === "file") return { fields, filename: part.filename };
+    const value = await form.text(MAX_FIELDS - size);
+    size += name.length + value.length;
+    // Which of two values a condition checked would be anyone's guess.
+    if (fields.has(name)) {
+      throw new S3Error("InvalidArgument", `The field '${part.name}' is given more than once.`);
+    }
+    fields.set(name, value);
+  }
+  throw new S3Error("InvalidArgument", "POST requires exactly one file upload per request.");
+}
+
+function asHeaders(fields: FormFields): Headers {
+  const h = new Headers();
+  for (const [name, value] of fields) {
+    if (!AS_HEADER.test(name)) continue;
+    try {
+      h.set(name, value);
+    } catch {
+      throw new S3Error("InvalidArgument", `The field '${name}' cannot be an HTTP header.`);
+    }
+  }
+  return h;
+}
+
+/** The digests the form says the file has (Content-MD5, one x-amz-checksum-<algorithm>). */
+function expectedDigests(h: Headers): { md5?: string; alg?: ChecksumAlgorithm; value?: string } {
+  const md5 = h.get("content-md5") ?? undefined;
+  if (md5 !== undefined && fromBase64(md5)?.length !== 16) {
+    throw new S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.");
+  }
+  const named = [...h.keys()].filter((n) =>
+    n.startsWith("x-amz-checksum-") && n !== "x-amz-checksum-algorithm"
+  );
+  if (named.length > 1) {
+    throw new S3Error("InvalidRequest", "Expecting a single x-amz-checksum- field.");
+  }
+  // An algorithm alone asks for the checksum to be computed and kept.
+  const asked = named[0] ?? h.get("x-amz-checksum-algorithm");
+  if (asked === null) return { md5 };
+  const alg = parseChecksumAlgorithm(asked);
+  if (!alg) throw new S3Error("InvalidRequest", `Unsupported checksum algorithm ${asked}.`);
+  return { md5, alg, value: named.length ? h.get(named[0])! : undefined };
+}
+
 /** Counts the file's bytes as they pass, refusing more than `max`. */
-function limited(body: ReadableStream<Uint8Array>, max: number) {
-  const seen = { bytes: 0 };
-  const stream = body.pipeThrough(
+function limited(body: ReadableStream<Uint8Array>, max: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, c) {
-        seen.bytes += chunk.length;
-        if (seen.bytes > max) {
+        seen += chunk.length;
+        if (seen > max) {
           throw new S3Error(
             "EntityTooLarge",
             "Your proposed upload exceeds the maximum allowed size.",
@@ -60,37 +117,42 @@ function limited(body: ReadableStream<Uint8Array>, max: number) {
       },
     }),
   );
-  return { stream, seen };
 }
 
-function answer(fields: FormFields, bucketName: string, key: string, etag: string): Response {
-  const quoted = quotedEtag(etag);
-  const redirect = fields.get("success_action_redirect") ?? fields.get("redirect");
-  if (redirect) {
-    try {
-      const to = new URL(redirect);
-      to.searchParams.set("bucket", bucketName);
-      to.searchParams.set("key", key);
-      to.searchParams.set("etag", quoted);
-      return new Response(null, { status: 303, headers: { location: to.href, etag: quoted } });
-    } catch {
-      // Not an absolute URL: AWS then answers as if none was given.
-    }
+function answer(
+  req: Request,
+  fields: FormFields,
+  bucketName: string,
+  key: string,
+  meta: ObjectMeta,
+): Response {
+  const headers = writtenHeaders(meta);
+  const etag = headers.get("etag")!;
+  const redirect = URL.parse(fields.get("success_action_redirect") ?? fields.get("redirect") ?? "");
+  // Anything but a web address is ignored, as S3 ignores it.
+  if (redirect?.protocol === "https:" || redirect?.protocol === "http:") {
+    redirect.searchParams.set("bucket", bucketName);
+    redirect.searchParams.set("key", key);
+    redirect.searchParams.set("etag", etag);
+    headers.set("location", redirect.href);
+    return new Response(null, { status: 303, headers });
   }
-  const location = `/${encodeURIComponent(bucketName)}/${encodeURI(key)}`;
+  // The bucket's URL (path-style or virtual-host) is where the form was posted.
+  const bucketUrl = new URL(req.url);
+  bucketUrl.pathname = bucketUrl.pathname.replace(/\/?$/, "/");
+  const location = bucketUrl.origin + bucketUrl.pathname +
+    key.split("/").map(encodeURIComponent).join("/");
+  headers.set("location", location);
   const status = fields.get("success_action_status");
   if (status === "201") {
     return xmlResponse(
       "PostResponse",
-      { Location: location, Bucket: bucketName, Key: key, ETag: quoted },
+      { Location: location, Bucket: bucketName, Key: key, ETag: etag },
       201,
-      { etag: quoted, location },
+      headers,
     );
   }
-  return new Response(null, {
-    status: status === "200" ? 200 : 204,
-    headers: { etag: quoted, location },
-  });
+  return new Response(null, { status: status === "200" ? 200 : 204, headers });
 }
 
 export async function postObject(
@@ -103,17 +165,7 @@ export async function postObject(
   if (!req.body) throw new S3Error("MalformedPOSTRequest", "The POST request has no body.");
   const form = new FormReader(req.body, boundary);
   try {
-    const fields: FormFields = new Map();
-    let size = 0;
-    let part = await form.next();
-    for (; part && part.name.toLowerCase() !== "file"; part = await form.next()) {
-      const value = await form.text(MAX_FIELDS - size);
-      size += part.name.length + value.length;
-      fields.set(part.name.toLowerCase(), value);
-    }
-    if (!part) {
-      throw new S3Error("InvalidArgument", "POST requires exactly one file upload per request.");
-    }
+    const { fields, filename } = await readFields(form);
     const policyText = need(fields, "policy");
     if (need(fields, "x-amz-algorithm") !== "AWS4-HMAC-SHA256") {
       throw new S3Error(
@@ -140,48 +192,63 @@ export async function postObject(
         `Access Denied: this key has no write permission on bucket ${bucketName}.`,
       );
     }
-    const filename = (part.filename ?? "").replace(/^.*[\\/]/, "");
-    const key = need(fields, "key").replaceAll("${filename}", filename);
+    // Without a filename, S3 leaves "${filename}" as it is.
+    const key = filename === undefined
+      ? need(fields, "key")
+      : need(fields, "key").replaceAll("${filename}", filename.replace(/^.*[\\/]/, ""));
     validateKey(key);
     const range = checkPolicy(parsePolicy(policyText), fields, { bucket: bucketName, key });
 
-    const headers = new Headers();
-    for (const [name, value] of fields) if (STORED.test(name)) headers.set(name, value);
-    const { stream, seen } = limited(
-      form.content(),
-      Math.min(range?.max ?? MAX_OBJECT, MAX_OBJECT),
-    );
+    const h = asHeaders(fields);
+    const headers = storedHeaders(h);
+    const enc = encryptionFor(customerKey(h));
+    const digests = expectedDigests(h);
     const uuid = newUuid();
     let committing: number | undefined;
     try {
-      const r = await writeBlocks(model, uuid, 0, stream, {
-        owner: { t: "object", bucketId: bucket.id, key },
-      });
+      const r = await writeBlocks(
+        model,
+        uuid,
+        0,
+        limited(form.content(), Math.min(range?.max ?? MAX_OBJECT, MAX_OBJECT)),
+        {
+          checksum: digests.alg,
+          owner: { t: "object", bucketId: bucket.id, key },
+          seal: enc?.cipher.seal,
+        },
+      );
       if (range && r.size < range.min) {
         throw new S3Error(
           "EntityTooSmall",
           "Your proposed upload is smaller than the minimum allowed size.",
-          {
-            MinSizeAllowed: String(range.min),
-          },
+          { MinSizeAllowed: String(range.min) },
         );
       }
-      const meta: ObjectMeta = {
-        size: r.size,
-        etag: toHex(r.md5),
-        headers: storedHeaders(headers),
-      };
+      if (digests.md5 !== undefined && digests.md5 !== toBase64(r.md5)) {
+        throw new S3Error(
+          "BadDigest",
+          "The Content-MD5 you specified did not match what we received.",
+        );
+      }
+      if (digests.value !== undefined && digests.value !== r.checksum) {
+        throw new S3Error(
+          "BadDigest",
+          `The ${digests.alg} you specified did not match the calculated checksum.`,
+        );
+      }
+      const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers };
+      if (digests.alg) {
+        meta.checksum = { alg: digests.alg, value: r.checksum!, type: "FULL_OBJECT" };
+      }
+      if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
       const data: VersionData = r.inline
         ? { t: "inline", meta, bytes: r.inline }
         : { t: "blocks", meta };
       committing = Date.now();
       await commitVersion(model, bucket.id, key, uuid, data);
-      return { res: answer(fields, bucketName, key, meta.etag), bucket, bytesIn: seen.bytes };
+      return { res: answer(req, fields, bucketName, key, meta), bucket, bytesIn: r.size };
     } catch (e) {
-      const undo = committing === undefined
-        ? model.releaseVersion(uuid)
-        : abortVersion(model, bucket.id, key, uuid, committing);
-      await undo.catch(() => {});
+      await undoWrite(model, bucket.id, key, uuid, committing);
       throw bodyFailure(e);
     }
   } finally {

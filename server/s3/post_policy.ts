@@ -60,7 +60,13 @@ export function checkPolicy(
     const name = rawName.replace(/^\$/, "").toLowerCase();
     covered.add(name);
     const got = value(name);
-    const ok = got !== undefined && (op === "eq" ? got === expected : got.startsWith(expected));
+    // A Content-Type may list several types: each must meet a starts-with, as S3 reads it.
+    const ok = got !== undefined &&
+      (op === "eq"
+        ? got === expected
+        : (name === "content-type" ? got.split(",") : [got]).every((v) =>
+          v.trim().startsWith(expected)
+        ));
     if (!ok) throw refused(`Policy Condition failed: ${text}`);
   };
   for (const c of policy.conditions) {

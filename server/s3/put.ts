@@ -102,6 +102,32 @@ export async function abortVersion(
   await model.releaseVersion(uuid);
 }
 
+/**
+ * Undoes a write that failed. A commit that failed half-way (`committing` set) may have reached
+ * a replica: marked aborted there (aborted wins over complete in a merge), the version cannot
+ * become visible later.
+ */
+export function undoWrite(
+  model: Model,
+  bucketId: string,
+  key: string,
+  uuid: string,
+  committing: number | undefined,
+): Promise<void> {
+  const undo = committing === undefined
+    ? model.releaseVersion(uuid)
+    : abortVersion(model, bucketId, key, uuid, committing);
+  return undo.catch(() => {});
+}
+
+/** What a successful write answers with: the ETag, the encryption used, the checksum kept. */
+export function writtenHeaders(meta: ObjectMeta): Headers {
+  const h = new Headers({ etag: quotedEtag(meta.etag), ...sseHeaders(meta.sse) });
+  const alg = meta.checksum && parseChecksumAlgorithm(meta.checksum.alg);
+  if (alg) h.set(checksumHeader(alg), meta.checksum!.value);
+  return h;
+}
+
 export async function putObject(ctx: ObjectContext): Promise<Response> {
   const { model } = ctx.deps;
   const cl = ctx.req.headers.get("content-length");
@@ -157,19 +183,9 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
       committing = Date.now();
       await commitVersion(model, bucketId, key, uuid, data);
     }
-    const h = new Headers({ etag: quotedEtag(meta.etag), ...sseHeaders(meta.sse) });
-    if (checksum) {
-      const alg = parseChecksumAlgorithm(checksum.alg);
-      if (alg) h.set(checksumHeader(alg), checksum.value);
-    }
-    return new Response(null, { status: 200, headers: h });
+    return new Response(null, { status: 200, headers: writtenHeaders(meta) });
   } catch (e) {
-    // A commit that failed half-way may have reached a replica: marked aborted there (aborted
-    // wins over complete in a merge), the version cannot become visible later.
-    const undo = committing === undefined
-      ? model.releaseVersion(uuid)
-      : abortVersion(model, bucketId, key, uuid, committing);
-    await undo.catch(() => {});
+    await undoWrite(model, bucketId, key, uuid, committing);
     throw bodyFailure(e);
   }
 }

@@ -15,7 +15,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Buffer } from "node:buffer";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { launchChromium, shot } from "../browser.ts";
-import { postPolicyFields } from "../sigv4.ts";
+import { postPolicyFields } from "../post_policy.ts";
 import { assertS3Error, bodyBytes, s3Fixture } from "../s3/client.ts";
 
 const PAGE = `<!doctype html>
