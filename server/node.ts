@@ -78,6 +78,7 @@ export class RemiseNode {
           metrics,
           adminToken: token,
           metricsToken: config.admin.metricsToken,
+          s3Url: s3,
           fallback,
         }),
       )

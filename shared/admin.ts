@@ -37,6 +37,15 @@ export const ADMIN_ENDPOINTS = {
   LaunchRepairOperation: "POST",
   ListBlockErrors: "GET",
   RetryBlockResync: "POST",
+  ListBucketObjects: "GET",
+  GetBucketObject: "GET",
+  PutBucketObject: "PUT",
+  CreateBucketUpload: "POST",
+  PutBucketUploadPart: "PUT",
+  CompleteBucketUpload: "POST",
+  AbortBucketUpload: "POST",
+  DeleteBucketObjects: "POST",
+  PresignBucketObject: "POST",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -411,3 +420,86 @@ export interface BucketKeyPermChangeRequest {
 
 export type AllowBucketKeyRequest = BucketKeyPermChangeRequest;
 export type DenyBucketKeyRequest = BucketKeyPermChangeRequest;
+
+// ---- Objects (the console's object browser; not in Garage's API) ----
+//
+// GetBucketObject answers the object's bytes (Content-Disposition: attachment). PutBucketObject
+// and PutBucketUploadPart take raw bytes as the body, with `bucketId` and `key` (and
+// `uploadId`, `partNumber`) in the query string; Content-Type is kept as the object's.
+
+export interface BucketObject {
+  key: string;
+  size: number;
+  lastModified: DateTime;
+  etag: string;
+}
+
+/** One page of a bucket's objects under `prefix`, folded into folders at `delimiter`. */
+export interface ListBucketObjectsResponse {
+  prefix: string;
+  delimiter: string | null;
+  objects: BucketObject[];
+  /** Folder prefixes, each ending with the delimiter. */
+  prefixes: string[];
+  /** Pass as `continuationToken` for the next page; null on the last page. */
+  nextContinuationToken: string | null;
+}
+
+export interface PutBucketObjectResponse {
+  key: string;
+  etag: string;
+}
+
+export interface CreateBucketUploadRequest {
+  bucketId: string;
+  key: string;
+  contentType?: string;
+}
+
+export interface CreateBucketUploadResponse {
+  uploadId: string;
+}
+
+export interface PutBucketUploadPartResponse {
+  partNumber: number;
+  etag: string;
+}
+
+export interface CompleteBucketUploadRequest {
+  bucketId: string;
+  key: string;
+  uploadId: string;
+  /** In ascending part order; every part but the last at least 5 MiB. */
+  parts: { partNumber: number; etag: string }[];
+}
+
+export interface AbortBucketUploadRequest {
+  bucketId: string;
+  key: string;
+  uploadId: string;
+}
+
+export interface DeleteBucketObjectsRequest {
+  bucketId: string;
+  /** At most 1000. */
+  keys: string[];
+}
+
+export interface DeleteBucketObjectsResponse {
+  deleted: string[];
+  errors: { key: string; message: string }[];
+}
+
+export interface PresignBucketObjectRequest {
+  bucketId: string;
+  key: string;
+  /** The key the link is signed with: it must be allowed to read the bucket. */
+  accessKeyId: string;
+  /** 1 second to 7 days; 1 hour unless given. */
+  expiresInSecs?: number;
+}
+
+export interface PresignBucketObjectResponse {
+  url: string;
+  expiresAt: DateTime;
+}

@@ -9,13 +9,18 @@ import {
   type ApiError as ApiErrorBody,
   type CreateBucketRequest,
   type CreateKeyRequest,
+  type DeleteBucketObjectsRequest,
+  type DeleteBucketObjectsResponse,
   type DenyBucketKeyRequest,
   type GetBucketInfoResponse,
   type GetClusterHealthResponse,
   type GetClusterStatusResponse,
   type GetKeyInfoResponse,
+  type ListBucketObjectsResponse,
   type ListBucketsResponse,
   type ListKeysResponse,
+  type PresignBucketObjectRequest,
+  type PresignBucketObjectResponse,
   type UpdateKeyRequest,
 } from "../../shared/admin.ts";
 
@@ -63,6 +68,37 @@ export function onUnauthorized(fn: (e: ApiError) => void): void {
   unauthorized = fn;
 }
 
+/** The bearer header of the current token, for requests made without `call` (raw bytes). */
+export function authorization(): Record<string, string> {
+  return currentToken ? { authorization: `Bearer ${currentToken}` } : {};
+}
+
+/**
+ * A refused call as an ApiError, from the answer's status and (JSON or not) text. A 401 signs
+ * the operator out, unless `signIn` (the token being tried is not the one in use).
+ */
+export function apiError(
+  endpoint: AdminEndpoint,
+  status: number,
+  text: string,
+  signIn = false,
+): ApiError {
+  let code = `HTTP ${status}`;
+  let message = text.trim() || "no message";
+  try {
+    const parsed = JSON.parse(text) as Partial<ApiErrorBody>;
+    if (parsed && typeof parsed.message === "string") {
+      message = parsed.message;
+      if (typeof parsed.code === "string") code = parsed.code;
+    }
+  } catch {
+    // Not JSON (e.g. a proxy's error page): keep the text as it is.
+  }
+  const err = new ApiError(endpoint, status, code, message);
+  if (status === 401 && !signIn) unauthorized(err);
+  return err;
+}
+
 type QueryValue = string | number | boolean | undefined;
 
 interface CallOptions {
@@ -72,14 +108,19 @@ interface CallOptions {
   token?: string;
 }
 
-/** Calls one endpoint with the method ADMIN_ENDPOINTS gives it; throws ApiError on failure. */
-export async function call<T>(endpoint: AdminEndpoint, opts: CallOptions = {}): Promise<T> {
-  const method = ADMIN_ENDPOINTS[endpoint];
+/** The URL of an endpoint, relative to the page so the console also works under a sub-path. */
+export function endpointUrl(endpoint: AdminEndpoint, query: Record<string, QueryValue> = {}) {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(opts.query ?? {})) {
+  for (const [k, v] of Object.entries(query)) {
     if (v !== undefined) params.set(k, String(v));
   }
   const qs = params.toString();
+  return `v2/${endpoint}${qs ? `?${qs}` : ""}`;
+}
+
+/** Calls one endpoint with the method ADMIN_ENDPOINTS gives it; throws ApiError on failure. */
+export async function call<T>(endpoint: AdminEndpoint, opts: CallOptions = {}): Promise<T> {
+  const method = ADMIN_ENDPOINTS[endpoint];
   const headers: Record<string, string> = { accept: "application/json" };
   const token = opts.token ?? currentToken;
   if (token) headers.authorization = `Bearer ${token}`;
@@ -88,8 +129,7 @@ export async function call<T>(endpoint: AdminEndpoint, opts: CallOptions = {}): 
     headers["content-type"] = "application/json";
     body = JSON.stringify(opts.body ?? {});
   }
-  // Relative to the page, so the console also works behind a proxy under a sub-path.
-  const url = `v2/${endpoint}${qs ? `?${qs}` : ""}`;
+  const url = endpointUrl(endpoint, opts.query);
   let res: Response;
   let text: string;
   try {
@@ -106,20 +146,7 @@ export async function call<T>(endpoint: AdminEndpoint, opts: CallOptions = {}): 
     );
   }
   if (!res.ok) {
-    let code = `HTTP ${res.status}`;
-    let message = text.trim() || res.statusText || "no message";
-    try {
-      const parsed = JSON.parse(text) as Partial<ApiErrorBody>;
-      if (parsed && typeof parsed.message === "string") {
-        message = parsed.message;
-        if (typeof parsed.code === "string") code = parsed.code;
-      }
-    } catch {
-      // Not JSON (e.g. a proxy's error page): keep the text as it is.
-    }
-    const err = new ApiError(endpoint, res.status, code, message);
-    if (res.status === 401 && opts.token === undefined) unauthorized(err);
-    throw err;
+    throw apiError(endpoint, res.status, text || res.statusText, opts.token !== undefined);
   }
   try {
     return (text ? JSON.parse(text) : null) as T;
@@ -149,4 +176,12 @@ export const api = {
     call<GetBucketInfoResponse>("AllowBucketKey", { body: req }),
   denyBucketKey: (req: DenyBucketKeyRequest) =>
     call<GetBucketInfoResponse>("DenyBucketKey", { body: req }),
+
+  listObjects: (
+    q: { bucketId: string; prefix: string; delimiter: string; continuationToken?: string },
+  ) => call<ListBucketObjectsResponse>("ListBucketObjects", { query: { ...q } }),
+  deleteObjects: (req: DeleteBucketObjectsRequest) =>
+    call<DeleteBucketObjectsResponse>("DeleteBucketObjects", { body: req }),
+  presignObject: (req: PresignBucketObjectRequest) =>
+    call<PresignBucketObjectResponse>("PresignBucketObject", { body: req }),
 };

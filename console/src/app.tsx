@@ -4,6 +4,7 @@ import { BucketsView } from "./buckets.tsx";
 import { ClusterView } from "./cluster.tsx";
 import { KeyView } from "./key.tsx";
 import { KeysView } from "./keys.tsx";
+import { ObjectsView } from "./objects.tsx";
 import { href, type Route, route } from "./router.ts";
 import { SignIn } from "./sign_in.tsx";
 import { currentNotice, signOut, token } from "./state.ts";
@@ -12,7 +13,7 @@ import { Notice, PageTitle } from "./ui.tsx";
 const NAV: { label: string; route: Route; screens: Route["screen"][] }[] = [
   { label: "Cluster", route: { screen: "cluster" }, screens: ["cluster"] },
   { label: "Keys", route: { screen: "keys" }, screens: ["keys", "key"] },
-  { label: "Buckets", route: { screen: "buckets" }, screens: ["buckets", "bucket"] },
+  { label: "Buckets", route: { screen: "buckets" }, screens: ["buckets", "bucket", "objects"] },
 ];
 
 function Screen({ r }: { r: Route }) {
@@ -27,6 +28,8 @@ function Screen({ r }: { r: Route }) {
       return <BucketsView />;
     case "bucket":
       return <BucketView key={r.id} id={r.id} />;
+    case "objects":
+      return <ObjectsView key={`${r.id}/${r.prefix}`} id={r.id} prefix={r.prefix} />;
     case "notFound":
       return (
         <section aria-labelledby="page-title">

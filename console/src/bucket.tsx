@@ -275,6 +275,12 @@ export function BucketView({ id }: { id: string }) {
             <CopyField id="bucket-id" label="Bucket ID" value={b.id} />
           </div>
 
+          <p>
+            <a class="button" href={href({ screen: "objects", id: b.id, prefix: "" })}>
+              Browse objects
+            </a>
+          </p>
+
           <h2>Keys and permissions</h2>
           <PermissionMatrix info={b} onChange={bucket.set} />
           <GrantForm info={b} keys={keys} onChange={bucket.set} />

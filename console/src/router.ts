@@ -10,6 +10,8 @@ export type Route =
   | { screen: "key"; id: string }
   | { screen: "buckets" }
   | { screen: "bucket"; id: string }
+  /** The object browser of a bucket, in the folder `prefix` ("" for the top). */
+  | { screen: "objects"; id: string; prefix: string }
   | { screen: "notFound"; path: string };
 
 export function parseHash(hash: string): Route {
@@ -21,6 +23,9 @@ export function parseHash(hash: string): Route {
       return p;
     }
   });
+  if (first === "buckets" && second && rest[0] === "objects" && rest.length <= 2) {
+    return { screen: "objects", id: second, prefix: rest[1] ?? "" };
+  }
   if (rest.length === 0) {
     if (!first || first === "cluster") {
       if (second === undefined) return { screen: "cluster" };
@@ -45,6 +50,10 @@ export function href(r: Route): string {
       return "#/buckets";
     case "bucket":
       return `#/buckets/${encodeURIComponent(r.id)}`;
+    case "objects":
+      return `#/buckets/${encodeURIComponent(r.id)}/objects${
+        r.prefix ? `/${encodeURIComponent(r.prefix)}` : ""
+      }`;
     case "notFound":
       return `#${r.path}`;
   }

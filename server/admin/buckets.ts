@@ -47,13 +47,13 @@ function parseBucketId(id: string, field = "id"): string {
   return v;
 }
 
-function existingBucket(model: Model, id: string, field = "id"): BucketEntry {
+export function existingBucket(model: Model, id: string, field = "id"): BucketEntry {
   const b = getBucket(model, parseBucketId(id, field));
   if (!b) throw noSuchBucket(id);
   return b;
 }
 
-function existingKey(model: Model, id: string) {
+export function existingKey(model: Model, id: string) {
   const k = getKey(model, id);
   if (!k) throw noSuchKey(id);
   return k;

@@ -10,6 +10,8 @@ export interface AdminDeps {
   metrics: Metrics;
   adminToken: string;
   metricsToken?: string;
+  /** The S3 endpoint's URL as this node listens on it, for the links the API signs. */
+  s3Url?: string;
   /** Serves what is not the API (e.g. the console's files) instead of a 404. */
   fallback?: (req: Request) => Response | Promise<Response>;
 }
@@ -17,13 +19,17 @@ export interface AdminDeps {
 export interface Call {
   deps: AdminDeps;
   query: Query;
-  /** The parsed JSON body of a POST; undefined when empty. */
+  /** The parsed JSON body of a POST; undefined when empty or when the endpoint is raw. */
   body: unknown;
+  req: Request;
 }
 
 export interface EndpointDef {
   /** Query parameters the endpoint accepts; any other is refused with a 400. */
   query: readonly string[];
+  /** The body is bytes for `run` to stream (req.body), not JSON. */
+  raw?: boolean;
+  /** A JSON-able result, or a Response sent as it is. */
   run(call: Call): unknown | Promise<unknown>;
 }
 

@@ -3,6 +3,7 @@ import type { ApiError } from "../../shared/admin.ts";
 import { ModelError, type ModelErrorKind } from "../model/bucket_ops.ts";
 import { LayoutError } from "../rpc/layout.ts";
 import { QuorumError } from "../rpc/rpc.ts";
+import { S3Error } from "../s3/error.ts";
 import { log } from "../util/log.ts";
 import { InvalidRequest } from "./validate.ts";
 
@@ -43,6 +44,8 @@ export function toAdminError(e: unknown, ctx: ErrorContext): AdminError {
     return new AdminError(status, code, e.message);
   }
   if (e instanceof LayoutError) return badRequest(e.message);
+  // The object endpoints run the S3 handlers: their errors keep S3's code and status.
+  if (e instanceof S3Error) return new AdminError(e.status, e.code, e.message);
   if (e instanceof QuorumError) {
     const hint = ctx.layoutEmpty
       ? "The cluster layout has no nodes yet: give nodes a role with `layout assign` and `layout apply` (UpdateClusterLayout, ApplyClusterLayout), then retry. "

@@ -13,6 +13,7 @@ import { AdminError, errorResponse, toAdminError } from "./errors.ts";
 import { keyEndpoints } from "./keys.ts";
 import { layoutEndpoints } from "./layout.ts";
 import { metricsResponse, registerGauges } from "./metrics.ts";
+import { objectEndpoints } from "./objects.ts";
 import { operationEndpoints, registerOperations } from "./operations.ts";
 import { registerStatsRpc } from "./stats.ts";
 import { parseJsonBody, Query } from "./validate.ts";
@@ -25,6 +26,7 @@ const ENDPOINTS: Record<string, EndpointDef> = {
   ...keyEndpoints,
   ...bucketEndpoints,
   ...operationEndpoints,
+  ...objectEndpoints,
 };
 
 for (const name of Object.keys(ADMIN_ENDPOINTS)) {
@@ -33,7 +35,7 @@ for (const name of Object.keys(ADMIN_ENDPOINTS)) {
 
 const CORS = {
   "access-control-allow-origin": "*",
-  "access-control-allow-methods": "OPTIONS,GET,POST",
+  "access-control-allow-methods": "OPTIONS,GET,POST,PUT",
   "access-control-allow-headers": "authorization,content-type",
 };
 
@@ -128,8 +130,13 @@ export function createAdminHandler(
       if (method !== expected) throw methodNotAllowed(name, c.req.method, expected);
       requireBearer(c.req.raw, [deps.adminToken]);
       const query = new Query(new URL(c.req.url).searchParams, def.query);
-      const body = method === "POST" ? parseJsonBody(await c.req.text()) : undefined;
-      const result = await def.run({ deps, query, body });
+      const body = method === "POST" && !def.raw ? parseJsonBody(await c.req.text()) : undefined;
+      const result = await def.run({ deps, query, body, req: c.req.raw });
+      if (result instanceof Response) {
+        result.headers.set("access-control-allow-origin", "*");
+        status = result.status;
+        return result;
+      }
       return new Response(JSON.stringify(result ?? null, null, 2), {
         headers: { "content-type": "application/json", "access-control-allow-origin": "*" },
       });

@@ -4,7 +4,9 @@ import type { KeyEntry } from "../model/key.ts";
 import type { Model } from "../model/model.ts";
 import type { System } from "../rpc/system.ts";
 import type { Metrics } from "../util/metrics.ts";
-import type { Query, RequestTarget } from "../util/target.ts";
+import { type Query, RequestTarget } from "../util/target.ts";
+import { randomHex } from "../util/ids.ts";
+import { lww } from "../table/crdt.ts";
 import type { Authenticated } from "./auth/signature.ts";
 import { createHash } from "node:crypto";
 import { fromBase64, toBase64 } from "../util/checksum.ts";
@@ -125,4 +127,49 @@ export async function readDocument(req: Request, limit: number): Promise<string>
     throw new S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.");
   }
   return text;
+}
+
+/** The key an operator context acts as: it holds no rights, the caller has checked them. */
+const OPERATOR: KeyEntry = {
+  id: "operator",
+  secret: "",
+  created: 0,
+  deleted: false,
+  name: lww("operator", 0),
+  allowCreateBucket: lww(false, 0),
+  buckets: {},
+  localAliases: {},
+  expiration: lww(null, 0),
+};
+
+/**
+ * An object operation run for a caller another front end has already authorised (the admin API
+ * acting for the operator): the same handlers as for an S3 client, with no signature to check.
+ */
+export function operatorContext(
+  deps: S3Deps,
+  req: Request,
+  bucket: BucketEntry,
+  key: string,
+): ObjectContext {
+  const url = new RequestTarget(req.url);
+  return {
+    deps,
+    req,
+    url,
+    query: url.searchParams,
+    requestId: randomHex(8).toUpperCase(),
+    bucketName: bucket.id,
+    bucket,
+    key,
+    auth: {
+      accessKeyId: OPERATOR.id,
+      payload: { kind: "unsigned" },
+      region: deps.sys.config.s3Api.s3Region,
+      signedHeaders: [],
+    },
+    apiKey: OPERATOR,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
 }

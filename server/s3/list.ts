@@ -1,5 +1,6 @@
 /** ListObjects (v1, v2), ListObjectVersions, ListMultipartUploads and ListParts. */
 import { listingOfBytes, listingOfEntry, type ObjectListing } from "../model/object_listing.ts";
+import type { Model } from "../model/model.ts";
 import { mpuSortKey } from "../model/mpu.ts";
 import type { MpuEntry } from "../model/mpu.ts";
 import { uriEncode } from "./auth/encode.ts";
@@ -39,14 +40,15 @@ function encoder(ctx: BucketContext): (s: string | undefined) => string | undefi
   return et === "url" ? (s) => s === undefined ? undefined : uriEncode(s, false) : (s) => s;
 }
 
-function listObjectsPage(
-  ctx: BucketContext,
+/** One page of a bucket's visible objects, folded into prefixes by the delimiter. */
+export function listObjectsPage(
+  model: Model,
+  bucketId: string,
   p: { prefix: string; delimiter?: string; after?: string; max: number },
-) {
-  const { model } = ctx.deps;
+): Promise<ListResult<ObjectListing>> {
   return listKeys<ObjectListing>(
     (start, end, limit) =>
-      model.objects.rangeView(ctx.bucket.id, { start, end, limit }, {
+      model.objects.rangeView(bucketId, { start, end, limit }, {
         fromBytes: listingOfBytes,
         fromEntry: listingOfEntry,
       }),
@@ -98,7 +100,12 @@ function commonParams(ctx: BucketContext) {
 export async function listObjectsV1(ctx: BucketContext): Promise<Response> {
   const { enc, prefix, delimiter, max } = commonParams(ctx);
   const marker = ctx.query.get("marker") || undefined;
-  const r = await listObjectsPage(ctx, { prefix, delimiter, after: marker, max });
+  const r = await listObjectsPage(ctx.deps.model, ctx.bucket.id, {
+    prefix,
+    delimiter,
+    after: marker,
+    max,
+  });
   const last = r.items[r.items.length - 1];
   return xmlResponse("ListBucketResult", {
     Name: ctx.bucketName,
@@ -136,7 +143,7 @@ export async function listObjectsV2(ctx: BucketContext): Promise<Response> {
   const token = ctx.query.get("continuation-token");
   const startAfter = ctx.query.get("start-after") || undefined;
   const after = token !== null ? decodeToken(token) : startAfter;
-  const r = await listObjectsPage(ctx, { prefix, delimiter, after, max });
+  const r = await listObjectsPage(ctx.deps.model, ctx.bucket.id, { prefix, delimiter, after, max });
   const last = r.items[r.items.length - 1];
   return xmlResponse("ListBucketResult", {
     Name: ctx.bucketName,
@@ -158,7 +165,12 @@ export async function listObjectsV2(ctx: BucketContext): Promise<Response> {
 export async function listObjectVersions(ctx: BucketContext): Promise<Response> {
   const { enc, prefix, delimiter, max } = commonParams(ctx);
   const keyMarker = ctx.query.get("key-marker") || undefined;
-  const r = await listObjectsPage(ctx, { prefix, delimiter, after: keyMarker, max });
+  const r = await listObjectsPage(ctx.deps.model, ctx.bucket.id, {
+    prefix,
+    delimiter,
+    after: keyMarker,
+    max,
+  });
   const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
   const last = r.items[r.items.length - 1];
   return xmlResponse("ListVersionsResult", {

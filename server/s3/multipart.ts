@@ -28,8 +28,14 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_SIZE = 5 * 1024 ** 3;
 const MAX_PART_NUMBER = 10000;
 
-export async function createMultipartUpload(ctx: ObjectContext): Promise<Response> {
-  const algHeader = ctx.req.headers.get("x-amz-checksum-algorithm");
+/** Starts an upload of `key`, with the object headers, checksum and SSE-C key the request gives. */
+export async function startUpload(
+  model: Model,
+  bucketId: string,
+  key: string,
+  h: Headers,
+): Promise<MpuEntry> {
+  const algHeader = h.get("x-amz-checksum-algorithm");
   let alg: ChecksumAlgorithm | undefined;
   if (algHeader) {
     alg = parseChecksumAlgorithm(algHeader);
@@ -38,17 +44,23 @@ export async function createMultipartUpload(ctx: ObjectContext): Promise<Respons
     }
   }
   const upload: MpuEntry = {
-    bucketId: ctx.bucket.id,
-    key: ctx.key,
+    bucketId,
+    key,
     uploadId: newUuid(),
     initiated: Date.now(),
-    headers: storedHeaders(ctx.req.headers),
+    headers: storedHeaders(h),
     checksumAlgorithm: alg ?? null,
     deleted: false,
   };
-  const given = customerKey(ctx.req.headers);
+  const given = customerKey(h);
   if (given) upload.sse = newSseMeta(given);
-  await ctx.deps.model.uploads.insert(upload);
+  await model.uploads.insert(upload);
+  return upload;
+}
+
+export async function createMultipartUpload(ctx: ObjectContext): Promise<Response> {
+  const upload = await startUpload(ctx.deps.model, ctx.bucket.id, ctx.key, ctx.req.headers);
+  const alg = upload.checksumAlgorithm;
   return xmlResponse(
     "InitiateMultipartUploadResult",
     { Bucket: ctx.bucketName, Key: ctx.key, UploadId: upload.uploadId },
@@ -57,11 +69,16 @@ export async function createMultipartUpload(ctx: ObjectContext): Promise<Respons
   );
 }
 
-/** The upload named by ?uploadId=, which must belong to this bucket and key. */
-export async function uploadOf(ctx: ObjectContext, completedToo = false): Promise<MpuEntry> {
-  const id = ctx.query.get("uploadId") ?? "";
+/** The upload `id` of this bucket and key (a completed one too if `completedToo`). */
+export async function findUpload(
+  model: Model,
+  bucketId: string,
+  key: string,
+  id: string,
+  completedToo = false,
+): Promise<MpuEntry> {
   const u = /^[0-9a-f]{64}$/.test(id)
-    ? await ctx.deps.model.uploads.get(ctx.bucket.id, mpuSortKey(ctx.key, id))
+    ? await model.uploads.get(bucketId, mpuSortKey(key, id))
     : undefined;
   if (!u || (u.deleted && !(completedToo && u.completedEtag))) {
     throw new S3Error(
@@ -71,6 +88,12 @@ export async function uploadOf(ctx: ObjectContext, completedToo = false): Promis
     );
   }
   return u;
+}
+
+/** The upload named by ?uploadId=, which must belong to this bucket and key. */
+export function uploadOf(ctx: ObjectContext, completedToo = false): Promise<MpuEntry> {
+  const id = ctx.query.get("uploadId") ?? "";
+  return findUpload(ctx.deps.model, ctx.bucket.id, ctx.key, id, completedToo);
 }
 
 /** The newest upload of each part number, in part order. */
@@ -164,7 +187,7 @@ export async function uploadPart(ctx: ObjectContext): Promise<Response> {
   }
 }
 
-interface RequestedPart {
+export interface RequestedPart {
   part: number;
   etag: string;
   checksum?: string;
@@ -225,11 +248,24 @@ function checkExpectedChecksum(h: Headers, computed: ChecksumValue | undefined):
 }
 
 export async function completeMultipartUpload(ctx: ObjectContext): Promise<Response> {
-  const { model } = ctx.deps;
   const upload = await uploadOf(ctx, true);
   const listed = parseCompleteBody(await readSmallBody(ctx.req.body, 4 * 1024 * 1024));
   // A part number listed twice in a row counts once, as its last mention (as RGW and AWS do).
   const requested = listed.filter((r, i) => listed[i + 1]?.part !== r.part);
+  const done = await completeUpload(ctx, upload, requested);
+  return completeResult(ctx, done.etag, done.checksum);
+}
+
+/**
+ * Makes the object of an upload from the parts `requested` (in ascending part order). A
+ * completed upload answers what its completion did, as S3 does.
+ */
+export async function completeUpload(
+  ctx: ObjectContext,
+  upload: MpuEntry,
+  requested: RequestedPart[],
+): Promise<{ etag: string; checksum?: ChecksumValue }> {
+  const { model } = ctx.deps;
   for (let i = 1; i < requested.length; i++) {
     if (requested[i].part <= requested[i - 1].part) {
       throw new S3Error(
@@ -238,9 +274,8 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
       );
     }
   }
-  // Completing a completed upload again answers what the first completion did, as S3 does.
   if (upload.completedEtag) {
-    return completeResult(ctx, upload.completedEtag, upload.completedChecksum);
+    return { etag: upload.completedEtag, checksum: upload.completedChecksum };
   }
   const stored = new Map((await latestParts(model, upload.uploadId)).map((p) => [p.part, p]));
   const chosen: MpuPart[] = [];
@@ -303,7 +338,7 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
     completedEtag: etag,
     completedChecksum: checksum,
   });
-  return completeResult(ctx, etag, checksum);
+  return { etag, checksum };
 }
 
 function completeResult(ctx: ObjectContext, etag: string, checksum?: ChecksumValue): Response {
@@ -318,8 +353,12 @@ function completeResult(ctx: ObjectContext, etag: string, checksum?: ChecksumVal
   });
 }
 
+/** Ends an upload without an object; its parts' blocks are released. */
+export async function abortUpload(model: Model, upload: MpuEntry): Promise<void> {
+  await model.uploads.insert({ ...upload, deleted: true });
+}
+
 export async function abortMultipartUpload(ctx: ObjectContext): Promise<Response> {
-  const upload = await uploadOf(ctx);
-  await ctx.deps.model.uploads.insert({ ...upload, deleted: true });
+  await abortUpload(ctx.deps.model, await uploadOf(ctx));
   return new Response(null, { status: 204 });
 }

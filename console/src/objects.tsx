@@ -1,0 +1,309 @@
+/**
+ * The object browser of a bucket: folders by "/", uploads by button or drag and drop with
+ * progress, downloads, deletion of the selected objects, and presigned links to hand out.
+ */
+import { Fragment } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type {
+  BucketObject,
+  GetBucketInfoResponse,
+  ListBucketObjectsResponse,
+} from "../../shared/admin.ts";
+import { api } from "./api.ts";
+import { bucketName } from "./buckets.tsx";
+import { bytes, date, plural } from "./format.ts";
+import { crumbs, keyFor, nameIn } from "./object_paths.ts";
+import { ObjectLink } from "./object_link.tsx";
+import { href } from "./router.ts";
+import { downloadObject } from "./transfer.ts";
+import { ConfirmButton, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
+import { addUpload, Uploads, uploadsDone } from "./uploads.tsx";
+
+interface Listing {
+  objects: BucketObject[];
+  prefixes: string[];
+  next: string | null;
+}
+
+/** The folder's listing, page by page ("Show more" fetches the next page). */
+function useListing(bucketId: string, prefix: string) {
+  const [listing, setListing] = useState<Listing | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(false);
+  const seq = useRef(0);
+  const load = useCallback(async (after: string | null) => {
+    const n = ++seq.current;
+    setLoading(true);
+    try {
+      const page: ListBucketObjectsResponse = await api.listObjects({
+        bucketId,
+        prefix,
+        delimiter: "/",
+        continuationToken: after ?? undefined,
+      });
+      if (n !== seq.current) return;
+      setListing((old) => ({
+        objects: [...(after && old ? old.objects : []), ...page.objects],
+        prefixes: [...(after && old ? old.prefixes : []), ...page.prefixes],
+        next: page.nextContinuationToken,
+      }));
+      setError(null);
+    } catch (e) {
+      if (n === seq.current) setError(e);
+    } finally {
+      if (n === seq.current) setLoading(false);
+    }
+  }, [bucketId, prefix]);
+  useEffect(() => {
+    load(null);
+  }, [load]);
+  return {
+    listing,
+    error,
+    loading,
+    reload: () => load(null),
+    more: () => listing?.next && load(listing.next),
+  };
+}
+
+function Crumbs({ b, prefix }: { b: GetBucketInfoResponse | undefined; prefix: string }) {
+  const id = b?.id ?? "";
+  return (
+    <nav class="crumbs" aria-label="Folders">
+      <a href={href({ screen: "buckets" })}>Buckets</a> /{" "}
+      {b && <a href={href({ screen: "bucket", id })}>{bucketName(b)}</a>} /{" "}
+      <a href={href({ screen: "objects", id, prefix: "" })}>objects</a>
+      {crumbs(prefix).map((c) => (
+        <span key={c.prefix}>
+          {" / "}
+          <a href={href({ screen: "objects", id, prefix: c.prefix })}>{c.name || "(empty)"}</a>
+        </span>
+      ))}
+    </nav>
+  );
+}
+
+function ObjectRow(
+  { bucketId, o, prefix, selected, onSelect, onLink, linkOpen }: {
+    bucketId: string;
+    o: BucketObject;
+    prefix: string;
+    selected: boolean;
+    onSelect: (on: boolean) => void;
+    onLink: () => void;
+    linkOpen: boolean;
+  },
+) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const name = nameIn(prefix, o.key);
+  const download = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await downloadObject(bucketId, o.key);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <tr>
+      <td data-label="Select" class="select">
+        <input
+          type="checkbox"
+          checked={selected}
+          aria-label={`Select ${name}`}
+          onChange={(e) => onSelect(e.currentTarget.checked)}
+        />
+      </td>
+      <td data-label="Name" class="name">
+        <span class="mono">{name}</span>
+        <ErrorNote action={`Downloading ${name}`} error={error} />
+      </td>
+      <td data-label="Size">{bytes(o.size)}</td>
+      <td data-label="Modified">{date(o.lastModified)}</td>
+      <td data-label="Actions" class="row-actions">
+        <button type="button" class="small" disabled={busy} onClick={download}>
+          {busy ? "Downloading…" : "Download"}
+          <span class="offscreen">{name}</span>
+        </button>
+        <button type="button" class="small" aria-expanded={linkOpen} onClick={onLink}>
+          Link<span class="offscreen">to {name}</span>
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
+  const bucket = useResource(() => api.bucketInfo(id));
+  const { listing, error, loading, reload, more } = useListing(id, prefix);
+  const done = uploadsDone.value;
+  useEffect(() => {
+    if (done) reload();
+  }, [done]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [linkFor, setLinkFor] = useState<string | null>(null);
+  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const b = bucket.data;
+
+  const addFiles = (files: FileList | File[] | null) => {
+    for (const f of files ?? []) addUpload(id, keyFor(prefix, f), f);
+  };
+  const select = (key: string, on: boolean) => {
+    const next = new Set(selected);
+    if (on) next.add(key);
+    else next.delete(key);
+    setSelected(next);
+  };
+  const removeSelected = async () => {
+    setDeleteError(null);
+    try {
+      const r = await api.deleteObjects({ bucketId: id, keys: [...selected] });
+      if (r.errors.length) {
+        throw new Error(r.errors.map((e) => `${e.key}: ${e.message}`).join("; "));
+      }
+      setSelected(new Set());
+    } catch (e) {
+      setDeleteError(e);
+    }
+    await reload();
+  };
+  const empty = listing && !listing.objects.length && !listing.prefixes.length;
+
+  return (
+    <section
+      aria-labelledby="page-title"
+      class={dragging ? "dropping" : undefined}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        addFiles(e.dataTransfer ? [...e.dataTransfer.files] : null);
+      }}
+    >
+      <Crumbs b={b} prefix={prefix} />
+      <PageTitle title={b ? `Objects of ${bucketName(b)}` : "Objects"}>
+        {prefix ? <span class="mono">{prefix}</span> : <>Objects of “{b ? bucketName(b) : "…"}”</>}
+      </PageTitle>
+      <ErrorNote action="Reading the bucket" error={bucket.error} />
+      <div class="card drop-zone">
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          class="offscreen"
+          aria-label="Files to upload"
+          tabIndex={-1}
+          onChange={(e) => {
+            addFiles(e.currentTarget.files);
+            e.currentTarget.value = "";
+          }}
+        />
+        <p>
+          Drop files here to upload them to{" "}
+          {prefix ? <span class="mono">{prefix}</span> : "the top of the bucket"}, or{" "}
+          <button type="button" onClick={() => fileInput.current?.click()}>
+            Choose files…
+          </button>
+        </p>
+        <p class="hint">
+          Files of 16 MB and more are sent in parts of 8 MB: a large upload shows its progress and
+          can be cancelled.
+        </p>
+        <Uploads bucketId={id} />
+      </div>
+      <ErrorNote action="Listing the objects" error={error} />
+      {!listing && !error && <Loading what="the objects" />}
+      {empty && <p class="empty">This folder is empty.</p>}
+      {listing && !empty && (
+        <>
+          <div class="title-row">
+            <h2>
+              {plural(listing.prefixes.length, "folder")},{" "}
+              {plural(listing.objects.length, "object")}
+              {listing.next ? " (more to show)" : ""}
+            </h2>
+            <div class="actions">
+              <button type="button" onClick={reload} disabled={loading}>Refresh</button>
+              {selected.size > 0 && (
+                <ConfirmButton
+                  label={`Delete ${plural(selected.size, "object")}`}
+                  question={`Delete ${
+                    plural(selected.size, "selected object")
+                  }? This cannot be undone.`}
+                  confirmLabel="Yes, delete them"
+                  onConfirm={removeSelected}
+                />
+              )}
+            </div>
+          </div>
+          <ErrorNote action="Deleting the objects" error={deleteError} />
+          <table class="cards objects">
+            <caption class="offscreen">Folders and objects</caption>
+            <thead>
+              <tr>
+                <th scope="col">
+                  <span class="offscreen">Selected</span>
+                </th>
+                <th scope="col">Name</th>
+                <th scope="col">Size</th>
+                <th scope="col">Modified</th>
+                <th scope="col">
+                  <span class="offscreen">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {listing.prefixes.map((p) => (
+                <tr key={p}>
+                  <td class="select" />
+                  <td data-label="Folder" class="name" colSpan={4}>
+                    <a href={href({ screen: "objects", id, prefix: p })}>
+                      {nameIn(prefix, p)}
+                    </a>
+                  </td>
+                </tr>
+              ))}
+              {listing.objects.map((o) => (
+                <Fragment key={o.key}>
+                  <ObjectRow
+                    bucketId={id}
+                    o={o}
+                    prefix={prefix}
+                    selected={selected.has(o.key)}
+                    onSelect={(on) => select(o.key, on)}
+                    linkOpen={linkFor === o.key}
+                    onLink={() => setLinkFor(linkFor === o.key ? null : o.key)}
+                  />
+                  {linkFor === o.key && b && (
+                    <tr class="detail">
+                      <td colSpan={5}>
+                        <ObjectLink bucket={b} objectKey={o.key} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+          {listing.next && (
+            <button type="button" onClick={more} disabled={loading}>
+              {loading ? "Loading…" : "Show more"}
+            </button>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,239 @@
+/**
+ * The object endpoints the console's object browser uses: list by folder, download, upload
+ * (whole or in parts, the body streaming into blocks), delete, and presigned links. They run
+ * the S3 front end's own handlers for the operator, so objects behave exactly as over S3.
+ */
+import type {
+  CreateBucketUploadResponse,
+  DeleteBucketObjectsResponse,
+  ListBucketObjectsResponse,
+  PresignBucketObjectResponse,
+  PutBucketObjectResponse,
+  PutBucketUploadPartResponse,
+} from "../../shared/admin.ts";
+import { globalAliases, localAliases, permissionOf } from "../model/bucket_ops.ts";
+import { presignGet } from "../s3/auth/presign.ts";
+import { operatorContext } from "../s3/context.ts";
+import { deleteKey } from "../s3/delete.ts";
+import { getObject } from "../s3/get.ts";
+import { validateKey } from "../s3/keys.ts";
+import { listObjectsPage } from "../s3/list.ts";
+import {
+  abortUpload,
+  completeUpload,
+  findUpload,
+  startUpload,
+  uploadPart,
+} from "../s3/multipart.ts";
+import { putObject } from "../s3/put.ts";
+import type { Call, EndpointDef } from "./context.ts";
+import { existingBucket, existingKey } from "./buckets.ts";
+import { AdminError, badRequest } from "./errors.ts";
+import { bodyFields, Fields } from "./validate.ts";
+
+const MAX_LIST = 1000;
+const MAX_DELETE = 1000;
+const MAX_PRESIGN_SECS = 7 * 24 * 3600;
+
+function objectKey(key: string): string {
+  validateKey(key);
+  return key;
+}
+
+/** The bucket and key of a query-string call, and the operator's context on them. */
+function queryTarget(c: Call) {
+  const bucket = existingBucket(c.deps.model, c.query.required("bucketId", "the bucket's id"));
+  const key = objectKey(c.query.required("key", "the object's key"));
+  return { bucket, key, ctx: operatorContext(c.deps, c.req, bucket, key) };
+}
+
+function bodyTarget(c: Call, f: Fields) {
+  const bucket = existingBucket(c.deps.model, f.str("bucketId"), "bucketId");
+  const key = objectKey(f.str("key", { nonEmpty: true }));
+  return { bucket, key };
+}
+
+async function listObjects(c: Call): Promise<ListBucketObjectsResponse> {
+  const bucket = existingBucket(c.deps.model, c.query.required("bucketId", "the bucket's id"));
+  const prefix = c.query.get("prefix") ?? "";
+  const delimiter = c.query.get("delimiter") || undefined;
+  const maxText = c.query.get("maxKeys") ?? String(MAX_LIST);
+  const max = Number(maxText);
+  if (!/^\d+$/.test(maxText) || max < 1 || max > MAX_LIST) {
+    throw badRequest(`\`maxKeys\` must be an integer from 1 to ${MAX_LIST}, got "${maxText}"`);
+  }
+  const after = c.query.get("continuationToken") || undefined;
+  const r = await listObjectsPage(c.deps.model, bucket.id, { prefix, delimiter, after, max });
+  const objects = [];
+  const prefixes = [];
+  for (const i of r.items) {
+    if (i.kind === "prefix") prefixes.push(i.key);
+    else {
+      const o = i.entry;
+      objects.push({
+        key: i.key,
+        size: o.size,
+        lastModified: new Date(o.timestamp).toISOString(),
+        etag: o.etag,
+      });
+    }
+  }
+  return {
+    prefix,
+    delimiter: delimiter ?? null,
+    objects,
+    prefixes,
+    nextContinuationToken: r.truncated ? r.items[r.items.length - 1]?.key ?? null : null,
+  };
+}
+
+/** RFC 6266: an ASCII fallback name and the UTF-8 one. */
+function attachment(key: string): string {
+  const name = key.slice(key.lastIndexOf("/") + 1) || "download";
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+async function getBucketObject(c: Call): Promise<Response> {
+  const { key, ctx } = queryTarget(c);
+  const res = await getObject(ctx, c.req.method === "HEAD");
+  res.headers.set("content-disposition", attachment(key));
+  // The console keeps these off its own origin's documents: the bytes are never run as a page.
+  res.headers.set("content-security-policy", "sandbox");
+  res.headers.set("x-content-type-options", "nosniff");
+  return res;
+}
+
+async function putBucketObject(c: Call): Promise<PutBucketObjectResponse> {
+  const { key, ctx } = queryTarget(c);
+  const res = await putObject(ctx);
+  return { key, etag: res.headers.get("etag")!.replaceAll('"', "") };
+}
+
+async function createUpload(c: Call): Promise<CreateBucketUploadResponse> {
+  const f = bodyFields(c.body, ["bucketId", "key", "contentType"]);
+  const { bucket, key } = bodyTarget(c, f);
+  const h = new Headers();
+  const type = f.optStr("contentType");
+  if (type) h.set("content-type", type);
+  const upload = await startUpload(c.deps.model, bucket.id, key, h);
+  return { uploadId: upload.uploadId };
+}
+
+async function putUploadPart(c: Call): Promise<PutBucketUploadPartResponse> {
+  const { ctx } = queryTarget(c);
+  c.query.required("uploadId", "the upload's id");
+  const partNumber = Number(c.query.required("partNumber", "the part's number"));
+  const res = await uploadPart(ctx);
+  return { partNumber, etag: res.headers.get("etag")!.replaceAll('"', "") };
+}
+
+async function completeBucketUpload(c: Call): Promise<PutBucketObjectResponse> {
+  const f = bodyFields(c.body, ["bucketId", "key", "uploadId", "parts"]);
+  const { bucket, key } = bodyTarget(c, f);
+  const upload = await findUpload(c.deps.model, bucket.id, key, f.str("uploadId"), true);
+  const parts = f.list("parts").map((p, i) => {
+    const pf = Fields.of(p, `parts[${i}]`, ["partNumber", "etag"]);
+    return { part: pf.int("partNumber", 1), etag: pf.str("etag").replaceAll('"', "") };
+  });
+  if (parts.length === 0) throw badRequest("`parts` must list at least one part");
+  const done = await completeUpload(operatorContext(c.deps, c.req, bucket, key), upload, parts);
+  return { key, etag: done.etag };
+}
+
+async function abortBucketUpload(c: Call): Promise<null> {
+  const f = bodyFields(c.body, ["bucketId", "key", "uploadId"]);
+  const { bucket, key } = bodyTarget(c, f);
+  await abortUpload(
+    c.deps.model,
+    await findUpload(c.deps.model, bucket.id, key, f.str("uploadId")),
+  );
+  return null;
+}
+
+async function deleteObjects(c: Call): Promise<DeleteBucketObjectsResponse> {
+  const f = bodyFields(c.body, ["bucketId", "keys"]);
+  const bucket = existingBucket(c.deps.model, f.str("bucketId"), "bucketId");
+  const keys = f.strings("keys");
+  if (keys.length > MAX_DELETE) {
+    throw badRequest(`At most ${MAX_DELETE} keys can be deleted at once; got ${keys.length}`);
+  }
+  const out: DeleteBucketObjectsResponse = { deleted: [], errors: [] };
+  for (const key of keys) {
+    try {
+      await deleteKey(c.deps.model, bucket.id, objectKey(key));
+      out.deleted.push(key);
+    } catch (e) {
+      out.errors.push({ key, message: (e as Error).message });
+    }
+  }
+  return out;
+}
+
+/** Where links point: this node's S3 endpoint, by the name the operator reached the API by. */
+function s3Endpoint(c: Call): string {
+  if (!c.deps.s3Url) {
+    throw new AdminError(503, "ServiceUnavailable", "This node does not serve the S3 API");
+  }
+  const url = new URL(c.deps.s3Url);
+  const asked = new URL(c.req.url).hostname;
+  if (["0.0.0.0", "[::]"].includes(url.hostname) && asked) url.hostname = asked;
+  return url.origin;
+}
+
+function presign(c: Call): PresignBucketObjectResponse {
+  const f = bodyFields(c.body, ["bucketId", "key", "accessKeyId", "expiresInSecs"]);
+  const { bucket, key } = bodyTarget(c, f);
+  const apiKey = existingKey(c.deps.model, f.str("accessKeyId"));
+  const secs = f.has("expiresInSecs") ? f.int("expiresInSecs", 1) : 3600;
+  if (secs > MAX_PRESIGN_SECS) {
+    throw badRequest(`\`expiresInSecs\` is at most ${MAX_PRESIGN_SECS} (7 days), got ${secs}`);
+  }
+  if (!permissionOf(apiKey, bucket.id).read) {
+    throw badRequest(
+      `Key ${apiKey.id} (${apiKey.name.v}) cannot read this bucket: allow it to read (AllowBucketKey) or sign with another key`,
+    );
+  }
+  const name = globalAliases(bucket)[0] ??
+    localAliases(bucket).find((l) => l.keyId === apiKey.id)?.alias;
+  if (!name) {
+    throw badRequest(
+      "The bucket has no name this key can use in a link: give it a global alias, or a local alias for this key",
+    );
+  }
+  const now = new Date();
+  return {
+    url: presignGet({
+      endpoint: s3Endpoint(c),
+      bucket: name,
+      key,
+      accessKeyId: apiKey.id,
+      secret: apiKey.secret,
+      region: c.deps.sys.config.s3Api.s3Region,
+      expiresInSecs: secs,
+      now,
+    }),
+    expiresAt: new Date(now.getTime() + secs * 1000).toISOString(),
+  };
+}
+
+const TARGET = ["bucketId", "key"] as const;
+
+export const objectEndpoints: Record<string, EndpointDef> = {
+  ListBucketObjects: {
+    query: ["bucketId", "prefix", "delimiter", "continuationToken", "maxKeys"],
+    run: listObjects,
+  },
+  GetBucketObject: { query: [...TARGET], run: getBucketObject },
+  PutBucketObject: { query: [...TARGET], raw: true, run: putBucketObject },
+  CreateBucketUpload: { query: [], run: createUpload },
+  PutBucketUploadPart: {
+    query: [...TARGET, "uploadId", "partNumber"],
+    raw: true,
+    run: putUploadPart,
+  },
+  CompleteBucketUpload: { query: [], run: completeBucketUpload },
+  AbortBucketUpload: { query: [], run: abortBucketUpload },
+  DeleteBucketObjects: { query: [], run: deleteObjects },
+  PresignBucketObject: { query: [], run: presign },
+};
