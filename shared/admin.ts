@@ -265,10 +265,30 @@ export interface UpdateClusterLayoutRequest {
 
 export type UpdateClusterLayoutResponse = GetClusterLayoutResponse;
 
-/** What applying the staged changes would give, or why it cannot be applied. */
+/** How one node's share of partition copies changes from the current version to the next. */
+export interface NodePartitionChange {
+  id: string;
+  before: number;
+  after: number;
+  /** Copies it will receive from other nodes. */
+  incoming: number;
+  /** Copies it will hand over. */
+  outgoing: number;
+}
+
+/**
+ * What applying the staged changes would give, or why it cannot be applied. `changes` and
+ * `copiesMoved` (not in Garage) are what `message` says, for drawing it.
+ */
 export type PreviewClusterLayoutChangesResponse =
   | { error: string }
-  | { message: string[]; newLayout: GetClusterLayoutResponse };
+  | {
+    message: string[];
+    newLayout: GetClusterLayoutResponse;
+    changes: NodePartitionChange[];
+    copiesMoved: number;
+    copiesTotal: number;
+  };
 
 export interface ApplyClusterLayoutRequest {
   version: number;

@@ -737,6 +737,11 @@ Deno.test("admin API on a node with a role", async (t) => {
       )).body;
       assert("newLayout" in preview, JSON.stringify(preview));
       assertEquals(preview.newLayout.version, 2);
+      // One node keeps every copy whatever its zone: nothing moves.
+      assertEquals(preview.changes, [
+        { id: nodeId, before: 256, after: 256, incoming: 0, outgoing: 0 },
+      ]);
+      assertEquals([preview.copiesMoved, preview.copiesTotal], [0, 256]);
 
       const reverted =
         (await call<GetClusterLayoutResponse>(node, "POST", "/v2/RevertClusterLayout")).body;

@@ -4,6 +4,7 @@ import { BucketsView } from "./buckets.tsx";
 import { ClusterView } from "./cluster.tsx";
 import { KeyView } from "./key.tsx";
 import { KeysView } from "./keys.tsx";
+import { LayoutView } from "./layout.tsx";
 import { ObjectsView } from "./objects.tsx";
 import { href, type Route, route } from "./router.ts";
 import { SignIn } from "./sign_in.tsx";
@@ -12,6 +13,7 @@ import { Notice, PageTitle } from "./ui.tsx";
 
 const NAV: { label: string; route: Route; screens: Route["screen"][] }[] = [
   { label: "Cluster", route: { screen: "cluster" }, screens: ["cluster"] },
+  { label: "Layout", route: { screen: "layout" }, screens: ["layout"] },
   { label: "Keys", route: { screen: "keys" }, screens: ["keys", "key"] },
   { label: "Buckets", route: { screen: "buckets" }, screens: ["buckets", "bucket", "objects"] },
 ];
@@ -20,6 +22,8 @@ function Screen({ r }: { r: Route }) {
   switch (r.screen) {
     case "cluster":
       return <ClusterView />;
+    case "layout":
+      return <LayoutView />;
     case "keys":
       return <KeysView />;
     case "key":

@@ -46,3 +46,39 @@ export function shortId(id: string, n = 16): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${count(n)} ${n === 1 ? one : many}`;
 }
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  m: 1e6,
+  mb: 1e6,
+  g: 1e9,
+  gb: 1e9,
+  t: 1e12,
+  tb: 1e12,
+  p: 1e15,
+  pb: 1e15,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+  pib: 1024 ** 5,
+};
+
+/**
+ * A size as an operator types it ("100G", "1.5 TB", "500 GiB", "2000000") in bytes, or an
+ * explanation of what is wrong with it. Units are decimal, as Garage's `-c 100G`; KiB… binary.
+ */
+export function parseSize(text: string): number | { error: string } {
+  const m = /^\s*(\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) {
+    return { error: `“${text}” is not a size: write a number and a unit, such as 100G or 1.5 TB` };
+  }
+  const unit = SIZE_UNITS[m[2].toLowerCase()];
+  if (unit === undefined) {
+    return { error: `“${m[2]}” is not a unit: use B, K, M, G, T or P (or KiB, MiB, GiB, TiB)` };
+  }
+  return Math.round(Number(m[1].replace(",", ".")) * unit);
+}

@@ -6,6 +6,7 @@ import { signal } from "@preact/signals";
 
 export type Route =
   | { screen: "cluster" }
+  | { screen: "layout" }
   | { screen: "keys" }
   | { screen: "key"; id: string }
   | { screen: "buckets" }
@@ -29,6 +30,8 @@ export function parseHash(hash: string): Route {
   if (rest.length === 0) {
     if (!first || first === "cluster") {
       if (second === undefined) return { screen: "cluster" };
+    } else if (first === "layout") {
+      if (second === undefined) return { screen: "layout" };
     } else if (first === "keys") {
       return second ? { screen: "key", id: second } : { screen: "keys" };
     } else if (first === "buckets") {
@@ -42,6 +45,8 @@ export function href(r: Route): string {
   switch (r.screen) {
     case "cluster":
       return "#/cluster";
+    case "layout":
+      return "#/layout";
     case "keys":
       return "#/keys";
     case "key":

@@ -199,7 +199,14 @@ function previewLayout({ deps }: Call): PreviewClusterLayoutChangesResponse {
   const layout = deps.sys.layout;
   try {
     const next = applyStaged(layout, layout.current.version + 1);
-    return { message: layoutMessage(layout.current, next.current), newLayout: formatLayout(next) };
+    const changes = partitionChanges(layout.current.partitions, next.current.partitions);
+    return {
+      message: layoutMessage(layout.current, next.current),
+      newLayout: formatLayout(next),
+      changes: [...changes].sort(([a], [b]) => a < b ? -1 : 1).map(([id, c]) => ({ id, ...c })),
+      copiesMoved: [...changes.values()].reduce((s, c) => s + c.incoming, 0),
+      copiesTotal: PARTITIONS * next.current.replicationFactor,
+    };
   } catch (e) {
     if (e instanceof LayoutError) return { error: e.message };
     throw e;
