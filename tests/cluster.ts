@@ -134,3 +134,16 @@ export async function blocksStored(n: TestNode): Promise<number> {
   const s = await n.api<GetNodeStatisticsResponse>("GET", "/v2/GetNodeStatistics?node=self");
   return Number(/Blocks stored: (\d+)/.exec(Object.values(s.success)[0].freeform)![1]);
 }
+
+/** The block files under a node's data folder, by path. */
+export async function blockFiles(dataDir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      if (e.isDirectory) await walk(`${d}/${e.name}`);
+      else if (/^[0-9a-f]{64}$/.test(e.name)) out.push(`${d}/${e.name}`);
+    }
+  };
+  await walk(dataDir);
+  return out.sort();
+}

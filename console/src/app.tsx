@@ -6,6 +6,7 @@ import { KeyView } from "./key.tsx";
 import { KeysView } from "./keys.tsx";
 import { LayoutView } from "./layout.tsx";
 import { ObjectsView } from "./objects.tsx";
+import { OperationsView } from "./operations.tsx";
 import { href, type Route, route } from "./router.ts";
 import { SignIn } from "./sign_in.tsx";
 import { currentNotice, signOut, token } from "./state.ts";
@@ -16,6 +17,7 @@ const NAV: { label: string; route: Route; screens: Route["screen"][] }[] = [
   { label: "Layout", route: { screen: "layout" }, screens: ["layout"] },
   { label: "Keys", route: { screen: "keys" }, screens: ["keys", "key"] },
   { label: "Buckets", route: { screen: "buckets" }, screens: ["buckets", "bucket", "objects"] },
+  { label: "Operations", route: { screen: "operations" }, screens: ["operations"] },
 ];
 
 function Screen({ r }: { r: Route }) {
@@ -24,6 +26,8 @@ function Screen({ r }: { r: Route }) {
       return <ClusterView />;
     case "layout":
       return <LayoutView />;
+    case "operations":
+      return <OperationsView />;
     case "keys":
       return <KeysView />;
     case "key":

@@ -2,78 +2,71 @@
  * The cluster screen: GetClusterStatus and GetClusterHealth read together as one verdict, and
  * the nodes, refreshed every 5 seconds while the tab is visible.
  */
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { NodeResp } from "../../shared/admin.ts";
+import type { FreeSpaceResp, NodeResp } from "../../shared/admin.ts";
 import { api } from "./api.ts";
 import { ago, bytes, shortId, time } from "./format.ts";
-import { ErrorNote, Loading, PageTitle } from "./ui.tsx";
+import { ErrorNote, Loading, PageTitle, usePolling } from "./ui.tsx";
 import { type Snapshot, verdictOf } from "./verdict.ts";
 
 export const REFRESH_MS = 5000;
 
+/** A disk's used share as a bar, with the free space in words. */
+function Disk({ d, what }: { d: FreeSpaceResp | undefined; what: string }) {
+  if (!d || !d.total) return <>—</>;
+  const used = d.total - d.available;
+  const pct = Math.round((100 * used) / d.total);
+  return (
+    <span class="disk">
+      <meter
+        min={0}
+        max={d.total}
+        value={used}
+        high={d.total * 0.85}
+        optimum={0}
+        aria-label={`${what}: ${pct}% used`}
+      />
+      <span class="small">
+        {bytes(d.available)} free of {bytes(d.total)}
+      </span>
+    </span>
+  );
+}
+
 function NodeRow({ n }: { n: NodeResp }) {
   const role = n.role;
-  const free = n.dataPartition
-    ? `${bytes(n.dataPartition.available)} of ${bytes(n.dataPartition.total)}`
-    : "—";
   return (
     <tr>
       <td data-label="Node">
         <span class="strong">{n.hostname ?? "—"}</span> <code title={n.id}>{shortId(n.id)}</code>
+        {n.addr && <div class="muted small mono">{n.addr}</div>}
       </td>
       <td data-label="State">
-        {n.isUp
-          ? <span class="badge good">up</span>
-          : <span class="badge bad">down, {ago(n.lastSeenSecsAgo)}</span>}
+        {n.isUp ? <span class="badge good">up</span> : <span class="badge bad">down</span>}
         {n.draining && <span class="badge warn">draining</span>}
       </td>
+      <td data-label="Last seen">{n.isUp ? "now" : ago(n.lastSeenSecsAgo)}</td>
       <td data-label="Zone">{role ? role.zone : <span class="muted">no role</span>}</td>
       <td data-label="Capacity">
         {role ? (role.capacity === null ? "gateway" : bytes(role.capacity)) : "—"}
       </td>
-      <td data-label="Data disk free">{free}</td>
-      <td data-label="Address">{n.addr ? <code>{n.addr}</code> : "—"}</td>
+      <td data-label="Data disk">
+        <Disk d={n.dataPartition} what="Data disk" />
+      </td>
+      <td data-label="Metadata disk">
+        <Disk d={n.metadataPartition} what="Metadata disk" />
+      </td>
       <td data-label="Version">{n.garageVersion ?? "—"}</td>
     </tr>
   );
 }
 
+async function loadSnapshot(): Promise<Snapshot> {
+  const [status, health] = await Promise.all([api.clusterStatus(), api.clusterHealth()]);
+  return { status, health, at: new Date() };
+}
+
 export function ClusterView() {
-  const [snap, setSnap] = useState<Snapshot | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(false);
-  const busy = useRef(false);
-
-  const load = useCallback(async () => {
-    if (busy.current) return;
-    busy.current = true;
-    setLoading(true);
-    try {
-      const [status, health] = await Promise.all([api.clusterStatus(), api.clusterHealth()]);
-      setSnap({ status, health, at: new Date() });
-      setError(null);
-    } catch (e) {
-      setError(e);
-    } finally {
-      busy.current = false;
-      setLoading(false);
-    }
-  }, []);
-
-  useEffect(() => {
-    load();
-    const timer = setInterval(() => {
-      if (document.visibilityState === "visible") load();
-    }, REFRESH_MS);
-    const onVisible = () => {
-      if (document.visibilityState === "visible") load();
-    };
-    document.addEventListener("visibilitychange", onVisible);
-    return () => {
-      clearInterval(timer);
-      document.removeEventListener("visibilitychange", onVisible);
-    };
-  }, [load]);
+  const { data: snap, error, loading, refresh: load } = usePolling(loadSnapshot, REFRESH_MS);
 
   const verdict = snap ? verdictOf(snap) : null;
   return (
@@ -131,10 +124,11 @@ export function ClusterView() {
               <tr>
                 <th scope="col">Node</th>
                 <th scope="col">State</th>
+                <th scope="col">Last seen</th>
                 <th scope="col">Zone</th>
                 <th scope="col">Capacity</th>
-                <th scope="col">Data disk free</th>
-                <th scope="col">Address</th>
+                <th scope="col">Data disk</th>
+                <th scope="col">Metadata disk</th>
                 <th scope="col">Version</th>
               </tr>
             </thead>

@@ -11,6 +11,7 @@ export type Route =
   | { screen: "key"; id: string }
   | { screen: "buckets" }
   | { screen: "bucket"; id: string }
+  | { screen: "operations" }
   /** The object browser of a bucket, in the folder `prefix` ("" for the top). */
   | { screen: "objects"; id: string; prefix: string }
   | { screen: "notFound"; path: string };
@@ -30,6 +31,8 @@ export function parseHash(hash: string): Route {
   if (rest.length === 0) {
     if (!first || first === "cluster") {
       if (second === undefined) return { screen: "cluster" };
+    } else if (first === "operations") {
+      if (second === undefined) return { screen: "operations" };
     } else if (first === "layout") {
       if (second === undefined) return { screen: "layout" };
     } else if (first === "keys") {
@@ -47,6 +50,8 @@ export function href(r: Route): string {
       return "#/cluster";
     case "layout":
       return "#/layout";
+    case "operations":
+      return "#/operations";
     case "keys":
       return "#/keys";
     case "key":

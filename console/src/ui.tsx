@@ -201,3 +201,41 @@ export function ConfirmButton(
     </div>
   );
 }
+
+/**
+ * Loads now and then every `ms` while the tab is visible (and at once when it becomes visible
+ * again); a load still running is not started twice.
+ */
+export function usePolling<T>(load: () => Promise<T>, ms: number) {
+  const [state, setState] = useState<{ data?: T; error?: unknown; at?: Date }>({});
+  const [loading, setLoading] = useState(false);
+  const busy = useRef(false);
+  const loader = useRef(load);
+  loader.current = load;
+  const refresh = useCallback(async () => {
+    if (busy.current) return;
+    busy.current = true;
+    setLoading(true);
+    try {
+      const data = await loader.current();
+      setState({ data, at: new Date() });
+    } catch (error) {
+      setState((s) => ({ ...s, error }));
+    } finally {
+      busy.current = false;
+      setLoading(false);
+    }
+  }, []);
+  useEffect(() => {
+    refresh();
+    const visible = () => document.visibilityState === "visible";
+    const timer = setInterval(() => visible() && refresh(), ms);
+    const onVisible = () => visible() && refresh();
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [refresh, ms]);
+  return { data: state.data, error: state.error, at: state.at, loading, refresh };
+}

@@ -7,6 +7,7 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type { ListWorkersResponse } from "../../shared/admin.ts";
 import { assertEquals } from "../assert.ts";
 import {
+  blockFiles,
   blocksStored,
   CLUSTER_TOML,
   type ClusterNode,
@@ -107,18 +108,6 @@ Deno.test("a node that missed writes catches up alone, until it alone serves eve
 });
 
 /** Every block file under a data folder. */
-async function blockFiles(dataDir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for await (const e of Deno.readDir(d)) {
-      if (e.isDirectory) await walk(`${d}/${e.name}`);
-      else if (/^[0-9a-f]{64}$/.test(e.name)) out.push(`${d}/${e.name}`);
-    }
-  };
-  await walk(dataDir);
-  return out.sort();
-}
-
 Deno.test("scrub finds a block corrupted on disk and repairs it from a peer", async () => {
   const nodes = await startCluster({
     zones: ["a", "b"],

@@ -134,7 +134,10 @@ export async function consoleSession(
       const { width, widest } = await page.evaluate((max) => {
         // The deepest elements sticking out name the culprit, not just the page's width.
         const out = [...document.querySelectorAll("body *")]
-          .filter((e) => e.getBoundingClientRect().right > max && !e.querySelector("*"))
+          .filter((e) =>
+            e.getBoundingClientRect().right > max && !e.querySelector("*") &&
+            !e.closest(".offscreen, thead")
+          )
           .slice(0, 5)
           .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}">`);
         return { width: document.documentElement.scrollWidth, widest: out.join(", ") };
