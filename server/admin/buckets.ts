@@ -32,7 +32,8 @@ import { lww, nextTimestamp } from "../table/crdt.ts";
 import type { AdminDeps, Call, EndpointDef } from "./context.ts";
 import { AdminError, badRequest } from "./errors.ts";
 import { noSuchKey } from "./keys.ts";
-import { bucketStats, uploadStats } from "./stats.ts";
+import { bucketStats } from "../model/bucket_stats.ts";
+import { uploadStats } from "./stats.ts";
 import { bodyFields, type Fields, HEX64 } from "./validate.ts";
 
 export function noSuchBucket(what: string): AdminError {

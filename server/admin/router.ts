@@ -15,7 +15,6 @@ import { layoutEndpoints } from "./layout.ts";
 import { metricsResponse, registerGauges } from "./metrics.ts";
 import { objectEndpoints } from "./objects.ts";
 import { operationEndpoints, registerOperations } from "./operations.ts";
-import { registerStatsRpc } from "./stats.ts";
 import { parseJsonBody, Query } from "./validate.ts";
 
 export type { AdminDeps } from "./context.ts";
@@ -64,7 +63,6 @@ export function createAdminHandler(
 ): (req: Request) => Response | Promise<Response> {
   const { sys, metrics } = deps;
   registerOperations(deps);
-  registerStatsRpc(sys);
   registerGauges(deps);
   const region = sys.config.s3Api.s3Region;
   const app = new Hono();

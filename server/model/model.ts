@@ -1,4 +1,5 @@
 /** The store's tables and background work, wired to one node. */
+import { registerStatsRpc } from "./bucket_stats.ts";
 import { BlockManager } from "../block/manager.ts";
 import { Scrub } from "../block/scrub.ts";
 import { dailyRepairs } from "./repair.ts";
@@ -52,6 +53,7 @@ export class Model {
 
   constructor(readonly sys: System, opts: ModelOptions) {
     this.queue = new WorkQueue(sys.kv);
+    registerStatsRpc(sys);
     const slots = Math.max(4, Math.floor(WRITE_BUDGET / sys.config.blockSize));
     this.writeBudget = new Semaphore(slots);
     this.blockBuffers = new BufferPool(sys.config.blockSize, slots);

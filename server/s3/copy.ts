@@ -9,6 +9,7 @@ import { toHex } from "../util/checksum.ts";
 import { conditionHeaders, evaluate, preconditionFailed } from "./conditions.ts";
 import { isoDate, type ObjectContext, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
+import { checkQuota } from "./quota.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
 import { validateKey } from "./keys.ts";
 import type { ObjectCipher } from "../model/sse.ts";
@@ -94,6 +95,7 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
     );
   }
   const headers = directive === "REPLACE" ? storedHeaders(ctx.req.headers) : src.meta.headers;
+  await checkQuota(model, ctx.bucket, ctx.key, src.meta.size);
   if (srcCipher || enc) return await copySealed(ctx, src, headers, srcCipher, enc);
   const meta: ObjectMeta = { ...src.meta, headers };
   const uuid = newUuid();

@@ -18,6 +18,7 @@ import { fromHex, newUuid } from "../util/ids.ts";
 import { bodyFailure, planBody } from "./body.ts";
 import { type ObjectContext, readSmallBody, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
+import { checkQuota } from "./quota.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
 import { cipherToRead, customerKey, sealedEtag, sseHeaders } from "./ssec.ts";
 import { newSseMeta } from "../model/sse.ts";
@@ -305,6 +306,7 @@ export async function completeUpload(
     ? compositeChecksum(upload.checksumAlgorithm, chosen)
     : undefined;
   checkExpectedChecksum(ctx.req.headers, checksum);
+  await checkQuota(model, ctx.bucket, upload.key, chosen.reduce((s, p) => s + p.size, 0));
   const version = newUuid();
   const timestamp = await prepareWrite(ctx, upload.bucketId, upload.key);
   let size = 0;

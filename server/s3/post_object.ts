@@ -24,6 +24,7 @@ import { S3Error } from "./error.ts";
 import { FormReader } from "./form.ts";
 import { storedHeaders } from "./headers.ts";
 import { validateKey } from "./keys.ts";
+import { checkQuota } from "./quota.ts";
 import { commitVersion, undoWrite, writtenHeaders } from "./put.ts";
 import { checkPolicy, type FormFields, parsePolicy } from "./post_policy.ts";
 import { customerKey, encryptionFor, sealedEtag } from "./ssec.ts";
@@ -236,6 +237,7 @@ export async function postObject(
           `The ${digests.alg} you specified did not match the calculated checksum.`,
         );
       }
+      await checkQuota(model, bucket, key, r.size);
       const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers };
       if (digests.alg) {
         meta.checksum = { alg: digests.alg, value: r.checksum!, type: "FULL_OBJECT" };

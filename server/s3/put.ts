@@ -13,6 +13,7 @@ import { newUuid } from "../util/ids.ts";
 import { bodyFailure, planBody } from "./body.ts";
 import type { ObjectContext } from "./context.ts";
 import { S3Error } from "./error.ts";
+import { checkQuota } from "./quota.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
 import { customerKey, encryptionFor, sealedEtag, sseHeaders } from "./ssec.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
@@ -169,6 +170,7 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
     });
     ctx.bytesIn += r.size;
     const checksum = await plan.verify(r);
+    await checkQuota(model, ctx.bucket, key, r.size);
     const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers, checksum };
     if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
     const data: VersionData = r.inline
