@@ -10,8 +10,9 @@ import type {
   ListKeysResponse,
 } from "../../shared/admin.ts";
 import { api } from "./api.ts";
+import { BucketAliases, BucketQuotas, BucketWebsite } from "./bucket_settings.tsx";
 import { bucketName } from "./buckets.tsx";
-import { bytes, count, date } from "./format.ts";
+import { bytes, count, date, plural } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
 import {
@@ -244,7 +245,7 @@ export function BucketView({ id }: { id: string }) {
               <dd>
                 {b.quotas.maxSize === null && b.quotas.maxObjects === null ? "none" : [
                   b.quotas.maxSize !== null && `${bytes(b.quotas.maxSize)}`,
-                  b.quotas.maxObjects !== null && `${count(b.quotas.maxObjects)} objects`,
+                  b.quotas.maxObjects !== null && plural(b.quotas.maxObjects, "object"),
                 ].filter(Boolean).join(", ")}
               </dd>
             </div>
@@ -280,6 +281,19 @@ export function BucketView({ id }: { id: string }) {
               Browse objects
             </a>
           </p>
+
+          <h2>Aliases</h2>
+          <BucketAliases b={b} onChange={bucket.set} />
+
+          <h2>Quotas</h2>
+          <BucketQuotas
+            key={`q${b.quotas.maxSize}/${b.quotas.maxObjects}`}
+            b={b}
+            onChange={bucket.set}
+          />
+
+          <h2>Website</h2>
+          <BucketWebsite b={b} onChange={bucket.set} />
 
           <h2>Keys and permissions</h2>
           <PermissionMatrix info={b} onChange={bucket.set} />

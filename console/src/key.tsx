@@ -1,16 +1,13 @@
 /** One access key: its details, whether it may create buckets, its buckets, deleting it. */
 import { useState } from "preact/hooks";
-import type { ApiBucketKeyPerm, GetKeyInfoResponse } from "../../shared/admin.ts";
+import type { GetKeyInfoResponse } from "../../shared/admin.ts";
 import { api } from "./api.ts";
-import { date, shortId } from "./format.ts";
+import { KeyBuckets } from "./key_buckets.tsx";
+import { RenameKey } from "./key_rename.tsx";
+import { date } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
 import { ConfirmButton, CopyField, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
-
-export function permsText(p: ApiBucketKeyPerm): string {
-  const on = [p.read && "read", p.write && "write", p.owner && "owner"].filter(Boolean);
-  return on.length ? on.join(", ") : "none";
-}
 
 function CreateBucketPermission(
   { k, onChange }: { k: GetKeyInfoResponse; onChange: (k: GetKeyInfoResponse) => void },
@@ -96,47 +93,12 @@ export function KeyView({ id }: { id: string }) {
             <p class="hint">
               The secret access key was shown once, when the key was created.
             </p>
+            <RenameKey k={k} onChange={key.set} />
             <CreateBucketPermission k={k} onChange={key.set} />
           </div>
 
           <h2>Buckets this key can use</h2>
-          {k.buckets.length === 0
-            ? (
-              <p class="empty">
-                None. Allow the key on a bucket from the bucket's page (<a
-                  href={href({ screen: "buckets" })}
-                >
-                  Buckets
-                </a>).
-              </p>
-            )
-            : (
-              <table class="cards">
-                <caption class="offscreen">Buckets of this key</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Bucket</th>
-                    <th scope="col">Local aliases</th>
-                    <th scope="col">Permissions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {k.buckets.map((b) => (
-                    <tr key={b.id}>
-                      <td data-label="Bucket">
-                        <a href={href({ screen: "bucket", id: b.id })}>
-                          {b.globalAliases[0] ?? b.localAliases[0] ?? shortId(b.id)}
-                        </a>
-                      </td>
-                      <td data-label="Local aliases">
-                        {b.localAliases.length ? b.localAliases.join(", ") : "—"}
-                      </td>
-                      <td data-label="Permissions">{permsText(b.permissions)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+          <KeyBuckets k={k} reload={key.reload} />
 
           <h2>Delete</h2>
           <div class="card danger-zone">

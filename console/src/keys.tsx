@@ -2,8 +2,10 @@
 import { useRef, useState } from "preact/hooks";
 import type { GetKeyInfoResponse, ListKeysResponse } from "../../shared/admin.ts";
 import { api } from "./api.ts";
+import { ImportKeyForm } from "./key_import.tsx";
 import { date } from "./format.ts";
-import { href } from "./router.ts";
+import { href, navigate } from "./router.ts";
+import { noticeFor } from "./state.ts";
 import { CopyField, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
 
 /** The answer of CreateKey, the only time the secret is shown. */
@@ -148,6 +150,12 @@ export function KeysView() {
             }}
           />
         )}
+      <ImportKeyForm
+        onImported={(k) => {
+          noticeFor({ screen: "key", id: k.accessKeyId }, `Key “${k.name}” imported.`);
+          navigate({ screen: "key", id: k.accessKeyId });
+        }}
+      />
       <h2 tabIndex={-1} ref={listTitle}>All keys</h2>
       <ErrorNote action="Listing the keys" error={keys.error} />
       {keys.data ? <KeyTable keys={keys.data} /> : !keys.error && <Loading what="the keys" />}

@@ -239,3 +239,23 @@ export function usePolling<T>(load: () => Promise<T>, ms: number) {
   }, [refresh, ms]);
   return { data: state.data, error: state.error, at: state.at, loading, refresh };
 }
+
+/** One action of a form: `run` marks it busy, keeps its error for an ErrorNote, and clears both. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async (fn: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      setError(e);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run };
+}

@@ -1,0 +1,216 @@
+/**
+ * A bucket's settings: its names (global aliases, and local ones a key sees), its quotas, and
+ * website access. Each form saves on its own and shows its own error.
+ */
+import { useState } from "preact/hooks";
+import type { GetBucketInfoResponse } from "../../shared/admin.ts";
+import { call } from "./api.ts";
+import { bytes, parseSize } from "./format.ts";
+import { ErrorNote, useAction } from "./ui.tsx";
+
+type Info = GetBucketInfoResponse;
+
+export function BucketAliases({ b, onChange }: { b: Info; onChange: (b: Info) => void }) {
+  const [alias, setAlias] = useState("");
+  const [keyId, setKeyId] = useState("");
+  const action = useAction();
+  const change = (endpoint: "AddBucketAlias" | "RemoveBucketAlias", body: object) =>
+    action.run(async () => {
+      onChange(await call<Info>(endpoint, { body: { bucketId: b.id, ...body } }));
+      setAlias("");
+    });
+  const submit = (e: Event) => {
+    e.preventDefault();
+    change(
+      "AddBucketAlias",
+      keyId ? { localAlias: alias.trim(), accessKeyId: keyId } : { globalAlias: alias.trim() },
+    );
+  };
+  const locals = b.keys.flatMap((k) =>
+    k.bucketLocalAliases.map((a) => ({ alias: a, keyId: k.accessKeyId, keyName: k.name }))
+  );
+  return (
+    <div class="card">
+      <ul class="aliases">
+        {b.globalAliases.map((a) => (
+          <li key={a}>
+            <code>{a}</code> <span class="muted small">global</span>{" "}
+            <button
+              type="button"
+              class="small"
+              disabled={action.busy}
+              onClick={() => change("RemoveBucketAlias", { globalAlias: a })}
+            >
+              Remove<span class="offscreen">the alias {a}</span>
+            </button>
+          </li>
+        ))}
+        {locals.map((l) => (
+          <li key={`${l.keyId}/${l.alias}`}>
+            <code>{l.alias}</code>{" "}
+            <span class="muted small">local to key {l.keyName || l.keyId}</span>{" "}
+            <button
+              type="button"
+              class="small"
+              disabled={action.busy}
+              onClick={() =>
+                change("RemoveBucketAlias", { localAlias: l.alias, accessKeyId: l.keyId })}
+            >
+              Remove<span class="offscreen">the alias {l.alias}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form class="inline-form" onSubmit={submit} aria-label="Add an alias">
+        <div class="row">
+          <div class="field">
+            <label for="alias-name">New alias</label>
+            <input id="alias-name" value={alias} onInput={(e) => setAlias(e.currentTarget.value)} />
+          </div>
+          <div class="field">
+            <label for="alias-scope">Seen by</label>
+            <select
+              id="alias-scope"
+              value={keyId}
+              onChange={(e) => setKeyId(e.currentTarget.value)}
+            >
+              <option value="">every key (global)</option>
+              {b.keys.map((k) => (
+                <option key={k.accessKeyId} value={k.accessKeyId}>
+                  only key {k.name || k.accessKeyId}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" disabled={action.busy || !alias.trim()}>Add alias</button>
+        </div>
+      </form>
+      <ErrorNote action="Changing the aliases" error={action.error} />
+    </div>
+  );
+}
+
+export function BucketQuotas({ b, onChange }: { b: Info; onChange: (b: Info) => void }) {
+  const [size, setSize] = useState(b.quotas.maxSize === null ? "" : bytes(b.quotas.maxSize));
+  const [objects, setObjects] = useState(
+    b.quotas.maxObjects === null ? "" : String(b.quotas.maxObjects),
+  );
+  const [problem, setProblem] = useState<string | null>(null);
+  const action = useAction();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setProblem(null);
+    const maxSize = size.trim() ? parseSize(size) : null;
+    if (maxSize !== null && typeof maxSize !== "number") return setProblem(maxSize.error);
+    const maxObjects = objects.trim() ? Number(objects.trim()) : null;
+    if (maxObjects !== null && !(Number.isSafeInteger(maxObjects) && maxObjects >= 0)) {
+      return setProblem(
+        `“${objects}” is not a number of objects: write a whole number, or nothing.`,
+      );
+    }
+    await action.run(async () =>
+      onChange(
+        await call<Info>("UpdateBucket", {
+          query: { id: b.id },
+          body: { quotas: { maxSize, maxObjects } },
+        }),
+      )
+    );
+  };
+  return (
+    <form class="card inline-form" onSubmit={submit} aria-label="Quotas">
+      <p class="hint">
+        Writes that would take the bucket over a quota are refused. Leave a field empty for no
+        limit.
+      </p>
+      <div class="row">
+        <div class="field">
+          <label for="quota-size">Maximum size</label>
+          <input
+            id="quota-size"
+            value={size}
+            placeholder="no limit (e.g. 50 GB)"
+            onInput={(e) => setSize(e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="quota-objects">Maximum objects</label>
+          <input
+            id="quota-objects"
+            inputMode="numeric"
+            value={objects}
+            placeholder="no limit"
+            onInput={(e) => setObjects(e.currentTarget.value)}
+          />
+        </div>
+        <button type="submit" disabled={action.busy}>Save quotas</button>
+      </div>
+      {problem && <p class="note error" role="alert">{problem}</p>}
+      <ErrorNote action="Saving the quotas" error={action.error} />
+    </form>
+  );
+}
+
+export function BucketWebsite({ b, onChange }: { b: Info; onChange: (b: Info) => void }) {
+  const [enabled, setEnabled] = useState(b.websiteAccess);
+  const [index, setIndex] = useState(b.websiteConfig?.indexDocument ?? "index.html");
+  const [errorDoc, setErrorDoc] = useState(b.websiteConfig?.errorDocument ?? "");
+  const action = useAction();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    await action.run(async () =>
+      onChange(
+        await call<Info>("UpdateBucket", {
+          query: { id: b.id },
+          body: {
+            websiteAccess: enabled
+              ? { enabled, indexDocument: index.trim(), errorDocument: errorDoc.trim() || null }
+              : { enabled },
+          },
+        }),
+      )
+    );
+  };
+  const name = b.globalAliases[0];
+  return (
+    <form class="card inline-form" onSubmit={submit} aria-label="Website">
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={enabled}
+          onChange={(e) => setEnabled(e.currentTarget.checked)}
+        />{" "}
+        Serve this bucket as a website
+      </label>
+      {enabled && (
+        <div class="row">
+          <div class="field">
+            <label for="web-index">Index document</label>
+            <input id="web-index" value={index} onInput={(e) => setIndex(e.currentTarget.value)} />
+          </div>
+          <div class="field">
+            <label for="web-error">Error document (optional)</label>
+            <input
+              id="web-error"
+              value={errorDoc}
+              placeholder="e.g. 404.html"
+              onInput={(e) => setErrorDoc(e.currentTarget.value)}
+            />
+          </div>
+        </div>
+      )}
+      <p class="hint">
+        {name
+          ? (
+            <>
+              The website endpoint serves it for the host name <code>{name}</code>, or{" "}
+              <code>{name}.</code> followed by the website root domain.
+            </>
+          )
+          : "Give the bucket a global alias: the website endpoint finds buckets by host name."}
+      </p>
+      <button type="submit" disabled={action.busy}>Save website settings</button>
+      <ErrorNote action="Saving the website settings" error={action.error} />
+    </form>
+  );
+}
