@@ -2,6 +2,7 @@
  * The operations screen: every node's background workers with their progress, blocks that
  * failed to sync with a retry, and repairs or a scrub launched on one node or all of them.
  */
+import { useState } from "preact/hooks";
 import type {
   BlockErrorResp,
   GetClusterStatusResponse,
@@ -14,7 +15,7 @@ import { ago, count, plural, shortId, time } from "./format.ts";
 import { progressFraction, sortWorkers } from "./operations_model.ts";
 import { RepairForm } from "./repair_form.tsx";
 import { RetryButton } from "./retry_button.tsx";
-import { ErrorNote, Loading, PageTitle, usePolling } from "./ui.tsx";
+import { ErrorNote, Loading, Notice, PageTitle, usePolling } from "./ui.tsx";
 
 export const OPERATIONS_REFRESH_MS = 3000;
 
@@ -84,7 +85,7 @@ function BlockErrors({ node, errors, name, onRetried }: {
   node: string;
   errors: BlockErrorResp[];
   name: string;
-  onRetried: () => void;
+  onRetried: (said: string) => void;
 }) {
   return (
     <div class="card">
@@ -138,6 +139,11 @@ function BlockErrors({ node, errors, name, onRetried }: {
 
 export function OperationsView() {
   const { data: s, error, at, loading, refresh } = usePolling(load, OPERATIONS_REFRESH_MS);
+  const [retried, setRetried] = useState<string | null>(null);
+  const onRetried = (said: string) => {
+    setRetried(said);
+    refresh();
+  };
   const name = (id: string) => {
     const n = s?.status.nodes.find((x) => x.id === id);
     return n?.hostname ? `${n.hostname} ${id.slice(0, 8)}` : shortId(id);
@@ -172,13 +178,14 @@ export function OperationsView() {
           ))}
 
           <h2>Blocks failing to sync</h2>
+          {retried && <Notice>{retried}</Notice>}
           {failing.length === 0 && (
             <p class="empty">
               None: every node has the blocks it should hold, as far as it has checked.
             </p>
           )}
           {failing.map(([id, errs]) => (
-            <BlockErrors key={id} node={id} errors={errs} name={name(id)} onRetried={refresh} />
+            <BlockErrors key={id} node={id} errors={errs} name={name(id)} onRetried={onRetried} />
           ))}
 
           <h2>Workers</h2>

@@ -1,4 +1,8 @@
-/** Asks a node to retry syncing some of its failing blocks (or all of them) now. */
+/**
+ * Asks a node to retry syncing some of its failing blocks (or all of them) now. A retried block
+ * leaves the list until it fails again, taking this button with it: `onDone` gets the outcome
+ * for the page to show.
+ */
 import { useState } from "preact/hooks";
 import type { RetryBlockResyncResponse } from "../../shared/admin.ts";
 import { call } from "./api.ts";
@@ -10,10 +14,9 @@ export function RetryButton({ node, label, all, hashes, onDone }: {
   label: string;
   all?: boolean;
   hashes?: string[];
-  onDone: () => void;
+  onDone: (said: string) => void;
 }) {
   const [busy, setBusy] = useState(false);
-  const [said, setSaid] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const retry = async () => {
     setBusy(true);
@@ -26,8 +29,7 @@ export function RetryButton({ node, label, all, hashes, onDone }: {
       const failed = Object.values(r.error);
       if (failed.length) throw new Error(failed.join("; "));
       const n = Object.values(r.success).reduce((s, x) => s + x.count, 0);
-      setSaid(`${plural(n, "block")} queued for a retry now.`);
-      onDone();
+      onDone(`${plural(n, "block")} queued for a retry now.`);
     } catch (e) {
       setError(e);
     } finally {
@@ -39,7 +41,6 @@ export function RetryButton({ node, label, all, hashes, onDone }: {
       <button type="button" class="small" disabled={busy} onClick={retry}>
         {busy ? "Retrying…" : label}
       </button>
-      <span class="copy-state" role="status">{said ?? ""}</span>
       <ErrorNote action="Retrying" error={error} />
     </span>
   );

@@ -8,20 +8,16 @@ import type { GetBucketInfoResponse, GetKeyInfoResponse } from "../../shared/adm
 import { assertEquals } from "../assert.ts";
 import { s3Client } from "../cluster.ts";
 import { assertS3Error } from "../s3/client.ts";
-import { consoleSession } from "./session.ts";
+import { consoleTest } from "./session.ts";
 
 const IMPORTED = {
   accessKeyId: "GK0123456789abcdef01234567",
   secretAccessKey: "89abcdef".repeat(8),
 };
 
-Deno.test({
-  name: "console keys and buckets: import, rename, rights, aliases, quotas, website",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    await using s = await consoleSession();
-    if (!s) return;
+consoleTest(
+  "console keys and buckets: import, rename, rights, aliases, quotas, website",
+  async (s) => {
     const { page, node, nodes } = s;
     const bucket = await node.api<GetBucketInfoResponse>("POST", "/v2/CreateBucket", {
       globalAlias: "photos",
@@ -112,6 +108,5 @@ Deno.test({
     await page.locator(".stats").getByText("Objects", { exact: true }).waitFor();
     assertEquals(await page.locator(".stats dd").first().innerText(), "1");
     await s.shots("console-bucket-settings");
-    s.assertClean();
   },
-});
+);

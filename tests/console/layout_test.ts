@@ -10,15 +10,11 @@ import type {
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { CLUSTER_TOML, eventually, layoutVersion, nodeIdentity } from "../cluster.ts";
 import { startNode } from "../harness.ts";
-import { consoleSession } from "./session.ts";
+import { consoleTest } from "./session.ts";
 
-Deno.test({
-  name: "console layout: connect a node, assign, preview, apply, revert, history",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    await using s = await consoleSession();
-    if (!s) return;
+consoleTest(
+  "console layout: connect a node, assign, preview, apply, revert, history",
+  async (s) => {
     const { page, node, nodes } = s;
     const fourth = await nodeIdentity(
       await startNode({ autoLayout: false, replicationFactor: 3, extraToml: CLUSTER_TOML }),
@@ -122,9 +118,8 @@ Deno.test({
         60_000,
       );
       await s.shots("console-layout-history");
-      s.assertClean();
     } finally {
       await fourth.stop();
     }
   },
-});
+);

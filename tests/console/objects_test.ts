@@ -8,17 +8,13 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/
 import type { GetBucketInfoResponse, ListBucketObjectsResponse } from "../../shared/admin.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { content, s3Client } from "../cluster.ts";
-import { consoleSession } from "./session.ts";
+import { consoleTest } from "./session.ts";
 
 const MiB = 1024 * 1024;
 
-Deno.test({
-  name: "console objects: upload, browse folders, download, link and delete",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    await using s = await consoleSession();
-    if (!s) return;
+consoleTest(
+  "console objects: upload, browse folders, download, link and delete",
+  async (s) => {
     const { page, node, nodes } = s;
     const bucket = await node.api<GetBucketInfoResponse>("POST", "/v2/CreateBucket", {
       globalAlias: "media",
@@ -123,9 +119,8 @@ Deno.test({
         `/v2/ListBucketObjects?bucketId=${bucket.id}`,
       );
       assertEquals(left.objects.map((o) => o.key), ["docs/a.txt", "docs/dropped.txt"]);
-      s.assertClean();
     } finally {
       s3.destroy();
     }
   },
-});
+);

@@ -56,6 +56,53 @@ export function ensureBuilt(): Promise<void> {
   return built;
 }
 
+/**
+ * Records every request the browser makes and every error the page reports; the function
+ * returned fails if a request went anywhere but `origin` or the page broke.
+ */
+export function watchPage({ context, page }: Browser, origin: string): () => void {
+  const requests: string[] = [];
+  const problems: string[] = [];
+  context.on("request", (r) => requests.push(r.url()));
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    // A refused API call logs its status; CSP violations and exceptions must not happen.
+    if (m.type() === "error" && !/status of [45]\d\d/.test(m.text())) {
+      problems.push(`console error: ${m.text()}`);
+    }
+  });
+  return () => {
+    // Downloads go through blob: URLs of the console's own origin.
+    const own = [`${origin}/`, `blob:${origin}/`];
+    const foreign = requests.filter((u) => !own.some((o) => u.startsWith(o)));
+    assertEquals(foreign, [], "the console requested another host");
+    assertEquals(problems, []);
+  };
+}
+
+/**
+ * A browser test on a signed-in console session (see consoleSession), which ends by checking
+ * that the console asked no other host and broke nothing.
+ */
+export function consoleTest(
+  name: string,
+  fn: (s: ConsoleSession) => Promise<void>,
+  cluster: Partial<ClusterOptions> = {},
+): void {
+  Deno.test({
+    name,
+    // Chromium's pipes and the nodes' processes outlive a test's own ops.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      await using s = await consoleSession(cluster);
+      if (!s) return;
+      await fn(s);
+      s.assertClean();
+    },
+  });
+}
+
 /** A desktop and a phone viewport, for screenshots at both widths. */
 export const DESKTOP = { width: 1280, height: 860 };
 export const PHONE = { width: 360, height: 740 };
@@ -101,17 +148,8 @@ export async function consoleSession(
     throw e;
   }
   const node = nodes[0];
-  const { context, page } = browser;
-  const requests: string[] = [];
-  const problems: string[] = [];
-  context.on("request", (r) => requests.push(r.url()));
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    // A refused API call logs its status; CSP violations and exceptions must not happen.
-    if (m.type() === "error" && !/status of [45]\d\d/.test(m.text())) {
-      problems.push(`console error: ${m.text()}`);
-    }
-  });
+  const { page } = browser;
+  const assertClean = watchPage(browser, node.admin);
   const open = async (hash: string) => {
     await page.goto(`${node.admin}/${hash}`);
     await page.getByRole("heading", { level: 1 }).waitFor();
@@ -149,13 +187,7 @@ export async function consoleSession(
       await shot(page, `${name}-phone`);
       await page.setViewportSize(DESKTOP);
     },
-    assertClean() {
-      const foreign = requests.filter((u) =>
-        !u.startsWith(`${node.admin}/`) && u !== "about:blank"
-      );
-      assertEquals(foreign, [], "the console requested another host");
-      assertEquals(problems, []);
-    },
+    assertClean,
     async [Symbol.asyncDispose]() {
       await b[Symbol.asyncDispose]();
       await stopAll(nodes);

@@ -8,58 +8,13 @@ import type {
   GetBucketInfoResponse,
   GetKeyInfoResponse,
   ListKeysResponse,
-} from "../shared/admin.ts";
-import { consoleHandler } from "../server/admin/console.ts";
-import { verdictOf } from "../console/src/verdict.ts";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { launchChromium, shot } from "./browser.ts";
-import { ROOT, startNode } from "./harness.ts";
-
-const DIST = `${ROOT}console/dist/`;
-
-async function mtime(path: string): Promise<number> {
-  try {
-    return (await Deno.stat(path)).mtime?.getTime() ?? 0;
-  } catch {
-    return 0;
-  }
-}
-
-async function newestSource(dir: string): Promise<number> {
-  let newest = 0;
-  for await (const e of Deno.readDir(dir)) {
-    const p = `${dir}/${e.name}`;
-    newest = Math.max(newest, e.isDirectory ? await newestSource(p) : await mtime(p));
-  }
-  return newest;
-}
-
-let built: Promise<void> | undefined;
-
-/** Builds the console unless console/dist/app.js is newer than every source of it. */
-function ensureBuilt(): Promise<void> {
-  built ??= (async () => {
-    const sources = Math.max(
-      await newestSource(`${ROOT}console/src`),
-      await mtime(`${ROOT}console/index.html`),
-      await mtime(`${ROOT}console/style.css`),
-      await mtime(`${ROOT}shared/admin.ts`),
-    );
-    if (await mtime(`${DIST}app.js`) > sources) return;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}console/build.ts`],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    assert(
-      out.success,
-      `console build failed:\n${dec.decode(out.stdout)}\n${dec.decode(out.stderr)}`,
-    );
-  })();
-  return built;
-}
+} from "../../shared/admin.ts";
+import { consoleHandler } from "../../server/admin/console.ts";
+import { verdictOf } from "../../console/src/verdict.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { launchChromium, shot } from "../browser.ts";
+import { startNode } from "../harness.ts";
+import { ensureBuilt, watchPage } from "./session.ts";
 
 async function get(url: string, init?: RequestInit) {
   const res = await fetch(url, init);
@@ -220,17 +175,8 @@ Deno.test({
     try {
       await using browser = await launchChromium();
       if (!browser) return;
-      const { context, page } = browser;
-      const requests: string[] = [];
-      const problems: string[] = [];
-      context.on("request", (r) => requests.push(r.url()));
-      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-      page.on("console", (m) => {
-        // A refused API call logs its status; CSP violations and exceptions must not happen.
-        if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) {
-          problems.push(`console error: ${m.text()}`);
-        }
-      });
+      const { page } = browser;
+      const assertClean = watchPage(browser, node.admin);
 
       // A deep link while signed out: the sign-in screen, then the linked screen.
       await page.goto(`${node.admin}/#/buckets`);
@@ -335,9 +281,7 @@ Deno.test({
       }
       await shot(page, "console-bucket-360");
 
-      const foreign = requests.filter((u) => !u.startsWith(`${node.admin}/`));
-      assertEquals(foreign, [], "the console requested another host");
-      assertEquals(problems, []);
+      assertClean();
     } finally {
       await node.stop();
     }
