@@ -3,7 +3,7 @@
  * checksum algorithm. Read straight from the stored bytes, skipping everything else (upload
  * ids, headers, inline data): decoding whole entries was most of a listing's time.
  */
-import { MsgpackReader } from "../util/msgpack.ts";
+import { choices, MsgpackReader } from "../util/msgpack.ts";
 import { type ObjectEntry, visibleVersion } from "./object.ts";
 
 export interface ObjectListing {
@@ -52,7 +52,7 @@ export function listingOfBytes(key: string, bytes: Uint8Array): ObjectListing {
   const r = new MsgpackReader(bytes);
   let found: ObjectListing | undefined;
   for (let n = r.map(); n > 0; n--) {
-    if (r.string() !== "versions") {
+    if (r.oneOf(ENTRY) !== 0) {
       r.skip();
       continue;
     }
@@ -73,24 +73,33 @@ export function listingOfBytes(key: string, bytes: Uint8Array): ObjectListing {
   return found ?? hidden(key);
 }
 
+const ENTRY = choices("versions");
+const VERSION = choices("timestamp", "state");
+const STATE = choices("s", "data");
+const COMPLETE = choices("complete");
+const DATA = choices("t", "meta");
+const DELETE = choices("delete");
+const META = choices("size", "etag", "checksum");
+const CHECKSUM = choices("alg");
+
 function readVersion(r: MsgpackReader): void {
   scratch.complete = scratch.readable = scratch.isDelete = false;
   scratch.timestamp = scratch.size = 0;
   scratch.etag = "";
   scratch.checksumAlg = undefined;
   for (let n = r.map(); n > 0; n--) {
-    const field = r.string();
-    if (field === "timestamp") scratch.timestamp = r.number();
-    else if (field === "state") readState(r);
+    const field = r.oneOf(VERSION);
+    if (field === 0) scratch.timestamp = r.number();
+    else if (field === 1) readState(r);
     else r.skip();
   }
 }
 
 function readState(r: MsgpackReader): void {
   for (let n = r.map(); n > 0; n--) {
-    const field = r.string();
-    if (field === "s") scratch.complete = r.string() === "complete";
-    else if (field === "data") {
+    const field = r.oneOf(STATE);
+    if (field === 0) scratch.complete = r.oneOf(COMPLETE) === 0;
+    else if (field === 1) {
       if (!r.nil()) {
         scratch.readable = true;
         readData(r);
@@ -101,9 +110,9 @@ function readState(r: MsgpackReader): void {
 
 function readData(r: MsgpackReader): void {
   for (let n = r.map(); n > 0; n--) {
-    const field = r.string();
-    if (field === "t") scratch.isDelete = r.string() === "delete";
-    else if (field === "meta") {
+    const field = r.oneOf(DATA);
+    if (field === 0) scratch.isDelete = r.oneOf(DELETE) === 0;
+    else if (field === 1) {
       if (!r.nil()) readMeta(r);
     } else r.skip();
   }
@@ -111,12 +120,12 @@ function readData(r: MsgpackReader): void {
 
 function readMeta(r: MsgpackReader): void {
   for (let n = r.map(); n > 0; n--) {
-    const field = r.string();
-    if (field === "size") scratch.size = r.number();
-    else if (field === "etag") scratch.etag = r.string();
-    else if (field === "checksum") {
+    const field = r.oneOf(META);
+    if (field === 0) scratch.size = r.number();
+    else if (field === 1) scratch.etag = r.string();
+    else if (field === 2) {
       for (let c = r.nil() ? 0 : r.map(); c > 0; c--) {
-        if (r.string() === "alg") scratch.checksumAlg = r.string();
+        if (r.oneOf(CHECKSUM) === 0) scratch.checksumAlg = r.string();
         else r.skip();
       }
     } else r.skip();

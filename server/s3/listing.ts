@@ -58,7 +58,9 @@ export async function listKeys<T>(
   let cursor: string | undefined = p.prefix || undefined;
   const afterKey = p.after;
   if (afterKey !== undefined && (cursor === undefined || compareKeys(afterKey, cursor) >= 0)) {
-    cursor = afterKey;
+    // Its successor, not the marker itself: a page read from the marker would hold 1,000 keys
+    // at most, and telling whether more follow would take a second read.
+    cursor = afterKey + "\u0000";
   }
   let pastAfter = afterKey === undefined;
   for (;;) {

@@ -86,3 +86,11 @@ Deno.test("keys sort by UTF-8 bytes, not UTF-16 units", async () => {
   const t = table(["\u{ff5e}", "\u{1f389}", "a"]);
   assertEquals(show(await t.list({ prefix: "", max: 10 })).keys, ["a", "\u{ff5e}", "\u{1f389}"]);
 });
+
+Deno.test("a full page after a marker, and whether more follow, is one read", async () => {
+  const keys = Array.from({ length: 3000 }, (_, i) => `k${String(i).padStart(4, "0")}`);
+  const t = table(keys);
+  const r = await t.list({ prefix: "", max: 1000, after: "k0999" });
+  assertEquals([r.items.length, r.items[0].key, r.truncated], [1000, "k1000", true]);
+  assertEquals(t.fetches(), 1);
+});

@@ -27,6 +27,13 @@ export function decode(bytes: Uint8Array): unknown {
   return decoder.decode(bytes);
 }
 
+/** Strings a reader compares against, encoded once (see MsgpackReader.oneOf). */
+export type Choices = readonly Uint8Array[];
+
+export function choices(...names: string[]): Choices {
+  return names.map((n) => new TextEncoder().encode(n));
+}
+
 /**
  * Reads MessagePack in place, one value at a time, so a caller can take the few fields it needs
  * and skip the rest without building objects or decoding strings it will not read.
@@ -77,6 +84,24 @@ export class MsgpackReader {
     for (let i = 0; i < len; i++) if (b[i] >= 0x80) return utf8.decode(b);
     // Short ASCII (field names, ETags): one string made at once, no decoder call.
     return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
+
+  /**
+   * Reads the string that starts here and answers its index in `choices`, or -1: field names
+   * and enum values are compared as bytes, so no string is made for them.
+   */
+  oneOf(choices: Choices): number {
+    const len = this.#stringLength();
+    const start = this.#pos;
+    this.#pos += len;
+    const b = this.bytes;
+    next: for (let c = 0; c < choices.length; c++) {
+      const want = choices[c];
+      if (want.length !== len) continue;
+      for (let i = 0; i < len; i++) if (b[start + i] !== want[i]) continue next;
+      return c;
+    }
+    return -1;
   }
 
   number(): number {

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { encode, MsgpackReader } from "./msgpack.ts";
+import { choices, encode, MsgpackReader } from "./msgpack.ts";
 
 Deno.test("msgpack reader: reads numbers and strings of every width, skips anything", () => {
   const values: unknown[] = [
@@ -49,4 +49,13 @@ Deno.test("msgpack reader: maps give their entry count", () => {
     "c",
     "x",
   ]);
+});
+
+Deno.test("msgpack reader: oneOf answers which name a string is, without making it", () => {
+  const names = choices("size", "etag", "sizes", "é");
+  const r = new MsgpackReader(encode(["etag", "sizes", "siz", "é", "other", 7]));
+  r.array();
+  assertEquals([r.oneOf(names), r.oneOf(names), r.oneOf(names), r.oneOf(names)], [1, 2, -1, 3]);
+  assertEquals(r.oneOf(names), -1);
+  assertEquals(r.number(), 7);
 });

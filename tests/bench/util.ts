@@ -111,6 +111,31 @@ export async function bestOf(times: number, fn: () => Promise<number>): Promise<
   return best;
 }
 
+/** CPU seconds a process has used so far (user + system), from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // Fields after the command name (which may hold spaces) start after its ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Waits until a process has been nearly idle (under 5% of a core) for a whole second, or for
+ * `maxSeconds`: after a bulk load, a node still folds the writes into its Merkle trees and
+ * collects their garbage, which would be measured as part of whatever comes next.
+ */
+export async function settle(pid: number, maxSeconds = 60): Promise<number> {
+  const t0 = performance.now();
+  let before = await cpuSeconds(pid);
+  while (performance.now() - t0 < maxSeconds * 1000) {
+    await sleep(1000);
+    const now = await cpuSeconds(pid);
+    if (now - before < 0.05) break;
+    before = now;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

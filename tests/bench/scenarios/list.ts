@@ -6,14 +6,13 @@
 import { type Bench } from "../bench.ts";
 import { sha256Hex } from "../../sigv4.ts";
 import { ratioTarget } from "../table.ts";
-import { num } from "../util.ts";
+import { num, settle } from "../util.ts";
 
 const BUCKET = "bench-list";
 const PAGE = 1000;
 /**
- * Whole walks of each side, the best one counted. The first walks right after the fill run
- * at half speed (the server is still collecting the fill's garbage and compiling the listing
- * path), which says little about listing itself.
+ * Whole walks of each side, the best one counted: the first walk also compiles the listing
+ * path.
  */
 const WALKS = 4;
 const FILL_CONCURRENCY = 32;
@@ -109,6 +108,7 @@ export async function listRow(b: Bench): Promise<void> {
   await b.remise.createBucket(BUCKET);
   b.log(`fill ${num(objects)} objects (c=${FILL_CONCURRENCY})`);
   const fillSeconds = await fill(b);
+  const settleSeconds = await settle(b.remise.pid);
   const scenario = `ListObjectsV2, ${num(objects)} objects in pages of ${num(PAGE)} (pages/s)`;
   b.log(scenario);
   // Walks alternate between the two sides: the host's speed drifts, and both see the same.
@@ -137,6 +137,9 @@ export async function listRow(b: Bench): Promise<void> {
     `ListObjectsV2: best of ${WALKS} whole walks on each side, alternating. Fill: ${
       num(objects)
     } signed ${BODY.length}-byte PUTs from a Deno client at ` +
-      `c=${FILL_CONCURRENCY} took ${fillSeconds.toFixed(1)} s (${num(objects / fillSeconds)}/s).`,
+      `c=${FILL_CONCURRENCY} took ${fillSeconds.toFixed(1)} s (${num(objects / fillSeconds)}/s); ` +
+      `the node then worked ${
+        settleSeconds.toFixed(0)
+      } s more (Merkle trees, garbage) before the walks.`,
   );
 }
