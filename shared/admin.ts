@@ -135,6 +135,16 @@ export type GetNodeInfoResponse = MultiResponse<LocalGetNodeInfoResponse>;
 export interface LocalGetNodeStatisticsResponse {
   /** Human-readable report (tables, blocks, queues), as Garage gives it. */
   freeform: string;
+  /** Remise extension: the same table figures, structured. */
+  tables: TableStatsResp[];
+}
+
+export interface TableStatsResp {
+  name: string;
+  /** Entries stored on this node, tombstones included. */
+  entries: number;
+  /** Tombstones waiting for garbage collection (sharded tables). */
+  gcTodo: number;
 }
 
 export type GetNodeStatisticsResponse = MultiResponse<LocalGetNodeStatisticsResponse>;

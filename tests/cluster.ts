@@ -135,6 +135,15 @@ export async function blocksStored(n: TestNode): Promise<number> {
   return Number(/Blocks stored: (\d+)/.exec(Object.values(s.success)[0].freeform)![1]);
 }
 
+/** Entries and tombstones awaiting GC of each table on a node, by table name. */
+export async function tableStats(
+  n: TestNode,
+): Promise<Record<string, { entries: number; gcTodo: number }>> {
+  const s = await n.api<GetNodeStatisticsResponse>("GET", "/v2/GetNodeStatistics?node=self");
+  const tables = Object.values(s.success)[0].tables;
+  return Object.fromEntries(tables.map((t) => [t.name, { entries: t.entries, gcTodo: t.gcTodo }]));
+}
+
 /** The block files under a node's data folder, by path. */
 export async function blockFiles(dataDir: string): Promise<string[]> {
   const out: string[] = [];

@@ -108,10 +108,18 @@ async function nodeStatistics({ sys, model }: AdminDeps): Promise<LocalGetNodeSt
   const disk = (d: typeof data) =>
     d ? `${formatSize(d.available)} free of ${formatSize(d.total)}` : "unknown";
   lines.push(`Data disk: ${disk(data)}`, `Metadata disk: ${disk(metadata)}`, "");
+  const tables = await Promise.all(
+    model.tables.map(async (t) => ({ name: t.name, ...await t.store.counts() })),
+  );
+  lines.push("Table          Entries  Tombstones awaiting GC");
+  for (const t of tables) {
+    lines.push(`${t.name.padEnd(13)} ${String(t.entries).padStart(8)}  ${t.gcTodo}`);
+  }
+  lines.push("");
   for (const w of model.workers.list()) {
     lines.push(`Worker ${w.name}: ${w.state}${w.progress ? `, ${w.progress}` : ""}`);
   }
-  return { freeform: lines.join("\n") };
+  return { freeform: lines.join("\n"), tables };
 }
 
 function clusterStatistics({ sys }: AdminDeps): GetClusterStatisticsResponse {

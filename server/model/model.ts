@@ -13,6 +13,8 @@ import { Semaphore } from "../util/semaphore.ts";
 import type { TableSchema } from "../table/schema.ts";
 import { Table } from "../table/table.ts";
 import { AntiEntropy, serveReplica } from "../table/anti_entropy.ts";
+import { TableGc } from "../table/gc.ts";
+import { serveDeletes } from "../table/handover.ts";
 import { type AliasEntry, aliasSchema, type BucketEntry, bucketSchema } from "./bucket.ts";
 import { type BlockRef, blockRefSchema } from "./block_ref.ts";
 import { type KeyEntry, keySchema } from "./key.ts";
@@ -42,6 +44,7 @@ export class Model {
   readonly lifecycle: LifecycleWorker;
   readonly tables: Table<unknown>[];
   readonly antiEntropy: AntiEntropy;
+  readonly tableGc: TableGc;
   readonly keys: Table<KeyEntry>;
   readonly buckets: Table<BucketEntry>;
   readonly aliases: Table<AliasEntry>;
@@ -79,7 +82,11 @@ export class Model {
       this.uploads,
       this.parts,
     ] as Table<unknown>[];
-    for (const t of this.tables) serveReplica(t);
+    for (const t of this.tables) {
+      serveReplica(t);
+      serveDeletes(t);
+    }
+    this.tableGc = new TableGc(sys, this.tables, sys.config.tableGcDelayMs);
     this.antiEntropy = new AntiEntropy(sys, this.tables, sys.config.syncIntervalMs);
     // A peer that was away missed writes: compare with it as soon as it is back.
     sys.onPeerUp.push((peer) => {
@@ -106,6 +113,7 @@ export class Model {
     this.blocks.startGc();
     this.queue.kick();
     this.workers.start(this.antiEntropy);
+    this.workers.start(this.tableGc);
     this.workers.start(this.blocks.resync);
     this.workers.start(this.scrub);
     this.workers.start(dailyRepairs(this));

@@ -8,6 +8,7 @@ import type { System } from "../rpc/system.ts";
 import { PARTITIONS } from "../rpc/layout.ts";
 import { sameBytes } from "../util/order.ts";
 import type { StepResult, Worker } from "../util/worker.ts";
+import { offloadPartitions } from "./offload.ts";
 import { type EntryKey, type MerkleReplica, storeReplica, syncPartition } from "./sync.ts";
 import type { Table } from "./table.ts";
 
@@ -64,6 +65,7 @@ export class AntiEntropy implements Worker {
   #lastPass = 0;
   #sent = 0;
   #received = 0;
+  #offloaded = 0;
 
   constructor(
     readonly sys: System,
@@ -94,7 +96,10 @@ export class AntiEntropy implements Worker {
       progress: p
         ? `${p.table}/${this.tables.length} tables (${this.tables[p.table]?.name})`
         : undefined,
-      freeform: [`entries sent: ${this.#sent}, received: ${this.#received}`],
+      freeform: [
+        `entries sent: ${this.#sent}, received: ${this.#received}`,
+        `entries handed over from partitions no longer held: ${this.#offloaded}`,
+      ],
     };
   }
 
@@ -106,7 +111,10 @@ export class AntiEntropy implements Worker {
       this.#next = undefined;
     }
     const pass = this.#pass;
-    if (!await this.#syncTable(this.tables[pass.table], pass.only)) pass.complete = false;
+    const table = this.tables[pass.table];
+    if (!await this.#syncTable(table, pass.only)) pass.complete = false;
+    const offload = await offloadPartitions(table);
+    this.#offloaded += offload.moved;
     if (++pass.table === this.tables.length) {
       this.#pass = undefined;
       if (!pass.only) {

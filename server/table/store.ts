@@ -7,6 +7,7 @@ import { partitionOf } from "../util/ids.ts";
 import { sameBytes } from "../util/order.ts";
 import { type CachedEntry, EntryCache } from "./cache.ts";
 import { merkleTodo, MerkleTree, type TodoRow } from "./merkle.ts";
+import { sha256 } from "./merkle_node.ts";
 import { queueKey } from "./queue.ts";
 import type { TableSchema } from "./schema.ts";
 
@@ -31,6 +32,30 @@ export interface RangeQuery {
   limit?: number;
   reverse?: boolean;
 }
+
+/**
+ * A tombstone of a sharded table waiting for garbage collection (see gc.ts), under
+ * [gc, table, partition, pk, sk]: the hash of its stored bytes and when it became one.
+ */
+export interface GcRow {
+  partition: number;
+  pk: string;
+  sk: string;
+  hash: Uint8Array;
+  at: number;
+  versionstamp: string;
+}
+
+/** An entry as stored, with its keys: what offloading a partition hands over. */
+export interface StoredEntry {
+  pk: string;
+  sk: string;
+  bytes: Uint8Array;
+}
+
+const GC = "gc";
+/** Entries removed per atomic operation (each check, delete and todo row counts). */
+const DELETE_BATCH = 32;
 
 interface ScanBatch {
   entries: Deno.KvEntry<Uint8Array>[];
@@ -260,10 +285,14 @@ export class LocalStore<E> {
     }
   }
 
-  /** The bytes of keys an entry's write adds to a commit, with room for its effects' keys. */
+  /**
+   * The bytes of keys an entry's write adds to a commit, with room for its effects' keys: its
+   * row, its Merkle todo row and, in a sharded table, its GC row if it ends a tombstone.
+   */
   #keyBytes(e: E): number {
     const { schema } = this;
-    return 2 * utf8.encode(schema.partitionKey(e) + schema.sortKey(e)).length + 256;
+    return (this.#whole ? 2 : 3) * utf8.encode(schema.partitionKey(e) + schema.sortKey(e)).length +
+      256;
   }
 
   async #applyBatch(entries: E[]): Promise<number> {
@@ -292,7 +321,11 @@ export class LocalStore<E> {
         const bytes = this.#encode(merged);
         if (cur.bytes && sameBytes(bytes, cur.bytes)) return;
         op.check({ key, versionstamp: cur.versionstamp }).set(key, bytes);
-        todo.push(merkleTodo(op, key, bytes));
+        const row = merkleTodo(op, key, bytes);
+        todo.push(row);
+        if (!this.#whole && schema.isTombstone(merged)) {
+          op.set([GC, ...key.slice(1)], encode({ h: row.value, t: Date.now() }));
+        }
         writes.push([id, merged, bytes]);
         const fx = schema.updated?.(cur.entry, merged);
         for (const q of fx?.queue ?? []) {
@@ -314,6 +347,113 @@ export class LocalStore<E> {
       }
       if (attempt > 50) throw new Error(`${schema.name}: too much contention writing entries`);
     }
+  }
+
+  /** Tombstones waiting for garbage collection, in key order from after `cursor`. */
+  async gcRows(
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ rows: GcRow[]; next?: string }> {
+    const rows: GcRow[] = [];
+    const it = this.kv.list<Uint8Array>({ prefix: [GC, this.schema.name] }, { cursor, limit });
+    for await (const e of it) {
+      const { h, t } = decode(e.value) as { h: Uint8Array; t: number };
+      const [, , partition, pk, sk] = e.key as [string, string, number, string, string];
+      rows.push({ partition, pk, sk, hash: h, at: t, versionstamp: e.versionstamp });
+    }
+    return { rows, next: rows.length === limit ? it.cursor : undefined };
+  }
+
+  /** Drops a GC row that no longer describes its entry, unless it was rewritten meanwhile. */
+  async dropGcRow(row: GcRow): Promise<void> {
+    const key = [GC, this.schema.name, row.partition, row.pk, row.sk];
+    await this.kv.atomic().check({ key, versionstamp: row.versionstamp }).delete(key).commit();
+  }
+
+  /** An entry as stored, if it exists. */
+  async stored(pk: string, sk: string): Promise<StoredEntry | undefined> {
+    const [cur] = await this.#current([[this.#id(pk, sk), this.keyOf(pk, sk)]], false);
+    return cur.bytes ? { pk, sk, bytes: cur.bytes } : undefined;
+  }
+
+  /** Entries stored here (tombstones included), and tombstones waiting for collection. */
+  async counts(): Promise<{ entries: number; gcTodo: number }> {
+    const count = async (prefix: Deno.KvKey) => {
+      let n = 0;
+      for await (const _ of this.kv.list({ prefix }, { batchSize: 1000 })) n++;
+      return n;
+    };
+    const [entries, gcTodo] = await Promise.all([
+      count(["t", this.schema.name]),
+      count([GC, this.schema.name]),
+    ]);
+    return { entries, gcTodo };
+  }
+
+  /** Whether this node stores any entry of a partition. */
+  async holdsPartition(partition: number): Promise<boolean> {
+    const it = this.kv.list({ prefix: ["t", this.schema.name, partition] }, { limit: 1 });
+    for await (const _ of it) return true;
+    return false;
+  }
+
+  /** The first entries this node stores in a partition, as stored. */
+  async partitionEntries(partition: number, limit: number): Promise<StoredEntry[]> {
+    const out: StoredEntry[] = [];
+    const it = this.kv.list<Uint8Array>({ prefix: ["t", this.schema.name, partition] }, { limit });
+    for await (const e of it) {
+      out.push({ pk: e.key[3] as string, sk: e.key[4] as string, bytes: e.value });
+    }
+    return out;
+  }
+
+  /** An entry decoded from its stored bytes and keys. */
+  restore(s: StoredEntry): E {
+    return this.#decode(s.bytes, s.pk, s.sk);
+  }
+
+  /**
+   * Deletes entries whose stored bytes still hash to what the caller saw (a tombstone every
+   * replica holds, or an entry handed over to its new holders); an entry written since is
+   * kept. No effects run: the entry's effects ran when it was written. Answers how many went.
+   */
+  async deleteIfUnchanged(items: [pk: string, sk: string, hash: Uint8Array][]): Promise<number> {
+    let deleted = 0;
+    for (let i = 0; i < items.length; i += DELETE_BATCH) {
+      const chunk = items.slice(i, i + DELETE_BATCH).map(([pk, sk, hash]) => ({
+        id: this.#id(pk, sk),
+        key: this.keyOf(pk, sk),
+        hash,
+      }));
+      for (let attempt = 0;; attempt++) {
+        const current = await this.#current(chunk.map((c) => [c.id, c.key]), attempt > 0);
+        const op = this.kv.atomic();
+        const todo: TodoRow[] = [];
+        const gone: string[] = [];
+        chunk.forEach((c, j) => {
+          const cur = current[j];
+          if (!cur.bytes || !sameBytes(sha256(cur.bytes), c.hash)) return;
+          op.check({ key: c.key, versionstamp: cur.versionstamp }).delete(c.key);
+          op.delete([GC, ...c.key.slice(1)]);
+          todo.push(merkleTodo(op, c.key, undefined));
+          gone.push(c.id);
+        });
+        if (gone.length === 0) break;
+        const res = await op.commit();
+        if (res.ok) {
+          for (const id of gone) {
+            this.#cache.set(id, { entry: undefined, bytes: null, versionstamp: null });
+          }
+          this.merkle.noted(todo, res.versionstamp);
+          deleted += gone.length;
+          break;
+        }
+        if (attempt > 50) {
+          throw new Error(`${this.schema.name}: too much contention deleting entries`);
+        }
+      }
+    }
+    return deleted;
   }
 
   /** What KV holds under these keys: from the cache, unless a check failed with it. */

@@ -28,6 +28,8 @@ export interface Config {
   rpcTls?: { caFile: string; certFile: string; keyFile: string };
   /** Remise extension: how long an unreferenced block is kept before deletion. */
   blockGcDelayMs: number;
+  /** Remise extension: how long a tombstone is kept before it is collected (Garage: 24 h). */
+  tableGcDelayMs: number;
   /** Remise extension: a node with this set gives itself a role while the layout is empty. */
   autoLayout?: { zone: string; capacity: number };
   /**
@@ -67,6 +69,7 @@ const TOP: Record<string, KeySpec> = {
   rpc_public_addr: { kind: "string" },
   bootstrap_peers: { kind: "strings" },
   block_gc_delay_secs: { kind: "int" },
+  table_gc_delay_secs: { kind: "int" },
   db_engine: { kind: "string", ignored: true },
   lmdb_map_size: { kind: "size", ignored: true },
   metadata_snapshots_dir: { kind: "string", ignored: true },
@@ -314,6 +317,7 @@ export function parseConfig(
       }
       : undefined,
     blockGcDelayMs: ((t.block_gc_delay_secs ?? 600) as number) * 1000,
+    tableGcDelayMs: ((t.table_gc_delay_secs ?? 86_400) as number) * 1000,
     lifecycleDayMs: Number(dayMs),
     autoLayout: auto ? { zone: auto.zone as string, capacity: auto.capacity as number } : undefined,
     s3Api: {

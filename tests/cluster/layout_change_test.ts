@@ -1,7 +1,7 @@
 /**
  * Changing the layout under load: grow from 3 to 5 nodes, then remove one, while a writer and a
- * reader run. Nothing acknowledged is lost, reads never fail, and blocks end up spread in
- * proportion to the partitions each node holds.
+ * reader run. Nothing acknowledged is lost, reads never fail, blocks end up spread in
+ * proportion to the partitions each node holds, and the node that left keeps nothing.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
@@ -23,6 +23,7 @@ import {
   s3Client,
   startCluster,
   stopAll,
+  tableStats,
 } from "../cluster.ts";
 import { startNode, type TestNode } from "../harness.ts";
 import { bodyBytes } from "../s3/client.ts";
@@ -152,6 +153,14 @@ Deno.test("layout change under load: 3 → 5 nodes, then one removed; nothing lo
       workers: await leaving.api<ListWorkersResponse>("POST", "/v2/ListWorkers?node=self", {}),
     });
     await eventually("the leaving node emptied", leftover, (l) => l.blocks === 0, 90_000);
+    // Its table partitions too: handed to their holders, then deleted there.
+    const sharded = ["object", "version", "block_ref"];
+    await eventually(
+      "the leaving node handed its table entries over",
+      () => tableStats(leaving),
+      (s) => sharded.every((t) => s[t].entries === 0),
+      90_000,
+    );
     for (const n of stayed) {
       const role = layout.roles.find((r) => r.id === n.id)!;
       const share = role.storedPartitions! / 256;
