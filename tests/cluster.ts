@@ -29,6 +29,23 @@ export interface ClusterNode extends TestNode {
 /** Fast failure detection for tests: pings every 300 ms. */
 export const CLUSTER_TOML = "rpc_ping_interval_msec = 300\nrpc_ping_timeout_msec = 1000";
 
+/**
+ * One node with the cluster tests' settings and no role yet: a new one, or one started again
+ * on the data folder of a node that was stopped or killed (`dir`).
+ */
+export async function startClusterNode(
+  o: { dir?: string; replicationFactor: number; extraToml?: string },
+): Promise<ClusterNode> {
+  return await nodeIdentity(
+    await startNode({
+      dir: o.dir,
+      autoLayout: false,
+      replicationFactor: o.replicationFactor,
+      extraToml: [CLUSTER_TOML, o.extraToml ?? ""].join("\n"),
+    }),
+  );
+}
+
 export async function nodeIdentity(n: TestNode): Promise<ClusterNode> {
   const info = await n.api<GetNodeInfoResponse>("GET", "/v2/GetNodeInfo?node=self");
   const id = Object.keys(info.success)[0];

@@ -12,17 +12,16 @@ import {
 } from "@aws-sdk/client-s3";
 import { assertEquals } from "../assert.ts";
 import {
-  CLUSTER_TOML,
   type ClusterNode,
   content,
   eventually,
-  nodeIdentity,
   s3Client,
   startCluster,
+  startClusterNode,
   stopAll,
   tableStats,
 } from "../cluster.ts";
-import { startNode, type TestNode } from "../harness.ts";
+import type { TestNode } from "../harness.ts";
 
 const EXTRA = "block_size = 4096\ntable_gc_delay_secs = 1";
 /** Tables an object with blocks leaves rows in. */
@@ -66,14 +65,7 @@ Deno.test("tombstones wait for a holder that is down, then are collected on ever
     assertEquals(waiting.object, { entries: NAMES.length, gcTodo: NAMES.length });
 
     // Back: it receives the tombstones, then every replica drops them.
-    nodes[2] = await nodeIdentity(
-      await startNode({
-        dir,
-        autoLayout: false,
-        replicationFactor: 3,
-        extraToml: [CLUSTER_TOML, EXTRA].join("\n"),
-      }),
-    );
+    nodes[2] = await startClusterNode({ dir, replicationFactor: 3, extraToml: EXTRA });
     for (const n of nodes) {
       await eventually(`node ${n.id.slice(0, 8)} collected`, () => rowsLeft(n), emptied, 60_000);
     }

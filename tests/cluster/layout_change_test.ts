@@ -15,17 +15,16 @@ import { assert, assertEquals } from "../assert.ts";
 import {
   allUp,
   blocksStored,
-  CLUSTER_TOML,
   type ClusterNode,
   content,
   eventually,
-  nodeIdentity,
   s3Client,
   startCluster,
+  startClusterNode,
   stopAll,
   tableStats,
 } from "../cluster.ts";
-import { startNode, type TestNode } from "../harness.ts";
+import type { TestNode } from "../harness.ts";
 import { bodyBytes } from "../s3/client.ts";
 
 const EXTRA = "block_size = 4096";
@@ -101,15 +100,9 @@ Deno.test("layout change under load: 3 → 5 nodes, then one removed; nothing lo
     await new Promise((r) => setTimeout(r, 1500));
 
     // Grow: two more nodes, each in a zone of its own.
-    const added = await Promise.all([0, 1].map(async () =>
-      await nodeIdentity(
-        await startNode({
-          autoLayout: false,
-          replicationFactor: 3,
-          extraToml: [CLUSTER_TOML, EXTRA].join("\n"),
-        }),
-      )
-    ));
+    const added = await Promise.all(
+      [0, 1].map(() => startClusterNode({ replicationFactor: 3, extraToml: EXTRA })),
+    );
     nodes.push(...added);
     await nodes[0].api("POST", "/v2/ConnectClusterNodes", added.map((n) => n.peerAddress));
     await Promise.all(nodes.map((n) => allUp(n, 5)));

@@ -9,6 +9,7 @@ import {
   type ClusterNode,
   nodeIdentity,
   startCluster,
+  startClusterNode,
   stopAll,
 } from "../cluster.ts";
 import { startNode } from "../harness.ts";
@@ -50,14 +51,7 @@ Deno.test("a restarted node finds its cluster again on its own, on a new port", 
   const dir = nodes[1].dir;
   try {
     await nodes[1].kill();
-    const again = await nodeIdentity(
-      await startNode({
-        dir: nodes[1].dir,
-        autoLayout: false,
-        replicationFactor: 3,
-        extraToml: CLUSTER_TOML,
-      }),
-    );
+    const again = await startClusterNode({ dir: nodes[1].dir, replicationFactor: 3 });
     nodes[1] = again;
     await allUp(again, 3);
     await allUp(nodes[0], 3);

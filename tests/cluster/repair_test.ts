@@ -9,16 +9,15 @@ import { assertEquals } from "../assert.ts";
 import {
   blockFiles,
   blocksStored,
-  CLUSTER_TOML,
   type ClusterNode,
   content,
   eventually,
-  nodeIdentity,
   s3Client,
   startCluster,
+  startClusterNode,
   stopAll,
 } from "../cluster.ts";
-import { startNode, type TestNode } from "../harness.ts";
+import type { TestNode } from "../harness.ts";
 import { bodyBytes } from "../s3/client.ts";
 
 const sizeOf = (name: string) => Number(name.split("-")[1]);
@@ -63,14 +62,7 @@ Deno.test("a node that missed writes catches up alone, until it alone serves eve
     for (const n of during) await put(c0, n);
 
     // Back with no command: it finds its peers, compares tables, fetches the blocks it lacks.
-    nodes[2] = await nodeIdentity(
-      await startNode({
-        dir,
-        autoLayout: false,
-        replicationFactor: 3,
-        extraToml: [CLUSTER_TOML, extra].join("\n"),
-      }),
-    );
+    nodes[2] = await startClusterNode({ dir, replicationFactor: 3, extraToml: extra });
     const expected = await blocksStored(nodes[0]);
     await eventually(
       "blocks resynced",
@@ -89,14 +81,11 @@ Deno.test("a node that missed writes catches up alone, until it alone serves eve
     await nodes[0].stop();
     await nodes[1].stop();
     await nodes[2].stop();
-    nodes[2] = await nodeIdentity(
-      await startNode({
-        dir,
-        autoLayout: false,
-        replicationFactor: 3,
-        extraToml: [CLUSTER_TOML, extra, 'consistency_mode = "degraded"'].join("\n"),
-      }),
-    );
+    nodes[2] = await startClusterNode({
+      dir,
+      replicationFactor: 3,
+      extraToml: `${extra}\nconsistency_mode = "degraded"`,
+    });
     const alone = s3Client(nodes[2], key);
     clients.push(alone);
     await readAll(alone, [...before, ...during]);
