@@ -229,6 +229,61 @@ Deno.test("admin objects: bad input gets S3's code and a message", async () => {
       const err = await json<ApiError>(await raw(node, "GET", endpoint, q), status);
       assertEquals(err.code, code, `${endpoint} ${JSON.stringify(q).slice(0, 80)}`);
     }
+    // Uploads refused before and after their bytes are read.
+    const puts: [Record<string, string>, number, string][] = [
+      [{ bucketId: "f".repeat(64), key: "x" }, 404, "NoSuchBucket"],
+      [{ bucketId, key: "k".repeat(1025) }, 400, "KeyTooLongError"],
+    ];
+    for (const [q, status, code] of puts) {
+      const err = await json<ApiError>(await raw(node, "PUT", "PutBucketObject", q, "x"), status);
+      assertEquals(err.code, code, JSON.stringify(q).slice(0, 80));
+    }
+    await node.api("POST", `/v2/UpdateBucket?id=${bucketId}`, {
+      quotas: { maxObjects: null, maxSize: 10 },
+    });
+    const over = await raw(
+      node,
+      "PUT",
+      "PutBucketObject",
+      { bucketId, key: "big" },
+      "x".repeat(11),
+    );
+    assertMatch((await json<ApiError>(over, 403)).message, /Size quota is reached/);
+
+    // JSON calls whose fields are out of range.
+    const upload = await json<CreateBucketUploadResponse>(
+      await raw(node, "POST", "CreateBucketUpload", {}, JSON.stringify({ bucketId, key: "mp" })),
+    );
+    const reader = await node.createKey("reader");
+    await node.api("POST", "/v2/AllowBucketKey", {
+      bucketId,
+      accessKeyId: reader.accessKeyId,
+      permissions: { read: true, write: false, owner: false },
+    });
+    const bodies: [string, unknown, RegExp][] = [
+      [
+        "DeleteBucketObjects",
+        { bucketId, keys: Array.from({ length: 1001 }, (_, i) => `k${i}`) },
+        /At most 1000 keys/,
+      ],
+      [
+        "PresignBucketObject",
+        { bucketId, key: "a", accessKeyId: reader.accessKeyId, expiresInSecs: 7 * 86400 + 1 },
+        /at most 604800 \(7 days\)/,
+      ],
+      [
+        "CompleteBucketUpload",
+        { bucketId, key: "mp", uploadId: upload.uploadId, parts: [] },
+        /at least one part/,
+      ],
+    ];
+    for (const [endpoint, body, message] of bodies) {
+      const res = await raw(node, "POST", endpoint, {}, JSON.stringify(body));
+      const err = await json<ApiError>(res, 400);
+      assertEquals(err.code, "InvalidRequest", endpoint);
+      assertMatch(err.message, message);
+    }
+
     const post = await raw(node, "POST", "PutBucketObject", { bucketId, key: "x" }, "x");
     assertEquals((await json<ApiError>(post, 405)).code, "MethodNotAllowed");
     const noToken = await fetch(

@@ -7,6 +7,7 @@ import type { GetBucketInfoResponse } from "../../shared/admin.ts";
 import { call } from "./api.ts";
 import { bytes, parseSize } from "./format.ts";
 import { ErrorNote, useAction } from "./ui.tsx";
+import { SelectField, TextField } from "./fields.tsx";
 
 type Info = GetBucketInfoResponse;
 
@@ -63,25 +64,15 @@ export function BucketAliases({ b, onChange }: { b: Info; onChange: (b: Info) =>
       </ul>
       <form class="inline-form" onSubmit={submit} aria-label="Add an alias">
         <div class="row">
-          <div class="field">
-            <label for="alias-name">New alias</label>
-            <input id="alias-name" value={alias} onInput={(e) => setAlias(e.currentTarget.value)} />
-          </div>
-          <div class="field">
-            <label for="alias-scope">Seen by</label>
-            <select
-              id="alias-scope"
-              value={keyId}
-              onChange={(e) => setKeyId(e.currentTarget.value)}
-            >
-              <option value="">every key (global)</option>
-              {b.keys.map((k) => (
-                <option key={k.accessKeyId} value={k.accessKeyId}>
-                  only key {k.name || k.accessKeyId}
-                </option>
-              ))}
-            </select>
-          </div>
+          <TextField id="alias-name" label="New alias" value={alias} onValue={setAlias} />
+          <SelectField id="alias-scope" label="Seen by" value={keyId} onValue={setKeyId}>
+            <option value="">every key (global)</option>
+            {b.keys.map((k) => (
+              <option key={k.accessKeyId} value={k.accessKeyId}>
+                only key {k.name || k.accessKeyId}
+              </option>
+            ))}
+          </SelectField>
           <button type="submit" disabled={action.busy || !alias.trim()}>Add alias</button>
         </div>
       </form>
@@ -124,25 +115,21 @@ export function BucketQuotas({ b, onChange }: { b: Info; onChange: (b: Info) => 
         limit.
       </p>
       <div class="row">
-        <div class="field">
-          <label for="quota-size">Maximum size</label>
-          <input
-            id="quota-size"
-            value={size}
-            placeholder="no limit (e.g. 50 GB)"
-            onInput={(e) => setSize(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="quota-objects">Maximum objects</label>
-          <input
-            id="quota-objects"
-            inputMode="numeric"
-            value={objects}
-            placeholder="no limit"
-            onInput={(e) => setObjects(e.currentTarget.value)}
-          />
-        </div>
+        <TextField
+          id="quota-size"
+          label="Maximum size"
+          value={size}
+          placeholder="no limit (e.g. 50 GB)"
+          onValue={setSize}
+        />
+        <TextField
+          id="quota-objects"
+          label="Maximum objects"
+          inputMode="numeric"
+          value={objects}
+          placeholder="no limit"
+          onValue={setObjects}
+        />
         <button type="submit" disabled={action.busy}>Save quotas</button>
       </div>
       {problem && <p class="note error" role="alert">{problem}</p>}
@@ -184,19 +171,14 @@ export function BucketWebsite({ b, onChange }: { b: Info; onChange: (b: Info) =>
       </label>
       {enabled && (
         <div class="row">
-          <div class="field">
-            <label for="web-index">Index document</label>
-            <input id="web-index" value={index} onInput={(e) => setIndex(e.currentTarget.value)} />
-          </div>
-          <div class="field">
-            <label for="web-error">Error document (optional)</label>
-            <input
-              id="web-error"
-              value={errorDoc}
-              placeholder="e.g. 404.html"
-              onInput={(e) => setErrorDoc(e.currentTarget.value)}
-            />
-          </div>
+          <TextField id="web-index" label="Index document" value={index} onValue={setIndex} />
+          <TextField
+            id="web-error"
+            label="Error document (optional)"
+            value={errorDoc}
+            placeholder="e.g. 404.html"
+            onValue={setErrorDoc}
+          />
         </div>
       )}
       <p class="hint">

@@ -6,6 +6,7 @@ import { date, shortId } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
 import { ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
+import { TableHead } from "./table_head.tsx";
 
 export function bucketName(b: { id: string; globalAliases: string[] }): string {
   return b.globalAliases[0] ?? shortId(b.id);
@@ -85,15 +86,7 @@ function BucketTable({ buckets }: { buckets: ListBucketsResponse }) {
   }
   return (
     <table class="cards">
-      <caption class="offscreen">Buckets</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Other aliases</th>
-          <th scope="col">Bucket ID</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
+      <TableHead caption="Buckets" columns={["Name", "Other aliases", "Bucket ID", "Created"]} />
       <tbody>
         {buckets.map((b) => (
           <tr key={b.id}>

@@ -7,6 +7,7 @@ import { api } from "./api.ts";
 import { ago, bytes, shortId, time } from "./format.ts";
 import { ErrorNote, Loading, PageTitle, usePolling } from "./ui.tsx";
 import { type Snapshot, verdictOf } from "./verdict.ts";
+import { TableHead } from "./table_head.tsx";
 
 export const REFRESH_MS = 5000;
 
@@ -119,19 +120,19 @@ export function ClusterView() {
           </dl>
           <h2>Nodes</h2>
           <table class="cards">
-            <caption class="offscreen">Nodes of the cluster</caption>
-            <thead>
-              <tr>
-                <th scope="col">Node</th>
-                <th scope="col">State</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Zone</th>
-                <th scope="col">Capacity</th>
-                <th scope="col">Data disk</th>
-                <th scope="col">Metadata disk</th>
-                <th scope="col">Version</th>
-              </tr>
-            </thead>
+            <TableHead
+              caption="Nodes of the cluster"
+              columns={[
+                "Node",
+                "State",
+                "Last seen",
+                "Zone",
+                "Capacity",
+                "Data disk",
+                "Metadata disk",
+                "Version",
+              ]}
+            />
             <tbody>
               {snap.status.nodes.map((n) => <NodeRow key={n.id} n={n} />)}
             </tbody>

@@ -9,6 +9,7 @@ import { bucketName } from "./buckets.tsx";
 import { shortId } from "./format.ts";
 import { href } from "./router.ts";
 import { ErrorNote, Loading, useAction, useResource } from "./ui.tsx";
+import { SelectField } from "./fields.tsx";
 
 const RIGHTS: (keyof ApiBucketKeyPerm)[] = ["read", "write", "owner"];
 
@@ -99,16 +100,9 @@ function AllowOnBucket({ k, reload }: { k: GetKeyInfoResponse; reload: () => Pro
     <form class="card inline-form" onSubmit={submit} aria-labelledby="allow-on-title">
       <h3 id="allow-on-title">Allow on another bucket</h3>
       <div class="row">
-        <div class="field">
-          <label for="allow-on-bucket">Bucket</label>
-          <select
-            id="allow-on-bucket"
-            value={chosen}
-            onChange={(e) => setBucketId(e.currentTarget.value)}
-          >
-            {others.map((b) => <option key={b.id} value={b.id}>{bucketName(b)}</option>)}
-          </select>
-        </div>
+        <SelectField id="allow-on-bucket" label="Bucket" value={chosen} onValue={setBucketId}>
+          {others.map((b) => <option key={b.id} value={b.id}>{bucketName(b)}</option>)}
+        </SelectField>
         <fieldset class="perms">
           <legend>Rights</legend>
           {RIGHTS.map((r) => (

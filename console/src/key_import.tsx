@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import type { GetKeyInfoResponse } from "../../shared/admin.ts";
 import { call } from "./api.ts";
 import { ErrorNote, useAction } from "./ui.tsx";
+import { TextField } from "./fields.tsx";
 
 export function ImportKeyForm({ onImported }: { onImported: (k: GetKeyInfoResponse) => void }) {
   const [id, setId] = useState("");
@@ -30,16 +31,14 @@ export function ImportKeyForm({ onImported }: { onImported: (k: GetKeyInfoRespon
           its secret (64 hex digits) keep working here.
         </p>
         <div class="row">
-          <div class="field">
-            <label for="import-id">Access key ID to import</label>
-            <input
-              id="import-id"
-              class="mono"
-              value={id}
-              spellcheck={false}
-              onInput={(e) => setId(e.currentTarget.value)}
-            />
-          </div>
+          <TextField
+            id="import-id"
+            label="Access key ID to import"
+            class="mono"
+            value={id}
+            spellcheck={false}
+            onValue={setId}
+          />
           <div class="field">
             <label for="import-secret">Secret access key to import</label>
             <input
@@ -51,10 +50,12 @@ export function ImportKeyForm({ onImported }: { onImported: (k: GetKeyInfoRespon
               onInput={(e) => setSecret(e.currentTarget.value)}
             />
           </div>
-          <div class="field">
-            <label for="import-name">Name of the imported key</label>
-            <input id="import-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-          </div>
+          <TextField
+            id="import-name"
+            label="Name of the imported key"
+            value={name}
+            onValue={setName}
+          />
         </div>
         <button type="submit" disabled={action.busy || !id || !secret}>
           {action.busy ? "Importing…" : "Import key"}

@@ -7,6 +7,7 @@ import { date } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
 import { CopyField, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
+import { TableHead } from "./table_head.tsx";
 
 /** The answer of CreateKey, the only time the secret is shown. */
 function NewKey({ k, onDone }: { k: GetKeyInfoResponse; onDone: () => void }) {
@@ -91,15 +92,7 @@ function KeyTable({ keys }: { keys: ListKeysResponse }) {
   }
   return (
     <table class="cards">
-      <caption class="offscreen">Access keys</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Access key ID</th>
-          <th scope="col">Created</th>
-          <th scope="col">Expires</th>
-        </tr>
-      </thead>
+      <TableHead caption="Access keys" columns={["Name", "Access key ID", "Created", "Expires"]} />
       <tbody>
         {keys.map((k) => (
           <tr key={k.id}>

@@ -21,6 +21,7 @@ import type { Placement } from "./layout_math.ts";
 import { LayoutPicture } from "./layout_preview.tsx";
 import { RoleForm } from "./layout_role_form.tsx";
 import { ConfirmButton, ErrorNote, Loading, Notice, PageTitle, useResource } from "./ui.tsx";
+import { TableHead } from "./table_head.tsx";
 
 interface Snapshot {
   layout: GetClusterLayoutResponse;
@@ -186,19 +187,10 @@ export function LayoutView() {
 
       <h2>Nodes</h2>
       <table class="cards layout-nodes">
-        <caption class="offscreen">Nodes and their roles</caption>
-        <thead>
-          <tr>
-            <th scope="col">Node</th>
-            <th scope="col">Zone</th>
-            <th scope="col">Capacity</th>
-            <th scope="col">Partitions</th>
-            <th scope="col">Tags</th>
-            <th scope="col">
-              <span class="offscreen">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          caption="Nodes and their roles"
+          columns={["Node", "Zone", "Capacity", "Partitions", "Tags", { offscreen: "Actions" }]}
+        />
         <tbody>
           {layout.roles.map((r) => (
             <Fragment key={r.id}>

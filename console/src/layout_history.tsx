@@ -3,6 +3,7 @@
  * written to, and reads use the newest version every storage node has caught up with.
  */
 import type { GetClusterLayoutHistoryResponse } from "../../shared/admin.ts";
+import { TableHead } from "./table_head.tsx";
 
 export function LayoutHistory({ history, name }: {
   history: GetClusterLayoutHistoryResponse;
@@ -14,15 +15,10 @@ export function LayoutHistory({ history, name }: {
       {history.versions.length === 0 && <p>No layout has been applied yet.</p>}
       {history.versions.length > 0 && (
         <table class="cards">
-          <caption class="offscreen">Layout versions in use</caption>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Status</th>
-              <th scope="col">Storage nodes</th>
-              <th scope="col">Gateways</th>
-            </tr>
-          </thead>
+          <TableHead
+            caption="Layout versions in use"
+            columns={["Version", "Status", "Storage nodes", "Gateways"]}
+          />
           <tbody>
             {[...history.versions].reverse().map((v) => (
               <tr key={v.version}>

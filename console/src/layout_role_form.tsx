@@ -4,6 +4,7 @@ import type { GetClusterLayoutResponse } from "../../shared/admin.ts";
 import { call } from "./api.ts";
 import { bytes, parseSize, shortId } from "./format.ts";
 import { ErrorNote } from "./ui.tsx";
+import { TextField } from "./fields.tsx";
 
 export interface RoleDraft {
   zone: string;
@@ -84,20 +85,15 @@ export function RoleForm(
             {zones.map((z) => <option key={z} value={z} />)}
           </datalist>
         </div>
-        <div class="field">
-          <label for={fid("capacity")}>Capacity</label>
-          <input
-            id={fid("capacity")}
-            value={gateway ? "" : capacity}
-            disabled={gateway}
-            placeholder={gateway ? "no storage" : "e.g. 500G or 2 TB"}
-            onInput={(e) => setCapacity(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for={fid("tags")}>Tags (comma separated)</label>
-          <input id={fid("tags")} value={tags} onInput={(e) => setTags(e.currentTarget.value)} />
-        </div>
+        <TextField
+          id={fid("capacity")}
+          label="Capacity"
+          value={gateway ? "" : capacity}
+          disabled={gateway}
+          placeholder={gateway ? "no storage" : "e.g. 500G or 2 TB"}
+          onValue={setCapacity}
+        />
+        <TextField id={fid("tags")} label="Tags (comma separated)" value={tags} onValue={setTags} />
       </div>
       <label class="check">
         <input

@@ -7,6 +7,7 @@ import type { GetBucketInfoResponse, PresignBucketObjectResponse } from "../../s
 import { api } from "./api.ts";
 import { date } from "./format.ts";
 import { CopyField, ErrorNote } from "./ui.tsx";
+import { SelectField } from "./fields.tsx";
 
 const LIFETIMES: [string, number][] = [
   ["1 hour", 3600],
@@ -53,26 +54,21 @@ export function ObjectLink(
   return (
     <form class="inline-form link-form" onSubmit={create} aria-label={`Link to ${objectKey}`}>
       <div class="row">
-        <div class="field">
-          <label for="link-key">Signed with key</label>
-          <select id="link-key" value={keyId} onChange={(e) => setKeyId(e.currentTarget.value)}>
-            {readers.map((k) => (
-              <option key={k.accessKeyId} value={k.accessKeyId}>
-                {k.name || k.accessKeyId}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="link-life">Valid for</label>
-          <select
-            id="link-life"
-            value={secs}
-            onChange={(e) => setSecs(Number(e.currentTarget.value))}
-          >
-            {LIFETIMES.map(([label, s]) => <option key={s} value={s}>{label}</option>)}
-          </select>
-        </div>
+        <SelectField id="link-key" label="Signed with key" value={keyId} onValue={setKeyId}>
+          {readers.map((k) => (
+            <option key={k.accessKeyId} value={k.accessKeyId}>
+              {k.name || k.accessKeyId}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField
+          id="link-life"
+          label="Valid for"
+          value={String(secs)}
+          onValue={(v) => setSecs(Number(v))}
+        >
+          {LIFETIMES.map(([label, s]) => <option key={s} value={String(s)}>{label}</option>)}
+        </SelectField>
         <button type="submit" disabled={busy}>{busy ? "Signing…" : "Create link"}</button>
       </div>
       <ErrorNote action="Creating the link" error={error} />

@@ -18,6 +18,7 @@ import { href } from "./router.ts";
 import { downloadObject } from "./transfer.ts";
 import { ConfirmButton, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
 import { addUpload, Uploads, uploadsDone } from "./uploads.tsx";
+import { TableHead } from "./table_head.tsx";
 
 interface Listing {
   objects: BucketObject[];
@@ -250,20 +251,12 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
           </div>
           <ErrorNote action="Deleting the objects" error={deleteError} />
           <table class="cards objects">
-            <caption class="offscreen">Folders and objects</caption>
-            <thead>
-              <tr>
-                <th scope="col">
-                  <span class="offscreen">Selected</span>
-                </th>
-                <th scope="col">Name</th>
-                <th scope="col">Size</th>
-                <th scope="col">Modified</th>
-                <th scope="col">
-                  <span class="offscreen">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              caption="Folders and objects"
+              columns={[{ offscreen: "Selected" }, "Name", "Size", "Modified", {
+                offscreen: "Actions",
+              }]}
+            />
             <tbody>
               {listing.prefixes.map((p) => (
                 <tr key={p}>

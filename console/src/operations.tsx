@@ -16,6 +16,7 @@ import { progressFraction, sortWorkers } from "./operations_model.ts";
 import { RepairForm } from "./repair_form.tsx";
 import { RetryButton } from "./retry_button.tsx";
 import { ErrorNote, Loading, Notice, PageTitle, usePolling } from "./ui.tsx";
+import { TableHead } from "./table_head.tsx";
 
 export const OPERATIONS_REFRESH_MS = 3000;
 
@@ -96,18 +97,10 @@ function BlockErrors({ node, errors, name, onRetried }: {
         </div>
       </div>
       <table class="cards">
-        <caption class="offscreen">Blocks {name} could not sync</caption>
-        <thead>
-          <tr>
-            <th scope="col">Block</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Next try</th>
-            <th scope="col">
-              <span class="offscreen">Retry</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          caption={`Blocks ${name} could not sync`}
+          columns={["Block", "Attempts", "Last error", "Next try", { offscreen: "Retry" }]}
+        />
         <tbody>
           {errors.map((e) => (
             <tr key={e.blockHash}>
@@ -193,15 +186,10 @@ export function OperationsView() {
             <div class="card" key={id}>
               <h3>{name(id)}</h3>
               <table class="cards workers">
-                <caption class="offscreen">Workers of {name(id)}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Worker</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Progress</th>
-                    <th scope="col">Errors</th>
-                  </tr>
-                </thead>
+                <TableHead
+                  caption={`Workers of ${name(id)}`}
+                  columns={["Worker", "State", "Progress", "Errors"]}
+                />
                 <tbody>
                   {sortWorkers(ws).map((w) => <WorkerRow key={w.id} w={w} />)}
                 </tbody>

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import type { LaunchRepairOperationResponse, NodeResp, RepairType } from "../../shared/admin.ts";
 import { call } from "./api.ts";
 import { ErrorNote, Notice } from "./ui.tsx";
+import { SelectField } from "./fields.tsx";
 
 /** Each operation, what it does in words, and whether it reads every block (heavy). */
 const OPERATIONS: {
@@ -131,19 +132,13 @@ export function RepairForm({ nodes, name, onLaunched }: {
     <form class="card inline-form" onSubmit={submit} aria-labelledby="repair-title">
       <h2 id="repair-title">Launch a repair</h2>
       <div class="row">
-        <div class="field">
-          <label for="repair-op">Operation</label>
-          <select id="repair-op" value={op} onChange={(e) => setOp(e.currentTarget.value)}>
-            {OPERATIONS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
-          </select>
-        </div>
-        <div class="field">
-          <label for="repair-node">On</label>
-          <select id="repair-node" value={node} onChange={(e) => setNode(e.currentTarget.value)}>
-            <option value="*">all nodes</option>
-            {nodes.map((n) => <option key={n.id} value={n.id}>{name(n.id)}</option>)}
-          </select>
-        </div>
+        <SelectField id="repair-op" label="Operation" value={op} onValue={setOp}>
+          {OPERATIONS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        </SelectField>
+        <SelectField id="repair-node" label="On" value={node} onValue={setNode}>
+          <option value="*">all nodes</option>
+          {nodes.map((n) => <option key={n.id} value={n.id}>{name(n.id)}</option>)}
+        </SelectField>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? "Launching…" : "Launch"}
         </button>

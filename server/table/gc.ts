@@ -9,7 +9,7 @@ import { sameBytes } from "../util/order.ts";
 import type { StepResult, Worker } from "../util/worker.ts";
 import { deleteOnAll, reachableHolders, storeOnAll } from "./handover.ts";
 import { sha256 } from "./merkle_node.ts";
-import type { GcRow, StoredEntry } from "./store.ts";
+import type { DeleteItem, GcRow, StoredEntry } from "./store.ts";
 import type { Table } from "./table.ts";
 
 /** GC rows read per step. */
@@ -61,7 +61,7 @@ export class TableGc implements Worker {
   }
 
   async #collect(table: Table<unknown>, rows: GcRow[]): Promise<void> {
-    const byPartition = new Map<number, StoredEntry[]>();
+    const byPartition = new Map<number, { entries: StoredEntry[]; items: DeleteItem[] }>();
     for (const row of rows) {
       const cur = await table.store.stored(row.pk, row.sk);
       // Written again since it became a tombstone, or gone: the row is stale.
@@ -69,9 +69,12 @@ export class TableGc implements Worker {
         await table.store.dropGcRow(row);
         continue;
       }
-      byPartition.set(row.partition, [...byPartition.get(row.partition) ?? [], cur]);
+      const group = byPartition.get(row.partition) ?? { entries: [], items: [] };
+      group.entries.push(cur);
+      group.items.push([row.pk, row.sk, row.hash]);
+      byPartition.set(row.partition, group);
     }
-    for (const [partition, entries] of byPartition) {
+    for (const [partition, { entries, items }] of byPartition) {
       const holders = reachableHolders(this.sys, partition);
       // A partition this node no longer holds is handed over whole (offload.ts) instead.
       if (holders && !holders.includes(this.sys.id)) continue;
@@ -80,7 +83,7 @@ export class TableGc implements Worker {
         continue;
       }
       await storeOnAll(table, holders, entries);
-      await deleteOnAll(table, holders, entries);
+      await deleteOnAll(table, holders, items);
       this.#collected += entries.length;
     }
   }

@@ -8,10 +8,8 @@ import { Priority } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import { encode } from "../util/msgpack.ts";
 import { sha256 } from "./merkle_node.ts";
-import type { StoredEntry } from "./store.ts";
+import type { DeleteItem, StoredEntry } from "./store.ts";
 import type { Table } from "./table.ts";
-
-export type DeleteItem = [pk: string, sk: string, hash: Uint8Array];
 
 /** The RPC endpoint through which a node deletes entries that others handed over or collected. */
 export function serveDeletes<E>(table: Table<E>): void {
@@ -53,9 +51,8 @@ export async function storeOnAll<E>(
 export async function deleteOnAll<E>(
   table: Table<E>,
   nodes: string[],
-  entries: StoredEntry[],
+  items: DeleteItem[],
 ): Promise<void> {
-  const items = deleteItems(entries);
   await Promise.all(
     nodes.map((n) =>
       table.sys.rpc.call(n, `table/${table.name}/delete_if_unchanged`, items, {

@@ -53,6 +53,9 @@ export interface StoredEntry {
   bytes: Uint8Array;
 }
 
+/** An entry to delete if its stored bytes still have this SHA-256 (see deleteIfUnchanged). */
+export type DeleteItem = [pk: string, sk: string, hash: Uint8Array];
+
 const GC = "gc";
 /** Entries removed per atomic operation (each check, delete and todo row counts). */
 const DELETE_BATCH = 32;
@@ -417,7 +420,7 @@ export class LocalStore<E> {
    * replica holds, or an entry handed over to its new holders); an entry written since is
    * kept. No effects run: the entry's effects ran when it was written. Answers how many went.
    */
-  async deleteIfUnchanged(items: [pk: string, sk: string, hash: Uint8Array][]): Promise<number> {
+  async deleteIfUnchanged(items: DeleteItem[]): Promise<number> {
     let deleted = 0;
     for (let i = 0; i < items.length; i += DELETE_BATCH) {
       const chunk = items.slice(i, i + DELETE_BATCH).map(([pk, sk, hash]) => ({

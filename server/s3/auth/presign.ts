@@ -2,9 +2,14 @@
  * Presigned GET URLs (SigV4 in the query string, path-style), for links the operator hands out:
  * whoever holds one reads that object until it expires, without a key of their own.
  */
-import { createHash } from "node:crypto";
 import { uriEncode } from "./encode.ts";
-import { formatAmzDate, signingKey } from "./signature.ts";
+import {
+  ALGORITHM,
+  credentialScope,
+  formatAmzDate,
+  signingKey,
+  stringToSignOf,
+} from "./signature.ts";
 
 export interface PresignRequest {
   /** The S3 endpoint as clients reach it, e.g. `https://s3.example.com`. */
@@ -22,10 +27,10 @@ export function presignGet(p: PresignRequest): string {
   const base = new URL(p.endpoint);
   const amzDate = formatAmzDate((p.now ?? new Date()).getTime());
   const date = amzDate.slice(0, 8);
-  const scope = `${date}/${p.region}/s3/aws4_request`;
+  const scope = credentialScope(date, p.region);
   const path = `${base.pathname.replace(/\/$/, "")}/${p.bucket}/${p.key}`;
   const params: [string, string][] = [
-    ["X-Amz-Algorithm", "AWS4-HMAC-SHA256"],
+    ["X-Amz-Algorithm", ALGORITHM],
     ["X-Amz-Credential", `${p.accessKeyId}/${scope}`],
     ["X-Amz-Date", amzDate],
     ["X-Amz-Expires", String(p.expiresInSecs)],
@@ -41,12 +46,8 @@ export function presignGet(p: PresignRequest): string {
     "host",
     "UNSIGNED-PAYLOAD",
   ].join("\n");
-  const stringToSign = [
-    "AWS4-HMAC-SHA256",
-    amzDate,
-    scope,
-    createHash("sha256").update(canonicalRequest).digest("hex"),
-  ].join("\n");
-  const signature = signingKey(p.secret, date, p.region).sign(stringToSign);
+  const signature = signingKey(p.secret, date, p.region).sign(
+    stringToSignOf(canonicalRequest, amzDate, scope),
+  );
   return `${base.origin}${canonicalPath}?${query}&X-Amz-Signature=${signature}`;
 }

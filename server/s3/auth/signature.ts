@@ -50,7 +50,7 @@ export interface Authenticated {
   signedHeaders: string[];
 }
 
-const ALGORITHM = "AWS4-HMAC-SHA256";
+export const ALGORITHM = "AWS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_EXPIRES_S = 7 * 24 * 60 * 60;
@@ -116,7 +116,7 @@ export async function authenticate(
     );
   }
 
-  const scope = `${claim.date}/${opts.region}/s3/aws4_request`;
+  const scope = credentialScope(claim.date, opts.region);
   const canonicalRequest = [
     req.method,
     canonicalUri(req.url.pathname),
@@ -125,12 +125,7 @@ export async function authenticate(
     claim.signedHeaders.join(";"),
     claim.payloadHash,
   ].join("\n");
-  // Header values reach us one character per byte (HTTP's ByteString): hash those bytes as they
-  // came, or a UTF-8 value (x-amz-meta-* with "é") would be encoded twice.
-  const canonicalHash = createHash("sha256").update(
-    ASCII.test(canonicalRequest) ? canonicalRequest : Buffer.from(canonicalRequest, "latin1"),
-  ).digest("hex");
-  const stringToSign = [ALGORITHM, claim.amzDate, scope, canonicalHash].join("\n");
+  const stringToSign = stringToSignOf(canonicalRequest, claim.amzDate, scope);
   const key = signingKey(secret, claim.date, opts.region);
   const expected = key.sign(stringToSign);
   if (!sameSignature(expected, claim.signature)) {
@@ -160,6 +155,21 @@ export async function authenticate(
     region: opts.region,
     signedHeaders: claim.signedHeaders,
   };
+}
+
+/** "20130524/us-east-1/s3/aws4_request": the day, region and service a signature is for. */
+export function credentialScope(date: string, region: string): string {
+  return `${date}/${region}/s3/aws4_request`;
+}
+
+/** SigV4's string to sign for a canonical request, whoever signs or checks it. */
+export function stringToSignOf(canonicalRequest: string, amzDate: string, scope: string): string {
+  // Header values reach us one character per byte (HTTP's ByteString): hash those bytes as they
+  // came, or a UTF-8 value (x-amz-meta-* with "é") would be encoded twice.
+  const canonicalHash = createHash("sha256").update(
+    ASCII.test(canonicalRequest) ? canonicalRequest : Buffer.from(canonicalRequest, "latin1"),
+  ).digest("hex");
+  return [ALGORITHM, amzDate, scope, canonicalHash].join("\n");
 }
 
 /** Constant-time comparison of a computed signature with a provided one. */
