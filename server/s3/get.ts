@@ -88,18 +88,15 @@ export async function getObject(ctx: ReadContext, head: boolean): Promise<Respon
     range = parseRange(ctx.req.headers.get("range"), meta.size);
   }
 
-  const partial = range !== undefined;
-  if (range) {
-    headers["content-range"] = `bytes ${range.start}-${range.end}/${meta.size}`;
-    headers["content-length"] = String(range.end - range.start + 1);
-  } else {
-    headers["content-length"] = String(meta.size);
-  }
-  const status = partial ? 206 : 200;
+  const length = range ? range.end - range.start + 1 : meta.size;
+  if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${meta.size}`;
+  const status = range ? 206 : 200;
   Object.assign(headers, responseIds(ctx.requestId));
-  if (head) return new Response(null, { status, headers });
-  ctx.bytesOut = range ? range.end - range.start + 1 : meta.size;
   const data = v.state.data;
+  // A byte body brings its own length; each header given costs every response a little.
+  if (head || data.t !== "inline") headers["content-length"] = String(length);
+  if (head) return new Response(null, { status, headers });
+  ctx.bytesOut = length;
   if (data.t === "inline") {
     // Small objects go out as bytes: a stream per response costs more than the object.
     const plain = cipher ? cipher.open(data.bytes) : data.bytes;

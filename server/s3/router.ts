@@ -24,7 +24,7 @@ import { postObject } from "./post_object.ts";
 import { errorResponse, toS3Error } from "./error_response.ts";
 import { validateKey } from "./keys.ts";
 import { locate } from "./locate.ts";
-import { bucketRoute, objectRoute, UNSUPPORTED } from "./routes.ts";
+import { bucketRoute, objectRoute, unsupportedSubresource } from "./routes.ts";
 
 export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Response> {
   const { sys, model, metrics } = deps;
@@ -129,7 +129,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
           bytesIn: 0,
           bytesOut: 0,
         };
-        const sub = url.search ? UNSUPPORTED.find((s) => url.searchParams.has(s)) : undefined;
+        const sub = url.search ? unsupportedSubresource(url.searchParams) : undefined;
         if (sub) {
           op = `Unsupported:${sub}`;
           throw new S3Error(
@@ -212,17 +212,18 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         res.headers.set(name, value);
       }
     }
+    const elapsed = performance.now() - started;
     log.debug("s3", {
       op,
       method: req.method,
       path: url.pathname,
       status: res.status,
-      ms: Math.round(performance.now() - started),
+      ms: Math.round(elapsed),
     });
     metrics.inc("s3_request_total", "S3 requests received", { api_endpoint: op });
     metrics.observe("s3_request_duration_seconds", "S3 request duration until headers are sent", {
       api_endpoint: op,
-    }, (performance.now() - started) / 1000);
+    }, elapsed / 1000);
     if (bytesIn) metrics.inc("s3_bytes_in_total", "Object bytes received", {}, bytesIn);
     if (bytesOut) metrics.inc("s3_bytes_out_total", "Object bytes sent", {}, bytesOut);
     return res;

@@ -1,6 +1,6 @@
 /** Which operation a request is, from its method, sub-resources and headers, and the right it needs. */
 import type { BucketPermission } from "../model/permission.ts";
-import type { Query } from "../util/target.ts";
+import type { Query, QueryParams } from "../util/target.ts";
 import { getObjectAttributes } from "./attributes.ts";
 import {
   deleteBucketHandler,
@@ -41,7 +41,7 @@ export interface Route {
 }
 
 /** Sub-resources S3 defines that Remise does not implement: 501, never a wrong success. */
-export const UNSUPPORTED = [
+const UNSUPPORTED = new Set([
   "accelerate",
   "analytics",
   "encryption",
@@ -63,7 +63,12 @@ export const UNSUPPORTED = [
   "select",
   "tagging",
   "torrent",
-];
+]);
+
+/** A sub-resource of the query this server does not implement, if the query names one. */
+export function unsupportedSubresource(q: QueryParams): string | undefined {
+  for (const name of q.names()) if (UNSUPPORTED.has(name)) return name;
+}
 
 /**
  * Rights come from key permissions (admin API), not ACLs. Setting the canned ACL "private",

@@ -4,7 +4,7 @@
  * S3 those are characters of an object key, and the signature covers the path verbatim. It
  * also costs more than the rest of a small GET's routing.
  */
-import { hexDigit, percentDecode } from "./percent.ts";
+import { percentDecode } from "./percent.ts";
 
 export class RequestTarget {
   readonly protocol: string;
@@ -67,28 +67,19 @@ export class QueryParams implements Query {
   has(name: string): boolean {
     return this.#map.has(name);
   }
+
+  names(): IterableIterator<string> {
+    return this.#map.keys();
+  }
 }
 
 function formDecode(s: string): string {
-  if (!s.includes("%")) return s.includes("+") ? s.replaceAll("+", " ") : s;
-  // Escapes of ASCII bytes (the common case: %2F in a credential) decode without UTF-8.
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      const hi = hexDigit(s.charCodeAt(i + 1)), lo = hexDigit(s.charCodeAt(i + 2));
-      if (hi >= 0 && lo >= 0) {
-        if (hi >= 8) return formDecodeBytes(s);
-        out += String.fromCharCode(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += c === 0x2b ? " " : s[i];
+  const spaced = s.includes("+") ? s.replaceAll("+", " ") : s;
+  if (!s.includes("%")) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    // A stray "%" or escapes that are not UTF-8: decoded byte by byte, as URLSearchParams does.
+    return utf8.decode(percentDecode(s, true));
   }
-  return out;
-}
-
-function formDecodeBytes(s: string): string {
-  return utf8.decode(percentDecode(s, true));
 }

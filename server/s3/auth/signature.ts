@@ -353,9 +353,10 @@ function checkSignedHeaders(claim: Claim, headers: Headers): void {
       `The authorization header is malformed; ${detail}`,
     );
   }
-  const unsigned = [...headers.keys()].filter((name) =>
-    name.startsWith("x-amz-") && !claim.signedHeaders.includes(name)
-  );
+  const unsigned: string[] = [];
+  for (const name of headers.keys()) {
+    if (name.startsWith("x-amz-") && !claim.signedHeaders.includes(name)) unsigned.push(name);
+  }
   if (unsigned.length > 0) {
     throw new S3Error(
       "AccessDenied",
