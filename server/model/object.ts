@@ -61,16 +61,17 @@ export function lastComplete(e: ObjectEntry): ObjectVersion | undefined {
   return undefined;
 }
 
+/** A complete version holding data (no delete marker). */
+export type VisibleVersion = ObjectVersion & {
+  state: { s: "complete"; data: Exclude<VersionData, { t: "delete" }> };
+};
+
 /** What a reader sees: the newest complete version unless it is a delete marker. */
-export function visibleVersion(
-  e: ObjectEntry | undefined,
-):
-  | (ObjectVersion & { state: { s: "complete"; data: Exclude<VersionData, { t: "delete" }> } })
-  | undefined {
+export function visibleVersion(e: ObjectEntry | undefined): VisibleVersion | undefined {
   if (!e) return undefined;
   const v = lastComplete(e);
   if (!v || v.state.s !== "complete" || v.state.data.t === "delete") return undefined;
-  return v as ReturnType<typeof visibleVersion>;
+  return v as VisibleVersion;
 }
 
 /** Versions that may own blocks (all but inline data and delete markers). */

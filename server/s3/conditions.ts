@@ -1,4 +1,5 @@
 /** Preconditions of GET/HEAD (RFC 7232 as S3 applies them) and of copy sources. */
+import type { HeaderReader } from "../util/header_map.ts";
 import { S3Error } from "./error.ts";
 
 export interface Validators {
@@ -13,7 +14,7 @@ export interface ConditionHeaders {
   ifUnmodifiedSince: string | null;
 }
 
-export function conditionHeaders(h: Headers, prefix = "if-"): ConditionHeaders {
+export function conditionHeaders(h: HeaderReader, prefix = "if-"): ConditionHeaders {
   return {
     ifMatch: h.get(`${prefix}match`),
     ifNoneMatch: h.get(`${prefix}none-match`),

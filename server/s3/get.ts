@@ -1,8 +1,8 @@
 /** GetObject and HeadObject: conditions, ranges, part numbers, response header overrides. */
-import { visibleVersion } from "../model/object.ts";
+import { type VisibleVersion, visibleVersion } from "../model/object.ts";
 import { type ByteRange, partRanges, readObject } from "../model/read.ts";
 import { conditionHeaders, evaluate } from "./conditions.ts";
-import { type ObjectContext, responseIds } from "./context.ts";
+import { identifiedResponse, type ObjectContext, responseIds } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { objectHeaders, RESPONSE_OVERRIDES } from "./headers.ts";
 import { parseRange } from "./range.ts";
@@ -11,7 +11,7 @@ import { cipherToRead, customerKey } from "./ssec.ts";
 /** What reading an object needs of a request: the website endpoint serves it without a key. */
 export type ReadContext = Pick<
   ObjectContext,
-  "deps" | "req" | "url" | "query" | "requestId" | "bucket" | "key" | "bytesOut"
+  "deps" | "req" | "headers" | "url" | "query" | "requestId" | "bucket" | "key" | "bytesOut"
 >;
 
 export function noSuchKey(ctx: Pick<ObjectContext, "key">): S3Error {
@@ -19,17 +19,32 @@ export function noSuchKey(ctx: Pick<ObjectContext, "key">): S3Error {
 }
 
 export async function getObject(ctx: ReadContext, head: boolean): Promise<Response> {
-  const { model } = ctx.deps;
-  const entry = await model.objects.get(ctx.bucket.id, ctx.key);
-  const v = visibleVersion(entry);
+  return objectResponse(ctx, await currentVersion(ctx), head);
+}
+
+/** The version of ctx.key a read sees; NoSuchKey when there is none. */
+export async function currentVersion(
+  ctx: Pick<ReadContext, "deps" | "bucket" | "key">,
+): Promise<VisibleVersion> {
+  const v = visibleVersion(await ctx.deps.model.objects.get(ctx.bucket.id, ctx.key));
   if (!v) throw noSuchKey(ctx);
+  return v;
+}
+
+/** GET or HEAD of a version, as the request's conditions, range and part number ask. */
+export async function objectResponse(
+  ctx: ReadContext,
+  v: VisibleVersion,
+  head: boolean,
+): Promise<Response> {
+  const { model } = ctx.deps;
   const meta = v.state.data.meta;
-  const cipher = cipherToRead(meta, customerKey(ctx.req.headers));
+  const cipher = cipherToRead(meta, customerKey(ctx.headers));
   // A checksum describes the whole object: it is not sent with a part of it.
-  const whole = !ctx.req.headers.has("range") && !ctx.query.has("partNumber");
-  const checksumMode = ctx.req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
+  const whole = !ctx.headers.has("range") && !ctx.query.has("partNumber");
+  const checksumMode = ctx.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   const headers = objectHeaders(v, meta, checksumMode && whole);
-  const outcome = evaluate(conditionHeaders(ctx.req.headers), {
+  const outcome = evaluate(conditionHeaders(ctx.headers), {
     etag: meta.etag,
     lastModified: v.timestamp,
   });
@@ -58,7 +73,7 @@ export async function getObject(ctx: ReadContext, head: boolean): Promise<Respon
         { ArgumentName: "partNumber", ArgumentValue: partParam },
       );
     }
-    if (ctx.req.headers.has("range")) {
+    if (ctx.headers.has("range")) {
       throw new S3Error(
         "InvalidRequest",
         "Cannot specify both Range header and partNumber query parameter",
@@ -85,7 +100,7 @@ export async function getObject(ctx: ReadContext, head: boolean): Promise<Respon
     }
     headers["x-amz-mp-parts-count"] = String(meta.parts ?? 1);
   } else {
-    range = parseRange(ctx.req.headers.get("range"), meta.size);
+    range = parseRange(ctx.headers.get("range"), meta.size);
   }
 
   const length = range ? range.end - range.start + 1 : meta.size;
@@ -95,13 +110,13 @@ export async function getObject(ctx: ReadContext, head: boolean): Promise<Respon
   const data = v.state.data;
   // A byte body brings its own length; each header given costs every response a little.
   if (head || data.t !== "inline") headers["content-length"] = String(length);
-  if (head) return new Response(null, { status, headers });
+  if (head) return identifiedResponse(null, { status, headers });
   ctx.bytesOut = length;
   if (data.t === "inline") {
     // Small objects go out as bytes: a stream per response costs more than the object.
     const plain = cipher ? cipher.open(data.bytes) : data.bytes;
     const bytes = range ? plain.subarray(range.start, range.end + 1) : plain;
-    return new Response(bytes as Uint8Array<ArrayBuffer>, { status, headers });
+    return identifiedResponse(bytes as Uint8Array<ArrayBuffer>, { status, headers });
   }
-  return new Response(readObject(model, v, range, cipher?.open), { status, headers });
+  return identifiedResponse(readObject(model, v, range, cipher?.open), { status, headers });
 }

@@ -6,14 +6,15 @@
 import type { BucketEntry } from "../model/bucket.ts";
 import { getKey, permissionOf, resolveBucket } from "../model/bucket_ops.ts";
 import { randomHex } from "../util/ids.ts";
+import { HeaderMap } from "../util/header_map.ts";
 import { log } from "../util/log.ts";
 import { RequestTarget } from "../util/target.ts";
 import { authenticate } from "./auth/signature.ts";
 import { createBucketHandler, listBuckets } from "./bucket.ts";
 import {
   type BucketContext,
+  identify,
   type ObjectContext,
-  responseIds,
   type S3Context,
   type S3Deps,
 } from "./context.ts";
@@ -71,9 +72,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
       res = errorResponse(toS3Error(e), url.pathname, requestId, false);
     }
     metrics.inc("s3_request_total", "S3 requests received", { api_endpoint: "Options" });
-    for (const [name, value] of Object.entries(responseIds(requestId))) {
-      res.headers.set(name, value);
-    }
+    identify(res, requestId);
     return res;
   };
 
@@ -104,7 +103,8 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         corsBucket = r.bucket;
         bytesIn = r.bytesIn;
       } else {
-        const auth = await authenticate({ method: req.method, url, headers: req.headers }, {
+        const headers = new HeaderMap(req.headers);
+        const auth = await authenticate({ method: req.method, url, headers }, {
           region,
           lookup,
         });
@@ -119,6 +119,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         const base: S3Context = {
           deps,
           req,
+          headers,
           url,
           query: url.searchParams,
           requestId,
@@ -206,12 +207,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
       corsBucket ??= globalBucket(url, req.headers.get("host"));
       if (corsBucket) addCorsHeaders(res, req, corsBucket);
     }
-    // Object reads build them in; setting headers on a built response costs more.
-    if (!res.headers.has("x-amz-request-id")) {
-      for (const [name, value] of Object.entries(responseIds(requestId))) {
-        res.headers.set(name, value);
-      }
-    }
+    identify(res, requestId);
     const elapsed = performance.now() - started;
     log.debug("s3", {
       op,

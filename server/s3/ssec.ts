@@ -3,6 +3,7 @@
  * the cipher they open for an object. A wrong or missing key never yields plaintext.
  */
 import { createHash } from "node:crypto";
+import type { HeaderReader } from "../util/header_map.ts";
 import type { ObjectMeta } from "../model/object.ts";
 import {
   type CustomerKey,
@@ -18,7 +19,7 @@ export const SSE_HEADERS = "x-amz-server-side-encryption-customer-";
 export const COPY_SOURCE_SSE_HEADERS = "x-amz-copy-source-server-side-encryption-customer-";
 
 /** The customer key a request gives under `prefix`, checked; undefined when it gives none. */
-export function customerKey(h: Headers, prefix = SSE_HEADERS): CustomerKey | undefined {
+export function customerKey(h: HeaderReader, prefix = SSE_HEADERS): CustomerKey | undefined {
   // Every GET and PUT asks: two header lookups settle the common case of no encryption.
   const alg = h.get(prefix + "algorithm");
   const key64 = h.get(prefix + "key");

@@ -6,7 +6,7 @@
 import type { BucketEntry } from "../model/bucket.ts";
 import { resolveBucket } from "../model/bucket_ops.ts";
 import type { S3Deps } from "../s3/context.ts";
-import { responseIds } from "../s3/context.ts";
+import { identify } from "../s3/context.ts";
 import { addCorsHeaders, preflight } from "../s3/cors.ts";
 import { S3Error } from "../s3/error.ts";
 import { toS3Error } from "../s3/error_response.ts";
@@ -102,9 +102,7 @@ export function createWebHandler(deps: S3Deps, opts: WebOptions) {
       req.body?.cancel().catch(() => {});
     }
     if (bucket && req.method !== "OPTIONS") addCorsHeaders(res, req, bucket);
-    for (const [k, v] of Object.entries(responseIds(requestId))) {
-      if (!res.headers.has(k)) res.headers.set(k, v);
-    }
+    identify(res, requestId);
     metrics.inc("web_request_total", "Website requests received", {
       method: req.method,
       status_code: String(res.status),

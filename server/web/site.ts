@@ -14,8 +14,9 @@ import {
 } from "../model/website.ts";
 import type { S3Deps } from "../s3/context.ts";
 import { S3Error } from "../s3/error.ts";
-import { getObject } from "../s3/get.ts";
+import { currentVersion, objectResponse } from "../s3/get.ts";
 import { toS3Error } from "../s3/error_response.ts";
+import { HeaderMap } from "../util/header_map.ts";
 import type { Query, RequestTarget } from "../util/target.ts";
 
 /** Website requests take no sub-resources or response overrides: their query is ignored. */
@@ -50,6 +51,7 @@ async function fetchObject(site: SiteRequest, key: string, req = site.req): Prom
   const ctx = {
     deps: site.deps,
     req,
+    headers: new HeaderMap(req.headers),
     url: site.url,
     query: NO_QUERY,
     requestId: site.requestId,
@@ -57,13 +59,10 @@ async function fetchObject(site: SiteRequest, key: string, req = site.req): Prom
     key,
     bytesOut: 0,
   };
-  const res = await getObject(ctx, req.method === "HEAD");
-  const moved = res.headers.get("x-amz-website-redirect-location");
-  if (moved) {
-    await res.body?.cancel();
-    return redirectResponse({ status: 301, location: moved });
-  }
-  return res;
+  const v = await currentVersion(ctx);
+  const moved = v.state.data.meta.headers.find(([n]) => n === "x-amz-website-redirect-location");
+  if (moved) return redirectResponse({ status: 301, location: moved[1] });
+  return objectResponse(ctx, v, req.method === "HEAD");
 }
 
 async function exists(site: SiteRequest, key: string): Promise<boolean> {

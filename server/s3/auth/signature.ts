@@ -5,6 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash, createHmac, type Hash } from "node:crypto";
+import type { HeaderReader } from "../../util/header_map.ts";
 import type { Query } from "../../util/target.ts";
 import { S3Error } from "../error.ts";
 import type { ChunkSigner } from "./chunked.ts";
@@ -17,7 +18,7 @@ export interface AuthRequest {
    * key containing them cannot verify unless the path is kept verbatim).
    */
   url: { host: string; pathname: string; search: string; searchParams: Query };
-  headers: Headers;
+  headers: HeaderReader;
 }
 
 /** The secret of an access key; synchronous when the key table is in memory. */
@@ -187,7 +188,7 @@ function signatureV2(): S3Error {
   );
 }
 
-function claimFromHeader(value: string, headers: Headers, region: string, now: number): Claim {
+function claimFromHeader(value: string, headers: HeaderReader, region: string, now: number): Claim {
   if (value.startsWith("AWS ")) throw signatureV2();
   const malformed = (detail: string, extra?: Record<string, string>) =>
     new S3Error(
@@ -264,7 +265,7 @@ function claimFromHeader(value: string, headers: Headers, region: string, now: n
 
 function claimFromQuery(
   query: Query,
-  headers: Headers,
+  headers: HeaderReader,
   region: string,
   now: number,
 ): Claim {
@@ -345,7 +346,7 @@ function parseCredential(
  * endpoint; unsigned x-amz-* headers would let anyone on the path alter
  * what a signed request does (e.g. its copy source or ACL).
  */
-function checkSignedHeaders(claim: Claim, headers: Headers): void {
+function checkSignedHeaders(claim: Claim, headers: HeaderReader): void {
   if (!claim.signedHeaders.includes("host")) {
     const detail = "the host header must be signed";
     throw claim.presigned ? new S3Error("AuthorizationQueryParametersError", detail) : new S3Error(
@@ -377,7 +378,7 @@ function canonicalValue(req: AuthRequest, name: string): string {
   return value.trim().replace(/\s+/g, " ");
 }
 
-function payloadMode(hash: string, headers: Headers): PayloadMode {
+function payloadMode(hash: string, headers: HeaderReader): PayloadMode {
   switch (hash) {
     case UNSIGNED_PAYLOAD:
       return { kind: "unsigned" };
@@ -396,7 +397,7 @@ function payloadMode(hash: string, headers: Headers): PayloadMode {
   );
 }
 
-function streaming(signed: boolean, trailer: boolean, headers: Headers): PayloadMode {
+function streaming(signed: boolean, trailer: boolean, headers: HeaderReader): PayloadMode {
   const length = headers.get("x-amz-decoded-content-length");
   if (length === null) return { kind: "streaming", signed, trailer };
   if (!/^\d{1,15}$/.test(length)) {
