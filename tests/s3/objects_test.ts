@@ -424,6 +424,34 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
     assert((await r3.text()).includes("<Code>SignatureDoesNotMatch</Code>"));
   });
 
+  await t.step("every response names its request: reads, 304s, writes and errors", async () => {
+    const sign = (command: GetObjectCommand | HeadObjectCommand | PutObjectCommand) =>
+      getSignedUrl(s3, command, { expiresIn: 600 });
+    const put = await s3.send(new PutObjectCommand({ Bucket: B, Key: "ids", Body: "ids" }));
+    const get = await sign(new GetObjectCommand({ Bucket: B, Key: "ids" }));
+    const responses = [
+      await fetch(get),
+      await fetch(await sign(new HeadObjectCommand({ Bucket: B, Key: "ids" })), { method: "HEAD" }),
+      await fetch(get, { headers: { range: "bytes=0-0" } }),
+      await fetch(get, { headers: { "if-none-match": put.ETag! } }),
+      await fetch(await sign(new GetObjectCommand({ Bucket: B, Key: "absent" }))),
+      await fetch(await sign(new PutObjectCommand({ Bucket: B, Key: "ids" })), {
+        method: "PUT",
+        body: "again",
+      }),
+    ];
+    assertEquals(responses.map((r) => r.status), [200, 200, 206, 304, 404, 200]);
+    const ids = new Set<string>();
+    for (const res of responses) {
+      await res.body?.cancel();
+      const id = res.headers.get("x-amz-request-id");
+      assertMatch(id ?? "", /^[0-9A-F]{16}$/, `${res.status} without a request id`);
+      assertEquals(res.headers.get("x-amz-id-2"), id);
+      ids.add(id!);
+    }
+    assertEquals(ids.size, responses.length);
+  });
+
   await t.step("GET of a missing key or bucket gives the S3 error", async () => {
     await assertS3Error(
       () => s3.send(new GetObjectCommand({ Bucket: B, Key: "missing" })),
