@@ -36,12 +36,13 @@ consoleTest(
       await page.getByRole("heading", { level: 1, name: "Objects of “media”" }).waitFor();
       await page.getByRole("link", { name: "docs/" }).waitFor();
 
-      // Two files by the file chooser: a small one, and a large one that goes in 3 parts.
+      // Two files by the file chooser: a small one, and a large one that goes in 3 parts. The
+      // 20 MiB cross to the browser as base64 over the DevTools protocol: slow on a busy machine.
       const big = content("big", 20 * MiB + 5);
       await page.getByLabel("Files to upload").setInputFiles([
         { name: "hello.txt", mimeType: "text/plain", buffer: Buffer.from("hi") },
         { name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.from(big) },
-      ]);
+      ], { timeout: 60_000 });
       const bigRow = page.locator(".upload", { hasText: "big.bin" });
       await bigRow.getByText(/uploaded/).waitFor({ timeout: 60_000 });
       assertEquals(await bigRow.getByRole("progressbar").getAttribute("value"), "100");
