@@ -67,7 +67,7 @@ const UNSUPPORTED = new Set([
 
 /** A sub-resource of the query this server does not implement, if the query names one. */
 export function unsupportedSubresource(q: QueryParams): string | undefined {
-  for (const name of q.names()) if (UNSUPPORTED.has(name)) return name;
+  for (const name of q.keys()) if (UNSUPPORTED.has(name)) return name;
 }
 
 /**

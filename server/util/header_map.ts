@@ -2,6 +2,7 @@
  * A request's headers read once into a Map. Each Headers.get converts and lower-cases its
  * argument and scans the whole list again; a small GET asks a dozen of them.
  */
+import { StringMap } from "./string_map.ts";
 
 /** What handlers read of request headers; Headers has it too. */
 export interface HeaderReader {
@@ -10,23 +11,10 @@ export interface HeaderReader {
   keys(): Iterable<string>;
 }
 
-export class HeaderMap implements HeaderReader {
-  readonly #map = new Map<string, string>();
-
+export class HeaderMap extends StringMap implements HeaderReader {
   /** Names come lower-cased, repeated headers joined with ", ", as Headers.get answers. */
   constructor(headers: Headers) {
-    for (const [name, value] of headers) this.#map.set(name, value);
-  }
-
-  get(name: string): string | null {
-    return this.#map.get(name) ?? null;
-  }
-
-  has(name: string): boolean {
-    return this.#map.has(name);
-  }
-
-  keys(): Iterable<string> {
-    return this.#map.keys();
+    super();
+    for (const [name, value] of headers) this.map.set(name, value);
   }
 }

@@ -5,6 +5,7 @@
  * also costs more than the rest of a small GET's routing.
  */
 import { percentDecode } from "./percent.ts";
+import { StringMap } from "./string_map.ts";
 
 export class RequestTarget {
   readonly protocol: string;
@@ -48,28 +49,15 @@ const utf8 = new TextDecoder();
  * the first of repeated names wins in get), into a Map: a lookup is a hash probe, where each
  * URLSearchParams call converts its argument and scans the list.
  */
-export class QueryParams implements Query {
-  readonly #map = new Map<string, string>();
-
+export class QueryParams extends StringMap implements Query {
   constructor(search: string) {
+    super();
     for (const part of (search.startsWith("?") ? search.slice(1) : search).split("&")) {
       if (part === "") continue;
       const eq = part.indexOf("=");
       const name = formDecode(eq < 0 ? part : part.slice(0, eq));
-      if (!this.#map.has(name)) this.#map.set(name, eq < 0 ? "" : formDecode(part.slice(eq + 1)));
+      if (!this.map.has(name)) this.map.set(name, eq < 0 ? "" : formDecode(part.slice(eq + 1)));
     }
-  }
-
-  get(name: string): string | null {
-    return this.#map.get(name) ?? null;
-  }
-
-  has(name: string): boolean {
-    return this.#map.has(name);
-  }
-
-  names(): IterableIterator<string> {
-    return this.#map.keys();
   }
 }
 
