@@ -2,6 +2,7 @@
  * GetObjectAttributes (GET /bucket/key?attributes): the parts of HeadObject and ListParts an
  * x-amz-object-attributes header asks for, as XML.
  */
+import type { HeaderReader } from "../util/header_map.ts";
 import { visibleVersion } from "../model/object.ts";
 import { cipherToRead, customerKey } from "./ssec.ts";
 import { partRanges } from "../model/read.ts";
@@ -43,7 +44,7 @@ export function requestedAttributes(header: string | null): Set<Attribute> {
   return out;
 }
 
-function intHeader(h: Headers, name: string, dflt: number): number {
+function intHeader(h: HeaderReader, name: string, dflt: number): number {
   const v = h.get(name);
   if (v === null) return dflt;
   const s = v.trim();
@@ -81,7 +82,7 @@ async function objectParts(
 }
 
 export async function getObjectAttributes(ctx: ObjectContext): Promise<Response> {
-  const h = ctx.req.headers;
+  const h = ctx.headers;
   const want = requestedAttributes(h.get("x-amz-object-attributes"));
   const max = Math.min(intHeader(h, "x-amz-max-parts", MAX_PARTS), MAX_PARTS);
   const marker = intHeader(h, "x-amz-part-number-marker", 0);
@@ -91,7 +92,7 @@ export async function getObjectAttributes(ctx: ObjectContext): Promise<Response>
   if (!v) throw noSuchKey(ctx);
   const meta = v.state.data.meta;
   // S3 describes an encrypted object only to who holds its key.
-  cipherToRead(meta, customerKey(ctx.req.headers));
+  cipherToRead(meta, customerKey(ctx.headers));
 
   const body: XmlObject = {};
   if (want.has("ETag")) body.ETag = meta.etag;

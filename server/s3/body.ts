@@ -2,6 +2,7 @@
  * The request body as the payload mode says to read it, and the checks that can only be made
  * once it has been read: payload SHA-256, Content-MD5, x-amz-checksum-* (header or trailer).
  */
+import type { HeaderReader } from "../util/header_map.ts";
 import { BodyError, type WriteResult } from "../model/write.ts";
 import type { ChecksumValue } from "../model/object.ts";
 import {
@@ -28,7 +29,7 @@ export interface BodyPlan {
 const EMPTY = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
 
 function requestedChecksum(
-  h: Headers,
+  h: HeaderReader,
 ): { alg?: ChecksumAlgorithm; value?: string; trailer: boolean } {
   const present = [...h.keys()].filter((k) =>
     k.startsWith("x-amz-checksum-") && k !== "x-amz-checksum-type" && k !== "x-amz-checksum-mode" &&
@@ -72,7 +73,7 @@ function checkLength(ctx: S3Context, r: WriteResult, decoded?: number): void {
       `You did not provide the number of bytes specified by x-amz-decoded-content-length (${decoded}); ${r.size} were sent.`,
     );
   }
-  const cl = ctx.req.headers.get("content-length");
+  const cl = ctx.headers.get("content-length");
   if (decoded === undefined && cl !== null && Number(cl) !== r.size) {
     throw new S3Error(
       "IncompleteBody",
@@ -82,7 +83,7 @@ function checkLength(ctx: S3Context, r: WriteResult, decoded?: number): void {
 }
 
 export function planBody(ctx: S3Context): BodyPlan {
-  const h = ctx.req.headers;
+  const h = ctx.headers;
   const payload = ctx.auth.payload;
   let stream = ctx.req.body ?? EMPTY;
   let trailers: Promise<Record<string, string>> | undefined;

@@ -67,12 +67,12 @@ export function preconditionFailed(condition: string): S3Error {
   );
 }
 
-export function hasWriteConditions(h: Headers): boolean {
+export function hasWriteConditions(h: HeaderReader): boolean {
   return h.has("if-match") || h.has("if-none-match");
 }
 
 /** Conditional writes: If-None-Match (e.g. "*": only if absent) and If-Match on the current ETag. */
-export function checkWriteConditions(h: Headers, currentEtag: string | undefined): void {
+export function checkWriteConditions(h: HeaderReader, currentEtag: string | undefined): void {
   const ifMatch = h.get("if-match");
   const ifNoneMatch = h.get("if-none-match");
   if (ifMatch !== null) {

@@ -25,7 +25,7 @@ import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
 import { abortVersion, prepareWrite, writeVersion } from "./put.ts";
 
 async function copySource(ctx: ObjectContext) {
-  const raw = ctx.req.headers.get("x-amz-copy-source")!;
+  const raw = ctx.headers.get("x-amz-copy-source")!;
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw.split("?")[0]);
@@ -65,7 +65,7 @@ async function copySource(ctx: ObjectContext) {
   const v = visibleVersion(await ctx.deps.model.objects.get(bucket.id, key));
   if (!v) throw new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key });
   const meta = v.state.data.meta;
-  const outcome = evaluate(conditionHeaders(ctx.req.headers, "x-amz-copy-source-if-"), {
+  const outcome = evaluate(conditionHeaders(ctx.headers, "x-amz-copy-source-if-"), {
     etag: meta.etag,
     lastModified: v.timestamp,
   });
@@ -76,15 +76,15 @@ async function copySource(ctx: ObjectContext) {
 export async function copyObject(ctx: ObjectContext): Promise<Response> {
   const { model } = ctx.deps;
   const src = await copySource(ctx);
-  const directive = (ctx.req.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
+  const directive = (ctx.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
   if (directive !== "COPY" && directive !== "REPLACE") {
     throw new S3Error("InvalidArgument", "Unknown metadata directive.", {
       ArgumentName: "x-amz-metadata-directive",
       ArgumentValue: directive,
     });
   }
-  const srcCipher = cipherToRead(src.meta, customerKey(ctx.req.headers, COPY_SOURCE_SSE_HEADERS));
-  const enc = encryptionFor(customerKey(ctx.req.headers));
+  const srcCipher = cipherToRead(src.meta, customerKey(ctx.headers, COPY_SOURCE_SSE_HEADERS));
+  const enc = encryptionFor(customerKey(ctx.headers));
   if (
     directive === "COPY" && src.bucket.id === ctx.bucket.id && src.key === ctx.key && !enc &&
     !srcCipher
@@ -94,7 +94,7 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
-  const headers = directive === "REPLACE" ? storedHeaders(ctx.req.headers) : src.meta.headers;
+  const headers = directive === "REPLACE" ? storedHeaders(ctx.headers) : src.meta.headers;
   await checkQuota(model, ctx.bucket, ctx.key, src.meta.size);
   if (srcCipher || enc) return await copySealed(ctx, src, headers, srcCipher, enc);
   const meta: ObjectMeta = { ...src.meta, headers };
@@ -212,14 +212,14 @@ export async function uploadPartCopy(ctx: ObjectContext): Promise<Response> {
   const part = partNumberOf(ctx);
   const upload = await uploadOf(ctx);
   const src = await copySource(ctx);
-  const range = copyRange(ctx.req.headers.get("x-amz-copy-source-range"), src.meta.size);
+  const range = copyRange(ctx.headers.get("x-amz-copy-source-range"), src.meta.size);
   const version = newUuid();
   try {
     const srcCipher = cipherToRead(
       src.meta,
-      customerKey(ctx.req.headers, COPY_SOURCE_SSE_HEADERS),
+      customerKey(ctx.headers, COPY_SOURCE_SSE_HEADERS),
     );
-    const cipher = cipherToRead(upload, customerKey(ctx.req.headers));
+    const cipher = cipherToRead(upload, customerKey(ctx.headers));
     const r = await writeBlocks(
       model,
       version,

@@ -1,4 +1,5 @@
 /** Which request headers an object keeps, and the response headers it is served with. */
+import type { HeaderReader } from "../util/header_map.ts";
 import type { ObjectMeta, ObjectVersion } from "../model/object.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
 import { httpDate } from "./context.ts";
@@ -19,7 +20,7 @@ const STORED = [
 /** AWS limits user metadata (names and values of x-amz-meta-*) to 2 KiB. */
 const MAX_USER_METADATA = 2048;
 
-export function storedHeaders(h: Headers): Array<[string, string]> {
+export function storedHeaders(h: HeaderReader): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   let userSize = 0;
   for (const [name, value] of h) {

@@ -1,4 +1,5 @@
 /** Multipart uploads: create, upload part, complete, abort. */
+import type { HeaderReader } from "../util/header_map.ts";
 import { createHash } from "node:crypto";
 import type { Model } from "../model/model.ts";
 import { type MpuEntry, type MpuPart, mpuSortKey } from "../model/mpu.ts";
@@ -34,7 +35,7 @@ export async function startUpload(
   model: Model,
   bucketId: string,
   key: string,
-  h: Headers,
+  h: HeaderReader,
 ): Promise<MpuEntry> {
   const algHeader = h.get("x-amz-checksum-algorithm");
   let alg: ChecksumAlgorithm | undefined;
@@ -60,7 +61,7 @@ export async function startUpload(
 }
 
 export async function createMultipartUpload(ctx: ObjectContext): Promise<Response> {
-  const upload = await startUpload(ctx.deps.model, ctx.bucket.id, ctx.key, ctx.req.headers);
+  const upload = await startUpload(ctx.deps.model, ctx.bucket.id, ctx.key, ctx.headers);
   const alg = upload.checksumAlgorithm;
   return xmlResponse(
     "InitiateMultipartUploadResult",
@@ -153,7 +154,7 @@ export async function uploadPart(ctx: ObjectContext): Promise<Response> {
   const { model } = ctx.deps;
   const part = partNumberOf(ctx);
   const upload = await uploadOf(ctx);
-  const cl = Number(ctx.req.headers.get("content-length") ?? "0");
+  const cl = Number(ctx.headers.get("content-length") ?? "0");
   if (ctx.auth.payload.kind !== "streaming" && cl > MAX_PART_SIZE) {
     throw new S3Error(
       "EntityTooLarge",
@@ -161,7 +162,7 @@ export async function uploadPart(ctx: ObjectContext): Promise<Response> {
     );
   }
   // Every part is sealed under the upload's key: the same customer key must come with each.
-  const cipher = cipherToRead(upload, customerKey(ctx.req.headers));
+  const cipher = cipherToRead(upload, customerKey(ctx.headers));
   const plan = planBody(ctx);
   const version = newUuid();
   try {
@@ -234,7 +235,7 @@ function compositeChecksum(alg: string, parts: MpuPart[]): ChecksumValue | undef
 }
 
 /** A checksum the client states for the whole upload must be the one the parts make. */
-function checkExpectedChecksum(h: Headers, computed: ChecksumValue | undefined): void {
+function checkExpectedChecksum(h: HeaderReader, computed: ChecksumValue | undefined): void {
   for (const alg of CHECKSUM_ALGORITHMS) {
     const stated = h.get(checksumHeader(alg));
     if (stated === null) continue;
@@ -305,7 +306,7 @@ export async function completeUpload(
   const checksum = upload.checksumAlgorithm
     ? compositeChecksum(upload.checksumAlgorithm, chosen)
     : undefined;
-  checkExpectedChecksum(ctx.req.headers, checksum);
+  checkExpectedChecksum(ctx.headers, checksum);
   await checkQuota(model, ctx.bucket, upload.key, chosen.reduce((s, p) => s + p.size, 0));
   const version = newUuid();
   const timestamp = await prepareWrite(ctx, upload.bucketId, upload.key);

@@ -38,7 +38,7 @@ export async function prepareWrite(
   key: string,
 ): Promise<number> {
   const e = await ctx.deps.model.objects.get(bucketId, key);
-  checkWriteConditions(ctx.req.headers, visibleVersion(e)?.state.data.meta.etag);
+  checkWriteConditions(ctx.headers, visibleVersion(e)?.state.data.meta.etag);
   return nextVersionTimestamp(e);
 }
 
@@ -131,7 +131,7 @@ export function writtenHeaders(meta: ObjectMeta): Headers {
 
 export async function putObject(ctx: ObjectContext): Promise<Response> {
   const { model } = ctx.deps;
-  const cl = ctx.req.headers.get("content-length");
+  const cl = ctx.headers.get("content-length");
   const declared = ctx.auth.payload.kind === "streaming"
     ? ctx.auth.payload.decodedLength
     : cl === null
@@ -147,15 +147,15 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
       },
     );
   }
-  if (cl === null && !ctx.req.headers.get("transfer-encoding")?.includes("chunked")) {
+  if (cl === null && !ctx.headers.get("transfer-encoding")?.includes("chunked")) {
     throw new S3Error("MissingContentLength", "You must provide the Content-Length HTTP header.");
   }
-  const headers = storedHeaders(ctx.req.headers);
-  const enc = encryptionFor(customerKey(ctx.req.headers));
+  const headers = storedHeaders(ctx.headers);
+  const enc = encryptionFor(customerKey(ctx.headers));
   const plan = planBody(ctx);
   const bucketId = ctx.bucket.id;
   const key = ctx.key;
-  const conditional = hasWriteConditions(ctx.req.headers);
+  const conditional = hasWriteConditions(ctx.headers);
   if (conditional) await prepareWrite(ctx, bucketId, key);
   const uuid = newUuid();
   /** Set once the version may be named by some replica's entry. */

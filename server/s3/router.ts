@@ -158,7 +158,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         } else {
           const route = loc.key === undefined
             ? bucketRoute(req.method, url.searchParams)
-            : objectRoute(req.method, url.searchParams, req.headers);
+            : objectRoute(req.method, url.searchParams, headers);
           if (!route) {
             throw new S3Error(
               "MethodNotAllowed",

@@ -1,4 +1,5 @@
 /** Which operation a request is, from its method, sub-resources and headers, and the right it needs. */
+import type { HeaderReader } from "../util/header_map.ts";
 import type { BucketPermission } from "../model/permission.ts";
 import type { Query, QueryParams } from "../util/target.ts";
 import { getObjectAttributes } from "./attributes.ts";
@@ -75,8 +76,8 @@ export function unsupportedSubresource(q: QueryParams): string | undefined {
  * which is what applies anyway, succeeds; any other ACL is refused.
  */
 async function putAcl(ctx: ObjectContext): Promise<Response> {
-  const canned = ctx.req.headers.get("x-amz-acl");
-  const grants = [...ctx.req.headers.keys()].some((h) => h.startsWith("x-amz-grant-"));
+  const canned = ctx.headers.get("x-amz-acl");
+  const grants = [...ctx.headers.keys()].some((h) => h.startsWith("x-amz-grant-"));
   const body = await readSmallBody(ctx.req.body, 64 * 1024);
   if (canned === "private" && !grants && body.trim() === "") {
     return new Response(null, { status: 200 });
@@ -151,7 +152,7 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
 
 const BUCKET_CONFIGS = ["cors", "website", "lifecycle"];
 
-export function objectRoute(method: string, q: Query, h: Headers): Route | undefined {
+export function objectRoute(method: string, q: Query, h: HeaderReader): Route | undefined {
   const has = (k: string) => q.has(k);
   // ?attributes is only read: a write or delete that names it is no PutObject or DeleteObject.
   if (has("attributes") && method !== "GET" && method !== "HEAD") return undefined;

@@ -9,6 +9,7 @@ export interface HeaderReader {
   get(name: string): string | null;
   has(name: string): boolean;
   keys(): Iterable<string>;
+  [Symbol.iterator](): Iterator<[string, string]>;
 }
 
 export class HeaderMap extends StringMap implements HeaderReader {

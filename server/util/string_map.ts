@@ -13,4 +13,8 @@ export class StringMap {
   keys(): IterableIterator<string> {
     return this.map.keys();
   }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
 }
