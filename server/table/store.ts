@@ -9,6 +9,7 @@ import { type CachedEntry, EntryCache } from "./cache.ts";
 import { merkleTodo, MerkleTree, type TodoRow } from "./merkle.ts";
 import { sha256 } from "./merkle_node.ts";
 import { queueKey } from "./queue.ts";
+import { PointReads } from "./point_reads.ts";
 import type { TableSchema } from "./schema.ts";
 
 /** Deno KV refuses values over 64 KiB; stay clear of it with a clear error. */
@@ -80,6 +81,7 @@ export class LocalStore<E> {
   /** Fully replicated tables are small and read on every request: held whole in memory. */
   readonly #whole: boolean;
   readonly #cache: EntryCache<E>;
+  readonly #pointReads: PointReads;
   /** The partitions' Merkle trees, fed by every write below in the same commit. */
   readonly merkle: MerkleTree;
 
@@ -91,6 +93,7 @@ export class LocalStore<E> {
     this.#whole = schema.replication === "full";
     this.#cache = new EntryCache(this.#whole ? undefined : schema.cacheBytes ?? 0);
     this.merkle = new MerkleTree(kv, schema.name);
+    this.#pointReads = new PointReads(kv);
   }
 
   async load(): Promise<void> {
@@ -131,7 +134,7 @@ export class LocalStore<E> {
   }
 
   async #load(key: Deno.KvKey): Promise<CachedEntry<E>> {
-    return this.#cachedOf(await this.kv.get<Uint8Array>(key));
+    return this.#cachedOf(await this.#pointReads.get(key));
   }
 
   /** A KV read as the cache holds it: the entry decoded, with its bytes and versionstamp. */
