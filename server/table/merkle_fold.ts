@@ -10,6 +10,7 @@
  */
 import { hex } from "../util/ids.ts";
 import { compareBytes, sameBytes } from "../util/order.ts";
+import { utf8Length } from "../util/utf8.ts";
 import type { MerkleTree } from "./merkle.ts";
 import {
   childPrefix,
@@ -114,7 +115,7 @@ class Batch {
   fits(changes: Change[]): boolean {
     const rows = changes.reduce((n, c) => n + c.rows.length, 0);
     const rowKeys = changes.reduce(
-      (n, c) => n + c.rows.length * (NODE_KEY_BYTES + utf8.encode(c.pk + c.sk).length),
+      (n, c) => n + c.rows.length * (NODE_KEY_BYTES + utf8Length(c.pk + c.sk)),
       0,
     );
     return this.mutations + rows <= MAX_MUTATIONS &&
@@ -276,5 +277,3 @@ function build(
 function idOf({ pk, sk }: { pk: string; sk: string }): string {
   return JSON.stringify([pk, sk]);
 }
-
-const utf8 = new TextEncoder();

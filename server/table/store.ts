@@ -5,6 +5,7 @@
 import { decode, encode } from "../util/msgpack.ts";
 import { partitionOf } from "../util/ids.ts";
 import { sameBytes } from "../util/order.ts";
+import { utf8Length } from "../util/utf8.ts";
 import { type CachedEntry, EntryCache } from "./cache.ts";
 import { merkleTodo, MerkleTree, type TodoRow } from "./merkle.ts";
 import { sha256 } from "./merkle_node.ts";
@@ -297,7 +298,7 @@ export class LocalStore<E> {
    */
   #keyBytes(e: E): number {
     const { schema } = this;
-    return (this.#whole ? 2 : 3) * utf8.encode(schema.partitionKey(e) + schema.sortKey(e)).length +
+    return (this.#whole ? 2 : 3) * utf8Length(schema.partitionKey(e) + schema.sortKey(e)) +
       256;
   }
 
@@ -476,5 +477,3 @@ export class LocalStore<E> {
     return out as CachedEntry<E>[];
   }
 }
-
-const utf8 = new TextEncoder();

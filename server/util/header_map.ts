@@ -18,4 +18,13 @@ export class HeaderMap extends StringMap implements HeaderReader {
     super();
     for (const [name, value] of headers) this.map.set(name, value);
   }
+
+  // Header names are case-insensitive: a name from the client (SignedHeaders) is looked up as is.
+  override get(name: string): string | null {
+    return super.get(name.toLowerCase());
+  }
+
+  override has(name: string): boolean {
+    return super.has(name.toLowerCase());
+  }
 }

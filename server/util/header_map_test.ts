@@ -9,9 +9,9 @@ Deno.test("header map: answers as the Headers it was read from", () => {
     ["If-None-Match", '"abc"'],
   ]);
   const map = new HeaderMap(headers);
-  for (const name of ["host", "Host", "x-amz-meta-a", "if-none-match", "range"]) {
-    assertEquals(map.get(name.toLowerCase()), headers.get(name), name);
-    assertEquals(map.has(name.toLowerCase()), headers.has(name), name);
+  for (const name of ["host", "Host", "X-AMZ-META-A", "if-none-match", "range"]) {
+    assertEquals(map.get(name), headers.get(name), name);
+    assertEquals(map.has(name), headers.has(name), name);
   }
   assertEquals([...map.keys()], [...headers.keys()]);
 });

@@ -128,6 +128,12 @@ Deno.test("a static website through the website endpoint", async (t) => {
   await t.step("an object's website redirect location is honoured", async () => {
     const r = await get("/old.html");
     assertEquals([r.status, r.headers.get("location")], [301, "/docs/guide/"]);
+    // The redirect comes before the object: a HEAD or a conditional GET of it is sent on too.
+    const head = await get("/old.html", {}, "HEAD");
+    assertEquals([head.status, head.headers.get("location")], [301, "/docs/guide/"]);
+    const etag = `"${createHash("md5").update("").digest("hex")}"`;
+    const cached = await get("/old.html", { "if-none-match": etag });
+    assertEquals([cached.status, cached.headers.get("location")], [301, "/docs/guide/"]);
   });
 
   await t.step("ranges and conditional requests", async () => {
