@@ -17,7 +17,6 @@ import { operatorContext } from "../s3/context.ts";
 import { deleteKey } from "../s3/delete.ts";
 import { getObject } from "../s3/get.ts";
 import { validateKey } from "../s3/keys.ts";
-import { listObjectsPage } from "../s3/list.ts";
 import {
   abortUpload,
   completeUpload,
@@ -63,7 +62,7 @@ async function listObjects(c: Call): Promise<ListBucketObjectsResponse> {
     throw badRequest(`\`maxKeys\` must be an integer from 1 to ${MAX_LIST}, got "${maxText}"`);
   }
   const after = c.query.get("continuationToken") || undefined;
-  const r = await listObjectsPage(c.deps.model, bucket.id, { prefix, delimiter, after, max });
+  const r = await c.deps.model.objectPages.page(bucket.id, { prefix, delimiter, after, max });
   const objects = [];
   const prefixes = [];
   for (const i of r.items) {

@@ -20,6 +20,7 @@ import { type BlockRef, blockRefSchema } from "./block_ref.ts";
 import { type KeyEntry, keySchema } from "./key.ts";
 import { type MpuEntry, type MpuPart, mpuPartSchema, mpuSchema, RELEASE_UPLOAD } from "./mpu.ts";
 import { type ObjectEntry, objectSchema, RELEASE_VERSION } from "./object.ts";
+import { ObjectPages } from "./object_pages.ts";
 import { type VersionBlock, type VersionOwner, versionSchema } from "./version.ts";
 
 export interface ModelOptions {
@@ -49,6 +50,7 @@ export class Model {
   readonly buckets: Table<BucketEntry>;
   readonly aliases: Table<AliasEntry>;
   readonly objects: Table<ObjectEntry>;
+  readonly objectPages: ObjectPages;
   readonly versions: Table<VersionBlock>;
   readonly blockRefs: Table<BlockRef>;
   readonly uploads: Table<MpuEntry>;
@@ -66,6 +68,7 @@ export class Model {
     this.buckets = table(bucketSchema);
     this.aliases = table(aliasSchema);
     this.objects = table(objectSchema);
+    this.objectPages = new ObjectPages(this.objects);
     this.versions = table(versionSchema);
     this.blockRefs = table(blockRefSchema(opts.blockGraceMs));
     this.uploads = table(mpuSchema);

@@ -1,41 +1,11 @@
 /** Repairs on a real (single) node: what a write that died leaves behind is found and released. */
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { readRc } from "../block/rc.ts";
-import { RemiseNode } from "../node.ts";
-import { parseConfig } from "../util/config.ts";
 import { newUuid } from "../util/ids.ts";
 import { Workers } from "../util/worker.ts";
 import { dailyRepairs, orphanVersionsRepair, STALE_UPLOAD_MS } from "./repair.ts";
+import { withNode } from "./testing.ts";
 import { writeBlocks } from "./write.ts";
-
-async function withNode(fn: (node: RemiseNode) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "remise-repair-" });
-  const config = parseConfig(
-    [
-      `metadata_dir = "${dir}/meta"`,
-      `data_dir = "${dir}/data"`,
-      "replication_factor = 1",
-      `rpc_secret = "${"ab".repeat(32)}"`,
-      `rpc_bind_addr = "127.0.0.1:0"`,
-      "block_size = 4096",
-      "[s3_api]",
-      `api_bind_addr = "127.0.0.1:0"`,
-      `s3_region = "garage"`,
-      "[auto_layout]",
-      `zone = "z"`,
-      `capacity = "1G"`,
-    ].join("\n"),
-    `${dir}/config.toml`,
-    {},
-  );
-  const node = await RemiseNode.start(config);
-  try {
-    await fn(node);
-  } finally {
-    await node.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function runToEnd(worker: ReturnType<typeof orphanVersionsRepair>) {
   const workers = new Workers();

@@ -1,6 +1,5 @@
 /** ListObjects (v1, v2), ListObjectVersions, ListMultipartUploads and ListParts. */
-import { listingOfBytes, listingOfEntry, type ObjectListing } from "../model/object_listing.ts";
-import type { Model } from "../model/model.ts";
+import type { ObjectListing } from "../model/object_listing.ts";
 import { mpuSortKey } from "../model/mpu.ts";
 import type { MpuEntry } from "../model/mpu.ts";
 import { uriEncode } from "./auth/encode.ts";
@@ -8,7 +7,7 @@ import { type BucketContext, isoDate, type ObjectContext, xmlResponse } from "./
 import { S3Error } from "./error.ts";
 import { quotedEtag } from "./headers.ts";
 import { escapeXml, RawXml } from "./xml.ts";
-import { listKeys, type ListResult } from "./listing.ts";
+import { listKeys, type ListResult } from "../model/listing.ts";
 import { latestParts, uploadOf } from "./multipart.ts";
 
 const MAX_KEYS = 1000;
@@ -38,24 +37,6 @@ function encoder(ctx: BucketContext): (s: string | undefined) => string | undefi
     });
   }
   return et === "url" ? (s) => s === undefined ? undefined : uriEncode(s, false) : (s) => s;
-}
-
-/** One page of a bucket's visible objects, folded into prefixes by the delimiter. */
-export function listObjectsPage(
-  model: Model,
-  bucketId: string,
-  p: { prefix: string; delimiter?: string; after?: string; max: number },
-): Promise<ListResult<ObjectListing>> {
-  return listKeys<ObjectListing>(
-    (start, end, limit) =>
-      model.objects.rangeView(bucketId, { start, end, limit }, {
-        fromBytes: listingOfBytes,
-        fromEntry: listingOfEntry,
-      }),
-    (e) => e.key,
-    (e) => e.visible,
-    p,
-  );
 }
 
 /**
@@ -100,7 +81,7 @@ function commonParams(ctx: BucketContext) {
 export async function listObjectsV1(ctx: BucketContext): Promise<Response> {
   const { enc, prefix, delimiter, max } = commonParams(ctx);
   const marker = ctx.query.get("marker") || undefined;
-  const r = await listObjectsPage(ctx.deps.model, ctx.bucket.id, {
+  const r = await ctx.deps.model.objectPages.page(ctx.bucket.id, {
     prefix,
     delimiter,
     after: marker,
@@ -143,7 +124,7 @@ export async function listObjectsV2(ctx: BucketContext): Promise<Response> {
   const token = ctx.query.get("continuation-token");
   const startAfter = ctx.query.get("start-after") || undefined;
   const after = token !== null ? decodeToken(token) : startAfter;
-  const r = await listObjectsPage(ctx.deps.model, ctx.bucket.id, { prefix, delimiter, after, max });
+  const r = await ctx.deps.model.objectPages.page(ctx.bucket.id, { prefix, delimiter, after, max });
   const last = r.items[r.items.length - 1];
   return xmlResponse("ListBucketResult", {
     Name: ctx.bucketName,
@@ -165,7 +146,7 @@ export async function listObjectsV2(ctx: BucketContext): Promise<Response> {
 export async function listObjectVersions(ctx: BucketContext): Promise<Response> {
   const { enc, prefix, delimiter, max } = commonParams(ctx);
   const keyMarker = ctx.query.get("key-marker") || undefined;
-  const r = await listObjectsPage(ctx.deps.model, ctx.bucket.id, {
+  const r = await ctx.deps.model.objectPages.page(ctx.bucket.id, {
     prefix,
     delimiter,
     after: keyMarker,

@@ -4,6 +4,7 @@
  */
 import { decode, encode } from "../util/msgpack.ts";
 import { partitionOf } from "../util/ids.ts";
+import { PARTITIONS } from "../rpc/layout.ts";
 import { sameBytes } from "../util/order.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { type CachedEntry, EntryCache } from "./cache.ts";
@@ -62,12 +63,6 @@ const GC = "gc";
 /** Entries removed per atomic operation (each check, delete and todo row counts). */
 const DELETE_BATCH = 32;
 
-interface ScanBatch {
-  entries: Deno.KvEntry<Uint8Array>[];
-  /** Where the next batch starts, when there may be one. */
-  more?: string;
-}
-
 interface Waiting<E> {
   entries: E[];
   sizes: number[];
@@ -83,6 +78,8 @@ export class LocalStore<E> {
   readonly #whole: boolean;
   readonly #cache: EntryCache<E>;
   readonly #pointReads: PointReads;
+  /** Commits that wrote to each partition: what tells a read whether it is still current. */
+  readonly #writes = new Array<number>(PARTITIONS).fill(0);
   /** The partitions' Merkle trees, fed by every write below in the same commit. */
   readonly merkle: MerkleTree;
 
@@ -162,9 +159,9 @@ export class LocalStore<E> {
   }
 
   /**
-   * Entries of one partition key in sort-key order, each read by `view` from its bytes. They
-   * are read in batches, the next requested before this one is viewed: Deno KV reads on a
-   * thread of its own, so viewing one batch overlaps with fetching the next.
+   * Entries of one partition key in sort-key order, each read by `view` from its bytes as it
+   * arrives: holding a batch of raw KV entries until all of it came made listings spend more
+   * in garbage collection than in viewing.
    */
   async rangeOf<V>(
     pk: string,
@@ -181,13 +178,13 @@ export class LocalStore<E> {
       : { prefix };
     const out: V[] = [];
     let left = q.limit ?? Infinity;
-    if (left <= 0) return out;
     // Even batches: a listing's 1,001 entries (a page and the one that says more follow) are two
     // reads of 501 and 500, not 512, 489 and a third round trip.
     const size = Number.isFinite(left)
       ? Math.ceil(left / Math.ceil(left / SCAN_BATCH))
       : SCAN_BATCH;
-    const batch = async (cursor?: string): Promise<ScanBatch> => {
+    let cursor: string | undefined;
+    while (left > 0) {
       const limit = Math.min(size, left);
       left -= limit;
       const it = this.kv.list<Uint8Array>(selector, {
@@ -196,15 +193,10 @@ export class LocalStore<E> {
         reverse: q.reverse,
         batchSize: limit,
       });
-      const entries: Deno.KvEntry<Uint8Array>[] = [];
-      for await (const e of it) entries.push(e);
-      return { entries, more: entries.length === limit && left > 0 ? it.cursor : undefined };
-    };
-    let next: Promise<ScanBatch> | undefined = batch();
-    while (next) {
-      const got: ScanBatch = await next;
-      next = got.more ? batch(got.more) : undefined;
-      for (const e of got.entries) out.push(view(e.key[4] as string, e.value));
+      const before = out.length;
+      for await (const e of it) out.push(view(e.key[4] as string, e.value));
+      if (out.length - before < limit) break;
+      cursor = it.cursor;
     }
     return out;
   }
@@ -343,7 +335,7 @@ export class LocalStore<E> {
         for (const [k, n] of fx?.sums ?? []) op.sum(k, n);
       });
       if (writes.length === 0) return 0;
-      const res = await op.commit();
+      const res = await this.#commit(op, items.map(([, { key }]) => key));
       if (res.ok) {
         for (const [id, entry, bytes] of writes) {
           this.#cache.set(id, { entry, bytes, versionstamp: res.versionstamp });
@@ -354,6 +346,23 @@ export class LocalStore<E> {
       }
       if (attempt > 50) throw new Error(`${schema.name}: too much contention writing entries`);
     }
+  }
+
+  /**
+   * Commits a write to these entry keys, counting it for their partitions whatever the outcome
+   * (a failed commit counted is only a read ahead wasted).
+   */
+  async #commit(op: Deno.AtomicOperation, keys: Deno.KvKey[]) {
+    try {
+      return await op.commit();
+    } finally {
+      for (const key of keys) this.#writes[key[2] as number]++;
+    }
+  }
+
+  /** How many commits have written to pk's partition since this store opened. */
+  writesTo(pk: string): number {
+    return this.#writes[partitionOf(pk)];
   }
 
   /** Tombstones waiting for garbage collection, in key order from after `cursor`. */
@@ -446,7 +455,7 @@ export class LocalStore<E> {
           gone.push(c.id);
         });
         if (gone.length === 0) break;
-        const res = await op.commit();
+        const res = await this.#commit(op, chunk.map((c) => c.key));
         if (res.ok) {
           for (const id of gone) {
             this.#cache.set(id, { entry: undefined, bytes: null, versionstamp: null });

@@ -5,6 +5,7 @@
 import { decode, encode } from "../util/msgpack.ts";
 import { quorum, quorumEach } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
+import type { ClusterLayout } from "../rpc/layout.ts";
 import type { RangeQuery } from "./store.ts";
 import { LocalStore } from "./store.ts";
 import type { TableSchema } from "./schema.ts";
@@ -18,6 +19,12 @@ interface GetMsg {
 interface RangeMsg {
   pk: string;
   q: RangeQuery;
+}
+
+/** See Table.changeMark. */
+export interface ChangeMark {
+  layout: ClusterLayout;
+  writes: number;
 }
 
 export class Table<E> {
@@ -153,6 +160,21 @@ export class Table<E> {
     if (this.schema.replication === "full") return true;
     const sets = this.sys.writeSetsForKey(pk);
     return sets.length === 1 && sets[0].length === 1 && sets[0][0] === this.sys.id;
+  }
+
+  /**
+   * Where pk's entries stand now, if this node alone answers reads of pk: a read begun after
+   * taking the mark still answers for it while `unchangedSince(pk, mark)` holds.
+   */
+  changeMark(pk: string): ChangeMark | undefined {
+    if (!this.#localOnly(pk)) return undefined;
+    return { layout: this.sys.layout, writes: this.store.writesTo(pk) };
+  }
+
+  /** No write to pk's partition since the mark, and this node still answers alone. */
+  unchangedSince(pk: string, mark: ChangeMark): boolean {
+    return this.sys.layout === mark.layout && this.#localOnly(pk) &&
+      this.store.writesTo(pk) === mark.writes;
   }
 
   async get(pk: string, sk: string): Promise<E | undefined> {
