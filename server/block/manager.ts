@@ -78,8 +78,11 @@ export class BlockManager {
     await written;
   }
 
-  /** A block from whichever replica answers first in order of preference, checked. */
-  get(hash: string): Promise<Uint8Array> {
+  /**
+   * A block from whichever replica answers first in order of preference, checked, in the
+   * pieces it was read in (see BlockStore.readPieces).
+   */
+  get(hash: string): Promise<Uint8Array[]> {
     const first = this.sys.preferred(this.sys.readNodesForKey(hash));
     // During a layout change a block may still be only where it was: ask there next.
     const then = this.sys.writeSetsForKey(hash).flat().filter((n) => !first.includes(n));
@@ -90,20 +93,30 @@ export class BlockManager {
    * A block from another node: its replicas first, then every other node up (one that held it
    * under an earlier layout may still have it).
    */
-  getRemote(hash: string): Promise<Uint8Array> {
+  async getRemote(hash: string): Promise<Uint8Array> {
     const holders = this.sys.nodesForKey(hash).filter((n) => n !== this.sys.id);
     const others = this.sys.peers.status().filter((p) => p.up && !holders.includes(p.id));
-    return this.#fetch(hash, [...this.sys.preferred(holders), ...others.map((p) => p.id)]);
+    const [data] = await this.#fetch(hash, [
+      ...this.sys.preferred(holders),
+      ...others.map((p) => p.id),
+    ]);
+    return data;
   }
 
-  async #fetch(hash: string, nodes: string[]): Promise<Uint8Array> {
+  async #fetch(hash: string, nodes: string[]): Promise<Uint8Array[]> {
     const errors: string[] = [];
     for (const node of nodes) {
       try {
-        const data = await this.sys.rpc.call<Uint8Array | null>(node, "block/get", hash);
         // This node's reads are checked by the store's CRC32 (bit rot), scrub checks SHA-256;
         // bytes from a peer are checked in full.
-        if (data && (node === this.sys.id || blockHash(data) === hash)) return data;
+        if (node === this.sys.id) {
+          const pieces = await this.store.readPieces(hash);
+          if (pieces) return pieces;
+          errors.push(`${node.slice(0, 16)}: missing or corrupted`);
+          continue;
+        }
+        const data = await this.sys.rpc.call<Uint8Array | null>(node, "block/get", hash);
+        if (data && blockHash(data) === hash) return [data];
         errors.push(`${node.slice(0, 16)}: ${data ? "corrupted" : "missing"}`);
       } catch (e) {
         errors.push(`${node.slice(0, 16)}: ${(e as Error).message}`);

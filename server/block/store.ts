@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { randomHex } from "../util/ids.ts";
 
+/** See readPieces. */
+const PIECE = 256 * 1024;
+
 export class BlockStore {
   constructor(readonly dir: string, readonly fsync: boolean) {}
 
@@ -53,6 +56,47 @@ export class BlockStore {
         d.close();
       }
     }
+  }
+
+  /**
+   * The block's bytes in pieces of about PIECE bytes, or null when this node does not have it
+   * intact: what a GET streams. Fresh buffers of a whole block cost more than reading them
+   * (the allocator maps and unmaps each one, and every page faults in): they kept a 256 MiB
+   * GET at a third of the speed of the same bytes in pieces.
+   */
+  async readPieces(hash: string): Promise<Uint8Array[] | null> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(this.path(hash));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    }
+    const pieces: Uint8Array[] = [];
+    try {
+      let left = (await file.stat()).size;
+      if (left < 4) return null;
+      while (left > 0) {
+        // The CRC trailer stays in the last piece, with at least a byte of data before it.
+        const piece = new Uint8Array(left > PIECE + 4 ? PIECE : left);
+        let n = 0;
+        while (n < piece.length) {
+          const got = await file.read(piece.subarray(n));
+          if (got === null) return null;
+          n += got;
+        }
+        pieces.push(piece);
+        left -= piece.length;
+      }
+    } finally {
+      file.close();
+    }
+    const last = pieces[pieces.length - 1];
+    const stored = new DataView(last.buffer, last.byteOffset + last.length - 4, 4).getUint32(0);
+    pieces[pieces.length - 1] = last.subarray(0, last.length - 4);
+    let crc = 0;
+    for (const piece of pieces) crc = crc32(piece, crc);
+    return crc === stored ? pieces.filter((piece) => piece.length > 0) : null;
   }
 
   /** The block's bytes, or null when this node does not have it intact. */

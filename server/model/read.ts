@@ -1,5 +1,6 @@
 /** Streams an object's bytes (or a byte range of them), fetching the next block ahead. */
 import type { Model } from "./model.ts";
+import { concatBytes } from "../util/bytes.ts";
 import type { ObjectVersion, VersionData } from "./object.ts";
 
 /** Blocks fetched ahead of the client: bounds a GET's memory to this many blocks. */
@@ -61,7 +62,7 @@ export function readObject(
   const rows = model.versionBlocks(v.uuid);
   let pos = 0;
   /** Blocks whose download has started, in order; a few ahead of what the client has taken. */
-  const ahead: Array<Promise<{ at: number; data: Promise<Uint8Array> } | null>> = [];
+  const ahead: Array<Promise<{ at: number; data: Promise<Uint8Array[]> } | null>> = [];
 
   /** The next block overlapping the range, its download started. */
   const fetchNext = async () => {
@@ -96,10 +97,15 @@ export function readObject(
         return;
       }
       fill();
-      const bytes = open ? open(await cur.data) : await cur.data;
-      const from = Math.max(0, r.start - cur.at);
-      const to = Math.min(bytes.length, r.end + 1 - cur.at);
-      c.enqueue(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to));
+      const pieces = open ? [open(concatBytes(await cur.data))] : await cur.data;
+      let at = cur.at;
+      for (const piece of pieces) {
+        const from = Math.max(0, r.start - at);
+        const to = Math.min(piece.length, r.end + 1 - at);
+        at += piece.length;
+        if (from >= to) continue;
+        c.enqueue(from === 0 && to === piece.length ? piece : piece.subarray(from, to));
+      }
     },
     cancel() {
       rows.return(undefined);

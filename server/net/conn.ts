@@ -6,6 +6,7 @@
  */
 import type { Socket } from "node:net";
 import { decode, encodeMessage } from "../util/msgpack.ts";
+import { concatBytes } from "../util/bytes.ts";
 import {
   encodeFrame,
   type Frame,
@@ -73,7 +74,7 @@ class Assembly {
   }
 
   bytes(): Uint8Array {
-    return this.parts.length === 1 ? this.parts[0] : concat(this.parts, this.size);
+    return concatBytes(this.parts, this.size);
   }
 }
 
@@ -270,19 +271,9 @@ export class Connection {
         size += f.length;
       }
       if (frames.length === 0) return;
-      const ok = this.socket.write(frames.length === 1 ? frames[0] : concat(frames, size));
+      const ok = this.socket.write(concatBytes(frames, size));
       this.#window.wrote(this.#limited);
       if (!ok) this.#blocked = true;
     }
   }
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -3,18 +3,9 @@
  * returns the complete encoding (tag, length, contents) of one value, so values nest by plain
  * function calls: `sequence(integer(2), oid("2.5.4.3"))`.
  */
+import { concatBytes } from "../util/bytes.ts";
 
 const text = new TextEncoder();
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function length(n: number): Uint8Array {
   if (n < 0x80) return Uint8Array.of(n);
@@ -23,11 +14,11 @@ function length(n: number): Uint8Array {
 }
 
 function tlv(tag: number, contents: Uint8Array): Uint8Array {
-  return concat([Uint8Array.of(tag), length(contents.length), contents]);
+  return concatBytes([Uint8Array.of(tag), length(contents.length), contents]);
 }
 
 export function sequence(...items: Uint8Array[]): Uint8Array {
-  return tlv(0x30, concat(items));
+  return tlv(0x30, concatBytes(items));
 }
 
 /** A SET of one element: DER sorts a SET's elements, which a single one makes moot. */
@@ -47,7 +38,7 @@ export function integer(value: number | Uint8Array): Uint8Array {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0 && bytes[start + 1] < 0x80) start++;
   bytes = bytes.subarray(start);
-  if (bytes.length === 0 || bytes[0] >= 0x80) bytes = concat([Uint8Array.of(0), bytes]);
+  if (bytes.length === 0 || bytes[0] >= 0x80) bytes = concatBytes([Uint8Array.of(0), bytes]);
   return tlv(0x02, bytes);
 }
 
@@ -92,7 +83,7 @@ export function time(date: Date): Uint8Array {
 
 /** A BIT STRING whose last `unusedBits` bits are padding. */
 export function bitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
-  return tlv(0x03, concat([Uint8Array.of(unusedBits), bytes]));
+  return tlv(0x03, concatBytes([Uint8Array.of(unusedBits), bytes]));
 }
 
 export function octetString(bytes: Uint8Array): Uint8Array {

@@ -4,6 +4,7 @@ import type { KeyEntry } from "../model/key.ts";
 import type { Model } from "../model/model.ts";
 import type { System } from "../rpc/system.ts";
 import type { HeaderReader } from "../util/header_map.ts";
+import { concatBytes } from "../util/bytes.ts";
 import type { Metrics } from "../util/metrics.ts";
 import { type Query, RequestTarget } from "../util/target.ts";
 import { randomHex } from "../util/ids.ts";
@@ -100,13 +101,7 @@ export async function readSmallBody(
     }
     chunks.push(c);
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatBytes(chunks, size));
 }
 
 /**

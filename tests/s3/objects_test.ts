@@ -488,6 +488,23 @@ Deno.test("objects: put, get, head, copy, delete", async (t) => {
   );
 });
 
+Deno.test("objects: 1 MiB blocks, read from disk in pieces, read back whole and in ranges", async () => {
+  await using f = await s3Fixture();
+  const { s3 } = f;
+  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  const MiB = 1024 * 1024;
+  const body = randomBytes(2 * MiB + 300_000);
+  await s3.send(new PutObjectCommand({ Bucket: B, Key: "big", Body: body }));
+  const get = async (Range?: string) =>
+    await bodyBytes((await s3.send(new GetObjectCommand({ Bucket: B, Key: "big", Range }))).Body);
+  assertEquals(await get(), body);
+  // Across the pieces of one block (256 KiB), across blocks, and from inside the last one.
+  for (const [start, end] of [[262_140, 262_150], [MiB - 5, MiB + 5], [100, 700_000]]) {
+    assertEquals(await get(`bytes=${start}-${end}`), body.slice(start, end + 1), `${start}-${end}`);
+  }
+  assertEquals(await get("bytes=-70000"), body.slice(body.length - 70_000));
+});
+
 async function* walk(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(dir)) {
     const p = `${dir}/${e.name}`;
