@@ -14,7 +14,8 @@ import type {
 import { globalAliases, localAliases, permissionOf } from "../model/bucket_ops.ts";
 import { presignGet } from "../s3/auth/presign.ts";
 import { operatorContext } from "../s3/context.ts";
-import { deleteKey } from "../s3/delete.ts";
+import { DELETE_CONCURRENCY, deleteKey } from "../s3/delete.ts";
+import { settleEach } from "../util/settle.ts";
 import { getObject } from "../s3/get.ts";
 import { validateKey } from "../s3/keys.ts";
 import {
@@ -158,14 +159,15 @@ async function deleteObjects(c: Call): Promise<DeleteBucketObjectsResponse> {
     throw badRequest(`At most ${MAX_DELETE} keys can be deleted at once; got ${keys.length}`);
   }
   const out: DeleteBucketObjectsResponse = { deleted: [], errors: [] };
-  for (const key of keys) {
-    try {
-      await deleteKey(c.deps.model, bucket.id, objectKey(key));
-      out.deleted.push(key);
-    } catch (e) {
-      out.errors.push({ key, message: (e as Error).message });
-    }
-  }
+  const outcomes = await settleEach(
+    keys,
+    DELETE_CONCURRENCY,
+    (key) => deleteKey(c.deps.model, bucket.id, objectKey(key)),
+  );
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === "fulfilled") out.deleted.push(keys[i]);
+    else out.errors.push({ key: keys[i], message: (outcome.reason as Error).message });
+  });
   return out;
 }
 

@@ -2,6 +2,7 @@
 import type { Model } from "../model/model.ts";
 import { visibleVersion } from "../model/object.ts";
 import { newUuid } from "../util/ids.ts";
+import { settleEach } from "../util/settle.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
 import { readDocument, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
@@ -23,6 +24,8 @@ export async function deleteObject(ctx: ObjectContext): Promise<Response> {
 }
 
 const MAX_KEYS = 1000;
+/** Deletes of one request in flight at once: they then share commits. */
+export const DELETE_CONCURRENCY = 32;
 
 export async function deleteObjects(ctx: BucketContext): Promise<Response> {
   const text = await readDocument(ctx.req, 4 * 1024 * 1024);
@@ -35,9 +38,8 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
     );
   }
   const quiet = xmlToken(body.Quiet)?.toLowerCase() === "true";
-  const deleted: Array<{ Key: string }> = [];
-  const errors: Array<{ Key: string; Code: string; Message: string }> = [];
-  for (const o of objects) {
+  // Every key is read before any is deleted: a malformed request deletes nothing.
+  const keys = objects.map((o) => {
     const key = typeof o === "object" && o !== null && !Array.isArray(o)
       ? xmlText(o.Key)
       : undefined;
@@ -47,15 +49,20 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
         "The XML you provided was not well-formed or did not validate against our published schema: every <Object> needs a <Key>.",
       );
     }
-    try {
-      validateKey(key);
-      await deleteKey(ctx.deps.model, ctx.bucket.id, key);
-      deleted.push({ Key: key });
-    } catch (e) {
-      if (!(e instanceof S3Error)) throw e;
-      errors.push({ Key: key, Code: e.code, Message: e.message });
-    }
-  }
+    return key;
+  });
+  const outcomes = await settleEach(keys, DELETE_CONCURRENCY, async (key) => {
+    validateKey(key);
+    await deleteKey(ctx.deps.model, ctx.bucket.id, key);
+  });
+  const deleted: Array<{ Key: string }> = [];
+  const errors: Array<{ Key: string; Code: string; Message: string }> = [];
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === "fulfilled") deleted.push({ Key: keys[i] });
+    else if (outcome.reason instanceof S3Error) {
+      errors.push({ Key: keys[i], Code: outcome.reason.code, Message: outcome.reason.message });
+    } else throw outcome.reason;
+  });
   return xmlResponse("DeleteResult", {
     Deleted: quiet ? undefined : deleted,
     Error: errors,

@@ -183,6 +183,19 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
     }
   });
 
+  await t.step("a DeleteObjects with one Object lacking its Key deletes nothing", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: "listed-first", Body: "kept" }));
+    const body =
+      "<Delete><Object><Key>listed-first</Key></Object><Object><VersionId>v</VersionId></Object></Delete>";
+    const u = `${node.s3}/${B}?delete`;
+    const headers = signHeaders("POST", u, key, node.region, sha256Hex(body));
+    assertEquals(await errorOf(await fetch(u, { method: "POST", headers, body })), {
+      status: 400,
+      code: "MalformedXML",
+    });
+    await s3.send(new HeadObjectCommand({ Bucket: B, Key: "listed-first" }));
+  });
+
   await t.step("an unknown bucket is NoSuchBucket; an invalid name is refused", async () => {
     assertEquals(
       await errorOf(await fetch(presign("GET", `${node.s3}/nosuchbucket/k`, key, node.region))),
