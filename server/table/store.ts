@@ -160,8 +160,8 @@ export class LocalStore<E> {
 
   /**
    * Entries of one partition key in sort-key order, each read by `view` from its bytes as it
-   * arrives: holding a batch of raw KV entries until all of it came made listings spend more
-   * in garbage collection than in viewing.
+   * arrives, so that only the views are held: a listing's raw KV entries are most of its
+   * garbage.
    */
   async rangeOf<V>(
     pk: string,
