@@ -101,6 +101,16 @@ Deno.test("admin objects: upload, list by folder, download and delete", async ()
       keys: ["docs/a.txt", "never-there"],
     });
     assertEquals(del, { deleted: ["docs/a.txt", "never-there"], errors: [] });
+    // A key no object can have is reported on its own; the others are still deleted, in order.
+    const mixed = await node.api<DeleteBucketObjectsResponse>("POST", "/v2/DeleteBucketObjects", {
+      bucketId,
+      keys: ["", "été 2026.txt", "k".repeat(1025)],
+    });
+    assertEquals(mixed.deleted, ["été 2026.txt"]);
+    assertEquals(mixed.errors.map((e) => [e.key.length, e.message]), [
+      [0, "Object keys must not be empty."],
+      [1025, "Your key is too long"],
+    ]);
     const missing = await raw(node, "GET", "GetBucketObject", { bucketId, key: "docs/a.txt" });
     assertEquals([missing.status, (await json<ApiError>(missing, 404)).code], [404, "NoSuchKey"]);
   } finally {

@@ -109,3 +109,24 @@ Deno.test("pages read ahead follow the parameters they were asked with", async (
     assertEquals(third.truncated, false);
   });
 });
+
+Deno.test("a page whose read ahead failed is read again when asked for", async () => {
+  await withNode(async ({ model }) => {
+    await fill(model, 1500);
+    const objects = model.objects;
+    const rangeView = objects.rangeView.bind(objects);
+    const secondPage = keyName(999) + "\u0000";
+    let failed = 0;
+    objects.rangeView = (pk, q, view) => {
+      if (q.start === secondPage && failed++ === 0) {
+        return Promise.reject(new Error("database gone"));
+      }
+      return rangeView(pk, q, view);
+    };
+    const pages = model.objectPages;
+    await pages.page(BUCKET, { prefix: "", max: 1000 });
+    const p2 = await pages.page(BUCKET, { prefix: "", max: 1000, after: keyName(999) });
+    assertEquals(failed, 2, "read ahead, failed, then read again");
+    assertEquals(keysOf(p2), Array.from({ length: 500 }, (_, i) => keyName(1000 + i)));
+  });
+});

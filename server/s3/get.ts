@@ -11,7 +11,7 @@ import { cipherToRead, customerKey } from "./ssec.ts";
 /** What reading an object needs of a request: the website endpoint serves it without a key. */
 export type ReadContext = Pick<
   ObjectContext,
-  "deps" | "req" | "headers" | "url" | "query" | "requestId" | "bucket" | "key" | "bytesOut"
+  "deps" | "headers" | "url" | "query" | "requestId" | "bucket" | "key" | "bytesOut"
 >;
 
 export function noSuchKey(ctx: Pick<ObjectContext, "key">): S3Error {

@@ -15,6 +15,7 @@ import { bucketOfHost, hostName } from "../util/host.ts";
 import { randomHex } from "../util/ids.ts";
 import { log } from "../util/log.ts";
 import { RequestTarget } from "../util/target.ts";
+import { HeaderMap } from "../util/header_map.ts";
 import { serveSite } from "./site.ts";
 
 export interface WebOptions {
@@ -87,6 +88,7 @@ export function createWebHandler(deps: S3Deps, opts: WebOptions) {
         res = await serveSite({
           deps,
           req,
+          headers: new HeaderMap(req.headers),
           url,
           requestId,
           bucket,

@@ -16,7 +16,7 @@ import type { S3Deps } from "../s3/context.ts";
 import { S3Error } from "../s3/error.ts";
 import { currentVersion, objectResponse } from "../s3/get.ts";
 import { toS3Error } from "../s3/error_response.ts";
-import { HeaderMap } from "../util/header_map.ts";
+import type { HeaderReader } from "../util/header_map.ts";
 import type { Query, RequestTarget } from "../util/target.ts";
 
 /** Website requests take no sub-resources or response overrides: their query is ignored. */
@@ -25,6 +25,8 @@ const NO_QUERY: Query = { get: () => null, has: () => false };
 export interface SiteRequest {
   deps: S3Deps;
   req: Request;
+  /** req's headers, read once. */
+  headers: HeaderReader;
   url: RequestTarget;
   requestId: string;
   bucket: BucketEntry;
@@ -46,12 +48,15 @@ function decodePath(path: string): string {
   }
 }
 
-/** The object at `key` as GET or HEAD would answer it, from `req`'s conditions and range. */
-async function fetchObject(site: SiteRequest, key: string, req = site.req): Promise<Response> {
+/** The object at `key` as GET or HEAD would answer it, from these headers' conditions and range. */
+async function fetchObject(
+  site: SiteRequest,
+  key: string,
+  headers = site.headers,
+): Promise<Response> {
   const ctx = {
     deps: site.deps,
-    req,
-    headers: new HeaderMap(req.headers),
+    headers,
     url: site.url,
     query: NO_QUERY,
     requestId: site.requestId,
@@ -62,7 +67,7 @@ async function fetchObject(site: SiteRequest, key: string, req = site.req): Prom
   const v = await currentVersion(ctx);
   const moved = v.state.data.meta.headers.find(([n]) => n === "x-amz-website-redirect-location");
   if (moved) return redirectResponse({ status: 301, location: moved[1] });
-  return objectResponse(ctx, v, req.method === "HEAD");
+  return objectResponse(ctx, v, site.req.method === "HEAD");
 }
 
 async function exists(site: SiteRequest, key: string): Promise<boolean> {
@@ -91,10 +96,9 @@ export async function serveSite(site: SiteRequest): Promise<Response> {
   const onError = ruleOnError(cfg, path, failure.status);
   if (onError) return redirectResponse(redirectOf(onError, path, site.host));
   if (failure.status >= 400 && failure.status < 500 && cfg.errorDocument) {
-    // The error page is served whole, whatever range or condition the request had.
-    const plain = new Request(site.req.url, { method: site.req.method });
     try {
-      const page = await fetchObject(site, cfg.errorDocument, plain);
+      // The error page is served whole, whatever range or condition the request had.
+      const page = await fetchObject(site, cfg.errorDocument, new Headers());
       if (page.status === 200) {
         return new Response(page.body, { status: failure.status, headers: page.headers });
       }

@@ -1,6 +1,7 @@
 /** Every malformed or hostile request gets its exact S3 error, and the node keeps serving. */
 import {
   CreateBucketCommand,
+  DeleteObjectsCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -194,6 +195,24 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
       code: "MalformedXML",
     });
     await s3.send(new HeadObjectCommand({ Bucket: B, Key: "listed-first" }));
+  });
+
+  await t.step("a DeleteObjects key over 1024 bytes is its own KeyTooLongError", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: B, Key: "beside-long", Body: "gone" }));
+    const long = "k".repeat(1025);
+    const r = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: B,
+        Delete: { Objects: [{ Key: long }, { Key: "beside-long" }] },
+      }),
+    );
+    assertEquals(r.Deleted?.map((d) => d.Key), ["beside-long"]);
+    assertEquals(r.Errors?.map((e) => [e.Key, e.Code]), [[long, "KeyTooLongError"]]);
+    await assertS3Error(
+      () => s3.send(new HeadObjectCommand({ Bucket: B, Key: "beside-long" })),
+      null,
+      404,
+    );
   });
 
   await t.step("an unknown bucket is NoSuchBucket; an invalid name is refused", async () => {

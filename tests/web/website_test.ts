@@ -108,6 +108,9 @@ Deno.test("a static website through the website endpoint", async (t) => {
     assertEquals(r.headers.get("content-type"), "text/html");
     const head = await get("/no/such/page.html", {}, "HEAD");
     assertEquals([head.status, head.body], [404, ""]);
+    // Served whole: the request's range and conditions were about the missing page.
+    const ranged = await get("/no/such/page.html", { range: "bytes=0-3", "if-none-match": "*" });
+    assertEquals([ranged.status, ranged.body], [404, SITE["404.html"][0]]);
   });
 
   await t.step("routing rules redirect by prefix, by key and on errors", async () => {
