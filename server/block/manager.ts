@@ -50,15 +50,15 @@ export class BlockManager {
    */
   async writeLocal(hash: string, data: Uint8Array): Promise<void> {
     await this.#lock.run(hash, async () => {
-      const now = Date.now();
-      const op = this.sys.kv.atomic().set(gcKey(hash), now + this.graceMs);
+      await this.sys.kv.set(gcKey(hash), Date.now() + this.graceMs);
+      await this.store.write(hash, data);
       // A writer whose layout is older than ours may still send a block here that this node no
       // longer holds, and its reference may go elsewhere: check it later so it is handed over.
+      // Asked once the file exists: a layout change after this rechecks every stored block, one
+      // before it is seen here (asked earlier, a block landing during the change was missed).
       if (!this.sys.writeSetsForKey(hash).some((set) => set.includes(this.sys.id))) {
-        op.set(resyncKey(hash, now + RESYNC_DELAY_MS), null);
+        await this.sys.kv.set(resyncKey(hash, Date.now() + RESYNC_DELAY_MS), null);
       }
-      await op.commit();
-      await this.store.write(hash, data);
     });
   }
 
