@@ -6,7 +6,7 @@ import { Model } from "./model/model.ts";
 import { System } from "./rpc/system.ts";
 import { createS3Handler } from "./s3/router.ts";
 import { createWebHandler } from "./web/router.ts";
-import { type Config, parseBindAddr } from "./util/config.ts";
+import { type Config, metadataDbPath, parseBindAddr } from "./util/config.ts";
 import { randomHex } from "./util/ids.ts";
 import { log } from "./util/log.ts";
 import { Metrics } from "./util/metrics.ts";
@@ -53,7 +53,7 @@ export class RemiseNode {
   static async start(config: Config): Promise<RemiseNode> {
     await Deno.mkdir(config.metadataDir, { recursive: true });
     await Deno.mkdir(config.dataDir, { recursive: true });
-    const kv = await Deno.openKv(join(config.metadataDir, "db.sqlite"));
+    const kv = await Deno.openKv(metadataDbPath(config));
     const sys = await System.open(config, kv);
     const model = new Model(sys, { blockGraceMs: config.blockGcDelayMs });
     await model.start();

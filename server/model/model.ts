@@ -21,6 +21,8 @@ import { type KeyEntry, keySchema } from "./key.ts";
 import { type MpuEntry, type MpuPart, mpuPartSchema, mpuSchema, RELEASE_UPLOAD } from "./mpu.ts";
 import { type ObjectEntry, objectSchema, RELEASE_VERSION } from "./object.ts";
 import { ObjectPages } from "./object_pages.ts";
+import { ListingThread } from "./listing_thread.ts";
+import { metadataDbPath } from "../util/config.ts";
 import { type VersionBlock, type VersionOwner, versionSchema } from "./version.ts";
 
 export interface ModelOptions {
@@ -68,7 +70,10 @@ export class Model {
     this.buckets = table(bucketSchema);
     this.aliases = table(aliasSchema);
     this.objects = table(objectSchema);
-    this.objectPages = new ObjectPages(this.objects);
+    this.objectPages = new ObjectPages(
+      this.objects,
+      new ListingThread(metadataDbPath(sys.config), objectSchema.name),
+    );
     this.versions = table(versionSchema);
     this.blockRefs = table(blockRefSchema(opts.blockGraceMs));
     this.uploads = table(mpuSchema);
@@ -124,6 +129,7 @@ export class Model {
   }
 
   async stop(): Promise<void> {
+    this.objectPages.stop();
     this.blocks.stop();
     this.queue.stop();
     await this.workers.stop();

@@ -8,6 +8,7 @@
  */
 import type { ChangeMark, Table } from "../table/table.ts";
 import { listKeys, type ListParams, type ListResult } from "./listing.ts";
+import type { ListingThread } from "./listing_thread.ts";
 import type { ObjectEntry } from "./object.ts";
 import { listingOfBytes, listingOfEntry, type ObjectListing } from "./object_listing.ts";
 
@@ -23,7 +24,7 @@ export class ObjectPages {
   /** By bucket and parameters, oldest first. */
   readonly #ahead = new Map<string, Ahead>();
 
-  constructor(readonly objects: Table<ObjectEntry>) {}
+  constructor(readonly objects: Table<ObjectEntry>, readonly thread?: ListingThread) {}
 
   /** One page of a bucket's visible objects, folded into prefixes by the delimiter. */
   async page(bucketId: string, p: ListParams): Promise<ListResult<ObjectListing>> {
@@ -37,8 +38,14 @@ export class ObjectPages {
     return this.#ahead.size;
   }
 
+  /** Stops the listing thread. */
+  stop(): void {
+    this.thread?.stop();
+  }
+
   #read(bucketId: string, p: ListParams): Promise<ListResult<ObjectListing>> {
-    return listKeys<ObjectListing>(
+    const onThread = this.objects.localOnly(bucketId) ? this.thread?.page(bucketId, p) : undefined;
+    return onThread ?? listKeys<ObjectListing>(
       (start, end, limit) =>
         this.objects.rangeView(bucketId, { start, end, limit }, {
           fromBytes: listingOfBytes,

@@ -13,6 +13,7 @@ import { sha256 } from "./merkle_node.ts";
 import { queueKey } from "./queue.ts";
 import { PointReads } from "./point_reads.ts";
 import type { TableSchema } from "./schema.ts";
+import { type RangeQuery, readRange } from "./range.ts";
 
 /** Deno KV refuses values over 64 KiB; stay clear of it with a clear error. */
 const MAX_VALUE = 60 * 1024;
@@ -24,17 +25,6 @@ const BATCH_BYTES = 512 * 1024;
  * and S3 allows 1 KiB object keys.
  */
 const BATCH_KEY_BYTES = 56 * 1024;
-/** Entries per Deno KV read of a range scan, at most (batches are split evenly). */
-const SCAN_BATCH = 512;
-
-export interface RangeQuery {
-  /** First sort key to return (inclusive). */
-  start?: string;
-  /** Sort key to stop before (exclusive). */
-  end?: string;
-  limit?: number;
-  reverse?: boolean;
-}
 
 /**
  * A tombstone of a sharded table waiting for garbage collection (see gc.ts), under
@@ -158,47 +148,9 @@ export class LocalStore<E> {
     return this.rangeOf(pk, q, (sk, bytes) => this.#decode(bytes, pk, sk));
   }
 
-  /**
-   * Entries of one partition key in sort-key order, each read by `view` from its bytes as it
-   * arrives, so that only the views are held: a listing's raw KV entries are most of its
-   * garbage.
-   */
-  async rangeOf<V>(
-    pk: string,
-    q: RangeQuery,
-    view: (sk: string, bytes: Uint8Array) => V,
-  ): Promise<V[]> {
-    const prefix = ["t", this.schema.name, partitionOf(pk), pk];
-    const selector: Deno.KvListSelector = q.start !== undefined && q.end !== undefined
-      ? { start: [...prefix, q.start], end: [...prefix, q.end] }
-      : q.start !== undefined
-      ? { prefix, start: [...prefix, q.start] }
-      : q.end !== undefined
-      ? { prefix, end: [...prefix, q.end] }
-      : { prefix };
-    const out: V[] = [];
-    let left = q.limit ?? Infinity;
-    // Even batches: a listing's 1,001 entries (a page and the one that says more follow) are two
-    // reads of 501 and 500, not 512, 489 and a third round trip.
-    const size = Number.isFinite(left)
-      ? Math.ceil(left / Math.ceil(left / SCAN_BATCH))
-      : SCAN_BATCH;
-    let cursor: string | undefined;
-    while (left > 0) {
-      const limit = Math.min(size, left);
-      left -= limit;
-      const it = this.kv.list<Uint8Array>(selector, {
-        limit,
-        cursor,
-        reverse: q.reverse,
-        batchSize: limit,
-      });
-      const before = out.length;
-      for await (const e of it) out.push(view(e.key[4] as string, e.value));
-      if (out.length - before < limit) break;
-      cursor = it.cursor;
-    }
-    return out;
+  /** Entries of one partition key in sort-key order, each read by `view` (see readRange). */
+  rangeOf<V>(pk: string, q: RangeQuery, view: (sk: string, bytes: Uint8Array) => V): Promise<V[]> {
+    return readRange(this.kv, this.schema.name, pk, q, view);
   }
 
   /**

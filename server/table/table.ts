@@ -6,7 +6,7 @@ import { decode, encode } from "../util/msgpack.ts";
 import { quorum, quorumEach } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import type { ClusterLayout } from "../rpc/layout.ts";
-import type { RangeQuery } from "./store.ts";
+import type { RangeQuery } from "./range.ts";
 import { LocalStore } from "./store.ts";
 import type { TableSchema } from "./schema.ts";
 import { compareKeys, sameBytes } from "../util/order.ts";
@@ -156,7 +156,7 @@ export class Table<E> {
   }
 
   /** Whether this node is the only replica to ask (a cluster of one, or a full table). */
-  #localOnly(pk: string): boolean {
+  localOnly(pk: string): boolean {
     if (this.schema.replication === "full") return true;
     const sets = this.sys.writeSetsForKey(pk);
     return sets.length === 1 && sets[0].length === 1 && sets[0][0] === this.sys.id;
@@ -167,18 +167,18 @@ export class Table<E> {
    * taking the mark still answers for it while `unchangedSince(pk, mark)` holds.
    */
   changeMark(pk: string): ChangeMark | undefined {
-    if (!this.#localOnly(pk)) return undefined;
+    if (!this.localOnly(pk)) return undefined;
     return { layout: this.sys.layout, writes: this.store.writesTo(pk) };
   }
 
   /** No write to pk's partition since the mark, and this node still answers alone. */
   unchangedSince(pk: string, mark: ChangeMark): boolean {
-    return this.sys.layout === mark.layout && this.#localOnly(pk) &&
+    return this.sys.layout === mark.layout && this.localOnly(pk) &&
       this.store.writesTo(pk) === mark.writes;
   }
 
   async get(pk: string, sk: string): Promise<E | undefined> {
-    if (this.#localOnly(pk)) return await this.store.get(pk, sk);
+    if (this.localOnly(pk)) return await this.store.get(pk, sk);
     const answers = await this.#read(
       pk,
       () => this.store.get(pk, sk),
@@ -209,13 +209,13 @@ export class Table<E> {
     q: RangeQuery,
     view: { fromBytes(sk: string, bytes: Uint8Array): V; fromEntry(e: E): V },
   ): Promise<V[]> {
-    if (this.#localOnly(pk)) return await this.store.rangeOf(pk, q, view.fromBytes);
+    if (this.localOnly(pk)) return await this.store.rangeOf(pk, q, view.fromBytes);
     return (await this.range(pk, q)).map((e) => view.fromEntry(e));
   }
 
   /** Entries of one partition key in sort-key order, tombstones included. */
   async range(pk: string, q: RangeQuery): Promise<E[]> {
-    if (this.#localOnly(pk)) return await this.store.range(pk, q);
+    if (this.localOnly(pk)) return await this.store.range(pk, q);
     const answers = await this.#read(
       pk,
       () => this.store.range(pk, q),

@@ -351,6 +351,11 @@ export function loadConfig(file: string, env = Deno.env.toObject()): Config {
 }
 
 /** Splits "host:port" / "[v6]:port" into the parts Deno.serve and Deno.listen take. */
+/** The node's Deno KV database. */
+export function metadataDbPath(config: Config): string {
+  return join(config.metadataDir, "db.sqlite");
+}
+
 export function parseBindAddr(addr: string): { hostname: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(addr) ?? /^([^:]+):(\d+)$/.exec(addr);
   if (!m) throw new ConfigError(`bind address \`${addr}\` must look like host:port`);
