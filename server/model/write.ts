@@ -128,9 +128,11 @@ export async function writeBlocks(
       return;
     }
     const block = buf;
-    buf = pool.take();
     fill = 0;
+    // The next buffer is taken once this block has room to go out: uploads waiting for the
+    // write budget would otherwise each hold an empty block beside their full one.
     await flush(block, blockSize);
+    buf = pool.take();
   };
 
   // A byte stream (a plain request body) is read straight into the block being filled: no

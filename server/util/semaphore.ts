@@ -4,6 +4,11 @@ export class Semaphore {
 
   constructor(private permits: number) {}
 
+  /** Permits free right now. */
+  get available(): number {
+    return this.permits;
+  }
+
   async acquire(): Promise<() => void> {
     if (this.permits > 0) this.permits--;
     else await new Promise<void>((r) => this.#waiters.push(r));
