@@ -37,6 +37,8 @@ export class ListingThread {
   #worker?: Worker;
   #ready = false;
   #retryAt = 0;
+  /** Stopped with the node: not started again. */
+  #closed = false;
   #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #idle?: ReturnType<typeof setTimeout>;
   #nextId = 0;
@@ -55,7 +57,9 @@ export class ListingThread {
   whenRunning(): Promise<void> {
     if (!this.#worker) this.#start();
     if (this.#ready) return Promise.resolve();
-    if (!this.#worker) return Promise.reject(new Error("the listing thread failed to start"));
+    if (!this.#worker) {
+      return Promise.reject(new Error("the listing thread failed to start, or was stopped"));
+    }
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -72,6 +76,7 @@ export class ListingThread {
   }
 
   stop(): void {
+    this.#closed = true;
     this.#stop("the node is stopping");
   }
 
@@ -80,7 +85,7 @@ export class ListingThread {
   }
 
   #start(): void {
-    if (Date.now() < this.#retryAt) return;
+    if (this.#closed || Date.now() < this.#retryAt) return;
     const worker = new Worker(new URL("./listing_worker.ts", import.meta.url), {
       type: "module",
       name: "listing",

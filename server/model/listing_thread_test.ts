@@ -144,7 +144,7 @@ Deno.test("a thread that cannot open the database leaves listings to the main th
   });
 });
 
-Deno.test("stopping the thread fails the pages it was reading", async () => {
+Deno.test("stopping the thread fails the pages it was reading, and it stays stopped", async () => {
   await withNode(async (node) => {
     const { model } = node;
     const thread = threadOf(model, metadataDbPath(node.config));
@@ -153,5 +153,7 @@ Deno.test("stopping the thread fails the pages it was reading", async () => {
     thread.stop();
     await assertRejectsWith(() => page, Error, "the node is stopping");
     assertEquals(thread.state, "stopped");
+    assertEquals(thread.page(BUCKET, { prefix: "", max: 10 }), undefined);
+    assertEquals(thread.state, "stopped", "not started again once the node stops");
   });
 });
