@@ -3,6 +3,16 @@
  * in pages, folds keys into common prefixes, and skips past a whole common prefix at once.
  */
 import { compareKeys } from "../util/order.ts";
+import { utf8Length, utf8Prefix } from "../util/utf8.ts";
+
+/**
+ * Longer than any sort key a listing walks (object keys are at most 1,024 bytes, an upload's
+ * sort key adds its id), and short enough for a Deno KV key, which refuses reads from keys
+ * over ~2 KB. A prefix longer than this matches nothing; a marker longer than this starts the
+ * range read at its first this-many bytes, and what lies between those and the marker is
+ * skipped below as not past it.
+ */
+const LONGEST_SORT_KEY = 1536;
 
 export interface ListParams {
   prefix: string;
@@ -53,14 +63,14 @@ export async function listKeys<T>(
   sortKeyOf: (e: T) => string = keyOf,
 ): Promise<ListResult<T>> {
   const items: ListItem<T>[] = [];
-  if (p.max <= 0) return { items, truncated: false };
+  if (p.max <= 0 || utf8Length(p.prefix) > LONGEST_SORT_KEY) return { items, truncated: false };
   const end = p.prefix ? prefixEnd(p.prefix) || undefined : undefined;
   let cursor: string | undefined = p.prefix || undefined;
   const afterKey = p.after;
   if (afterKey !== undefined && (cursor === undefined || compareKeys(afterKey, cursor) >= 0)) {
     // Its successor, not the marker itself: a page read from the marker would hold 1,000 keys
     // at most, and telling whether more follow would take a second read.
-    cursor = afterKey + "\u0000";
+    cursor = utf8Prefix(afterKey, LONGEST_SORT_KEY) + "\u0000";
   }
   let pastAfter = afterKey === undefined;
   for (;;) {

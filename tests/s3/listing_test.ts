@@ -1,5 +1,6 @@
 import {
   CreateBucketCommand,
+  ListMultipartUploadsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
@@ -95,6 +96,23 @@ Deno.test("listing objects", async (t) => {
       assertEquals([r3.Contents ?? [], r3.KeyCount], [[], 0]);
     },
   );
+
+  await t.step("a prefix or marker longer than any key is answered, not refused", async () => {
+    const long = "a/" + "z".repeat(3000);
+    const r = await s3.send(new ListObjectsV2Command({ Bucket: B, Prefix: long }));
+    assertEquals([r.Contents ?? [], r.KeyCount, r.IsTruncated], [[], 0, false]);
+    const after = KEYS.slice(KEYS.indexOf("b"));
+    const r2 = await s3.send(new ListObjectsV2Command({ Bucket: B, StartAfter: long }));
+    assertEquals(r2.Contents?.map((c) => c.Key), after);
+    const r3 = await s3.send(new ListObjectsCommand({ Bucket: B, Marker: long, MaxKeys: 2 }));
+    assertEquals([r3.Contents?.map((c) => c.Key), r3.IsTruncated], [after.slice(0, 2), true]);
+    const r4 = await s3.send(new ListObjectVersionsCommand({ Bucket: B, KeyMarker: long }));
+    assertEquals(r4.Versions?.map((v) => v.Key), after);
+    const r5 = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: B, KeyMarker: long, Prefix: long }),
+    );
+    assertEquals(r5.Uploads ?? [], []);
+  });
 
   await t.step("encoding-type=url encodes keys and prefixes", async () => {
     const res = await fetch(presignList(f, "?list-type=2&encoding-type=url&delimiter=%2F"));
