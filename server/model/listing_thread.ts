@@ -39,7 +39,7 @@ export class ListingThread {
   #retryAt = 0;
   /** Stopped with the node: not started again. */
   #closed = false;
-  #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  readonly #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #idle?: ReturnType<typeof setTimeout>;
   #nextId = 0;
   readonly #pending = new Map<number, Pending>();

@@ -102,6 +102,26 @@ Deno.test("a write acknowledged before a page is asked for is in it", async () =
   });
 });
 
+Deno.test("a read that fails on the thread fails its page, and the thread reads on", async () => {
+  await withNode(async (node) => {
+    const { model } = node;
+    await model.objects.insertMany([object("x")]);
+    const thread = threadOf(model, metadataDbPath(node.config));
+    try {
+      await thread.whenRunning();
+      // A partition key too long for a Deno KV key: the read itself throws.
+      await assertRejectsWith(
+        () => thread.page("p".repeat(3000), { prefix: "", max: 10 })!,
+        Error,
+        "Key too large",
+      );
+      assertEquals((await thread.page(BUCKET, { prefix: "", max: 10 }))!.items.length, 1);
+    } finally {
+      thread.stop();
+    }
+  });
+});
+
 Deno.test("the thread starts on the first listing, and stops when idle", async () => {
   await withNode(async (node) => {
     const { model } = node;

@@ -3,9 +3,8 @@
  * page requests with pages read and folded exactly as the main thread would.
  */
 import { readRange } from "../table/range.ts";
-import { listKeys } from "./listing.ts";
 import type { FromThread, ToThread } from "./listing_thread.ts";
-import { listingOfBytes, type ObjectListing } from "./object_listing.ts";
+import { listingOfBytes, objectPage } from "./object_listing.ts";
 import { toColumns } from "./page_columns.ts";
 
 /** What a worker's global scope offers it (the main program is checked with window types). */
@@ -28,12 +27,7 @@ parent.onmessage = async ({ data: m }) => {
   }
   try {
     const { kv, table } = await opened!;
-    const page = await listKeys<ObjectListing>(
-      (start, end, limit) => readRange(kv, table, m.pk, { start, end, limit }, listingOfBytes),
-      (e) => e.key,
-      (e) => e.visible,
-      m.params,
-    );
+    const page = await objectPage((q) => readRange(kv, table, m.pk, q, listingOfBytes), m.params);
     parent.postMessage({ kind: "page", id: m.id, page: toColumns(page) });
   } catch (e) {
     parent.postMessage({ kind: "error", id: m.id, message: String(e) });

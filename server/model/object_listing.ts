@@ -3,7 +3,9 @@
  * checksum algorithm. Read straight from the stored bytes, skipping everything else (upload
  * ids, headers, inline data): decoding whole entries was most of a listing's time.
  */
+import type { RangeQuery } from "../table/range.ts";
 import { choices, MsgpackReader } from "../util/msgpack.ts";
+import { listKeys, type ListParams, type ListResult } from "./listing.ts";
 import { type ObjectEntry, visibleVersion } from "./object.ts";
 
 export interface ObjectListing {
@@ -14,6 +16,22 @@ export interface ObjectListing {
   size: number;
   etag: string;
   checksumAlg?: string;
+}
+
+/**
+ * A page of a bucket's visible objects, folded into prefixes by the delimiter, from ranges of
+ * its entries that `read` views as listings (on the main thread or the listing thread).
+ */
+export function objectPage(
+  read: (q: RangeQuery) => Promise<ObjectListing[]>,
+  p: ListParams,
+): Promise<ListResult<ObjectListing>> {
+  return listKeys(
+    (start, end, limit) => read({ start, end, limit }),
+    (e) => e.key,
+    (e) => e.visible,
+    p,
+  );
 }
 
 function hidden(key: string): ObjectListing {

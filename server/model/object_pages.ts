@@ -7,10 +7,15 @@
  * in it), so listings stay strongly consistent.
  */
 import type { ChangeMark, Table } from "../table/table.ts";
-import { listKeys, type ListParams, type ListResult } from "./listing.ts";
+import type { ListParams, ListResult } from "./listing.ts";
 import type { ListingThread } from "./listing_thread.ts";
 import type { ObjectEntry } from "./object.ts";
-import { listingOfBytes, listingOfEntry, type ObjectListing } from "./object_listing.ts";
+import {
+  listingOfBytes,
+  listingOfEntry,
+  type ObjectListing,
+  objectPage,
+} from "./object_listing.ts";
 
 /** Pages read ahead and held at once (about 200 KB each): enough for a few walks at a time. */
 const HELD = 8;
@@ -45,14 +50,12 @@ export class ObjectPages {
 
   #read(bucketId: string, p: ListParams): Promise<ListResult<ObjectListing>> {
     const onThread = this.objects.localOnly(bucketId) ? this.thread?.page(bucketId, p) : undefined;
-    return onThread ?? listKeys<ObjectListing>(
-      (start, end, limit) =>
-        this.objects.rangeView(bucketId, { start, end, limit }, {
+    return onThread ?? objectPage(
+      (q) =>
+        this.objects.rangeView(bucketId, q, {
           fromBytes: listingOfBytes,
           fromEntry: listingOfEntry,
         }),
-      (e) => e.key,
-      (e) => e.visible,
       p,
     );
   }
