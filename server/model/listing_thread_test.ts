@@ -38,6 +38,19 @@ function threadOf(model: Model, path: string, idleMs?: number): ListingThread {
   return new ListingThread(path, model.objects.schema.name, idleMs);
 }
 
+/** Runs `fn` on a node with a listing thread on its database, running; stops both after. */
+async function withThread(fn: (thread: ListingThread, model: Model) => Promise<void>) {
+  await withNode(async (node) => {
+    const thread = threadOf(node.model, metadataDbPath(node.config));
+    try {
+      await thread.whenRunning();
+      await fn(thread, node.model);
+    } finally {
+      thread.stop();
+    }
+  });
+}
+
 /** Waits until `ok()` holds, for at most five seconds. */
 async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -45,8 +58,7 @@ async function until(ok: () => boolean): Promise<void> {
 }
 
 Deno.test("the listing thread reads the pages the main thread reads", async () => {
-  await withNode(async (node) => {
-    const { model } = node;
+  await withThread(async (thread, model) => {
     await model.objects.insertMany([
       ...["a/1", "a/2", "a/b/3", "b", "c d", "é/ü", "line\nbreak", "z".repeat(1024)].map((k) =>
         object(k)
@@ -55,70 +67,50 @@ Deno.test("the listing thread reads the pages the main thread reads", async () =
       deleted("a/gone"),
       deleted("gone"),
     ]);
-    const thread = threadOf(model, metadataDbPath(node.config));
-    try {
-      await thread.whenRunning();
-      const here = new ObjectPages(model.objects);
-      const asked: ListParams[] = [
-        { prefix: "", max: 1000 },
-        { prefix: "", max: 3 },
-        { prefix: "", max: 2, after: "a/2" },
-        { prefix: "", delimiter: "/", max: 1000 },
-        { prefix: "a/", delimiter: "/", max: 1000 },
-        { prefix: "", delimiter: "/", max: 1, after: "a/" },
-        { prefix: "s", max: 1000 },
-        { prefix: "zz", max: 0 },
-      ];
-      for (const p of asked) {
-        const onThread = await thread.page(BUCKET, p);
-        assertEquals(onThread, await here.page(BUCKET, p), JSON.stringify(p));
-      }
-      const all = await thread.page(BUCKET, { prefix: "", max: 1000 });
-      assertEquals(all!.items.length, 9, "deleted objects are not listed");
-      const sum = all!.items.find((i) => i.key === "sum");
-      assertEquals(sum?.kind === "entry" && sum.entry.checksumAlg, "CRC32C");
-    } finally {
-      thread.stop();
+    const here = new ObjectPages(model.objects);
+    const asked: ListParams[] = [
+      { prefix: "", max: 1000 },
+      { prefix: "", max: 3 },
+      { prefix: "", max: 2, after: "a/2" },
+      { prefix: "", delimiter: "/", max: 1000 },
+      { prefix: "a/", delimiter: "/", max: 1000 },
+      { prefix: "", delimiter: "/", max: 1, after: "a/" },
+      { prefix: "s", max: 1000 },
+      { prefix: "zz", max: 0 },
+    ];
+    for (const p of asked) {
+      const onThread = await thread.page(BUCKET, p);
+      assertEquals(onThread, await here.page(BUCKET, p), JSON.stringify(p));
     }
+    const all = await thread.page(BUCKET, { prefix: "", max: 1000 });
+    assertEquals(all!.items.length, 9, "deleted objects are not listed");
+    const sum = all!.items.find((i) => i.key === "sum");
+    assertEquals(sum?.kind === "entry" && sum.entry.checksumAlg, "CRC32C");
   });
 });
 
 Deno.test("a write acknowledged before a page is asked for is in it", async () => {
-  await withNode(async (node) => {
-    const { model } = node;
-    const thread = threadOf(model, metadataDbPath(node.config));
-    try {
-      await thread.whenRunning();
-      for (let i = 0; i < 20; i++) {
-        const key = `k-${String(i).padStart(2, "0")}`;
-        await model.objects.insertMany([object(key)]);
-        const page = await thread.page(BUCKET, { prefix: "", max: 1000 });
-        assertEquals(page!.items.map((i) => i.key).at(-1), key);
-        assertEquals(page!.items.length, i + 1);
-      }
-    } finally {
-      thread.stop();
+  await withThread(async (thread, model) => {
+    for (let i = 0; i < 20; i++) {
+      const key = `k-${String(i).padStart(2, "0")}`;
+      await model.objects.insertMany([object(key)]);
+      const page = await thread.page(BUCKET, { prefix: "", max: 1000 });
+      assertEquals(page!.items.map((i) => i.key).at(-1), key);
+      assertEquals(page!.items.length, i + 1);
     }
   });
 });
 
 Deno.test("a read that fails on the thread fails its page, and the thread reads on", async () => {
-  await withNode(async (node) => {
-    const { model } = node;
+  await withThread(async (thread, model) => {
     await model.objects.insertMany([object("x")]);
-    const thread = threadOf(model, metadataDbPath(node.config));
-    try {
-      await thread.whenRunning();
-      // A partition key too long for a Deno KV key: the read itself throws.
-      await assertRejectsWith(
-        () => thread.page("p".repeat(3000), { prefix: "", max: 10 })!,
-        Error,
-        "Key too large",
-      );
-      assertEquals((await thread.page(BUCKET, { prefix: "", max: 10 }))!.items.length, 1);
-    } finally {
-      thread.stop();
-    }
+    // A partition key too long for a Deno KV key: the read itself throws.
+    await assertRejectsWith(
+      () => thread.page("p".repeat(3000), { prefix: "", max: 10 })!,
+      Error,
+      "Key too large",
+    );
+    assertEquals((await thread.page(BUCKET, { prefix: "", max: 10 }))!.items.length, 1);
   });
 });
 
