@@ -8,6 +8,7 @@ import { createS3Handler } from "./s3/router.ts";
 import { createWebHandler } from "./web/router.ts";
 import { type Config, metadataDbPath, parseBindAddr } from "./util/config.ts";
 import { randomHex } from "./util/ids.ts";
+import { createPrivately, privateDir } from "./util/private_dir.ts";
 import { log } from "./util/log.ts";
 import { Metrics } from "./util/metrics.ts";
 
@@ -27,7 +28,7 @@ export function adminTokenOf(config: Config): { token: string; generated: boolea
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   const token = randomHex(32);
-  Deno.mkdirSync(config.metadataDir, { recursive: true });
+  Deno.mkdirSync(config.metadataDir, { recursive: true, mode: 0o700 });
   Deno.writeTextFileSync(path, token + "\n", { mode: 0o600 });
   return { token, generated: true };
 }
@@ -51,8 +52,9 @@ export class RemiseNode {
   ) {}
 
   static async start(config: Config): Promise<RemiseNode> {
-    await Deno.mkdir(config.metadataDir, { recursive: true });
-    await Deno.mkdir(config.dataDir, { recursive: true });
+    createPrivately();
+    await privateDir(config.metadataDir, "metadata_dir");
+    await privateDir(config.dataDir, "data_dir");
     const kv = await Deno.openKv(metadataDbPath(config));
     const sys = await System.open(config, kv);
     const model = new Model(sys, { blockGraceMs: config.blockGcDelayMs });

@@ -14,7 +14,11 @@ export async function rawRequest(
   method: string,
   headers: Record<string, string>,
   body?: ReadableStream<Uint8Array> | Uint8Array,
-  opts: { closeAfterBody?: boolean } = {},
+  opts: {
+    closeAfterBody?: boolean;
+    /** Ends the sending side after the body (shorter than announced) and reads the answer. */
+    halfClose?: boolean;
+  } = {},
 ): Promise<RawResponse | null> {
   const u = new URL(url);
   const conn = await Deno.connect({ hostname: u.hostname, port: Number(u.port) });
@@ -26,6 +30,7 @@ export async function rawRequest(
     if (body instanceof Uint8Array) await writeAll(conn, body);
     else if (body) { for await (const c of body) await writeAll(conn, c); }
     if (opts.closeAfterBody) return null;
+    if (opts.halfClose) await conn.closeWrite();
     const chunks: Uint8Array[] = [];
     const buf = new Uint8Array(65536);
     for (;;) {

@@ -3,6 +3,7 @@ import type { ApiError } from "../../shared/admin.ts";
 import { ModelError, type ModelErrorKind } from "../model/bucket_ops.ts";
 import { LayoutError } from "../rpc/layout.ts";
 import { QuorumError } from "../rpc/rpc.ts";
+import { EntryTooLarge, MAX_VALUE } from "../table/store.ts";
 import { S3Error } from "../s3/error.ts";
 import { log } from "../util/log.ts";
 import { InvalidRequest } from "./validate.ts";
@@ -44,6 +45,11 @@ export function toAdminError(e: unknown, ctx: ErrorContext): AdminError {
     return new AdminError(status, code, e.message);
   }
   if (e instanceof LayoutError) return badRequest(e.message);
+  if (e instanceof EntryTooLarge) {
+    return badRequest(
+      `This would take ${e.size} bytes of ${e.table} metadata; at most ${MAX_VALUE} can be stored for one ${e.table}: shorten or remove settings and retry.`,
+    );
+  }
   // The object endpoints run the S3 handlers: their errors keep S3's code and status.
   if (e instanceof S3Error) return new AdminError(e.status, e.code, e.message);
   if (e instanceof QuorumError) {

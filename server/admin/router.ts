@@ -16,6 +16,7 @@ import { metricsResponse, registerGauges } from "./metrics.ts";
 import { objectEndpoints } from "./objects.ts";
 import { operationEndpoints, registerOperations } from "./operations.ts";
 import { parseJsonBody, Query } from "./validate.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 export type { AdminDeps } from "./context.ts";
 
@@ -37,6 +38,32 @@ const CORS = {
   "access-control-allow-methods": "OPTIONS,GET,POST,PUT",
   "access-control-allow-headers": "authorization,content-type",
 };
+
+/** The largest JSON body an endpoint reads: the largest real one (a layout of many nodes) is KiBs. */
+const MAX_JSON_BODY = 1024 * 1024;
+
+async function readJsonText(req: Request): Promise<string> {
+  const tooLarge = () =>
+    new AdminError(
+      413,
+      "PayloadTooLarge",
+      `The request body is larger than the ${MAX_JSON_BODY} bytes an admin API call accepts.`,
+    );
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_JSON_BODY) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req.body ?? []) {
+      size += chunk.length;
+      if (size > MAX_JSON_BODY) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof AdminError) throw e;
+    throw new AdminError(400, "IncompleteBody", `The request body could not be read: ${e}`);
+  }
+  return new TextDecoder().decode(concatBytes(chunks, size));
+}
 
 function unknownEndpoint(name: string): AdminError {
   const names = Object.keys(ADMIN_ENDPOINTS);
@@ -128,7 +155,9 @@ export function createAdminHandler(
       if (method !== expected) throw methodNotAllowed(name, c.req.method, expected);
       requireBearer(c.req.raw, [deps.adminToken]);
       const query = new Query(new URL(c.req.url).searchParams, def.query);
-      const body = method === "POST" && !def.raw ? parseJsonBody(await c.req.text()) : undefined;
+      const body = method === "POST" && !def.raw
+        ? parseJsonBody(await readJsonText(c.req.raw))
+        : undefined;
       const result = await def.run({ deps, query, body, req: c.req.raw });
       if (result instanceof Response) {
         result.headers.set("access-control-allow-origin", "*");

@@ -3,6 +3,12 @@
  * the field, what it must be and what was sent, so the caller can fix the request.
  */
 
+/**
+ * The longest string field accepted (names, ids, domains, rules): names are stored in entries
+ * replicated to every node, and none of the real ones comes near.
+ */
+const MAX_STRING = 4096;
+
 /** A request that cannot be processed as sent (HTTP 400 InvalidRequest). */
 export class InvalidRequest extends Error {}
 
@@ -74,6 +80,7 @@ export class Fields {
     }
     if (typeof v !== "string") throw this.#bad(field, "a string");
     if (opts.nonEmpty && v === "") throw this.#bad(field, "a non-empty string");
+    if (v.length > MAX_STRING) throw this.#bad(field, `at most ${MAX_STRING} characters long`);
     return v;
   }
 
@@ -114,6 +121,9 @@ export class Fields {
     const v = this.value[field];
     if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
       throw this.#bad(field, "a list of strings");
+    }
+    if (v.some((x) => x.length > MAX_STRING)) {
+      throw this.#bad(field, `a list of strings of at most ${MAX_STRING} characters`);
     }
     return v as string[];
   }

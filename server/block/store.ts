@@ -32,9 +32,9 @@ export class BlockStore {
     const path = this.path(hash);
     if (await this.exists(hash)) return;
     const dir = join(this.dir, hash.slice(0, 2), hash.slice(2, 4));
-    await Deno.mkdir(dir, { recursive: true });
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const tmp = `${path}.tmp-${randomHex(4)}`;
-    const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
     try {
       const trailer = new Uint8Array(4);
       new DataView(trailer.buffer).setUint32(0, crc32(data));

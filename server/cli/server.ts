@@ -2,12 +2,18 @@
 import type { Config } from "../util/config.ts";
 import { commandPrefix } from "./context.ts";
 
-function tokenSource(config: Config, generated: boolean): string {
+/**
+ * Where the admin token comes from. The token itself is shown once, when it is generated, since
+ * the banner ends in logs that more people read than the token file.
+ */
+function tokenLine(config: Config, token: string, generated: boolean): string {
   if (config.admin.adminToken) {
-    return `(admin_token is set in ${config.file} or the environment)`;
+    return `set as admin_token in ${config.file} or the environment`;
   }
   const where = `${config.metadataDir}/admin_token`;
-  return generated ? `(generated, kept in ${where})` : `(from ${where})`;
+  return generated
+    ? `${token}  (generated now and shown this once; kept in ${where}, readable by this user only)`
+    : `kept in ${where} (read it with \`cat ${where}\`)`;
 }
 
 /** Starts the node, prints the `listening` line and the banner; resolves once it serves. */
@@ -33,9 +39,7 @@ export async function runServer(config: Config, configPath: string): Promise<voi
   ];
   if (admin) {
     lines.push(
-      `  Admin token:     ${config.admin.adminToken ? "" : token + "  "}${
-        tokenSource(config, generated)
-      }`,
+      `  Admin token:     ${tokenLine(config, token, generated)}`,
     );
   }
   if (!role) {

@@ -81,3 +81,12 @@ export function redirectAll(cfg: WebsiteConfig, pathAndQuery: string): Redirect 
   if (!to) return undefined;
   return { status: 301, location: `${to.protocol ?? "http"}://${to.hostName}${pathAndQuery}` };
 }
+
+/**
+ * Where an object's x-amz-website-redirect-location may send a visitor: a path of this site or
+ * an http(s) URL. A browser takes "//host" and "/\host" for another host and runs
+ * "javascript:" URLs, so those would turn a site into an open redirect or a script.
+ */
+export function isSafeRedirectLocation(location: string): boolean {
+  return /^\/(?![/\\])/.test(location) || /^https?:\/\/[^/\\]/i.test(location);
+}

@@ -2,13 +2,16 @@
  * The request body as the payload mode says to read it, and the checks that can only be made
  * once it has been read: payload SHA-256, Content-MD5, x-amz-checksum-* (header or trailer).
  */
+import { createHash } from "node:crypto";
 import type { HeaderReader } from "../util/header_map.ts";
 import { BodyError, type WriteResult } from "../model/write.ts";
 import type { ChecksumValue } from "../model/object.ts";
+import { concatBytes } from "../util/bytes.ts";
 import {
   type ChecksumAlgorithm,
   checksumHeader,
   fromBase64,
+  newChecksum,
   parseChecksumAlgorithm,
   toBase64,
 } from "../util/checksum.ts";
@@ -82,7 +85,11 @@ function checkLength(ctx: S3Context, r: WriteResult, decoded?: number): void {
   }
 }
 
-export function planBody(ctx: S3Context): BodyPlan {
+/**
+ * `bodyChecksums: false` is for CompleteMultipartUpload, whose x-amz-checksum-* headers state
+ * the object's checksum, not its document's.
+ */
+export function planBody(ctx: S3Context, opts: { bodyChecksums?: boolean } = {}): BodyPlan {
   const h = ctx.headers;
   const payload = ctx.auth.payload;
   let stream = ctx.req.body ?? EMPTY;
@@ -107,7 +114,7 @@ export function planBody(ctx: S3Context): BodyPlan {
       throw new S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.");
     }
   }
-  const ck = requestedChecksum(h);
+  const ck = opts.bodyChecksums === false ? { trailer: false } : requestedChecksum(h);
   if (ck.value !== undefined) {
     // A value that is not even base64 cannot match what the body hashes to.
     if (!fromBase64(ck.value)) {
@@ -156,6 +163,91 @@ export function planBody(ctx: S3Context): BodyPlan {
       return { alg: ck.alg, value: r.checksum!, type: "FULL_OBJECT" };
     },
   };
+}
+
+/**
+ * Whether the body's integrity rests on nothing the client signed: an unsigned payload
+ * (UNSIGNED-PAYLOAD, a presigned URL, an unsigned aws-chunked stream) with no Content-MD5 and
+ * no x-amz-checksum-* (header or trailer) to check it against.
+ */
+function unprotected(ctx: S3Context): boolean {
+  const p = ctx.auth.payload;
+  const signed = p.kind === "sha256" || (p.kind === "streaming" && p.signed);
+  return !signed && !ctx.headers.has("content-md5") &&
+    requestedChecksum(ctx.headers).alg === undefined;
+}
+
+export interface DocumentOptions {
+  /** The most bytes the document may have (MaxMessageLengthExceeded past it). */
+  limit: number;
+  /**
+   * AWS requires Content-MD5 or a checksum on this operation (DeleteObjects, bucket CORS,
+   * lifecycle, website, ACLs): refused without one unless the payload hash was signed.
+   */
+  integrityRequired?: boolean;
+  /** The x-amz-checksum-* headers describe an object, not this document (see planBody). */
+  objectChecksum?: boolean;
+}
+
+/**
+ * A request document (DeleteObjects, CompleteMultipartUpload, bucket configurations) read whole
+ * and checked like an object body before anything reads it: the signed SHA-256, Content-MD5,
+ * x-amz-checksum-*, the announced length, aws-chunked signatures. A captured request replayed
+ * with another body is thereby refused, not applied.
+ */
+export async function readDocument(ctx: S3Context, opts: DocumentOptions): Promise<string> {
+  if (opts.integrityRequired && unprotected(ctx)) {
+    throw new S3Error(
+      "InvalidRequest",
+      "Missing required header for this request: Content-MD5 or x-amz-checksum-* (the payload is not signed).",
+    );
+  }
+  const plan = planBody(ctx, { bodyChecksums: !opts.objectChecksum });
+  if (plan.sizeHint !== undefined && plan.sizeHint > opts.limit) throw tooBig(opts.limit);
+  const md5 = createHash("md5");
+  const sha = plan.sha256 ? createHash("sha256") : undefined;
+  const ck = plan.checksum ? newChecksum(plan.checksum) : undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = plan.stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read().catch((e) => {
+        throw bodyFailure(new BodyError(e));
+      });
+      if (done) break;
+      size += value.length;
+      if (size > opts.limit) throw tooBig(opts.limit);
+      md5.update(value);
+      sha?.update(value);
+      ck?.update(value);
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  await plan.verify({
+    size,
+    md5: new Uint8Array(md5.digest()),
+    sha256: sha?.digest("hex"),
+    checksum: ck ? toBase64(ck.digest()) : undefined,
+    blocks: 0,
+  });
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(concatBytes(chunks, size));
+  } catch {
+    throw new S3Error(
+      "MalformedXML",
+      "The XML you provided was not well-formed or did not validate against our published schema: it is not UTF-8.",
+    );
+  }
+}
+
+function tooBig(limit: number): S3Error {
+  return new S3Error(
+    "MaxMessageLengthExceeded",
+    `Your request was too big: at most ${limit} bytes are accepted here.`,
+  );
 }
 
 /** Maps a failure to read the body to the S3 error a client expects. */

@@ -12,13 +12,8 @@ import {
 } from "../model/bucket_ops.ts";
 import { bucketNameError } from "../model/bucket.ts";
 import { hasAny } from "../model/permission.ts";
-import {
-  type BucketContext,
-  isoDate,
-  readSmallBody,
-  type S3Context,
-  xmlResponse,
-} from "./context.ts";
+import { type BucketContext, isoDate, type S3Context, xmlResponse } from "./context.ts";
+import { readDocument } from "./body.ts";
 import { S3Error } from "./error.ts";
 import { parseXmlBody, xmlToken } from "./xml.ts";
 
@@ -74,7 +69,7 @@ export async function createBucketHandler(
       BucketName: name,
     });
   }
-  const text = await readSmallBody(ctx.req.body, 64 * 1024);
+  const text = await readDocument(ctx, { limit: 64 * 1024 });
   if (text.trim()) {
     const conf = parseXmlBody(text, "CreateBucketConfiguration");
     const location = xmlToken(conf.LocationConstraint);

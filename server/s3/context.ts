@@ -4,15 +4,11 @@ import type { KeyEntry } from "../model/key.ts";
 import type { Model } from "../model/model.ts";
 import type { System } from "../rpc/system.ts";
 import type { HeaderReader } from "../util/header_map.ts";
-import { concatBytes } from "../util/bytes.ts";
 import type { Metrics } from "../util/metrics.ts";
 import { type Query, RequestTarget } from "../util/target.ts";
 import { randomHex } from "../util/ids.ts";
 import { lww } from "../table/crdt.ts";
 import type { Authenticated } from "./auth/signature.ts";
-import { createHash } from "node:crypto";
-import { fromBase64, toBase64 } from "../util/checksum.ts";
-import { S3Error } from "./error.ts";
 import { xmlDocument, type XmlElements } from "./xml.ts";
 
 export interface S3Deps {
@@ -83,27 +79,6 @@ export function xmlResponse(
   return new Response(xmlDocument(root, body), { status, headers: h });
 }
 
-/** Reads a small request body (XML documents) whole, refusing more than `limit` bytes. */
-export async function readSmallBody(
-  body: ReadableStream<Uint8Array> | null,
-  limit: number,
-): Promise<string> {
-  if (!body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += c.length;
-    if (size > limit) {
-      throw new S3Error(
-        "MaxMessageLengthExceeded",
-        `Your request was too big: at most ${limit} bytes are accepted here.`,
-      );
-    }
-    chunks.push(c);
-  }
-  return new TextDecoder().decode(concatBytes(chunks, size));
-}
-
 /**
  * A date format with its recent answers kept, per second: formatting costs more than a lookup,
  * and the same objects (or many written in one second) are read and listed again and again.
@@ -126,23 +101,6 @@ export const httpDate = perSecond((s) => new Date(s * 1000).toUTCString());
 
 /** ISO 8601 to the second, as S3 lists dates. */
 export const isoDate = perSecond((s) => new Date(s * 1000).toISOString());
-
-/**
- * A configuration or request document (DeleteObjects, CORS, lifecycle…) read whole, its
- * Content-MD5 checked when sent: SDKs now send a flexible checksum instead.
- */
-export async function readDocument(req: Request, limit: number): Promise<string> {
-  const text = await readSmallBody(req.body, limit);
-  const md5 = req.headers.get("content-md5");
-  if (md5 === null) return text;
-  if (fromBase64(md5)?.length !== 16) {
-    throw new S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.");
-  }
-  if (toBase64(createHash("md5").update(text).digest()) !== md5) {
-    throw new S3Error("BadDigest", "The Content-MD5 you specified did not match what we received.");
-  }
-  return text;
-}
 
 /** The key an operator context acts as: it holds no rights, the caller has checked them. */
 const OPERATOR: KeyEntry = {

@@ -22,6 +22,7 @@ import {
   sseHeaders,
 } from "./ssec.ts";
 import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
+import { checkVersionId } from "./unsupported.ts";
 import { abortVersion, prepareWrite, writeVersion } from "./put.ts";
 
 async function copySource(ctx: ObjectContext) {
@@ -46,13 +47,7 @@ async function copySource(ctx: ObjectContext) {
   const bucketName = path.slice(0, slash);
   const key = path.slice(slash + 1);
   validateKey(key);
-  const version = /[?&]versionId=([^&]*)/.exec(raw)?.[1];
-  if (version !== undefined && version !== "null") {
-    throw new S3Error("NoSuchVersion", "The specified version does not exist.", {
-      Key: key,
-      VersionId: version,
-    });
-  }
+  checkVersionId(/[?&]versionId=([^&]*)/.exec(raw)?.[1], "x-amz-copy-source");
   const bucket = resolveBucket(ctx.deps.model, bucketName, ctx.apiKey);
   if (!bucket) {
     throw new S3Error("NoSuchBucket", "The specified bucket does not exist", {

@@ -12,7 +12,8 @@ import {
   matchingRule,
   requestedHeaders,
 } from "../model/cors.ts";
-import { type BucketContext, readDocument, xmlResponse } from "./context.ts";
+import { type BucketContext, xmlResponse } from "./context.ts";
+import { readDocument } from "./body.ts";
 import { S3Error } from "./error.ts";
 import { parseXmlBody, xmlList, xmlText, xmlToken, type XmlValue } from "./xml.ts";
 
@@ -79,7 +80,10 @@ export function parseCorsRule(r: XmlValue): CorsRule {
 }
 
 export async function putBucketCors(ctx: BucketContext): Promise<Response> {
-  const doc = parseXmlBody(await readDocument(ctx.req, 64 * 1024), "CORSConfiguration");
+  const doc = parseXmlBody(
+    await readDocument(ctx, { limit: 64 * 1024, integrityRequired: true }),
+    "CORSConfiguration",
+  );
   const rules = xmlList(doc.CORSRule).map(parseCorsRule);
   if (!rules.length) throw malformed("a CORSConfiguration holds at least one CORSRule");
   if (rules.length > MAX_RULES) {

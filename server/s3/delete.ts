@@ -4,10 +4,12 @@ import { visibleVersion } from "../model/object.ts";
 import { newUuid } from "../util/ids.ts";
 import { settleEach } from "../util/settle.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
-import { readDocument, xmlResponse } from "./context.ts";
+import { xmlResponse } from "./context.ts";
+import { readDocument } from "./body.ts";
 import { S3Error } from "./error.ts";
 import { nextVersionTimestamp, writeVersion } from "./put.ts";
 import { validateKey } from "./keys.ts";
+import { checkVersionId } from "./unsupported.ts";
 import { parseXmlBody, xmlList, xmlText, xmlToken } from "./xml.ts";
 
 /** Deletes the current version by writing a delete marker newer than it. */
@@ -28,7 +30,7 @@ const MAX_KEYS = 1000;
 export const DELETE_CONCURRENCY = 32;
 
 export async function deleteObjects(ctx: BucketContext): Promise<Response> {
-  const text = await readDocument(ctx.req, 4 * 1024 * 1024);
+  const text = await readDocument(ctx, { limit: 4 * 1024 * 1024, integrityRequired: true });
   const body = parseXmlBody(text, "Delete");
   const objects = xmlList(body.Object);
   if (objects.length > MAX_KEYS) {
@@ -39,28 +41,34 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
   }
   const quiet = xmlToken(body.Quiet)?.toLowerCase() === "true";
   // Every key is read before any is deleted: a malformed request deletes nothing.
-  const keys = objects.map((o) => {
-    const key = typeof o === "object" && o !== null && !Array.isArray(o)
-      ? xmlText(o.Key)
-      : undefined;
+  const targets = objects.map((o) => {
+    const entry = typeof o === "object" && o !== null && !Array.isArray(o) ? o : undefined;
+    const key = entry && xmlText(entry.Key);
     if (key === undefined) {
       throw new S3Error(
         "MalformedXML",
         "The XML you provided was not well-formed or did not validate against our published schema: every <Object> needs a <Key>.",
       );
     }
-    return key;
+    return { key, versionId: xmlToken(entry!.VersionId) };
   });
-  const outcomes = await settleEach(keys, DELETE_CONCURRENCY, async (key) => {
+  const outcomes = await settleEach(targets, DELETE_CONCURRENCY, async ({ key, versionId }) => {
     validateKey(key);
+    checkVersionId(versionId);
     await deleteKey(ctx.deps.model, ctx.bucket.id, key);
   });
-  const deleted: Array<{ Key: string }> = [];
-  const errors: Array<{ Key: string; Code: string; Message: string }> = [];
+  const deleted: Array<{ Key: string; VersionId?: string }> = [];
+  const errors: Array<{ Key: string; VersionId?: string; Code: string; Message: string }> = [];
   outcomes.forEach((outcome, i) => {
-    if (outcome.status === "fulfilled") deleted.push({ Key: keys[i] });
+    const { key, versionId } = targets[i];
+    if (outcome.status === "fulfilled") deleted.push({ Key: key, VersionId: versionId });
     else if (outcome.reason instanceof S3Error) {
-      errors.push({ Key: keys[i], Code: outcome.reason.code, Message: outcome.reason.message });
+      errors.push({
+        Key: key,
+        VersionId: versionId,
+        Code: outcome.reason.code,
+        Message: outcome.reason.message,
+      });
     } else throw outcome.reason;
   });
   return xmlResponse("DeleteResult", {

@@ -1,6 +1,7 @@
 /** Failures as S3 error XML: the code, status and message a client expects. */
 import { ModelError } from "../model/bucket_ops.ts";
 import { QuorumError } from "../rpc/rpc.ts";
+import { EntryTooLarge, MAX_VALUE } from "../table/store.ts";
 import { log } from "../util/log.ts";
 import { S3Error } from "./error.ts";
 import { escapeXml } from "./xml.ts";
@@ -38,6 +39,12 @@ export function toS3Error(e: unknown): S3Error {
       badRequest: "InvalidRequest",
     } as const;
     return new S3Error(code[e.kind], e.message);
+  }
+  if (e instanceof EntryTooLarge) {
+    return new S3Error(
+      "InvalidRequest",
+      `This would take ${e.size} bytes of ${e.table} metadata; at most ${MAX_VALUE} can be stored for one ${e.table} (its CORS, website and lifecycle configurations together): remove rules and retry.`,
+    );
   }
   if (e instanceof QuorumError) {
     return new S3Error(

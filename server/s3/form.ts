@@ -18,9 +18,22 @@ const HEADER_END = bytes("\r\n\r\n");
 /** Headers of one part, at most. */
 const MAX_PART_HEADERS = 8 * 1024;
 
+/** The media type's parameters, read in order: `name=token` or `name="quoted \\" string"`. */
+const PARAMETER = /;\s*([^=;\s]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s"]*))\s*/y;
+
 export function formBoundary(contentType: string | null): string | undefined {
-  const m = /^multipart\/form-data\s*;.*?boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? "");
-  return m ? (m[1] ?? m[2]) : undefined;
+  const type = /^multipart\/form-data\s*/i.exec(contentType ?? "");
+  if (!type) return undefined;
+  const text = contentType!;
+  PARAMETER.lastIndex = type[0].length;
+  let boundary: string | undefined;
+  while (PARAMETER.lastIndex < text.length) {
+    const m = PARAMETER.exec(text);
+    if (!m) return undefined;
+    if (m[1].toLowerCase() === "boundary") boundary = m[2]?.replace(/\\(.)/g, "$1") ?? m[3];
+  }
+  // RFC 2046: 1 to 70 characters.
+  return boundary && boundary.length <= 70 ? boundary : undefined;
 }
 
 function malformed(why: string): S3Error {

@@ -58,7 +58,16 @@ export async function objectResponse(
   if (ctx.url.search) {
     for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
       const val = ctx.query.get(param);
-      if (val !== null) headers[header] = val;
+      if (val === null) continue;
+      // A header value is Latin-1 text on one line: anything else would be a split response.
+      if (/[^\t\x20-\x7e\x80-\xff]/.test(val)) {
+        throw new S3Error(
+          "InvalidArgument",
+          `${param} must be text that fits in an HTTP header: no line breaks, control characters or characters beyond Latin-1 (percent-encode them, as RFC 5987 allows in content-disposition).`,
+          { ArgumentName: param, ArgumentValue: encodeURIComponent(val) },
+        );
+      }
+      headers[header] = val;
     }
   }
 

@@ -2,6 +2,7 @@
 import type { HeaderReader } from "../util/header_map.ts";
 import type { ObjectMeta, ObjectVersion } from "../model/object.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
+import { isSafeRedirectLocation } from "../model/website.ts";
 import { httpDate } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { sseHeaders } from "./ssec.ts";
@@ -33,6 +34,13 @@ export function storedHeaders(h: HeaderReader): Array<[string, string]> {
         const kept = value.split(",").map((s) => s.trim()).filter((s) => s && s !== "aws-chunked");
         if (kept.length) out.push([name, kept.join(", ")]);
         continue;
+      }
+      if (name === "x-amz-website-redirect-location" && !isSafeRedirectLocation(value)) {
+        throw new S3Error(
+          "InvalidArgument",
+          "The website redirect location must have a prefix of 'http://' or 'https://' or '/' (and not '//').",
+          { ArgumentName: name, ArgumentValue: value },
+        );
       }
       out.push([name, value]);
     }

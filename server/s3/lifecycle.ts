@@ -14,7 +14,8 @@ import {
   parseIsoDate,
 } from "../model/lifecycle.ts";
 import { randomHex } from "../util/ids.ts";
-import { type BucketContext, readDocument, xmlResponse } from "./context.ts";
+import { type BucketContext, xmlResponse } from "./context.ts";
+import { readDocument } from "./body.ts";
 import { S3Error } from "./error.ts";
 import {
   parseXmlBody,
@@ -201,7 +202,7 @@ export function parseLifecycle(text: string): LifecycleRule[] {
 }
 
 export async function putBucketLifecycle(ctx: BucketContext): Promise<Response> {
-  const text = await readDocument(ctx.req, 1024 * 1024);
+  const text = await readDocument(ctx, { limit: 1024 * 1024, integrityRequired: true });
   const rules = parseLifecycle(text);
   if (JSON.stringify(rules).length > MAX_STORED_BYTES) {
     throw new S3Error(

@@ -16,8 +16,8 @@ import {
   toHex,
 } from "../util/checksum.ts";
 import { fromHex, newUuid } from "../util/ids.ts";
-import { bodyFailure, planBody } from "./body.ts";
-import { type ObjectContext, readSmallBody, xmlResponse } from "./context.ts";
+import { bodyFailure, planBody, readDocument } from "./body.ts";
+import { type ObjectContext, xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { checkQuota } from "./quota.ts";
 import { quotedEtag, storedHeaders } from "./headers.ts";
@@ -251,7 +251,9 @@ function checkExpectedChecksum(h: HeaderReader, computed: ChecksumValue | undefi
 
 export async function completeMultipartUpload(ctx: ObjectContext): Promise<Response> {
   const upload = await uploadOf(ctx, true);
-  const listed = parseCompleteBody(await readSmallBody(ctx.req.body, 4 * 1024 * 1024));
+  const listed = parseCompleteBody(
+    await readDocument(ctx, { limit: 4 * 1024 * 1024, objectChecksum: true }),
+  );
   // A part number listed twice in a row counts once, as its last mention (as RGW and AWS do).
   const requested = listed.filter((r, i) => listed[i + 1]?.part !== r.part);
   const done = await completeUpload(ctx, upload, requested);

@@ -23,6 +23,7 @@ import { xmlResponse } from "./context.ts";
 import { S3Error } from "./error.ts";
 import { FormReader } from "./form.ts";
 import { storedHeaders } from "./headers.ts";
+import { refuseUnsupportedWrite } from "./unsupported.ts";
 import { validateKey } from "./keys.ts";
 import { checkQuota } from "./quota.ts";
 import { commitVersion, undoWrite, writtenHeaders } from "./put.ts";
@@ -33,7 +34,7 @@ import { customerKey, encryptionFor, sealedEtag } from "./ssec.ts";
 const MAX_FIELDS = 20 * 1024;
 const MAX_OBJECT = 5 * 1024 ** 3;
 /** Fields that a PutObject would take as headers: what the object keeps, how it is stored. */
-const AS_HEADER = /^(content-.*|cache-control|expires|x-amz-.*)$/;
+const AS_HEADER = /^(content-.*|cache-control|expires|tagging|x-amz-.*)$/;
 
 export interface PostResult {
   res: Response;
@@ -201,6 +202,7 @@ export async function postObject(
     const range = checkPolicy(parsePolicy(policyText), fields, { bucket: bucketName, key });
 
     const h = asHeaders(fields);
+    refuseUnsupportedWrite("PostObject", h);
     const headers = storedHeaders(h);
     const enc = encryptionFor(customerKey(h));
     const digests = expectedDigests(h);

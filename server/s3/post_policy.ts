@@ -72,9 +72,13 @@ export function checkPolicy(
   for (const c of policy.conditions) {
     const text = JSON.stringify(c);
     if (Array.isArray(c)) {
-      const op = String(c[0]).toLowerCase();
+      // Only strings and numbers are read: String() or Number() of a JSON object would run
+      // whatever its own "toString" names.
+      const op = typeof c[0] === "string" ? c[0].toLowerCase() : "";
       if (op === "content-length-range") {
-        const [min, max] = [Number(c[1]), Number(c[2])];
+        const [min, max] = [c[1], c[2]].map((v) =>
+          typeof v === "number" || typeof v === "string" ? Number(v) : NaN
+        );
         if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min < 0 || min > max) {
           throw invalidPolicy(`condition ${text} is malformed.`);
         }

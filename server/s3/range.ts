@@ -28,9 +28,11 @@ export function parseRange(header: string | null, size: number): ByteRange | und
     start = Math.max(0, size - suffix);
     end = size - 1;
   } else {
+    // A last position before the first makes the header invalid, so it is ignored (RFC 9110);
+    // compared as digits, since positions past 2^53 are equal as numbers.
+    if (r[2] !== "" && BigInt(r[2]) < BigInt(r[1])) return undefined;
     start = Number(r[1]);
     end = r[2] === "" ? size - 1 : Math.min(Number(r[2]), size - 1);
-    if (r[2] !== "" && Number(r[2]) < start) return undefined;
   }
   if (start >= size) throw unsatisfiable(header, size);
   return { start, end };

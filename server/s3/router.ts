@@ -25,7 +25,18 @@ import { postObject } from "./post_object.ts";
 import { errorResponse, toS3Error } from "./error_response.ts";
 import { validateKey } from "./keys.ts";
 import { locate } from "./locate.ts";
-import { bucketRoute, objectRoute, unsupportedSubresource } from "./routes.ts";
+import {
+  bucketRoute,
+  checkCreateBucketQuery,
+  objectRoute,
+  unsupportedSubresource,
+} from "./routes.ts";
+import {
+  checkVersionId,
+  isObjectWrite,
+  refuseUnsupportedBucket,
+  refuseUnsupportedWrite,
+} from "./unsupported.ts";
 
 export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Response> {
   const { sys, model, metrics } = deps;
@@ -154,6 +165,8 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
           if (url.searchParams.has("versioning")) {
             throw new S3Error("NotImplemented", "Versioning cannot be enabled on this server.");
           }
+          checkCreateBucketQuery(url.searchParams);
+          refuseUnsupportedBucket(headers);
           res = await createBucketHandler(base as S3Context & { bucketName: string });
         } else {
           const route = loc.key === undefined
@@ -186,6 +199,8 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
             );
           }
           corsBucket = bucket;
+          if (loc.key !== undefined) checkVersionId(url.searchParams.get("versionId"));
+          if (isObjectWrite(route.name)) refuseUnsupportedWrite(route.name, headers);
           const ctx = { ...base, bucketName: loc.bucket, bucket } as BucketContext as ObjectContext;
           res = await route.run(ctx);
           bytesIn = ctx.bytesIn;

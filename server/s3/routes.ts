@@ -10,7 +10,8 @@ import {
   getBucketVersioning,
   headBucket,
 } from "./bucket.ts";
-import { type ObjectContext, readSmallBody } from "./context.ts";
+import type { ObjectContext } from "./context.ts";
+import { readDocument } from "./body.ts";
 import { copyObject, uploadPartCopy } from "./copy.ts";
 import { deleteBucketCors, getBucketCors, putBucketCors } from "./cors.ts";
 import { deleteObject, deleteObjects } from "./delete.ts";
@@ -78,7 +79,7 @@ export function unsupportedSubresource(q: QueryParams): string | undefined {
 async function putAcl(ctx: ObjectContext): Promise<Response> {
   const canned = ctx.headers.get("x-amz-acl");
   const grants = [...ctx.headers.keys()].some((h) => h.startsWith("x-amz-grant-"));
-  const body = await readSmallBody(ctx.req.body, 64 * 1024);
+  const body = await readDocument(ctx, { limit: 64 * 1024, integrityRequired: true });
   if (canned === "private" && !grants && body.trim() === "") {
     return new Response(null, { status: 200 });
   }
@@ -91,9 +92,7 @@ async function putAcl(ctx: ObjectContext): Promise<Response> {
 export function bucketRoute(method: string, q: Query): Route | undefined {
   const has = (k: string) => q.has(k);
   // ?attributes names an object operation: on a bucket it is no listing.
-  if (has("attributes")) {
-    throw new S3Error("NotImplemented", "The ?attributes sub-resource applies to objects only.");
-  }
+  if (has("attributes")) throw misplaced("attributes", "a bucket");
   switch (method) {
     case "GET":
       if (has("location")) {
@@ -150,19 +149,49 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
   return undefined;
 }
 
-const BUCKET_CONFIGS = ["cors", "website", "lifecycle"];
+/** Sub-resources of a bucket: named on an object they are a mistake, never a read or write of it. */
+const BUCKET_ONLY = [
+  "cors",
+  "website",
+  "lifecycle",
+  "versioning",
+  "versions",
+  "location",
+  "delete",
+];
+
+/** The methods an object sub-resource goes with; any other is no operation on the object. */
+const OBJECT_SUBRESOURCE_METHODS: Record<string, string[]> = {
+  attributes: ["GET", "HEAD"],
+  acl: ["GET", "HEAD", "PUT"],
+  uploads: ["POST"],
+  partNumber: ["GET", "HEAD", "PUT"],
+};
+
+/** Sub-resources that a PUT to a bucket may not carry: it is then no CreateBucket. */
+const NOT_CREATE_BUCKET = [
+  ...BUCKET_ONLY,
+  ...Object.keys(OBJECT_SUBRESOURCE_METHODS),
+  "uploadId",
+  "versionId",
+];
+
+function misplaced(sub: string, where: string): S3Error {
+  return new S3Error("InvalidRequest", `The ?${sub} sub-resource does not apply to ${where}.`);
+}
+
+/** PUT on a bucket that is no configuration write: a CreateBucket, unless it names another. */
+export function checkCreateBucketQuery(q: Query): void {
+  const sub = NOT_CREATE_BUCKET.find((k) => q.has(k));
+  if (sub) throw misplaced(sub, "PUT on a bucket");
+}
 
 export function objectRoute(method: string, q: Query, h: HeaderReader): Route | undefined {
   const has = (k: string) => q.has(k);
-  // ?attributes is only read: a write or delete that names it is no PutObject or DeleteObject.
-  if (has("attributes") && method !== "GET" && method !== "HEAD") return undefined;
-  // A bucket's configuration named on an object must not be taken for a read or write of it.
-  const sub = BUCKET_CONFIGS.find(has);
-  if (sub) {
-    throw new S3Error(
-      "NotImplemented",
-      `The ?${sub} sub-resource applies to buckets, not objects.`,
-    );
+  const sub = BUCKET_ONLY.find(has);
+  if (sub) throw misplaced(sub, "an object");
+  for (const [name, methods] of Object.entries(OBJECT_SUBRESOURCE_METHODS)) {
+    if (has(name) && !methods.includes(method)) return undefined;
   }
   switch (method) {
     case "GET":

@@ -1,7 +1,8 @@
 /** Put/Get/DeleteBucketWebsite: the website configuration of a bucket as S3 XML. */
 import { lww, nextTimestamp } from "../table/crdt.ts";
 import type { RoutingRule, WebsiteConfig } from "../model/website.ts";
-import { type BucketContext, readDocument, xmlResponse } from "./context.ts";
+import { type BucketContext, xmlResponse } from "./context.ts";
+import { readDocument } from "./body.ts";
 import { S3Error } from "./error.ts";
 import { parseXmlBody, xmlList, type XmlObject, xmlToken, type XmlValue } from "./xml.ts";
 
@@ -111,7 +112,7 @@ export function parseWebsiteConfig(doc: XmlObject): WebsiteConfig {
 }
 
 export async function putBucketWebsite(ctx: BucketContext): Promise<Response> {
-  const body = await readDocument(ctx.req, 64 * 1024);
+  const body = await readDocument(ctx, { limit: 64 * 1024, integrityRequired: true });
   const cfg = parseWebsiteConfig(parseXmlBody(body, "WebsiteConfiguration"));
   const b = ctx.bucket;
   await ctx.deps.model.buckets.insert({ ...b, website: lww(cfg, nextTimestamp(b.website)) });

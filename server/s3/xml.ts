@@ -75,8 +75,20 @@ export function parseXmlBody(text: string, root: string): XmlObject {
       "The XML you provided was not well-formed or did not validate against our published schema.",
     );
   }
-  const doc = parser.parse(text) as XmlObject;
-  const body = doc[root];
+  let doc: XmlObject;
+  try {
+    doc = parser.parse(text) as XmlObject;
+  } catch (e) {
+    // The parser refuses documents nested too deep and element names such as __proto__ or
+    // constructor (which could reach an object's prototype): the client's document is at fault.
+    throw new S3Error(
+      "MalformedXML",
+      `The XML you provided was not well-formed or did not validate against our published schema: ${
+        (e as Error).message
+      }.`,
+    );
+  }
+  const body = Object.hasOwn(doc, root) ? doc[root] : undefined;
   if (body === undefined) {
     throw new S3Error(
       "MalformedXML",

@@ -16,7 +16,14 @@ import type { TableSchema } from "./schema.ts";
 import { type RangeQuery, readRange } from "./range.ts";
 
 /** Deno KV refuses values over 64 KiB; stay clear of it with a clear error. */
-const MAX_VALUE = 60 * 1024;
+export const MAX_VALUE = 60 * 1024;
+
+/** An entry whose stored form would not fit in one Deno KV value: the write is refused whole. */
+export class EntryTooLarge extends Error {
+  constructor(readonly table: string, readonly size: number) {
+    super(`${table} entry of ${size} bytes exceeds the ${MAX_VALUE}-byte metadata value limit`);
+  }
+}
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
@@ -89,6 +96,12 @@ export class LocalStore<E> {
     for await (const e of this.kv.list<Uint8Array>({ prefix: ["t", this.schema.name] })) {
       this.#cache.set(this.#id(e.key[3] as string, e.key[4] as string), this.#cachedOf(e));
     }
+  }
+
+  /** Refuses an entry too large to store, before anything is written anywhere. */
+  checkSize(e: E): void {
+    const size = this.#encode(e).length;
+    if (size > MAX_VALUE) throw new EntryTooLarge(this.schema.name, size);
   }
 
   #encode(e: E): Uint8Array {
@@ -173,11 +186,7 @@ export class LocalStore<E> {
     const sizes = entries.map((e) => this.#encode(e).length);
     const tooLarge = sizes.find((size) => size > MAX_VALUE);
     if (tooLarge !== undefined) {
-      return Promise.reject(
-        new Error(
-          `${this.schema.name} entry of ${tooLarge} bytes exceeds the ${MAX_VALUE}-byte metadata value limit`,
-        ),
-      );
+      return Promise.reject(new EntryTooLarge(this.schema.name, tooLarge));
     }
     const bytes = sizes.reduce((a, b) => a + b, 0);
     return new Promise((resolve, reject) => {

@@ -71,6 +71,9 @@ export class Table<E> {
   }
 
   async insertMany(entries: E[]): Promise<void> {
+    // What a client can grow (a bucket's settings, a key's name) lives in the full tables: a
+    // value too large is refused here, not by each replica after the write went out.
+    if (this.schema.replication === "full") { for (const e of entries) this.store.checkSize(e); }
     // Entries whose partitions have the same replicas travel together.
     const groups = new Map<string, E[]>();
     for (const e of entries) {

@@ -40,6 +40,17 @@ export interface Config {
   s3Api: { apiBindAddr: string; s3Region: string; rootDomain?: string };
   s3Web?: { bindAddr: string; rootDomain?: string; index: string };
   admin: { apiBindAddr?: string; adminToken?: string; metricsToken?: string };
+  /** Remise extension: what one client may hold of each HTTP listener (S3, website, admin). */
+  http: ConnectionLimits;
+}
+
+export interface ConnectionLimits {
+  /** A request's headers must have arrived this long after its first byte. */
+  headerTimeoutMs: number;
+  /** A connection that sends nothing for this long, between requests or in a body, is closed. */
+  idleTimeoutMs: number;
+  /** Open connections per listener; more are answered 503 and closed. */
+  maxConnections: number;
 }
 
 /** Raised for any configuration problem; its message is the one line printed at start-up. */
@@ -115,6 +126,11 @@ const SECTIONS: Record<string, Record<string, KeySpec>> = {
     zone: { kind: "string", required: true },
     capacity: { kind: "size", required: true },
   },
+  http: {
+    header_timeout_secs: { kind: "int" },
+    idle_timeout_secs: { kind: "int" },
+    max_connections: { kind: "int" },
+  },
 };
 
 const REQUIRED_SECTIONS = ["s3_api"];
@@ -165,7 +181,7 @@ function checkTable(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(table)) {
-    const spec = specs[k];
+    const spec = Object.hasOwn(specs, k) ? specs[k] : undefined;
     const name = prefix + k;
     if (!spec) throw new ConfigError(`${file}: unknown key \`${name}\``);
     out[k] = checkValue(file, name, spec, v);
@@ -202,7 +218,10 @@ export function parseConfig(
   for (const [envName, key, section] of ENV_OVERRIDES) {
     const v = env[envName];
     if (v === undefined) continue;
-    const target = section ? (raw[section] ??= {}) as Record<string, unknown> : raw;
+    const target = section ? (raw[section] ??= {}) : raw;
+    if (typeof target !== "object" || target === null || Array.isArray(target)) {
+      throw new ConfigError(`${file}: \`${section}\` must be a table ([${section}])`);
+    }
     // The environment replaces the file's value in either form (inline or _file), as in Garage.
     const other = key.endsWith("_file") ? key.slice(0, -5) : `${key}_file`;
     if (
@@ -212,13 +231,14 @@ export function parseConfig(
         `${file}: set only one of ${envName} and the variable for \`${other}\``,
       );
     }
-    delete target[other];
-    target[key] = v;
+    delete (target as Record<string, unknown>)[other];
+    (target as Record<string, unknown>)[key] = v;
   }
-  const top: Record<string, unknown> = {};
+  const top: Record<string, unknown> = Object.create(null);
   const sections: Record<string, Record<string, unknown>> = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (k in SECTIONS) {
+    // Own keys only: "[constructor]" or "toString = 1" name nothing, however objects inherit.
+    if (Object.hasOwn(SECTIONS, k)) {
       if (typeof v !== "object" || v === null || Array.isArray(v)) {
         throw new ConfigError(`${file}: \`${k}\` must be a table ([${k}])`);
       }
@@ -290,6 +310,12 @@ export function parseConfig(
   const s3 = sections.s3_api;
   const web = sections.s3_web;
   const auto = sections.auto_layout;
+  const http = sections.http ?? {};
+  const positive = (key: string, fallback: number): number => {
+    const v = (http[key] ?? fallback) as number;
+    if (v < 1) throw new ConfigError(`${file}: \`http.${key}\` must be at least 1`);
+    return v;
+  };
 
   return {
     file,
@@ -336,6 +362,11 @@ export function parseConfig(
       apiBindAddr: admin.api_bind_addr as string | undefined,
       adminToken: secretOf("admin_token", "admin_token_file"),
       metricsToken: secretOf("metrics_token", "metrics_token_file"),
+    },
+    http: {
+      headerTimeoutMs: positive("header_timeout_secs", 30) * 1000,
+      idleTimeoutMs: positive("idle_timeout_secs", 75) * 1000,
+      maxConnections: positive("max_connections", 1024),
     },
   };
 }

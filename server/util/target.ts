@@ -42,7 +42,8 @@ export interface Query {
   has(name: string): boolean;
 }
 
-const utf8 = new TextDecoder();
+// A leading byte-order mark is part of the value, as URLSearchParams keeps it.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * A query string decoded as URLSearchParams decodes it ("+" is a space, escapes are UTF-8,

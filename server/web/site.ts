@@ -5,6 +5,7 @@
 import type { BucketEntry } from "../model/bucket.ts";
 import { visibleVersion } from "../model/object.ts";
 import {
+  isSafeRedirectLocation,
   type Redirect,
   redirectAll,
   redirectOf,
@@ -66,7 +67,10 @@ async function fetchObject(
   };
   const v = await currentVersion(ctx);
   const moved = v.state.data.meta.headers.find(([n]) => n === "x-amz-website-redirect-location");
-  if (moved) return redirectResponse({ status: 301, location: moved[1] });
+  // Stored before locations were checked, an unsafe one is no redirect.
+  if (moved && isSafeRedirectLocation(moved[1])) {
+    return redirectResponse({ status: 301, location: moved[1] });
+  }
   return objectResponse(ctx, v, site.req.method === "HEAD");
 }
 

@@ -2,6 +2,7 @@
 import {
   CreateBucketCommand,
   DeleteObjectsCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -235,19 +236,62 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
         q,
       );
     }
-    // Bucket configurations exist, but not on objects: never a GetObject or PutObject.
-    for (const q of ["?cors", "?website", "?lifecycle"]) {
-      for (const method of ["GET", "PUT"]) {
+  });
+
+  await t.step(
+    "a bucket's sub-resource on an object is a mistake, never a read or write of it",
+    async () => {
+      await s3.send(new PutObjectCommand({ Bucket: B, Key: "obj", Body: "kept" }));
+      for (
+        const q of [
+          "?cors",
+          "?website",
+          "?lifecycle",
+          "?versioning",
+          "?versions",
+          "?delete",
+          "?location",
+        ]
+      ) {
+        for (const method of ["GET", "PUT", "DELETE"]) {
+          assertEquals(
+            await errorOf(
+              await fetch(presign(method, `${node.s3}/${B}/obj${q}`, key, node.region), { method }),
+            ),
+            { status: 400, code: "InvalidRequest" },
+            `${method} object${q}`,
+          );
+        }
+      }
+      for (
+        const [method, q] of [
+          ["DELETE", "?uploads"],
+          ["PUT", "?uploads"],
+          ["DELETE", "?partNumber=1"],
+          ["DELETE", "?acl"],
+        ]
+      ) {
         assertEquals(
           await errorOf(
             await fetch(presign(method, `${node.s3}/${B}/obj${q}`, key, node.region), { method }),
           ),
-          { status: 501, code: "NotImplemented" },
+          { status: 405, code: "MethodNotAllowed" },
           `${method} object${q}`,
         );
       }
-    }
-  });
+      for (const q of ["?uploads", "?delete", "?versionId=x", "?partNumber=1"]) {
+        assertEquals(
+          await errorOf(
+            await fetch(presign("PUT", `${node.s3}/${B}${q}`, key, node.region), { method: "PUT" }),
+          ),
+          { status: 400, code: "InvalidRequest" },
+          `PUT bucket${q}`,
+        );
+      }
+      const got = await s3.send(new GetObjectCommand({ Bucket: B, Key: "obj" }));
+      assertEquals(await got.Body?.transformToString(), "kept");
+    },
+  );
 
   await t.step("multiple ranges are refused with InvalidRange", async () => {
     const u = url("p");
