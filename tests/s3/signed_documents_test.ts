@@ -12,8 +12,6 @@ import {
   GetBucketWebsiteCommand,
   HeadObjectCommand,
   PutBucketCorsCommand,
-  PutBucketLifecycleConfigurationCommand,
-  PutBucketWebsiteCommand,
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
