@@ -5,6 +5,7 @@ import { createAdminHandler } from "./admin/router.ts";
 import { Model } from "./model/model.ts";
 import { System } from "./rpc/system.ts";
 import { createS3Handler } from "./s3/router.ts";
+import { HttpGate } from "./net/http_gate.ts";
 import { createWebHandler } from "./web/router.ts";
 import { type Config, metadataDbPath, parseBindAddr } from "./util/config.ts";
 import { randomHex } from "./util/ids.ts";
@@ -39,7 +40,7 @@ function httpUrl(addr: Deno.NetAddr): string {
 }
 
 export class RemiseNode {
-  readonly #servers: Deno.HttpServer[] = [];
+  readonly #servers: HttpGate[] = [];
 
   private constructor(
     readonly config: Config,
@@ -62,17 +63,24 @@ export class RemiseNode {
     await sys.startNetwork();
     const metrics = new Metrics();
     const { token } = adminTokenOf(config);
-    const servers: Deno.HttpServer[] = [];
-    const serve = (bind: string, handler: Deno.ServeHandler): Promise<string> =>
-      new Promise((resolve) => {
-        const { hostname, port } = parseBindAddr(bind);
-        servers.push(
-          Deno.serve({ hostname, port, onListen: (a) => resolve(httpUrl(a)) }, handler),
-        );
-      });
-    const s3 = await serve(config.s3Api.apiBindAddr, createS3Handler({ sys, model, metrics }));
+    const servers: HttpGate[] = [];
+    const serve = async (
+      name: string,
+      bind: string,
+      handler: Deno.ServeHandler,
+    ): Promise<string> => {
+      const gate = await HttpGate.start(name, parseBindAddr(bind), config.http, handler);
+      servers.push(gate);
+      return httpUrl(gate.addr);
+    };
+    const s3 = await serve(
+      "s3",
+      config.s3Api.apiBindAddr,
+      createS3Handler({ sys, model, metrics }),
+    );
     const admin = config.admin.apiBindAddr
       ? await serve(
+        "admin",
         config.admin.apiBindAddr,
         createAdminHandler({
           sys,
@@ -87,6 +95,7 @@ export class RemiseNode {
       : undefined;
     const web = config.s3Web
       ? await serve(
+        "web",
         config.s3Web.bindAddr,
         createWebHandler({ sys, model, metrics }, {
           rootDomain: config.s3Web.rootDomain,

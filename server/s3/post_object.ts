@@ -24,6 +24,7 @@ import { S3Error } from "./error.ts";
 import { FormReader } from "./form.ts";
 import { storedHeaders } from "./headers.ts";
 import { refuseUnsupportedWrite } from "./unsupported.ts";
+import { RequestTarget } from "../util/target.ts";
 import { validateKey } from "./keys.ts";
 import { checkQuota } from "./quota.ts";
 import { commitVersion, undoWrite, writtenHeaders } from "./put.ts";
@@ -140,10 +141,9 @@ function answer(
     return new Response(null, { status: 303, headers });
   }
   // The bucket's URL (path-style or virtual-host) is where the form was posted.
-  const bucketUrl = new URL(req.url);
-  bucketUrl.pathname = bucketUrl.pathname.replace(/\/?$/, "/");
-  const location = bucketUrl.origin + bucketUrl.pathname +
-    key.split("/").map(encodeURIComponent).join("/");
+  const bucketUrl = new RequestTarget(req.url);
+  const location = `${bucketUrl.protocol}//${bucketUrl.host}` +
+    bucketUrl.pathname.replace(/\/?$/, "/") + key.split("/").map(encodeURIComponent).join("/");
   headers.set("location", location);
   const status = fields.get("success_action_status");
   if (status === "201") {

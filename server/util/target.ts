@@ -18,7 +18,10 @@ export class RequestTarget {
 
   constructor(href: string) {
     const scheme = href.indexOf("://");
-    this.protocol = href.slice(0, scheme + 1);
+    // Listeners serve through a unix socket behind their gate (net/http_gate.ts), for which
+    // Deno names the scheme "http+unix": to the client it was plain HTTP.
+    const protocol = href.slice(0, scheme + 1);
+    this.protocol = protocol === "http+unix:" ? "http:" : protocol;
     let end = href.indexOf("#", scheme + 3);
     if (end < 0) end = href.length;
     let path = href.indexOf("/", scheme + 3);
