@@ -3,6 +3,8 @@
  * its Content-Length, a large body streamed with a Content-Length) and reads the answer.
  * Deno's fetch cannot do either: it sends stream bodies chunked, and slowly under back-pressure.
  */
+import { concatBytes } from "../server/util/bytes.ts";
+
 export interface RawResponse {
   status: number;
   headers: Headers;
@@ -38,7 +40,7 @@ export async function rawRequest(
       if (n === null) break;
       chunks.push(buf.slice(0, n));
     }
-    const text = new TextDecoder().decode(concat(chunks));
+    const text = new TextDecoder().decode(concatBytes(chunks));
     const [top, ...rest] = text.split("\r\n\r\n");
     const [statusLine, ...headerLines] = top.split("\r\n");
     const h = new Headers();
@@ -59,14 +61,4 @@ export async function rawRequest(
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   let off = 0;
   while (off < data.length) off += await conn.write(data.subarray(off));
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

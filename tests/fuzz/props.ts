@@ -8,6 +8,7 @@
  * fast-check on failure) to replay one run.
  */
 import fc from "fast-check";
+import { concatBytes } from "../../server/util/bytes.ts";
 import { S3Error } from "../../server/s3/error.ts";
 import { AssertionError } from "../assert.ts";
 
@@ -189,14 +190,7 @@ export function hexString(n: number): fc.Arbitrary<string> {
 export const enc = new TextEncoder();
 
 export function concat(...parts: (Uint8Array | string)[]): Uint8Array {
-  const bytes = parts.map((p) => typeof p === "string" ? enc.encode(p) : p);
-  const out = new Uint8Array(bytes.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of bytes) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts.map((p) => typeof p === "string" ? enc.encode(p) : p));
 }
 
 /** Offsets at which to cut a body of `length` bytes into reads (sorted, distinct, inside). */

@@ -4,6 +4,7 @@
  * server sends while it writes, and reports how the connection ended (answers, closed by the
  * server, or still open at the deadline). Nothing is pooled: each exchange is its own connection.
  */
+import { concatBytes } from "../../server/util/bytes.ts";
 
 export const encoder = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
@@ -57,14 +58,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 export function bytes(...parts: (string | Uint8Array)[]): Uint8Array {
-  const arrays = parts.map((p) => typeof p === "string" ? encoder.encode(p) : p);
-  const out = new Uint8Array(arrays.reduce((s, a) => s + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
+  return concatBytes(parts.map((p) => typeof p === "string" ? encoder.encode(p) : p));
 }
 
 function indexOf(buf: Uint8Array, needle: number[], from: number): number {

@@ -11,14 +11,9 @@ import {
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { rawRequest } from "../raw_http.ts";
 import { presign, sha256Hex, signChunked, signHeaders } from "../sigv4.ts";
-import { assertS3Error, s3Fixture } from "./client.ts";
+import { assertS3Error, errorOf, s3Fixture } from "./client.ts";
 
 const B = "bad";
-
-async function errorOf(res: Response): Promise<{ status: number; code: string | undefined }> {
-  const text = await res.text();
-  return { status: res.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] };
-}
 
 Deno.test("bad input gets exact S3 errors", async (t) => {
   await using f = await s3Fixture();

@@ -66,3 +66,11 @@ export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   }
   return out;
 }
+
+/** The status and S3 error code of a raw response (its body is read). */
+export async function errorOf(
+  res: Response,
+): Promise<{ status: number; code: string | undefined }> {
+  const text = await res.text();
+  return { status: res.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] };
+}

@@ -11,6 +11,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
+import { concatBytes } from "../../server/util/bytes.ts";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { assert, assertEquals } from "../assert.ts";
@@ -18,16 +19,6 @@ import { assertS3Error, bodyBytes, randomBytes, s3Fixture } from "./client.ts";
 
 const B = "mpu";
 const MiB = 1024 * 1024;
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 Deno.test("multipart uploads", async (t) => {
   await using f = await s3Fixture();
@@ -85,7 +76,7 @@ Deno.test("multipart uploads", async (t) => {
         { m: "1" },
         p1.length + p3.length + p4.length,
       ]);
-      assertEquals(await bodyBytes(g.Body), concat(p1, p3, p4));
+      assertEquals(await bodyBytes(g.Body), concatBytes([p1, p3, p4]));
       // Parts keep the numbers they were uploaded with, gaps included (as Garage does).
       const part3 = await s3.send(new GetObjectCommand({ Bucket: B, Key: "big", PartNumber: 3 }));
       assertEquals([part3.ContentLength, part3.PartsCount], [p3.length, 3]);
@@ -236,7 +227,10 @@ Deno.test("multipart uploads", async (t) => {
       }),
     );
     const g = await s3.send(new GetObjectCommand({ Bucket: B, Key: "assembled" }));
-    assertEquals(await bodyBytes(g.Body), concat(src.slice(0, 5 * MiB), src.slice(100, 200)));
+    assertEquals(
+      await bodyBytes(g.Body),
+      concatBytes([src.slice(0, 5 * MiB), src.slice(100, 200)]),
+    );
     await assertS3Error(
       () =>
         s3.send(

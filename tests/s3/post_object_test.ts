@@ -295,6 +295,25 @@ Deno.test("PostObject: browser form uploads with a signed policy", async (t) => 
     await absent("up/forged");
   });
 
+  await t.step("a form asking for tags, a lock or managed encryption is refused", async () => {
+    for (
+      const [field, value, code] of [
+        [
+          "tagging",
+          "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>",
+          "NotImplemented",
+        ],
+        ["x-amz-object-lock-mode", "COMPLIANCE", "InvalidRequest"],
+        ["x-amz-server-side-encryption", "AES256", "NotImplemented"],
+        ["x-amz-website-redirect-location", "javascript:alert(1)", "InvalidArgument"],
+      ]
+    ) {
+      const res = await post({ key: "up/refused", [field]: value }, "x");
+      assertEquals((await errorOf(res)).code, code, field);
+    }
+    await absent("up/refused");
+  });
+
   await t.step("a key without write permission on the bucket is refused", async () => {
     const other = await node.createKey("reader");
     const form = new FormData();

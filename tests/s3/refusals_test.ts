@@ -18,14 +18,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { assert, assertEquals } from "../assert.ts";
 import { presign, sha256Hex, signHeaders } from "../sigv4.ts";
-import { assertS3Error, bodyBytes, s3Fixture } from "./client.ts";
+import { assertS3Error, bodyBytes, errorOf, s3Fixture } from "./client.ts";
 
 const B = "refusals";
-
-async function errorOf(res: Response): Promise<{ status: number; code: string | undefined }> {
-  const text = await res.text();
-  return { status: res.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] };
-}
 
 Deno.test("requests for features Remise lacks are refused", async (t) => {
   await using f = await s3Fixture();

@@ -18,14 +18,9 @@ import {
 import { assertEquals } from "../assert.ts";
 import { rawRequest } from "../raw_http.ts";
 import { sha256Hex, signHeaders } from "../sigv4.ts";
-import { s3Fixture } from "./client.ts";
+import { errorOf, s3Fixture } from "./client.ts";
 
 const B = "signed-docs";
-
-async function errorOf(res: Response): Promise<{ status: number; code: string | undefined }> {
-  const text = await res.text();
-  return { status: res.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1] };
-}
 
 const md5 = (s: string) => createHash("md5").update(s).digest("base64");
 
