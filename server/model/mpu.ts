@@ -41,8 +41,16 @@ export function mpuSortKey(key: string, uploadId: string): string {
 
 /** One row per upload of a part: two uploads in the same millisecond still get their own. */
 export function partSortKey(part: number, timestamp: number, version: string): string {
-  return part.toString().padStart(5, "0") + ":" + timestamp.toString().padStart(15, "0") + ":" +
-    version;
+  return partPrefix(part) + ":" + timestamp.toString().padStart(15, "0") + ":" + version;
+}
+
+function partPrefix(part: number): string {
+  return part.toString().padStart(5, "0");
+}
+
+/** The sort keys of every upload of one part number (";" follows ":"). */
+export function partRange(part: number): { start: string; end: string } {
+  return { start: partPrefix(part) + ":", end: partPrefix(part) + ";" };
 }
 
 export const RELEASE_UPLOAD = "releaseUpload";

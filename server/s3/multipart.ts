@@ -2,7 +2,7 @@
 import type { HeaderReader } from "../util/header_map.ts";
 import { createHash } from "node:crypto";
 import type { Model } from "../model/model.ts";
-import { type MpuEntry, type MpuPart, mpuSortKey } from "../model/mpu.ts";
+import { type MpuEntry, type MpuPart, mpuSortKey, partRange } from "../model/mpu.ts";
 import type { ChecksumValue } from "../model/object.ts";
 import { writeBlocks } from "../model/write.ts";
 import {
@@ -133,10 +133,13 @@ export async function recordPart(
   upload: MpuEntry,
   part: Omit<MpuPart, "uploadId" | "timestamp" | "deleted">,
 ): Promise<void> {
+  // Of two uploads of a part number, the later one wins at completion, whatever the clocks of
+  // the nodes that received them: it is stamped after every upload of it the quorum has seen.
+  const earlier = await model.parts.range(upload.uploadId, partRange(part.part));
   await model.parts.insert({
     ...part,
     uploadId: upload.uploadId,
-    timestamp: Date.now(),
+    timestamp: Math.max(Date.now(), ...earlier.map((p) => p.timestamp + 1)),
     deleted: false,
   });
   const now = await model.uploads.get(upload.bucketId, mpuSortKey(upload.key, upload.uploadId));
