@@ -12,6 +12,9 @@ import { offloadPartitions } from "./offload.ts";
 import { type EntryKey, type MerkleReplica, storeReplica, syncPartition } from "./sync.ts";
 import type { Table } from "./table.ts";
 
+/** How soon a full pass that could not reach enough holders is tried again. */
+const INCOMPLETE_RETRY_MS = 10_000;
+
 interface Pass {
   /** Peers to compare with; every replica when undefined. */
   only?: Set<string>;
@@ -117,9 +120,15 @@ export class AntiEntropy implements Worker {
     this.#offloaded += offload.moved;
     if (++pass.table === this.tables.length) {
       this.#pass = undefined;
+      // A pass with only the peers that came back still reached enough holders when complete:
+      // a node restarted during a layout change is synced by it, not a whole interval later.
+      if (pass.complete) await this.sys.markSynced(pass.version);
       if (!pass.only) {
-        this.#lastPass = Date.now();
-        if (pass.complete) await this.sys.markSynced(pass.version);
+        // A pass that could not reach enough holders (peers down, or not yet connected after a
+        // start) is tried again soon; a complete one waits for the next interval.
+        this.#lastPass = pass.complete
+          ? Date.now()
+          : Date.now() - this.intervalMs + Math.min(INCOMPLETE_RETRY_MS, this.intervalMs);
       }
     }
     return "busy";
