@@ -18,6 +18,8 @@ export interface ClusterOptions {
   /** Bytes per node; 1 GB each unless given. */
   capacities?: number[];
   node?: NodeOptions;
+  /** The peer settings every node gets: CLUSTER_TOML's fast pings unless given. */
+  clusterToml?: string;
 }
 
 export interface ClusterNode extends TestNode {
@@ -100,7 +102,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterNode[]> {
       ...o.node,
       autoLayout: false,
       replicationFactor: o.replicationFactor,
-      extraToml: [CLUSTER_TOML, o.node?.extraToml ?? ""].join("\n"),
+      extraToml: [o.clusterToml ?? CLUSTER_TOML, o.node?.extraToml ?? ""].join("\n"),
     })
   ));
   const ok = started.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);

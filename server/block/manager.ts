@@ -16,6 +16,9 @@ interface PutMsg {
   data: Uint8Array;
 }
 
+/** Unanswered block bytes past which a replica is left to catch up by resync. */
+const STRAGGLER_BYTES = 16 * 1024 * 1024;
+
 export function blockHash(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
@@ -65,17 +68,48 @@ export class BlockManager {
   /**
    * Stores a block on its replicas; resolves once the write quorum has it. The other replicas
    * still receive it after that: `settled` runs when every call has ended, the moment `data`
-   * may be reused.
+   * may be reused. A replica with STRAGGLER_BYTES of blocks unanswered (frozen, or far slower
+   * than the others) is not sent more while the others make the quorum without it: what it
+   * holds of the caller's memory stays bounded, and its resync fetches what it missed once the
+   * references reach it.
    */
   async put(hash: string, data: Uint8Array, settled?: () => void): Promise<void> {
+    const sets = this.sys.writeSetsForKey(hash);
+    const need = this.sys.writeQuorum;
+    const skipped = this.#stragglers(sets, need);
     const calls: Promise<unknown>[] = [];
-    const written = quorumEach(this.sys.writeSetsForKey(hash), this.sys.writeQuorum, (node) => {
-      const call = this.sys.rpc.call(node, "block/put", { hash, data });
+    const targets = skipped.size ? sets.map((set) => set.filter((n) => !skipped.has(n))) : sets;
+    const written = quorumEach(targets, need, (node) => {
+      this.#owe(node, data.length);
+      const call = this.sys.rpc.call(node, "block/put", { hash, data })
+        .finally(() => this.#owe(node, -data.length));
       calls.push(call);
       return call;
     });
     if (settled) Promise.allSettled(calls).then(settled);
     await written;
+  }
+
+  /** Bytes of block writes sent to each peer and not yet answered. */
+  readonly #unanswered = new Map<string, number>();
+
+  #owe(node: string, bytes: number): void {
+    const left = (this.#unanswered.get(node) ?? 0) + bytes;
+    if (left > 0) this.#unanswered.set(node, left);
+    else this.#unanswered.delete(node);
+  }
+
+  /** Replicas too far behind to be sent more, as long as every set keeps a quorum without them. */
+  #stragglers(sets: string[][], need: number): Set<string> {
+    const skipped = new Set<string>();
+    for (const [node, bytes] of this.#unanswered) {
+      if (bytes < STRAGGLER_BYTES) continue;
+      const enough = sets.every((set) =>
+        !set.includes(node) || set.filter((n) => n !== node && !skipped.has(n)).length >= need
+      );
+      if (enough) skipped.add(node);
+    }
+    return skipped;
   }
 
   /**

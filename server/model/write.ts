@@ -106,11 +106,12 @@ export async function writeBlocks(
     offset += length;
     blocks++;
     // Blocks being stored hold memory: all uploads together wait for room in a shared budget.
+    // A block leaves it once the write quorum has it: a slow replica must not stall every
+    // upload (the block manager bounds what such replicas hold), and its buffer goes back to
+    // the pool once every replica has answered.
     const release = await model.writeBudget.acquire();
-    const stored = model.blocks.put(hash, data, () => {
-      release();
-      pool.give(block);
-    });
+    const stored = model.blocks.put(hash, data, () => pool.give(block));
+    stored.then(release, release);
     const task = rows.length >= ROW_BATCH
       ? Promise.all([stored, recordRows()]).then(() => {})
       : stored;
