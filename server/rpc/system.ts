@@ -28,6 +28,7 @@ import { tlsMaterial } from "./tls.ts";
 
 const LAYOUT_KEY = ["system", "layout"];
 const PEERS_KEY = ["system", "peers"];
+const TABLES_RECEIVED_KEY = ["system", "full_tables_received"];
 /** Shown to operators and peers; the admin API reports it as the node's version. */
 export const REMISE_VERSION = "0.1.0";
 
@@ -100,6 +101,7 @@ export class System {
   readonly peers: Peers;
   #layout: ClusterLayout;
   readonly startedAt = Date.now();
+  #tablesReceived = false;
   /** Runs after the layout changed, here or by gossip (tables re-read their replicas). */
   readonly onLayoutChange: Array<(l: ClusterLayout) => void> = [];
   /** Runs when a peer connects or comes back. */
@@ -153,6 +155,7 @@ export class System {
       );
     }
     const sys = new System(config, kv, identity, layout);
+    sys.#tablesReceived = (await kv.get<boolean>(TABLES_RECEIVED_KEY)).value === true;
     await sys.#autoLayout();
     return sys;
   }
@@ -266,6 +269,24 @@ export class System {
       return (this.peers.isUp(n) ? ms : 2e6) + (roles[n]?.zone === zone ? -1e5 : 0);
     };
     return nodes.map((n) => [n, rank(n)] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n);
+  }
+
+  /**
+   * Whether this node has received the fully replicated tables (keys, buckets, aliases) once:
+   * until then, a key or bucket it does not know may exist. A node alone in the layout has
+   * them by definition; a node that joins has them after its first complete table sync.
+   */
+  tablesReceived(): boolean {
+    if (this.#tablesReceived) return true;
+    const nodes = this.allNodes();
+    if (nodes.length === 1 && nodes[0] === this.id) this.markTablesReceived().catch(() => {});
+    return this.#tablesReceived;
+  }
+
+  async markTablesReceived(): Promise<void> {
+    if (this.#tablesReceived) return;
+    this.#tablesReceived = true;
+    await this.kv.set(TABLES_RECEIVED_KEY, true);
   }
 
   /** Replicas of the fully replicated tables: every node with a role. */

@@ -1,6 +1,7 @@
 /** Failures as S3 error XML: the code, status and message a client expects. */
 import { ModelError } from "../model/bucket_ops.ts";
 import { QuorumError } from "../rpc/rpc.ts";
+import type { System } from "../rpc/system.ts";
 import { EntryTooLarge, MAX_VALUE } from "../table/store.ts";
 import { log } from "../util/log.ts";
 import { S3Error } from "./error.ts";
@@ -21,10 +22,24 @@ export function errorResponse(
       escapeXml(resource)
     }</Resource><RequestId>${requestId}</RequestId></Error>`;
   const headers: Record<string, string> = { "content-type": "application/xml" };
+  if (e.status === 503) headers["retry-after"] = "1";
   if (e.code === "InvalidRange" && e.extra.ActualObjectSize) {
     headers["content-range"] = `bytes */${e.extra.ActualObjectSize}`;
   }
   return new Response(body, { status: e.status, headers });
+}
+
+/**
+ * A node that has not yet received the keys and buckets (it just joined) cannot know that one
+ * does not exist: "not ready", which clients retry, instead of a wrong "no such key".
+ */
+export function unlessNotYetKnown(err: S3Error, sys: System): S3Error {
+  if (err.code !== "InvalidAccessKeyId" && err.code !== "NoSuchBucket") return err;
+  if (sys.tablesReceived()) return err;
+  return new S3Error(
+    "ServiceUnavailable",
+    "This node has just joined the cluster and is still receiving its keys and buckets; retry in a moment.",
+  );
 }
 
 export function toS3Error(e: unknown): S3Error {

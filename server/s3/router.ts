@@ -22,7 +22,7 @@ import { addCorsHeaders, preflight } from "./cors.ts";
 import { S3Error } from "./error.ts";
 import { formBoundary } from "./form.ts";
 import { postObject } from "./post_object.ts";
-import { errorResponse, toS3Error } from "./error_response.ts";
+import { errorResponse, toS3Error, unlessNotYetKnown } from "./error_response.ts";
 import { validateKey } from "./keys.ts";
 import { locate } from "./locate.ts";
 import {
@@ -208,7 +208,7 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
         }
       }
     } catch (e) {
-      const err = toS3Error(e);
+      const err = unlessNotYetKnown(toS3Error(e), sys);
       metrics.inc("s3_error_total", "S3 requests answered with an error", {
         api_endpoint: op,
         status_code: String(err.status),

@@ -23,6 +23,10 @@ interface Pass {
   version: number;
   /** Whether every partition was compared with enough of its holders. */
   complete: boolean;
+  /** Whether the fully replicated tables were, whatever the others. */
+  fullComplete: boolean;
+  /** Whether this node held the fully replicated tables (had a role) when the pass began. */
+  member?: boolean;
 }
 
 /** The RPC endpoints through which other nodes see this node's replica of a table. */
@@ -83,6 +87,7 @@ export class AntiEntropy implements Worker {
       only: only ? new Set(only) : undefined,
       version: this.sys.layout.current.version,
       complete: true,
+      fullComplete: true,
     };
     // A full pass asked for covers any narrower one already waiting.
     if (!this.#next || !next.only) this.#next = next;
@@ -111,11 +116,15 @@ export class AntiEntropy implements Worker {
       if (!this.#next && Date.now() - this.#lastPass >= this.intervalMs) this.request();
       if (!this.#next) return "idle";
       this.#pass = this.#next;
+      this.#pass.member = this.sys.allNodes().includes(this.sys.id);
       this.#next = undefined;
     }
     const pass = this.#pass;
     const table = this.tables[pass.table];
-    if (!await this.#syncTable(table, pass.only)) pass.complete = false;
+    if (!await this.#syncTable(table, pass.only)) {
+      pass.complete = false;
+      if (table.schema.replication === "full") pass.fullComplete = false;
+    }
     const offload = await offloadPartitions(table);
     this.#offloaded += offload.moved;
     if (++pass.table === this.tables.length) {
@@ -123,6 +132,7 @@ export class AntiEntropy implements Worker {
       // A pass with only the peers that came back still reached enough holders when complete:
       // a node restarted during a layout change is synced by it, not a whole interval later.
       if (pass.complete) await this.sys.markSynced(pass.version);
+      if (pass.fullComplete && pass.member) await this.sys.markTablesReceived();
       if (!pass.only) {
         // A pass that could not reach enough holders (peers down, or not yet connected after a
         // start) is tried again soon; a complete one waits for the next interval.

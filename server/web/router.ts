@@ -9,7 +9,7 @@ import type { S3Deps } from "../s3/context.ts";
 import { identify } from "../s3/context.ts";
 import { addCorsHeaders, preflight } from "../s3/cors.ts";
 import { S3Error } from "../s3/error.ts";
-import { toS3Error } from "../s3/error_response.ts";
+import { toS3Error, unlessNotYetKnown } from "../s3/error_response.ts";
 import { escapeXml } from "../s3/xml.ts";
 import { bucketOfHost, hostName } from "../util/host.ts";
 import { randomHex } from "../util/ids.ts";
@@ -44,6 +44,7 @@ function errorPage(e: S3Error, requestId: string, head: boolean): Response {
   }</ul><hr/></body></html>\n`;
   const headers: Record<string, string> = { "content-type": "text/html; charset=utf-8" };
   if (e.status === 405) headers.allow = "GET, HEAD, OPTIONS";
+  if (e.status === 503) headers["retry-after"] = "1";
   if (e.code === "InvalidRange" && e.extra.ActualObjectSize) {
     headers["content-range"] = `bytes */${e.extra.ActualObjectSize}`;
   }
@@ -98,7 +99,7 @@ export function createWebHandler(deps: S3Deps, opts: WebOptions) {
         });
       }
     } catch (e) {
-      const err = toS3Error(e);
+      const err = unlessNotYetKnown(toS3Error(e), deps.sys);
       if (err.status >= 500) log.warn("website request failed", { error: e });
       res = errorPage(err, requestId, req.method === "HEAD");
       req.body?.cancel().catch(() => {});
