@@ -73,6 +73,8 @@ export interface NodeAssignedRole {
 export interface FreeSpaceResp {
   available: number;
   total: number;
+  /** Remise extension: bytes kept free; with less available, the node refuses new data. */
+  reserve?: number;
 }
 
 export interface NodeResp {
@@ -122,6 +124,10 @@ export interface LocalGetNodeInfoResponse {
   garageFeatures: string[] | null;
   rustVersion: string;
   dbEngine: string;
+  /** Remise extension: this node's disks, and the one in its reserve (new data refused). */
+  dataPartition?: FreeSpaceResp;
+  metadataPartition?: FreeSpaceResp;
+  diskFull?: "data" | "metadata" | null;
 }
 
 /** Answer of the per-node endpoints (`?node=self|*|<id>`). */

@@ -16,6 +16,7 @@ function Disk({ d, what }: { d: FreeSpaceResp | undefined; what: string }) {
   if (!d || !d.total) return <>—</>;
   const used = d.total - d.available;
   const pct = Math.round((100 * used) / d.total);
+  const full = d.reserve !== undefined && d.available < d.reserve;
   return (
     <span class="disk">
       <meter
@@ -29,6 +30,16 @@ function Disk({ d, what }: { d: FreeSpaceResp | undefined; what: string }) {
       <span class="small">
         {bytes(d.available)} free of {bytes(d.total)}
       </span>
+      {full && (
+        <span
+          class="badge bad"
+          title={`Less than the ${
+            bytes(d.reserve!)
+          } kept free (min_free_space): new data is refused, deletes still work`}
+        >
+          full: writes refused
+        </span>
+      )}
     </span>
   );
 }

@@ -11,6 +11,7 @@ import { parsePeer } from "../net/peers.ts";
 import type { NodeInfo, System } from "../rpc/system.ts";
 import { type Call, type EndpointDef, REMISE_VERSION } from "./context.ts";
 import { badRequest } from "./errors.ts";
+import { formatSize } from "../util/size.ts";
 
 export function clusterHealth(sys: System): GetClusterHealthResponse {
   const v = sys.layout.current;
@@ -49,7 +50,16 @@ export function healthResponse(sys: System): Response {
   const h = clusterHealth(sys);
   let status = 200;
   let text: string;
-  if (!sys.role) {
+  const full = sys.diskFull();
+  if (full) {
+    const d = sys.diskUsage()[full]!;
+    status = 503;
+    text = `This node's ${full} disk has ${
+      formatSize(d.available)
+    } free, less than its reserve of ${
+      formatSize(d.reserve)
+    } (min_free_space): it refuses new data. Delete objects or grow the disk; deletes still work`;
+  } else if (!sys.role) {
     status = 503;
     text = sys.layout.current.version === 0
       ? "This node has no role: the cluster layout is empty. Assign roles with `layout assign` and `layout apply`."
@@ -119,12 +129,16 @@ async function connectNodes({ deps, body }: Call): Promise<ConnectClusterNodesRe
 }
 
 export function localNodeInfo(sys: System): LocalGetNodeInfoResponse {
+  const { data, metadata } = sys.diskUsage();
   return {
     nodeId: sys.id,
     garageVersion: `remise v${REMISE_VERSION}`,
     garageFeatures: ["k2v:no", "metrics", "consistency_mode", "auto_layout"],
     rustVersion: `deno ${Deno.version.deno} (v8 ${Deno.version.v8})`,
     dbEngine: "Deno KV (SQLite)",
+    dataPartition: data ?? undefined,
+    metadataPartition: metadata ?? undefined,
+    diskFull: sys.diskFull() ?? null,
   };
 }
 

@@ -5,6 +5,8 @@ import { LayoutError } from "../rpc/layout.ts";
 import { QuorumError } from "../rpc/rpc.ts";
 import { EntryTooLarge, MAX_VALUE } from "../table/store.ts";
 import { S3Error } from "../s3/error.ts";
+import { storageFull } from "../s3/error_response.ts";
+import { isStorageFull } from "../util/disk_space.ts";
 import { log } from "../util/log.ts";
 import { InvalidRequest } from "./validate.ts";
 
@@ -52,6 +54,9 @@ export function toAdminError(e: unknown, ctx: ErrorContext): AdminError {
   }
   // The object endpoints run the S3 handlers: their errors keep S3's code and status.
   if (e instanceof S3Error) return new AdminError(e.status, e.code, e.message);
+  if (isStorageFull(e) || (e instanceof QuorumError && e.errors.some(isStorageFull))) {
+    return new AdminError(507, "StorageFull", storageFull().message);
+  }
   if (e instanceof QuorumError) {
     const hint = ctx.layoutEmpty
       ? "The cluster layout has no nodes yet: give nodes a role with `layout assign` and `layout apply` (UpdateClusterLayout, ApplyClusterLayout), then retry. "

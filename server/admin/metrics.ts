@@ -24,6 +24,27 @@ export function registerGauges(deps: AdminDeps): void {
     "Bytes stored in each bucket, as counted by this node's replicas of its partition",
     read("bytes"),
   );
+  const disks = (field: "available" | "reserve") => () => {
+    const usage = sys.diskUsage();
+    return Promise.resolve(
+      (["data", "metadata"] as const).flatMap((disk) => {
+        const d = usage[disk];
+        return d ? [[{ disk }, d[field]] as [Record<string, string>, number]] : [];
+      }),
+    );
+  };
+  metrics.gauge("disk_available_bytes", "Free space on this node's disks", disks("available"));
+  metrics.gauge(
+    "disk_reserve_bytes",
+    "Free space kept on each disk (min_free_space): below it new data is refused",
+    disks("reserve"),
+  );
+  metrics.gauge("disk_full", "1 when a disk is in its reserve and new data is refused", () => {
+    const full = sys.diskFull();
+    return Promise.resolve(
+      (["data", "metadata"] as const).map((disk) => [{ disk }, full === disk ? 1 : 0]),
+    );
+  });
   // Where memory goes: JavaScript heap, buffers outside it (request bodies, blocks), and RSS.
   metrics.gauge("process_memory_bytes", "Memory of this node's process, by kind", () => {
     const m = Deno.memoryUsage();

@@ -26,6 +26,7 @@ import {
   uploadPart,
 } from "../s3/multipart.ts";
 import { putObject } from "../s3/put.ts";
+import { storageFull } from "../s3/error_response.ts";
 import type { Call, EndpointDef } from "./context.ts";
 import { existingBucket, existingKey } from "./buckets.ts";
 import { AdminError, badRequest } from "./errors.ts";
@@ -106,6 +107,8 @@ async function getBucketObject(c: Call): Promise<Response> {
 
 async function putBucketObject(c: Call): Promise<PutBucketObjectResponse> {
   const { key, ctx } = queryTarget(c);
+  const full = c.deps.sys.diskFull();
+  if (full) throw storageFull(full);
   const res = await putObject(ctx);
   return { key, etag: res.headers.get("etag")!.replaceAll('"', "") };
 }

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { quorumEach } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
+import { STORAGE_FULL } from "../util/disk_space.ts";
 import { log } from "../util/log.ts";
 import { KeyedMutex } from "../util/mutex.ts";
 import { BlockStore } from "./store.ts";
@@ -36,6 +37,12 @@ export class BlockManager {
       // Bytes from this process were hashed as they were cut; bytes from a peer are checked.
       if (from !== sys.id && blockHash(data) !== hash) {
         throw new Error(`block ${hash} received corrupted`);
+      }
+      // The reserve is for what frees space (deletes, aborts, lifecycle): new blocks stop here.
+      if (sys.diskFull() === "data") {
+        throw new Error(
+          `${STORAGE_FULL} the data disk of node ${sys.id.slice(0, 16)} is in its reserve`,
+        );
       }
       await this.writeLocal(hash, data);
       return null;

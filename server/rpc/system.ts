@@ -2,8 +2,8 @@
  * This node within its cluster: identity, the cluster layout it follows, quorums, and what it
  * knows of its peers.
  */
+import { belowReserve, type DiskUsage, diskUsage } from "../util/disk_space.ts";
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { statfsSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Config, ConsistencyMode } from "../util/config.ts";
@@ -72,20 +72,6 @@ export function writeQuorum(rf: number, mode: ConsistencyMode): number {
   return mode === "dangerous" ? 1 : rf + 1 - readQuorum(rf, "consistent");
 }
 
-export interface DiskUsage {
-  available: number;
-  total: number;
-}
-
-export function diskUsage(path: string): DiskUsage | null {
-  try {
-    const s = statfsSync(path);
-    return { available: s.bavail * s.bsize, total: s.blocks * s.bsize };
-  } catch {
-    return null;
-  }
-}
-
 export interface NodeInfo {
   hostname: string | null;
   version: string;
@@ -94,6 +80,8 @@ export interface NodeInfo {
 }
 
 const LAYOUT_RPC = "system/layout";
+/** Free space is read again at most this often (PUTs ask for it). */
+const DISK_CHECK_MS = 1000;
 
 export class System {
   readonly id: string;
@@ -102,6 +90,7 @@ export class System {
   #layout: ClusterLayout;
   readonly startedAt = Date.now();
   #tablesReceived = false;
+  #disks?: { at: number; data: DiskUsage | null; metadata: DiskUsage | null };
   /** Runs after the layout changed, here or by gossip (tables re-read their replicas). */
   readonly onLayoutChange: Array<(l: ClusterLayout) => void> = [];
   /** Runs when a peer connects or comes back. */
@@ -346,6 +335,21 @@ export class System {
   }
 
   diskUsage(): { data: DiskUsage | null; metadata: DiskUsage | null } {
-    return { data: diskUsage(this.config.dataDir), metadata: diskUsage(this.config.metadataDir) };
+    const now = Date.now();
+    if (!this.#disks || now - this.#disks.at > DISK_CHECK_MS) {
+      const reserve = this.config.minFreeSpace;
+      this.#disks = {
+        at: now,
+        data: diskUsage(this.config.dataDir, reserve),
+        metadata: diskUsage(this.config.metadataDir, reserve),
+      };
+    }
+    return this.#disks;
+  }
+
+  /** The disk of this node that is in its reserve (new data is then refused), if one is. */
+  diskFull(): "data" | "metadata" | undefined {
+    const { data, metadata } = this.diskUsage();
+    return belowReserve(data) ? "data" : belowReserve(metadata) ? "metadata" : undefined;
   }
 }

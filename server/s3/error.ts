@@ -45,6 +45,8 @@ export const S3_ERRORS = {
   ServiceUnavailable: 503,
   SignatureDoesNotMatch: 403,
   XAmzContentSHA256Mismatch: 400,
+  /** Remise (as MinIO's XMinioStorageFull): a disk is in its reserve; not a transient 503. */
+  StorageFull: 507,
   InvalidChunkSizeError: 400,
   MaxMessageLengthExceeded: 400,
 } as const;

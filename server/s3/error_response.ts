@@ -3,6 +3,7 @@ import { ModelError } from "../model/bucket_ops.ts";
 import { QuorumError } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import { EntryTooLarge, MAX_VALUE } from "../table/store.ts";
+import { isStorageFull } from "../util/disk_space.ts";
 import { log } from "../util/log.ts";
 import { S3Error } from "./error.ts";
 import { escapeXml } from "./xml.ts";
@@ -42,6 +43,15 @@ export function unlessNotYetKnown(err: S3Error, sys: System): S3Error {
   );
 }
 
+/** New data refused for lack of space: on this node's `disk`, or on the replicas a write needs. */
+export function storageFull(disk?: "data" | "metadata"): S3Error {
+  const where = disk ? `This node's ${disk} disk has` : "Storage on the replicas has";
+  return new S3Error(
+    "StorageFull",
+    `${where} reached its free-space reserve (min_free_space): new data is refused until objects are deleted or disks grow; deletes still work.`,
+  );
+}
+
 export function toS3Error(e: unknown): S3Error {
   if (e instanceof S3Error) return e;
   if (e instanceof ModelError) {
@@ -60,6 +70,9 @@ export function toS3Error(e: unknown): S3Error {
       "InvalidRequest",
       `This would take ${e.size} bytes of ${e.table} metadata; at most ${MAX_VALUE} can be stored for one ${e.table} (its CORS, website and lifecycle configurations together): remove rules and retry.`,
     );
+  }
+  if (isStorageFull(e) || (e instanceof QuorumError && e.errors.some(isStorageFull))) {
+    return storageFull();
   }
   if (e instanceof QuorumError) {
     return new S3Error(

@@ -22,7 +22,7 @@ import { addCorsHeaders, preflight } from "./cors.ts";
 import { S3Error } from "./error.ts";
 import { formBoundary } from "./form.ts";
 import { postObject } from "./post_object.ts";
-import { errorResponse, toS3Error, unlessNotYetKnown } from "./error_response.ts";
+import { errorResponse, storageFull, toS3Error, unlessNotYetKnown } from "./error_response.ts";
 import { validateKey } from "./keys.ts";
 import { locate } from "./locate.ts";
 import {
@@ -37,6 +37,15 @@ import {
   refuseUnsupportedBucket,
   refuseUnsupportedWrite,
 } from "./unsupported.ts";
+
+/** Operations that store new object data: refused while a disk of this node is in its reserve. */
+const BRINGS_DATA = new Set([
+  "PutObject",
+  "CopyObject",
+  "UploadPart",
+  "UploadPartCopy",
+  "CreateMultipartUpload",
+]);
 
 export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Response> {
   const { sys, model, metrics } = deps;
@@ -109,6 +118,8 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
       const post = postForm(req, url);
       if (post) {
         op = "PostObject";
+        const full = sys.diskFull();
+        if (full) throw storageFull(full);
         const r = await postObject(deps, req, post.bucket, post.boundary);
         res = r.res;
         corsBucket = r.bucket;
@@ -201,6 +212,10 @@ export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Respons
           corsBucket = bucket;
           if (loc.key !== undefined) checkVersionId(url.searchParams.get("versionId"));
           if (isObjectWrite(route.name)) refuseUnsupportedWrite(route.name, headers);
+          if (BRINGS_DATA.has(route.name)) {
+            const full = sys.diskFull();
+            if (full) throw storageFull(full);
+          }
           const ctx = { ...base, bucketName: loc.bucket, bucket } as BucketContext as ObjectContext;
           res = await route.run(ctx);
           bytesIn = ctx.bytesIn;

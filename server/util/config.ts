@@ -1,6 +1,7 @@
 import { parse as parseToml } from "smol-toml";
 import { dirname, isAbsolute, join } from "node:path";
 import { parseSize } from "./size.ts";
+import type { Reserve } from "./disk_space.ts";
 
 export type ConsistencyMode = "consistent" | "degraded" | "dangerous";
 
@@ -42,6 +43,8 @@ export interface Config {
   admin: { apiBindAddr?: string; adminToken?: string; metricsToken?: string };
   /** Remise extension: what one client may hold of each HTTP listener (S3, website, admin). */
   http: ConnectionLimits;
+  /** Remise extension: free space kept on each disk; below it new data is refused. */
+  minFreeSpace: Reserve;
 }
 
 export interface ConnectionLimits {
@@ -56,7 +59,7 @@ export interface ConnectionLimits {
 /** Raised for any configuration problem; its message is the one line printed at start-up. */
 export class ConfigError extends Error {}
 
-type Kind = "string" | "int" | "bool" | "size" | "strings" | "compression";
+type Kind = "string" | "int" | "bool" | "size" | "strings" | "compression" | "reserve";
 interface KeySpec {
   kind: Kind;
   required?: boolean;
@@ -97,6 +100,7 @@ const TOP: Record<string, KeySpec> = {
   rpc_tls_ca_file: { kind: "string" },
   rpc_tls_cert_file: { kind: "string" },
   rpc_tls_key_file: { kind: "string" },
+  min_free_space: { kind: "reserve" },
   allow_world_readable_secrets: { kind: "bool", ignored: true },
   allow_punycode: { kind: "bool", ignored: true },
 };
@@ -167,6 +171,13 @@ function checkValue(file: string, name: string, spec: KeySpec, v: unknown): unkn
         throw bad("a list of strings");
       }
       return v;
+    case "reserve": {
+      const percent = typeof v === "string" ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v) : null;
+      if (percent && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
+      const n = parseSize(v);
+      if (n === undefined) throw bad('a size (e.g. "1G") or a share of the disk (e.g. "5%")');
+      return { bytes: n };
+    }
     case "compression":
       if (v === "none" || (typeof v === "number" && Number.isInteger(v))) return v;
       throw bad('an integer compression level or "none"');
@@ -363,6 +374,7 @@ export function parseConfig(
       adminToken: secretOf("admin_token", "admin_token_file"),
       metricsToken: secretOf("metrics_token", "metrics_token_file"),
     },
+    minFreeSpace: (t.min_free_space ?? { bytes: 1024 ** 3 }) as Reserve,
     http: {
       headerTimeoutMs: positive("header_timeout_secs", 30) * 1000,
       idleTimeoutMs: positive("idle_timeout_secs", 75) * 1000,
