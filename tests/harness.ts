@@ -29,6 +29,14 @@ export interface NodeOptions {
   /** Reuse a data folder (restart after a crash). */
   dir?: string;
   env?: Record<string, string>;
+  /**
+   * A command the node is started under, e.g. `["ip", "netns", "exec", "rmz-x-1"]`. It must
+   * exec the node in place (as `ip netns exec`, `env` or `nice` do), so that the child's pid is
+   * the node's and `kill()`/`stop()` signal the node itself.
+   */
+  wrapper?: string[];
+  /** The address the S3, admin, web and peer listeners bind; 127.0.0.1 unless given. */
+  bindHost?: string;
 }
 
 export interface TestNode {
@@ -59,22 +67,23 @@ function configText(
   ports = { s3: 0, admin: 0, web: 0, rpc: o.rpcPort ?? 0 },
 ): string {
   const region = o.region ?? "garage";
+  const host = o.bindHost ?? "127.0.0.1";
   return [
     `metadata_dir = "${dir}/meta"`,
     `data_dir = "${dir}/data"`,
     `replication_factor = ${o.replicationFactor ?? 1}`,
     `rpc_secret = "${o.rpcSecret ?? RPC_SECRET}"`,
-    `rpc_bind_addr = "127.0.0.1:${ports.rpc}"`,
+    `rpc_bind_addr = "${host}:${ports.rpc}"`,
     o.extraToml ?? "",
     `[s3_api]`,
-    `api_bind_addr = "127.0.0.1:${ports.s3}"`,
+    `api_bind_addr = "${host}:${ports.s3}"`,
     `s3_region = "${region}"`,
     o.rootDomain ? `root_domain = "${o.rootDomain}"` : "",
     `[s3_web]`,
-    `bind_addr = "127.0.0.1:${ports.web}"`,
+    `bind_addr = "${host}:${ports.web}"`,
     `root_domain = ".web.test"`,
     `[admin]`,
-    `api_bind_addr = "127.0.0.1:${ports.admin}"`,
+    `api_bind_addr = "${host}:${ports.admin}"`,
     `admin_token = "test-admin-token"`,
     `metrics_token = "test-metrics-token"`,
     o.autoLayout === false ? "" : `[auto_layout]\nzone = "dc1"\ncapacity = "100G"`,
@@ -86,17 +95,20 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
   const dir = o.dir ?? await Deno.makeTempDir({ prefix: "remise-test-" });
   const configPath = `${dir}/config.toml`;
   await Deno.writeTextFile(configPath, configText(dir, o));
-  const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-kv",
-      SERVER_V8_FLAGS,
-      `${ROOT}server/main.ts`,
-      "-c",
-      configPath,
-      "server",
-    ],
+  const command = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--unstable-kv",
+    SERVER_V8_FLAGS,
+    `${ROOT}server/main.ts`,
+    "-c",
+    configPath,
+    "server",
+  ];
+  const [program, ...args] = [...(o.wrapper ?? []), ...command];
+  const process = new Deno.Command(program, {
+    args,
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",

@@ -6,8 +6,8 @@
  * where one is named, and after every case it is healthy, serves a fresh signed request, and
  * keeps the recorded objects and bucket configurations byte for byte.
  *
- * HOSTILE_VERBOSE=1 prints every hostile request's outcome; HOSTILE_ALLOW_501=1 tolerates the
- * server's deliberate 501 NotImplemented (by default a 5xx like any other).
+ * A 501 NotImplemented is the refusal of a feature Remise lacks, not a server error.
+ * HOSTILE_VERBOSE=1 prints every hostile request's outcome.
  */
 import { presign, sha256Hex } from "../sigv4.ts";
 import {
