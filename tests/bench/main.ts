@@ -1,7 +1,7 @@
 /**
  * `deno task bench`: Remise against references measured in the same run on the same files
  * (nginx, a raw Deno KV scan, coreutils, dd). Prints one Markdown table and writes it to
- * tests/bench/last-run.md. Options for quick looks (which then write no last-run.md):
+ * docs/benchmarks.md, replacing it. Options for quick looks (which then write no file):
  * `--seconds N` per wrk run (default 10), `--objects N` in the listed bucket (default
  * 100,000), `--only a,b` with scenario names get, website, put, large, list, memory, hash, cluster.
  */
@@ -30,6 +30,23 @@ const SCENARIOS: [string, (b: Bench) => Promise<void>][] = [
   ["hash", hashRows],
   ["cluster", clusterRows],
 ];
+
+/** What docs/benchmarks.md says above each run's table. */
+const HOW_TO_READ = `# Benchmarks
+
+\`deno task bench\` measures one node (and a 3-zone cluster behind delay relays) against references
+measured in the same run, on the same machine: nginx on loopback for HTTP, a raw Deno KV scan for
+listings, \`sha256sum\`, \`md5sum\` and \`dd\` for hashing and disk writes, an idle connection for
+RPC. It needs \`nginx\`, \`wrk\` and \`curl\` (no root) and takes about 5 minutes; a full run
+replaces this page (the history is in git).
+
+How to read it: the ratio is Remise ÷ reference for the first figure of a row (above 1 is better
+for rates and MB/s, worse for memory); a target is met or MISSED in the run shown. The
+development host is a 2-core VM whose speed drifts by ±30% between runs and whose load generator
+shares the cores with the server, so compare ratios, not absolute figures, and rerun a row near its
+line (\`deno task bench --only get,put --seconds 5\`) before drawing a conclusion.
+
+`;
 
 function option(name: string): string | undefined {
   const i = Deno.args.indexOf(`--${name}`);
@@ -112,9 +129,9 @@ async function main(): Promise<number> {
   );
   // Written through `deno fmt` (aligned columns) so the repository's fmt check stays clean.
   const path = fileURLToPath(
-    new URL(complete ? "./last-run.md" : "./last-run.partial.md", import.meta.url),
+    new URL(complete ? "../../docs/benchmarks.md" : "./last-run.partial.md", import.meta.url),
   );
-  await Deno.writeTextFile(path, render(report));
+  await Deno.writeTextFile(path, (complete ? HOW_TO_READ : "") + render(report));
   await run(Deno.execPath(), ["fmt", "-q", path], fileURLToPath(new URL("../..", import.meta.url)));
   console.log("\n" + await Deno.readTextFile(path));
   if (!complete) await Deno.remove(path);
