@@ -3,6 +3,7 @@
  * with `?node=self|*|<id prefix>`: the node that got the request asks the others over RPC.
  */
 import type { MultiResponse } from "../../shared/admin.ts";
+import { endpoint } from "../rpc/endpoint.ts";
 import { stagedRoles } from "../rpc/layout.ts";
 import type { System } from "../rpc/system.ts";
 import type { AdminDeps, Call, EndpointDef } from "./context.ts";
@@ -14,7 +15,8 @@ export interface LocalEndpoint {
   run(deps: AdminDeps, body: unknown): unknown | Promise<unknown>;
 }
 
-const rpcName = (endpoint: string) => `admin/local/${endpoint}`;
+/** The admin API's per-node endpoint `name`, as the node that got the request asks each node. */
+const localEndpoint = (name: string) => endpoint<unknown, unknown>(`admin/local/${name}`);
 
 /** Resolves `self`, `*` or a node id prefix to node ids, as Garage's `?node=` does. */
 export function matchNodes(sys: System, spec: string): string[] {
@@ -52,7 +54,9 @@ export function nodeEndpoints(defs: Record<string, LocalEndpoint>): {
         const out: MultiResponse<unknown> = { success: {}, error: {} };
         await Promise.all(nodes.map(async (id) => {
           try {
-            out.success[id] = await sys.rpc.call(id, rpcName(name), msg, { timeoutMs: 30_000 });
+            out.success[id] = await sys.rpc.call(id, localEndpoint(name), msg, {
+              timeoutMs: 30_000,
+            });
           } catch (e) {
             out.error[id] = (e as Error).message;
           }
@@ -65,7 +69,7 @@ export function nodeEndpoints(defs: Record<string, LocalEndpoint>): {
     endpoints,
     register(deps) {
       for (const [name, def] of Object.entries(defs)) {
-        deps.sys.rpc.register(rpcName(name), async (msg) => await def.run(deps, msg));
+        deps.sys.rpc.register(localEndpoint(name), (msg) => def.run(deps, msg));
       }
     },
   };

@@ -9,13 +9,9 @@ import { STORAGE_FULL } from "../util/disk_space.ts";
 import { log } from "../util/log.ts";
 import { KeyedMutex } from "../util/mutex.ts";
 import { BlockStore } from "./store.ts";
+import { BLOCK } from "./endpoints.ts";
 import { GC_PREFIX, gcKey, RC_PREFIX, readRc, RESYNC_DELAY_MS, resyncKey } from "./rc.ts";
 import { Resync } from "./resync.ts";
-
-interface PutMsg {
-  hash: string;
-  data: Uint8Array;
-}
 
 /** Unanswered block bytes past which a replica is left to catch up by resync. */
 const STRAGGLER_BYTES = 16 * 1024 * 1024;
@@ -32,8 +28,7 @@ export class BlockManager {
 
   constructor(readonly sys: System, readonly graceMs: number) {
     this.store = new BlockStore(sys.config.dataDir, sys.config.dataFsync);
-    sys.rpc.register("block/put", async (msg, from) => {
-      const { hash, data } = msg as PutMsg;
+    sys.rpc.register(BLOCK.put, async ({ hash, data }, from) => {
       // Bytes from this process were hashed as they were cut; bytes from a peer are checked.
       if (from !== sys.id && blockHash(data) !== hash) {
         throw new Error(`block ${hash} received corrupted`);
@@ -47,8 +42,8 @@ export class BlockManager {
       await this.writeLocal(hash, data);
       return null;
     });
-    sys.rpc.register("block/get", (msg) => this.store.read(msg as string));
-    sys.rpc.register("block/has", (msg) => this.store.exists(msg as string));
+    sys.rpc.register(BLOCK.get, (hash) => this.store.read(hash));
+    sys.rpc.register(BLOCK.has, (hash) => this.store.exists(hash));
     this.resync = new Resync(this);
   }
 
@@ -88,7 +83,7 @@ export class BlockManager {
     const targets = skipped.size ? sets.map((set) => set.filter((n) => !skipped.has(n))) : sets;
     const written = quorumEach(targets, need, (node) => {
       this.#owe(node, data.length);
-      const call = this.sys.rpc.call(node, "block/put", { hash, data })
+      const call = this.sys.rpc.call(node, BLOCK.put, { hash, data })
         .finally(() => this.#owe(node, -data.length));
       calls.push(call);
       return call;
@@ -156,7 +151,7 @@ export class BlockManager {
           errors.push(`${node.slice(0, 16)}: missing or corrupted`);
           continue;
         }
-        const data = await this.sys.rpc.call<Uint8Array | null>(node, "block/get", hash);
+        const data = await this.sys.rpc.call(node, BLOCK.get, hash);
         if (data && blockHash(data) === hash) return [data];
         errors.push(`${node.slice(0, 16)}: ${data ? "corrupted" : "missing"}`);
       } catch (e) {

@@ -3,6 +3,7 @@
  * the blocks it no longer should hold once their holders have them. Entries are due at a time;
  * failures are retried with back-off and listed (ListBlockErrors).
  */
+import { BLOCK } from "./endpoints.ts";
 import { Priority } from "../rpc/rpc.ts";
 import type { StepResult, Worker } from "../util/worker.ts";
 import type { BlockManager } from "./manager.ts";
@@ -137,11 +138,9 @@ export class Resync implements Worker {
       return;
     }
     for (const node of holders) {
-      const has = await sys.rpc.call<boolean>(node, "block/has", hash, {
-        priority: Priority.Background,
-      });
+      const has = await sys.rpc.call(node, BLOCK.has, hash, { priority: Priority.Background });
       if (!has) {
-        await sys.rpc.call(node, "block/put", { hash, data }, { priority: Priority.Background });
+        await sys.rpc.call(node, BLOCK.put, { hash, data }, { priority: Priority.Background });
       }
     }
     await store.delete(hash);

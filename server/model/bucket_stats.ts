@@ -3,10 +3,12 @@
  * object partition; another node asks one of those replicas.
  */
 import type { System } from "../rpc/system.ts";
+import { endpoint } from "../rpc/endpoint.ts";
 import { log } from "../util/log.ts";
 import { bucketStatKey } from "./object.ts";
 
-const STATS_RPC = "model/bucket_stats";
+/** A bucket's object and byte counts, from a node holding its partition. */
+const STATS_RPC = endpoint<string, BucketStats>("model/bucket_stats");
 
 export interface BucketStats {
   objects: number;
@@ -42,7 +44,7 @@ export async function allLocalBucketStats(kv: Deno.Kv): Promise<Map<string, Buck
 }
 
 export function registerStatsRpc(sys: System): void {
-  sys.rpc.register(STATS_RPC, (msg) => localBucketStats(sys.kv, msg as string));
+  sys.rpc.register(STATS_RPC, (bucketId) => localBucketStats(sys.kv, bucketId));
 }
 
 /** Counts from this node if it holds the bucket's partition, else from the first replica that answers. */
@@ -51,7 +53,7 @@ export async function bucketStats(sys: System, bucketId: string): Promise<Bucket
   if (nodes.length === 0 || nodes.includes(sys.id)) return await localBucketStats(sys.kv, bucketId);
   for (const n of nodes) {
     try {
-      return await sys.rpc.call<BucketStats>(n, STATS_RPC, bucketId, { timeoutMs: 5_000 });
+      return await sys.rpc.call(n, STATS_RPC, bucketId, { timeoutMs: 5_000 });
     } catch (e) {
       log.debug("bucket stats: replica did not answer", { node: n.slice(0, 16), error: e });
     }

@@ -3,10 +3,12 @@
  * to another node goes through the transport the net layer plugs in.
  */
 import { Priority } from "../net/conn.ts";
+import type { Endpoint, EndpointHandler } from "./endpoint.ts";
 
 export { Priority };
 
-export type Handler = (msg: unknown, from: string) => Promise<unknown>;
+/** A handler as the wire reaches it: the request is what its endpoint declares. */
+type Handler = (msg: unknown, from: string) => Promise<unknown>;
 
 export interface Transport {
   call(
@@ -40,8 +42,10 @@ export class Rpc {
 
   constructor(readonly self: string, readonly timeoutMs = 30_000) {}
 
-  register(endpoint: string, handler: Handler): void {
-    this.#handlers.set(endpoint, handler);
+  register<Req, Res>(ep: Endpoint<Req, Res>, handler: EndpointHandler<Req, Res>): void {
+    // The one place a message takes its declared type: what a peer sends is what it encoded
+    // from the same declaration.
+    this.#handlers.set(ep.path, async (msg, from) => await handler(msg as Req, from));
   }
 
   /** Runs a request that arrived from `from` (this node or a peer). */
@@ -51,18 +55,23 @@ export class Rpc {
     return h(msg, from);
   }
 
-  call<T>(node: string, endpoint: string, msg: unknown, opts: CallOptions = {}): Promise<T> {
-    if (node === this.self) return this.handle(endpoint, msg, node) as Promise<T>;
+  call<Req, Res>(
+    node: string,
+    ep: Endpoint<Req, Res>,
+    msg: Req,
+    opts: CallOptions = {},
+  ): Promise<Res> {
+    if (node === this.self) return this.handle(ep.path, msg, node) as Promise<Res>;
     if (!this.transport) {
       return Promise.reject(new Error(`node ${node.slice(0, 16)} is not reachable`));
     }
     return this.transport.call(
       node,
-      endpoint,
+      ep.path,
       msg,
       opts.priority ?? Priority.Normal,
       opts.timeoutMs ?? this.timeoutMs,
-    ) as Promise<T>;
+    ) as Promise<Res>;
   }
 
   isUp(node: string): boolean {

@@ -2,6 +2,7 @@
  * This node within its cluster: identity, the cluster layout it follows, quorums, and what it
  * knows of its peers.
  */
+import { endpoint } from "./endpoint.ts";
 import { belowReserve, type DiskUsage, diskUsage } from "../util/disk_space.ts";
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { hostname } from "node:os";
@@ -79,7 +80,8 @@ export interface NodeInfo {
   metadata: DiskUsage | null;
 }
 
-const LAYOUT_RPC = "system/layout";
+/** A peer's layout, merged into this node's and passed on when it changes something. */
+const LAYOUT_RPC = endpoint<ClusterLayout, null>("system/layout");
 /** Free space is read again at most this often (PUTs ask for it). */
 const DISK_CHECK_MS = 1000;
 
@@ -126,8 +128,8 @@ export class System {
         this.peers.call(node, endpoint, msg, priority, timeoutMs),
       isUp: (node) => this.peers.isUp(node),
     };
-    this.rpc.register(LAYOUT_RPC, async (msg) => {
-      await this.#adopt(msg as ClusterLayout);
+    this.rpc.register(LAYOUT_RPC, async (layout) => {
+      await this.#adopt(layout);
       return null;
     });
   }

@@ -9,7 +9,8 @@ import { PARTITIONS } from "../rpc/layout.ts";
 import { sameBytes } from "../util/order.ts";
 import type { StepResult, Worker } from "../util/worker.ts";
 import { offloadPartitions } from "./offload.ts";
-import { type EntryKey, type MerkleReplica, storeReplica, syncPartition } from "./sync.ts";
+import { type MerkleReplica, storeReplica, syncPartition } from "./sync.ts";
+import type { TableEndpoints } from "./endpoints.ts";
 import type { Table } from "./table.ts";
 
 /** How soon a full pass that could not reach enough holders is tried again. */
@@ -32,35 +33,26 @@ interface Pass {
 /** The RPC endpoints through which other nodes see this node's replica of a table. */
 export function serveReplica<E>(table: Table<E>): void {
   const r = storeReplica(table.store);
-  const ep = `table/${table.name}/merkle`;
+  const ep = table.endpoints.merkle;
   const rpc = table.sys.rpc;
-  rpc.register(`${ep}/roots`, (ps) => Promise.all((ps as number[]).map((p) => r.root(p))));
-  rpc.register(`${ep}/root`, (p) => r.root(p as number));
-  rpc.register(`${ep}/nodes`, (m) => {
-    const { p, prefixes } = m as { p: number; prefixes: Uint8Array[] };
-    return r.nodes(p, prefixes);
-  });
-  rpc.register(`${ep}/entries`, (keys) => r.entries(keys as EntryKey[]));
-  rpc.register(`${ep}/apply`, async (entries) => {
-    await r.apply(entries as Uint8Array[]);
+  rpc.register(ep.roots, (ps) => Promise.all(ps.map((p) => r.root(p))));
+  rpc.register(ep.root, (p) => r.root(p));
+  rpc.register(ep.nodes, ({ p, prefixes }) => r.nodes(p, prefixes));
+  rpc.register(ep.entries, (keys) => r.entries(keys));
+  rpc.register(ep.apply, async (entries) => {
+    await r.apply(entries);
     return null;
   });
 }
 
-function remoteCall<T>(sys: System, table: string, node: string, what: string, msg: unknown) {
-  return sys.rpc.call<T>(node, `table/${table}/merkle/${what}`, msg, {
-    priority: Priority.Background,
-  });
-}
-
 /** Another node's replica of a table, through the endpoints serveReplica registers there. */
-function remoteReplica(sys: System, table: string, node: string): MerkleReplica {
-  const call = <T>(what: string, msg: unknown) => remoteCall<T>(sys, table, node, what, msg);
+function remoteReplica(sys: System, ep: TableEndpoints["merkle"], node: string): MerkleReplica {
+  const opts = { priority: Priority.Background };
   return {
-    root: (p) => call("root", p),
-    nodes: (p, prefixes) => call("nodes", { p, prefixes }),
-    entries: (keys) => call("entries", keys),
-    apply: (entries) => call("apply", entries),
+    root: (p) => sys.rpc.call(node, ep.root, p, opts),
+    nodes: (p, prefixes) => sys.rpc.call(node, ep.nodes, { p, prefixes }, opts),
+    entries: (keys) => sys.rpc.call(node, ep.entries, keys, opts),
+    apply: async (entries) => void await sys.rpc.call(node, ep.apply, entries, opts),
   };
 }
 
@@ -165,10 +157,12 @@ export class AntiEntropy implements Worker {
       if (peer === sys.id || (only && !only.has(peer)) || !sys.rpc.isUp(peer)) continue;
       const shared = mine.filter((p) => holders(p).includes(peer));
       const [theirs, ours] = await Promise.all([
-        remoteCall<Uint8Array[]>(sys, table.name, peer, "roots", shared),
+        sys.rpc.call(peer, table.endpoints.merkle.roots, shared, {
+          priority: Priority.Background,
+        }),
         Promise.all(shared.map((p) => local.root(p))),
       ]);
-      const remote = remoteReplica(sys, table.name, peer);
+      const remote = remoteReplica(sys, table.endpoints.merkle, peer);
       for (const [i, p] of shared.entries()) {
         if (!sameBytes(theirs[i], ours[i])) {
           const c = await syncPartition(p, local, remote);

@@ -14,8 +14,8 @@ import type { Table } from "./table.ts";
 /** The RPC endpoint through which a node deletes entries that others handed over or collected. */
 export function serveDeletes<E>(table: Table<E>): void {
   table.sys.rpc.register(
-    `table/${table.name}/delete_if_unchanged`,
-    async (items) => await table.store.deleteIfUnchanged(items as DeleteItem[]),
+    table.endpoints.deleteIfUnchanged,
+    (items) => table.store.deleteIfUnchanged(items),
   );
 }
 
@@ -39,7 +39,7 @@ export async function storeOnAll<E>(
   const msg = entries.map((s) => encode(table.store.restore(s)));
   await Promise.all(
     nodes.filter((n) => n !== table.sys.id).map((n) =>
-      table.sys.rpc.call(n, `table/${table.name}/update`, msg, { priority: Priority.Background })
+      table.sys.rpc.call(n, table.endpoints.update, msg, { priority: Priority.Background })
     ),
   );
 }
@@ -55,7 +55,7 @@ export async function deleteOnAll<E>(
 ): Promise<void> {
   await Promise.all(
     nodes.map((n) =>
-      table.sys.rpc.call(n, `table/${table.name}/delete_if_unchanged`, items, {
+      table.sys.rpc.call(n, table.endpoints.deleteIfUnchanged, items, {
         priority: Priority.Background,
       })
     ),

@@ -8,18 +8,10 @@ import type { System } from "../rpc/system.ts";
 import type { ClusterLayout } from "../rpc/layout.ts";
 import type { RangeQuery } from "./range.ts";
 import { LocalStore } from "./store.ts";
+import type { Endpoint } from "../rpc/endpoint.ts";
+import { type TableEndpoints, tableEndpoints } from "./endpoints.ts";
 import type { TableSchema } from "./schema.ts";
 import { compareKeys, sameBytes } from "../util/order.ts";
-
-interface GetMsg {
-  pk: string;
-  sk: string;
-}
-
-interface RangeMsg {
-  pk: string;
-  q: RangeQuery;
-}
 
 /** See Table.changeMark. */
 export interface ChangeMark {
@@ -29,29 +21,24 @@ export interface ChangeMark {
 
 export class Table<E> {
   readonly store: LocalStore<E>;
+  readonly endpoints: TableEndpoints;
 
   constructor(readonly sys: System, readonly schema: TableSchema<E>, onQueued: () => void) {
     this.store = new LocalStore(sys.kv, schema, onQueued);
-    const ep = `table/${schema.name}`;
-    sys.rpc.register(`${ep}/update`, async (msg) => {
-      await this.store.apply((msg as Uint8Array[]).map((b) => decode(b) as E));
+    const ep = this.endpoints = tableEndpoints(schema.name);
+    const entry = (b: Uint8Array) => decode(b) as E;
+    const encoded = (e: E | undefined) => e === undefined ? null : encode(e);
+    sys.rpc.register(ep.update, async (msg) => {
+      await this.store.apply(msg.map(entry));
       return null;
     });
-    sys.rpc.register(`${ep}/update_read`, async (msg) => {
-      const e = decode(msg as Uint8Array) as E;
+    sys.rpc.register(ep.updateRead, async (msg) => {
+      const e = entry(msg);
       await this.store.apply([e]);
-      const merged = await this.store.get(this.schema.partitionKey(e), this.schema.sortKey(e));
-      return merged === undefined ? null : encode(merged);
+      return encoded(await this.store.get(this.schema.partitionKey(e), this.schema.sortKey(e)));
     });
-    sys.rpc.register(`${ep}/get`, async (msg) => {
-      const { pk, sk } = msg as GetMsg;
-      const e = await this.store.get(pk, sk);
-      return e === undefined ? null : encode(e);
-    });
-    sys.rpc.register(`${ep}/range`, async (msg) => {
-      const { pk, q } = msg as RangeMsg;
-      return (await this.store.range(pk, q)).map((e) => encode(e));
-    });
+    sys.rpc.register(ep.get, async ({ pk, sk }) => encoded(await this.store.get(pk, sk)));
+    sys.rpc.register(ep.range, async ({ pk, q }) => (await this.store.range(pk, q)).map(encode));
   }
 
   get name(): string {
@@ -86,7 +73,7 @@ export class Table<E> {
       await this.#replicate(
         this.schema.partitionKey(group[0]),
         () => local = this.store.apply(group),
-        "update",
+        this.endpoints.update,
         () => group.map((e) => encode(e)),
         () => undefined,
       );
@@ -107,9 +94,9 @@ export class Table<E> {
         await this.store.apply([e]);
         return await this.store.get(pk, sk);
       },
-      "update_read",
+      this.endpoints.updateRead,
       () => encode(e),
-      (b) => b === null ? undefined : decode(b as Uint8Array) as E,
+      (b) => b === null ? undefined : decode(b) as E,
     );
     return answers.filter((a) => a !== undefined);
   }
@@ -118,42 +105,38 @@ export class Table<E> {
    * Sends a write to every replica set of `pk` at once and waits for the write quorum of each;
    * this node applies it itself, the others get `msg()`, encoded once for all of them.
    */
-  #replicate<T>(
+  #replicate<T, Req, Res>(
     pk: string,
     local: () => Promise<T>,
-    endpoint: string,
-    msg: () => unknown,
-    answer: (remote: unknown) => T,
+    ep: Endpoint<Req, Res>,
+    msg: () => Req,
+    answer: (remote: Res) => T,
   ): Promise<T[]> {
     const { sets, quorum: need } = this.#writeSets(pk);
-    let encoded: unknown;
+    let encoded: Req | undefined;
     return quorumEach(
       sets,
       need,
       (node) =>
         node === this.sys.id
           ? local()
-          : this.sys.rpc.call(node, `table/${this.name}/${endpoint}`, encoded ??= msg()).then(
-            answer,
-          ),
+          : this.sys.rpc.call(node, ep, encoded ??= msg()).then(answer),
     );
   }
 
   /** Reads from the read quorum; this node's answer comes from its store, without encoding. */
-  #read<T>(
+  #read<T, Req, Res>(
     pk: string,
     local: () => Promise<T>,
-    endpoint: string,
-    msg: unknown,
-    decodeRemote: (r: unknown) => T,
+    ep: Endpoint<Req, Res>,
+    msg: Req,
+    decodeRemote: (r: Res) => T,
   ) {
     return quorum(
       this.sys.preferred(this.sys.readNodesForKey(pk)),
       this.sys.readQuorum,
       (node) =>
-        node === this.sys.id
-          ? local()
-          : this.sys.rpc.call(node, `table/${this.name}/${endpoint}`, msg).then(decodeRemote),
+        node === this.sys.id ? local() : this.sys.rpc.call(node, ep, msg).then(decodeRemote),
       "needed",
     );
   }
@@ -185,9 +168,9 @@ export class Table<E> {
     const answers = await this.#read(
       pk,
       () => this.store.get(pk, sk),
-      "get",
-      { pk, sk } satisfies GetMsg,
-      (b) => b === null ? undefined : decode(b as Uint8Array) as E,
+      this.endpoints.get,
+      { pk, sk },
+      (b) => b === null ? undefined : decode(b) as E,
     );
     let merged: E | undefined;
     for (const e of answers) {
@@ -222,9 +205,9 @@ export class Table<E> {
     const answers = await this.#read(
       pk,
       () => this.store.range(pk, q),
-      "range",
-      { pk, q } satisfies RangeMsg,
-      (list) => (list as Uint8Array[]).map((b) => decode(b) as E),
+      this.endpoints.range,
+      { pk, q },
+      (list) => list.map((b) => decode(b) as E),
     );
     if (answers.length === 1) return answers[0];
     const bySk = new Map<string, E>();
