@@ -12,12 +12,12 @@ import type {
   PutBucketUploadPartResponse,
 } from "../../shared/admin.ts";
 import { globalAliases, localAliases, permissionOf } from "../model/bucket_ops.ts";
-import { presignGet } from "../s3/auth/presign.ts";
+import { presignGet } from "../api/auth/presign.ts";
 import { operatorContext } from "../s3/context.ts";
 import { DELETE_CONCURRENCY, deleteKey } from "../s3/delete.ts";
 import { settleEach } from "../util/settle.ts";
-import { getObject } from "../s3/get.ts";
-import { validateKey } from "../s3/keys.ts";
+import { getObject } from "../api/object_read.ts";
+import { validateKey } from "../api/keys.ts";
 import {
   abortUpload,
   completeUpload,
@@ -26,7 +26,7 @@ import {
   uploadPart,
 } from "../s3/multipart.ts";
 import { putObject } from "../s3/put.ts";
-import { storageFull } from "../s3/error_response.ts";
+import { storageFull } from "../api/error_response.ts";
 import type { Call, EndpointDef } from "./context.ts";
 import { existingBucket, existingKey } from "./buckets.ts";
 import { AdminError, badRequest } from "./errors.ts";

@@ -4,13 +4,14 @@
  */
 import type { HeaderReader } from "../util/header_map.ts";
 import { visibleVersion } from "../model/object.ts";
-import { cipherToRead, customerKey } from "./ssec.ts";
+import { cipherToRead, customerKey } from "../api/ssec.ts";
 import { partRanges } from "../model/read.ts";
 import { parseChecksumAlgorithm } from "../util/checksum.ts";
-import { httpDate, type ObjectContext, xmlResponse } from "./context.ts";
-import { S3Error } from "./error.ts";
-import { noSuchKey } from "./get.ts";
-import type { XmlObject } from "./xml.ts";
+import { type ObjectContext } from "./context.ts";
+import { httpDate, xmlResponse } from "../api/response.ts";
+import { S3Error } from "../api/error.ts";
+import { noSuchKey } from "../api/object_read.ts";
+import type { XmlObject } from "../api/xml.ts";
 
 /** The attribute names S3 defines, in the order their elements appear in the response. */
 const ATTRIBUTES = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"] as const;

@@ -15,9 +15,9 @@ import {
   parseChecksumAlgorithm,
   toBase64,
 } from "../util/checksum.ts";
-import { decodeAwsChunked } from "./auth/chunked.ts";
+import { decodeAwsChunked } from "../api/auth/chunked.ts";
 import type { S3Context } from "./context.ts";
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 
 export interface BodyPlan {
   stream: ReadableStream<Uint8Array>;

@@ -12,10 +12,11 @@ import {
 } from "../model/bucket_ops.ts";
 import { bucketNameError } from "../model/bucket.ts";
 import { hasAny } from "../model/permission.ts";
-import { type BucketContext, isoDate, type S3Context, xmlResponse } from "./context.ts";
+import { type BucketContext, type S3Context } from "./context.ts";
+import { isoDate, xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
-import { S3Error } from "./error.ts";
-import { parseXmlBody, xmlToken } from "./xml.ts";
+import { S3Error } from "../api/error.ts";
+import { parseXmlBody, xmlToken } from "../api/xml.ts";
 
 function owner(ctx: S3Context) {
   return { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.name.v };

@@ -6,12 +6,13 @@ import { readObject } from "../model/read.ts";
 import { writeBlocks } from "../model/write.ts";
 import { newUuid } from "../util/ids.ts";
 import { toHex } from "../util/checksum.ts";
-import { conditionHeaders, evaluate, preconditionFailed } from "./conditions.ts";
-import { isoDate, type ObjectContext, xmlResponse } from "./context.ts";
-import { S3Error } from "./error.ts";
+import { conditionHeaders, evaluate, preconditionFailed } from "../api/conditions.ts";
+import { type ObjectContext } from "./context.ts";
+import { isoDate, xmlResponse } from "../api/response.ts";
+import { S3Error } from "../api/error.ts";
 import { checkQuota } from "./quota.ts";
-import { quotedEtag, storedHeaders } from "./headers.ts";
-import { validateKey } from "./keys.ts";
+import { quotedEtag, storedHeaders } from "../api/headers.ts";
+import { validateKey } from "../api/keys.ts";
 import type { ObjectCipher } from "../model/sse.ts";
 import {
   cipherToRead,
@@ -20,7 +21,7 @@ import {
   encryptionFor,
   sealedEtag,
   sseHeaders,
-} from "./ssec.ts";
+} from "../api/ssec.ts";
 import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
 import { checkVersionId } from "./unsupported.ts";
 import { abortVersion, prepareWrite, writeVersion } from "./put.ts";

@@ -1,29 +1,15 @@
-/**
- * CORS: the bucket's rules through Put/Get/DeleteBucketCors, preflight requests (OPTIONS,
- * unauthenticated) and the headers that let a browser read an answer, on the S3 and website
- * endpoints alike.
- */
-import type { BucketEntry } from "../model/bucket.ts";
-import { bucketConfig, setBucketConfig } from "../model/bucket_ops.ts";
-import {
-  CORS_METHODS,
-  corsHeaders,
-  type CorsRule,
-  matchingRule,
-  requestedHeaders,
-} from "../model/cors.ts";
-import { type BucketContext, xmlResponse } from "./context.ts";
+/** CORS: a bucket's rules through Put/Get/DeleteBucketCors (api/cors.ts applies them). */
+import { setBucketConfig } from "../model/bucket_ops.ts";
+import { CORS_METHODS, type CorsRule } from "../model/cors.ts";
+import { bucketCors, CORS } from "../api/cors.ts";
+import { type BucketContext } from "./context.ts";
+import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
-import { S3Error } from "./error.ts";
-import { parseXmlBody, xmlList, xmlText, xmlToken, type XmlValue } from "./xml.ts";
+import { S3Error } from "../api/error.ts";
+import { parseXmlBody, xmlList, xmlText, xmlToken, type XmlValue } from "../api/xml.ts";
 
-const CONFIG = "cors";
 /** AWS's limit on rules per bucket. */
 const MAX_RULES = 100;
-
-export function bucketCors(b: BucketEntry): CorsRule[] | undefined {
-  return bucketConfig<CorsRule[]>(b, CONFIG) ?? undefined;
-}
 
 function malformed(why: string): S3Error {
   return new S3Error(
@@ -92,7 +78,7 @@ export async function putBucketCors(ctx: BucketContext): Promise<Response> {
       `A CORS configuration holds at most ${MAX_RULES} rules; this one has ${rules.length}.`,
     );
   }
-  await setBucketConfig(ctx.deps.model, ctx.bucket, CONFIG, rules);
+  await setBucketConfig(ctx.deps.model, ctx.bucket, CORS, rules);
   return new Response(null, { status: 200 });
 }
 
@@ -116,60 +102,6 @@ export function getBucketCors(ctx: BucketContext): Response {
 }
 
 export async function deleteBucketCors(ctx: BucketContext): Promise<Response> {
-  if (bucketCors(ctx.bucket)) await setBucketConfig(ctx.deps.model, ctx.bucket, CONFIG, null);
+  if (bucketCors(ctx.bucket)) await setBucketConfig(ctx.deps.model, ctx.bucket, CORS, null);
   return new Response(null, { status: 204 });
-}
-
-/**
- * Answers a preflight for a bucket. `undefined` is a name that is no global alias: it may be
- * a key's local alias, which an unauthenticated request cannot resolve, so it is let through
- * (as Garage does) rather than breaking browser apps that use local names.
- */
-export function preflight(req: Request, bucket: BucketEntry | undefined): Response {
-  const origin = req.headers.get("origin");
-  if (!origin) {
-    throw new S3Error("BadRequest", "Insufficient information. Origin request header needed.");
-  }
-  const method = req.headers.get("access-control-request-method");
-  if (!method) {
-    throw new S3Error(
-      "BadRequest",
-      "Insufficient information. Access-Control-Request-Method request header needed.",
-    );
-  }
-  if (!bucket) {
-    return new Response(null, {
-      status: 200,
-      headers: {
-        "access-control-allow-origin": "*",
-        "access-control-allow-methods": CORS_METHODS.join(", "),
-        "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "",
-      },
-    });
-  }
-  const rules = bucketCors(bucket);
-  if (!rules) {
-    throw new S3Error("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.");
-  }
-  const headers = requestedHeaders(req.headers.get("access-control-request-headers"));
-  const rule = matchingRule(rules, origin, method, headers);
-  if (!rule) {
-    throw new S3Error(
-      "AccessForbidden",
-      "CORSResponse: This CORS request is not allowed. This is usually because the evaluation of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
-    );
-  }
-  return new Response(null, { status: 200, headers: corsHeaders(rule, origin, { headers }) });
-}
-
-/** Adds the headers of the rule that allows a browser's request, if one does. */
-export function addCorsHeaders(res: Response, req: Request, bucket: BucketEntry): void {
-  const origin = req.headers.get("origin");
-  if (!origin) return;
-  const rules = bucketCors(bucket);
-  const rule = rules && matchingRule(rules, origin, req.method);
-  if (!rule) return;
-  for (const [name, value] of Object.entries(corsHeaders(rule, origin))) {
-    res.headers.set(name, value);
-  }
 }

@@ -4,13 +4,13 @@ import { visibleVersion } from "../model/object.ts";
 import { newUuid } from "../util/ids.ts";
 import { settleEach } from "../util/settle.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
-import { xmlResponse } from "./context.ts";
+import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 import { nextVersionTimestamp, writeVersion } from "./put.ts";
-import { validateKey } from "./keys.ts";
+import { validateKey } from "../api/keys.ts";
 import { checkVersionId } from "./unsupported.ts";
-import { parseXmlBody, xmlList, xmlText, xmlToken } from "./xml.ts";
+import { parseXmlBody, xmlList, xmlText, xmlToken } from "../api/xml.ts";
 
 /** Deletes the current version by writing a delete marker newer than it. */
 export async function deleteKey(model: Model, bucketId: string, key: string): Promise<void> {

@@ -3,7 +3,7 @@
  * read whole, within a limit; the file part is handed on as a stream that ends at the next
  * boundary, so an upload of any size is never held in memory.
  */
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 
 export interface FormPart {
   /** The field name, as sent. */

@@ -14,9 +14,10 @@ import {
   parseIsoDate,
 } from "../model/lifecycle.ts";
 import { randomHex } from "../util/ids.ts";
-import { type BucketContext, xmlResponse } from "./context.ts";
+import { type BucketContext } from "./context.ts";
+import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 import {
   parseXmlBody,
   type XmlElements,
@@ -25,7 +26,7 @@ import {
   xmlText,
   xmlToken,
   type XmlValue,
-} from "./xml.ts";
+} from "../api/xml.ts";
 
 /** AWS's limit on rules per bucket. */
 const MAX_RULES = 1000;

@@ -2,11 +2,12 @@
 import type { ObjectListing } from "../model/object_listing.ts";
 import { mpuSortKey } from "../model/mpu.ts";
 import type { MpuEntry } from "../model/mpu.ts";
-import { uriEncode } from "./auth/encode.ts";
-import { type BucketContext, isoDate, type ObjectContext, xmlResponse } from "./context.ts";
-import { S3Error } from "./error.ts";
-import { quotedEtag } from "./headers.ts";
-import { escapeXml, RawXml } from "./xml.ts";
+import { uriEncode } from "../api/auth/encode.ts";
+import { type BucketContext, type ObjectContext } from "./context.ts";
+import { isoDate, xmlResponse } from "../api/response.ts";
+import { S3Error } from "../api/error.ts";
+import { quotedEtag } from "../api/headers.ts";
+import { escapeXml, RawXml } from "../api/xml.ts";
 import { listKeys, type ListResult } from "../model/listing.ts";
 import { latestParts, uploadOf } from "./multipart.ts";
 

@@ -1,7 +1,7 @@
 /** Where a request points: bucket and key, path-style or virtual-host style. */
 import { bucketOfHost, hostName } from "../util/host.ts";
 import type { RequestTarget } from "../util/target.ts";
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 
 /** Bucket and key from the Host header (virtual-host style) or the path (path style). */
 export function locate(

@@ -17,14 +17,15 @@ import {
 } from "../util/checksum.ts";
 import { fromHex, newUuid } from "../util/ids.ts";
 import { bodyFailure, planBody, readDocument } from "./body.ts";
-import { type ObjectContext, xmlResponse } from "./context.ts";
-import { S3Error } from "./error.ts";
+import { type ObjectContext } from "./context.ts";
+import { xmlResponse } from "../api/response.ts";
+import { S3Error } from "../api/error.ts";
 import { checkQuota } from "./quota.ts";
-import { quotedEtag, storedHeaders } from "./headers.ts";
-import { cipherToRead, customerKey, sealedEtag, sseHeaders } from "./ssec.ts";
+import { quotedEtag, storedHeaders } from "../api/headers.ts";
+import { cipherToRead, customerKey, sealedEtag, sseHeaders } from "../api/ssec.ts";
 import { newSseMeta } from "../model/sse.ts";
 import { prepareWrite, writeVersion } from "./put.ts";
-import { parseXmlBody, xmlList, xmlToken } from "./xml.ts";
+import { parseXmlBody, xmlList, xmlToken } from "../api/xml.ts";
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_SIZE = 5 * 1024 ** 3;

@@ -16,20 +16,20 @@ import {
   toHex,
 } from "../util/checksum.ts";
 import { newUuid } from "../util/ids.ts";
-import { verifyPolicy } from "./auth/signature.ts";
+import { verifyPolicy } from "../api/auth/signature.ts";
 import { bodyFailure } from "./body.ts";
-import type { S3Deps } from "./context.ts";
-import { xmlResponse } from "./context.ts";
-import { S3Error } from "./error.ts";
+import type { ApiDeps } from "../api/response.ts";
+import { xmlResponse } from "../api/response.ts";
+import { S3Error } from "../api/error.ts";
 import { FormReader } from "./form.ts";
-import { storedHeaders } from "./headers.ts";
+import { storedHeaders } from "../api/headers.ts";
 import { refuseUnsupportedWrite } from "./unsupported.ts";
 import { RequestTarget } from "../util/target.ts";
-import { validateKey } from "./keys.ts";
+import { validateKey } from "../api/keys.ts";
 import { checkQuota } from "./quota.ts";
 import { commitVersion, undoWrite, writtenHeaders } from "./put.ts";
 import { checkPolicy, type FormFields, parsePolicy } from "./post_policy.ts";
-import { customerKey, encryptionFor, sealedEtag } from "./ssec.ts";
+import { customerKey, encryptionFor, sealedEtag } from "../api/ssec.ts";
 
 /** AWS's limit on the form fields before the file. */
 const MAX_FIELDS = 20 * 1024;
@@ -158,7 +158,7 @@ function answer(
 }
 
 export async function postObject(
-  deps: S3Deps,
+  deps: ApiDeps,
   req: Request,
   bucketName: string,
   boundary: string,

@@ -2,7 +2,7 @@
  * The policy document of a browser form upload: when it expires, and the conditions every
  * field of the form must meet. A field no condition names is refused, as S3 refuses it.
  */
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 
 /** Form fields by lower-case name. */
 export type FormFields = Map<string, string>;

@@ -6,16 +6,16 @@ import {
   type VersionData,
   visibleVersion,
 } from "../model/object.ts";
-import { checkWriteConditions, hasWriteConditions } from "./conditions.ts";
+import { checkWriteConditions, hasWriteConditions } from "../api/conditions.ts";
 import { writeBlocks } from "../model/write.ts";
 import { toHex } from "../util/checksum.ts";
 import { newUuid } from "../util/ids.ts";
 import { bodyFailure, planBody } from "./body.ts";
 import type { ObjectContext } from "./context.ts";
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 import { checkQuota } from "./quota.ts";
-import { quotedEtag, storedHeaders } from "./headers.ts";
-import { customerKey, encryptionFor, sealedEtag, sseHeaders } from "./ssec.ts";
+import { quotedEtag, storedHeaders } from "../api/headers.ts";
+import { customerKey, encryptionFor, sealedEtag, sseHeaders } from "../api/ssec.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
 
 /** S3's limit for a single PUT. */

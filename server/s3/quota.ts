@@ -6,7 +6,7 @@ import type { BucketEntry } from "../model/bucket.ts";
 import { bucketStats } from "../model/bucket_stats.ts";
 import type { Model } from "../model/model.ts";
 import { visibleVersion } from "../model/object.ts";
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 
 /** Refuses writing `size` bytes as `key` if that would take the bucket over a quota. */
 export async function checkQuota(

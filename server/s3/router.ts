@@ -9,21 +9,16 @@ import { randomHex } from "../util/ids.ts";
 import { HeaderMap } from "../util/header_map.ts";
 import { log } from "../util/log.ts";
 import { RequestTarget } from "../util/target.ts";
-import { authenticate } from "./auth/signature.ts";
+import { authenticate } from "../api/auth/signature.ts";
 import { createBucketHandler, listBuckets } from "./bucket.ts";
-import {
-  type BucketContext,
-  identify,
-  type ObjectContext,
-  type S3Context,
-  type S3Deps,
-} from "./context.ts";
-import { addCorsHeaders, preflight } from "./cors.ts";
-import { S3Error } from "./error.ts";
+import { type BucketContext, type ObjectContext, type S3Context } from "./context.ts";
+import { type ApiDeps, identify } from "../api/response.ts";
+import { addCorsHeaders, preflight } from "../api/cors.ts";
+import { S3Error } from "../api/error.ts";
 import { formBoundary } from "./form.ts";
 import { postObject } from "./post_object.ts";
-import { errorResponse, storageFull, toS3Error, unlessNotYetKnown } from "./error_response.ts";
-import { validateKey } from "./keys.ts";
+import { errorResponse, storageFull, toS3Error, unlessNotYetKnown } from "../api/error_response.ts";
+import { validateKey } from "../api/keys.ts";
 import { locate } from "./locate.ts";
 import {
   bucketRoute,
@@ -47,7 +42,7 @@ const BRINGS_DATA = new Set([
   "CreateMultipartUpload",
 ]);
 
-export function createS3Handler(deps: S3Deps): (req: Request) => Promise<Response> {
+export function createS3Handler(deps: ApiDeps): (req: Request) => Promise<Response> {
   const { sys, model, metrics } = deps;
   const region = sys.config.s3Api.s3Region;
   const lookup = (id: string) => getKey(model, id)?.secret;

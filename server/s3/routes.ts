@@ -15,8 +15,8 @@ import { readDocument } from "./body.ts";
 import { copyObject, uploadPartCopy } from "./copy.ts";
 import { deleteBucketCors, getBucketCors, putBucketCors } from "./cors.ts";
 import { deleteObject, deleteObjects } from "./delete.ts";
-import { S3Error } from "./error.ts";
-import { getObject } from "./get.ts";
+import { S3Error } from "../api/error.ts";
+import { getObject } from "../api/object_read.ts";
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from "./lifecycle.ts";
 import {
   listMultipartUploads,

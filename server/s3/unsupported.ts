@@ -4,7 +4,7 @@
  * ones AWS gives a bucket without the feature, or 501 NotImplemented naming it.
  */
 import type { HeaderReader } from "../util/header_map.ts";
-import { S3Error } from "./error.ts";
+import { S3Error } from "../api/error.ts";
 
 /** The operations that create an object or an upload, and so take its settings as headers. */
 const OBJECT_WRITES = ["PutObject", "CopyObject", "CreateMultipartUpload", "PostObject"] as const;

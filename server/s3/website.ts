@@ -1,10 +1,11 @@
 /** Put/Get/DeleteBucketWebsite: the website configuration of a bucket as S3 XML. */
 import { lww, nextTimestamp } from "../table/crdt.ts";
 import type { RoutingRule, WebsiteConfig } from "../model/website.ts";
-import { type BucketContext, xmlResponse } from "./context.ts";
+import { type BucketContext } from "./context.ts";
+import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
-import { S3Error } from "./error.ts";
-import { parseXmlBody, xmlList, type XmlObject, xmlToken, type XmlValue } from "./xml.ts";
+import { S3Error } from "../api/error.ts";
+import { parseXmlBody, xmlList, type XmlObject, xmlToken, type XmlValue } from "../api/xml.ts";
 
 /** AWS's limit on routing rules per website configuration. */
 const MAX_RULES = 50;

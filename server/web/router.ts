@@ -5,12 +5,12 @@
  */
 import type { BucketEntry } from "../model/bucket.ts";
 import { resolveBucket } from "../model/bucket_ops.ts";
-import type { S3Deps } from "../s3/context.ts";
-import { identify } from "../s3/context.ts";
-import { addCorsHeaders, preflight } from "../s3/cors.ts";
-import { S3Error } from "../s3/error.ts";
-import { toS3Error, unlessNotYetKnown } from "../s3/error_response.ts";
-import { escapeXml } from "../s3/xml.ts";
+import type { ApiDeps } from "../api/response.ts";
+import { identify } from "../api/response.ts";
+import { addCorsHeaders, preflight } from "../api/cors.ts";
+import { S3Error } from "../api/error.ts";
+import { toS3Error, unlessNotYetKnown } from "../api/error_response.ts";
+import { escapeXml } from "../api/xml.ts";
 import { bucketOfHost, hostName } from "../util/host.ts";
 import { randomHex } from "../util/ids.ts";
 import { log } from "../util/log.ts";
@@ -51,7 +51,7 @@ function errorPage(e: S3Error, requestId: string, head: boolean): Response {
   return new Response(head ? null : body, { status: e.status, headers });
 }
 
-export function createWebHandler(deps: S3Deps, opts: WebOptions) {
+export function createWebHandler(deps: ApiDeps, opts: WebOptions) {
   const { model, metrics } = deps;
   const idPrefix = randomHex(4).toUpperCase();
   let served = 0;

@@ -13,10 +13,10 @@ import {
   ruleOnError,
   type WebsiteConfig,
 } from "../model/website.ts";
-import type { S3Deps } from "../s3/context.ts";
-import { S3Error } from "../s3/error.ts";
-import { currentVersion, objectResponse } from "../s3/get.ts";
-import { toS3Error } from "../s3/error_response.ts";
+import type { ApiDeps } from "../api/response.ts";
+import { S3Error } from "../api/error.ts";
+import { currentVersion, objectResponse } from "../api/object_read.ts";
+import { toS3Error } from "../api/error_response.ts";
 import type { HeaderReader } from "../util/header_map.ts";
 import type { Query, RequestTarget } from "../util/target.ts";
 
@@ -24,7 +24,7 @@ import type { Query, RequestTarget } from "../util/target.ts";
 const NO_QUERY: Query = { get: () => null, has: () => false };
 
 export interface SiteRequest {
-  deps: S3Deps;
+  deps: ApiDeps;
   req: Request;
   /** req's headers, read once. */
   headers: HeaderReader;

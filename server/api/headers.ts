@@ -3,7 +3,7 @@ import type { HeaderReader } from "../util/header_map.ts";
 import type { ObjectMeta, ObjectVersion } from "../model/object.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
 import { isSafeRedirectLocation } from "../model/website.ts";
-import { httpDate } from "./context.ts";
+import { httpDate } from "./response.ts";
 import { S3Error } from "./error.ts";
 import { sseHeaders } from "./ssec.ts";
 

@@ -2,19 +2,32 @@
 import { type VisibleVersion, visibleVersion } from "../model/object.ts";
 import { type ByteRange, partRanges, readObject } from "../model/read.ts";
 import { conditionHeaders, evaluate } from "./conditions.ts";
-import { identifiedResponse, type ObjectContext, responseIds } from "./context.ts";
+import type { BucketEntry } from "../model/bucket.ts";
+import type { HeaderReader } from "../util/header_map.ts";
+import type { Query, RequestTarget } from "../util/target.ts";
+import { type ApiDeps, identifiedResponse, responseIds } from "./response.ts";
 import { S3Error } from "./error.ts";
 import { objectHeaders, RESPONSE_OVERRIDES } from "./headers.ts";
 import { parseRange } from "./range.ts";
 import { cipherToRead, customerKey } from "./ssec.ts";
 
-/** What reading an object needs of a request: the website endpoint serves it without a key. */
-export type ReadContext = Pick<
-  ObjectContext,
-  "deps" | "headers" | "url" | "query" | "requestId" | "bucket" | "key" | "bytesOut"
->;
+/**
+ * What reading an object needs of a request: the S3 endpoint, the website endpoint (without an
+ * access key) and the admin API each give it.
+ */
+export interface ReadContext {
+  deps: ApiDeps;
+  headers: HeaderReader;
+  url: RequestTarget;
+  query: Query;
+  requestId: string;
+  bucket: BucketEntry;
+  key: string;
+  /** Object bytes the response carries, for metrics. */
+  bytesOut: number;
+}
 
-export function noSuchKey(ctx: Pick<ObjectContext, "key">): S3Error {
+export function noSuchKey(ctx: Pick<ReadContext, "key">): S3Error {
   return new S3Error("NoSuchKey", "The specified key does not exist.", { Key: ctx.key });
 }
 
