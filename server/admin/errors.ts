@@ -1,6 +1,6 @@
 /** Admin API errors: Garage's JSON `{code, message, region, path}` with the right status. */
 import type { ApiError } from "../../shared/admin.ts";
-import { ModelError, type ModelErrorKind } from "../model/bucket_ops.ts";
+import { ModelError, type ModelErrorKind } from "../model/errors.ts";
 import { LayoutError } from "../rpc/layout.ts";
 import { QuorumError } from "../rpc/rpc.ts";
 import { EntryTooLarge, MAX_VALUE } from "../table/store.ts";
@@ -31,6 +31,7 @@ const MODEL_ERRORS: Record<ModelErrorKind, [number, string]> = {
   noSuchKey: [404, "NoSuchAccessKey"],
   aliasTaken: [409, "BucketAlreadyExists"],
   bucketNotEmpty: [409, "BucketNotEmpty"],
+  quotaExceeded: [403, "AccessDenied"],
 };
 
 export interface ErrorContext {

@@ -4,7 +4,8 @@ import type {
   KeyInfoBucketResponse,
   ListKeysResponse,
 } from "../../shared/admin.ts";
-import { getBucket, getKey, globalAliases, keyBuckets, ModelError } from "../model/bucket_ops.ts";
+import { getBucket, getKey, globalAliases, keyBuckets } from "../model/bucket_ops.ts";
+import { ModelError } from "../model/errors.ts";
 import type { KeyEntry } from "../model/key.ts";
 import {
   createKey,

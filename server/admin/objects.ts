@@ -14,7 +14,7 @@ import type {
 import { globalAliases, localAliases, permissionOf } from "../model/bucket_ops.ts";
 import { presignGet } from "../api/auth/presign.ts";
 import { operatorContext } from "../s3/context.ts";
-import { DELETE_CONCURRENCY, deleteKey } from "../s3/delete.ts";
+import { DELETE_BATCH, deleteCurrent } from "../model/object_write.ts";
 import { settleEach } from "../util/settle.ts";
 import { getObject } from "../api/object_read.ts";
 import { validateKey } from "../api/keys.ts";
@@ -164,8 +164,8 @@ async function deleteObjects(c: Call): Promise<DeleteBucketObjectsResponse> {
   const out: DeleteBucketObjectsResponse = { deleted: [], errors: [] };
   const outcomes = await settleEach(
     keys,
-    DELETE_CONCURRENCY,
-    (key) => deleteKey(c.deps.model, bucket.id, objectKey(key)),
+    DELETE_BATCH,
+    (key) => deleteCurrent(c.deps.model, bucket.id, objectKey(key)),
   );
   outcomes.forEach((outcome, i) => {
     if (outcome.status === "fulfilled") out.deleted.push(keys[i]);

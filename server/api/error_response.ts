@@ -1,5 +1,5 @@
 /** Failures as S3 error XML: the code, status and message a client expects. */
-import { ModelError } from "../model/bucket_ops.ts";
+import { ModelError } from "../model/errors.ts";
 import { QuorumError } from "../rpc/rpc.ts";
 import type { System } from "../rpc/system.ts";
 import { EntryTooLarge, MAX_VALUE } from "../table/store.ts";
@@ -62,6 +62,7 @@ export function toS3Error(e: unknown): S3Error {
       noSuchKey: "InvalidAccessKeyId",
       bucketNotEmpty: "BucketNotEmpty",
       badRequest: "InvalidRequest",
+      quotaExceeded: "AccessDenied",
     } as const;
     return new S3Error(code[e.kind], e.message);
   }

@@ -3,6 +3,7 @@
  * aliases are written on both the key and the bucket entry, as Garage does, so each side can
  * list them without a scan.
  */
+import { ModelError } from "./errors.ts";
 import { lww, lwwMapValues, nextTimestamp } from "../table/crdt.ts";
 import { newUuid } from "../util/ids.ts";
 import { type BucketEntry, bucketNameError, newBucket } from "./bucket.ts";
@@ -11,21 +12,6 @@ import type { Model } from "./model.ts";
 import { mpuSortKey } from "./mpu.ts";
 import { visibleVersion } from "./object.ts";
 import { type BucketPermission, hasAny, NO_PERMISSION } from "./permission.ts";
-
-export type ModelErrorKind =
-  | "invalidName"
-  | "aliasTaken"
-  | "noSuchBucket"
-  | "noSuchKey"
-  | "bucketNotEmpty"
-  | "badRequest";
-
-/** A refused operation; the front ends map `kind` to their own error codes. */
-export class ModelError extends Error {
-  constructor(readonly kind: ModelErrorKind, message: string) {
-    super(message);
-  }
-}
 
 export function getBucket(model: Model, id: string): BucketEntry | undefined {
   const b = model.buckets.store.getCached(id, "");

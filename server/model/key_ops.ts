@@ -1,13 +1,7 @@
 /** Access key operations shared by the admin API and the command line. */
 import { lww, nextTimestamp } from "../table/crdt.ts";
-import {
-  getBucket,
-  getKey,
-  keyBuckets,
-  ModelError,
-  removeLocalAlias,
-  setPermission,
-} from "./bucket_ops.ts";
+import { getBucket, getKey, keyBuckets, removeLocalAlias, setPermission } from "./bucket_ops.ts";
+import { ModelError } from "./errors.ts";
 import { deletedKey, isValidAccessKeyId, type KeyEntry, newKey } from "./key.ts";
 import type { Model } from "./model.ts";
 import { NO_PERMISSION } from "./permission.ts";

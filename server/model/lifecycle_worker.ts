@@ -3,6 +3,7 @@
  * that have lifecycle rules, expires the objects and aborts the multipart uploads that are due.
  * An operator runs a pass at once with the `lifecycle` repair (LaunchRepairOperation).
  */
+import { writeVersion } from "./object_write.ts";
 import { newUuid } from "../util/ids.ts";
 import type { StepResult, Worker } from "../util/worker.ts";
 import { getBucket } from "./bucket_ops.ts";
@@ -147,15 +148,7 @@ export class LifecycleWorker implements Worker {
       if (!rules.some((r) => objectExpires(r, obj, pass.started, this.dayMs))) continue;
       // The delete marker goes just after the version that expired, not at the current time:
       // a write made since the page was read is newer, and stays.
-      await this.model.objects.insert({
-        bucketId,
-        key: e.key,
-        versions: [{
-          uuid: newUuid(),
-          timestamp: v.timestamp + 1,
-          state: { s: "complete", data: { t: "delete" } },
-        }],
-      });
+      await writeVersion(this.model, bucketId, e.key, newUuid(), v.timestamp + 1, { t: "delete" });
       pass.counts.expired++;
     }
     if (page.length < PAGE) return false;

@@ -10,7 +10,7 @@ import { conditionHeaders, evaluate, preconditionFailed } from "../api/condition
 import { type ObjectContext } from "./context.ts";
 import { isoDate, xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
-import { checkQuota } from "./quota.ts";
+import { checkQuota } from "../model/quota.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
 import { validateKey } from "../api/keys.ts";
 import type { ObjectCipher } from "../model/sse.ts";
@@ -24,7 +24,8 @@ import {
 } from "../api/ssec.ts";
 import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
 import { checkVersionId } from "./unsupported.ts";
-import { abortVersion, prepareWrite, writeVersion } from "./put.ts";
+import { prepareWrite } from "./put.ts";
+import { abortVersion, writeVersion } from "../model/object_write.ts";
 
 async function copySource(ctx: ObjectContext) {
   const raw = ctx.headers.get("x-amz-copy-source")!;

@@ -1,33 +1,20 @@
 /** DeleteObject and DeleteObjects. */
-import type { Model } from "../model/model.ts";
-import { visibleVersion } from "../model/object.ts";
-import { newUuid } from "../util/ids.ts";
+import { DELETE_BATCH, deleteCurrent } from "../model/object_write.ts";
 import { settleEach } from "../util/settle.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
 import { S3Error } from "../api/error.ts";
-import { nextVersionTimestamp, writeVersion } from "./put.ts";
 import { validateKey } from "../api/keys.ts";
 import { checkVersionId } from "./unsupported.ts";
 import { parseXmlBody, xmlList, xmlText, xmlToken } from "../api/xml.ts";
 
-/** Deletes the current version by writing a delete marker newer than it. */
-export async function deleteKey(model: Model, bucketId: string, key: string): Promise<void> {
-  const entry = await model.objects.get(bucketId, key);
-  if (!visibleVersion(entry)) return;
-  const timestamp = nextVersionTimestamp(entry);
-  await writeVersion(model, bucketId, key, newUuid(), timestamp, { t: "delete" });
-}
-
 export async function deleteObject(ctx: ObjectContext): Promise<Response> {
-  await deleteKey(ctx.deps.model, ctx.bucket.id, ctx.key);
+  await deleteCurrent(ctx.deps.model, ctx.bucket.id, ctx.key);
   return new Response(null, { status: 204 });
 }
 
 const MAX_KEYS = 1000;
-/** Deletes of one request in flight at once: they then share commits. */
-export const DELETE_CONCURRENCY = 32;
 
 export async function deleteObjects(ctx: BucketContext): Promise<Response> {
   const text = await readDocument(ctx, { limit: 4 * 1024 * 1024, integrityRequired: true });
@@ -52,10 +39,10 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
     }
     return { key, versionId: xmlToken(entry!.VersionId) };
   });
-  const outcomes = await settleEach(targets, DELETE_CONCURRENCY, async ({ key, versionId }) => {
+  const outcomes = await settleEach(targets, DELETE_BATCH, async ({ key, versionId }) => {
     validateKey(key);
     checkVersionId(versionId);
-    await deleteKey(ctx.deps.model, ctx.bucket.id, key);
+    await deleteCurrent(ctx.deps.model, ctx.bucket.id, key);
   });
   const deleted: Array<{ Key: string; VersionId?: string }> = [];
   const errors: Array<{ Key: string; VersionId?: string; Code: string; Message: string }> = [];

@@ -20,11 +20,12 @@ import { bodyFailure, planBody, readDocument } from "./body.ts";
 import { type ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
-import { checkQuota } from "./quota.ts";
+import { checkQuota } from "../model/quota.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
 import { cipherToRead, customerKey, sealedEtag, sseHeaders } from "../api/ssec.ts";
 import { newSseMeta } from "../model/sse.ts";
-import { prepareWrite, writeVersion } from "./put.ts";
+import { prepareWrite } from "./put.ts";
+import { writeVersion } from "../model/object_write.ts";
 import { parseXmlBody, xmlList, xmlToken } from "../api/xml.ts";
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;

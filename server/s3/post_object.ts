@@ -26,8 +26,9 @@ import { storedHeaders } from "../api/headers.ts";
 import { refuseUnsupportedWrite } from "./unsupported.ts";
 import { RequestTarget } from "../util/target.ts";
 import { validateKey } from "../api/keys.ts";
-import { checkQuota } from "./quota.ts";
-import { commitVersion, undoWrite, writtenHeaders } from "./put.ts";
+import { checkQuota } from "../model/quota.ts";
+import { writtenHeaders } from "./put.ts";
+import { commitVersion, undoWrite } from "../model/object_write.ts";
 import { checkPolicy, type FormFields, parsePolicy } from "./post_policy.ts";
 import { customerKey, encryptionFor, sealedEtag } from "../api/ssec.ts";
 

@@ -2,11 +2,11 @@
  * Bucket quotas (max objects, max bytes), checked as Garage does: once the new data is stored
  * and its size known, before the object is committed, against the counters of the bucket.
  */
-import type { BucketEntry } from "../model/bucket.ts";
-import { bucketStats } from "../model/bucket_stats.ts";
-import type { Model } from "../model/model.ts";
-import { visibleVersion } from "../model/object.ts";
-import { S3Error } from "../api/error.ts";
+import type { BucketEntry } from "./bucket.ts";
+import { bucketStats } from "./bucket_stats.ts";
+import type { Model } from "./model.ts";
+import { visibleVersion } from "./object.ts";
+import { ModelError } from "./errors.ts";
 
 /** Refuses writing `size` bytes as `key` if that would take the bucket over a quota. */
 export async function checkQuota(
@@ -25,14 +25,14 @@ export async function checkQuota(
   const prev = visibleVersion(entry);
   const prevSize = prev ? prev.state.data.meta.size : 0;
   if (maxObjects !== null && !prev && stats.objects >= maxObjects) {
-    throw new S3Error(
-      "AccessDenied",
+    throw new ModelError(
+      "quotaExceeded",
       `Object quota is reached: this bucket may hold at most ${maxObjects} objects.`,
     );
   }
   if (maxSize !== null && stats.bytes - prevSize + size > maxSize) {
-    throw new S3Error(
-      "AccessDenied",
+    throw new ModelError(
+      "quotaExceeded",
       `Size quota is reached: this bucket may hold at most ${maxSize} bytes; this object would take it to ${
         stats.bytes - prevSize + size
       }.`,
