@@ -1,6 +1,7 @@
 /** The admin API reads bounded bodies and names: an oversized one is a 4xx naming the limit. */
 import { assertEquals, assertMatch } from "./assert.ts";
 import { startNode } from "./harness.ts";
+import { rawRequest } from "./raw_http.ts";
 
 Deno.test("admin API bodies and names are bounded", async (t) => {
   const node = await startNode();
@@ -26,6 +27,30 @@ Deno.test("admin API bodies and names are bounded", async (t) => {
       const err = await res.json();
       assertEquals(err.code, "InvalidRequest");
       assertMatch(err.message, /`name` must be at most 4096 characters long/);
+    });
+
+    await t.step("an upload cut short is 400 IncompleteBody and stores nothing", async () => {
+      const bucket = await node.api<{ id: string }>("POST", "/v2/CreateBucket", {
+        globalAlias: "cut",
+      });
+      const url = `${node.admin}/v2/PutBucketObject?bucketId=${bucket.id}&key=cut.bin`;
+      const res = await rawRequest(
+        url,
+        "PUT",
+        {
+          authorization: `Bearer ${node.adminToken}`,
+          "content-length": "100000",
+        },
+        new Uint8Array(5000),
+        { halfClose: true },
+      );
+      assertEquals(res?.status, 400);
+      assertEquals(JSON.parse(res!.body).code, "IncompleteBody");
+      const head = await fetch(
+        `${node.admin}/v2/GetBucketObject?bucketId=${bucket.id}&key=cut.bin`,
+        { method: "HEAD", headers: { authorization: `Bearer ${node.adminToken}` } },
+      );
+      assertEquals(head.status, 404);
     });
 
     await t.step("the node keeps serving", async () => {

@@ -34,7 +34,6 @@ const FRONT_ENDS = new Set(["s3", "web", "admin"]);
 const KNOWN: Record<string, string> = {
   "server/admin/objects.ts -> s3/context.ts": "the admin API runs S3 handlers: one write path",
   "server/admin/objects.ts -> s3/multipart.ts": "one write path",
-  "server/admin/objects.ts -> s3/put.ts": "one write path",
 };
 
 /** Static imports and re-exports (their names may span lines) and dynamic imports. */

@@ -25,7 +25,11 @@ import {
   startUpload,
   uploadPart,
 } from "../s3/multipart.ts";
-import { putObject } from "../s3/put.ts";
+import { writeObject } from "../model/object_write.ts";
+import { BodyError } from "../model/write.ts";
+import { storedHeaders } from "../api/headers.ts";
+import { RequestTarget } from "../util/target.ts";
+import { randomHex } from "../util/ids.ts";
 import { storageFull } from "../api/error_response.ts";
 import type { Call, EndpointDef } from "./context.ts";
 import { existingBucket, existingKey } from "./buckets.ts";
@@ -41,11 +45,11 @@ function objectKey(key: string): string {
   return key;
 }
 
-/** The bucket and key of a query-string call, and the operator's context on them. */
+/** The bucket and key of a query-string call. */
 function queryTarget(c: Call) {
   const bucket = existingBucket(c.deps.model, c.query.required("bucketId", "the bucket's id"));
   const key = objectKey(c.query.required("key", "the object's key"));
-  return { bucket, key, ctx: operatorContext(c.deps, c.req, bucket, key) };
+  return { bucket, key };
 }
 
 function bodyTarget(c: Call, f: Fields) {
@@ -96,8 +100,18 @@ function attachment(key: string): string {
 }
 
 async function getBucketObject(c: Call): Promise<Response> {
-  const { key, ctx } = queryTarget(c);
-  const res = await getObject(ctx, c.req.method === "HEAD");
+  const { bucket, key } = queryTarget(c);
+  const url = new RequestTarget(c.req.url);
+  const res = await getObject({
+    deps: c.deps,
+    headers: c.req.headers,
+    url,
+    query: url.searchParams,
+    requestId: randomHex(8).toUpperCase(),
+    bucket,
+    key,
+    bytesOut: 0,
+  }, c.req.method === "HEAD");
   res.headers.set("content-disposition", attachment(key));
   // The console keeps these off its own origin's documents: the bytes are never run as a page.
   res.headers.set("content-security-policy", "sandbox");
@@ -105,12 +119,37 @@ async function getBucketObject(c: Call): Promise<Response> {
   return res;
 }
 
+/** The console's upload: the request body streams into the object, as a PutObject's does. */
 async function putBucketObject(c: Call): Promise<PutBucketObjectResponse> {
-  const { key, ctx } = queryTarget(c);
+  const { bucket, key } = queryTarget(c);
   const full = c.deps.sys.diskFull();
   if (full) throw storageFull(full);
-  const res = await putObject(ctx);
-  return { key, etag: res.headers.get("etag")!.replaceAll('"', "") };
+  const length = c.req.headers.get("content-length");
+  const announced = length === null ? undefined : Number(length);
+  const { meta } = await writeObject(c.deps.model, {
+    bucket,
+    key,
+    body: c.req.body ?? new ReadableStream({ start: (k) => k.close() }),
+    headers: storedHeaders(c.req.headers),
+    sizeHint: announced,
+    verify(r) {
+      if (announced !== undefined && r.size !== announced) throw incomplete(announced, r.size);
+      return undefined;
+    },
+  }).catch((e) => {
+    throw e instanceof BodyError ? incomplete(announced, undefined) : e;
+  });
+  return { key, etag: meta.etag };
+}
+
+function incomplete(announced: number | undefined, received: number | undefined): AdminError {
+  return new AdminError(
+    400,
+    "IncompleteBody",
+    `The request body ended before the ${announced ?? "announced"} bytes of Content-Length${
+      received === undefined ? "" : ` (${received} received)`
+    }.`,
+  );
 }
 
 async function createUpload(c: Call): Promise<CreateBucketUploadResponse> {
@@ -124,7 +163,8 @@ async function createUpload(c: Call): Promise<CreateBucketUploadResponse> {
 }
 
 async function putUploadPart(c: Call): Promise<PutBucketUploadPartResponse> {
-  const { ctx } = queryTarget(c);
+  const { bucket, key } = queryTarget(c);
+  const ctx = operatorContext(c.deps, c.req, bucket, key);
   c.query.required("uploadId", "the upload's id");
   const partNumber = Number(c.query.required("partNumber", "the part's number"));
   const res = await uploadPart(ctx);

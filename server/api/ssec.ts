@@ -12,7 +12,7 @@ import {
   objectCipher,
   type SseMeta,
 } from "../model/sse.ts";
-import { fromBase64, toBase64, toHex } from "../util/checksum.ts";
+import { fromBase64, toBase64 } from "../util/checksum.ts";
 import { S3Error } from "./error.ts";
 
 export const SSE_HEADERS = "x-amz-server-side-encryption-customer-";
@@ -100,14 +100,6 @@ export function encryptionFor(
   sse: SseMeta | undefined = given && newSseMeta(given),
 ): { sse: SseMeta; cipher: ObjectCipher } | undefined {
   return given && sse ? { sse, cipher: objectCipher(given, sse) } : undefined;
-}
-
-/**
- * The ETag of an encrypted object: not the MD5 of its plaintext, which would let anyone who
- * can list the bucket test a guess at the content.
- */
-export function sealedEtag(md5: Uint8Array, sse: SseMeta): string {
-  return toHex(createHash("md5").update(sse.salt).update(md5).digest());
 }
 
 /** The headers that tell a client its object is encrypted with its key. */

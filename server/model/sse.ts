@@ -5,7 +5,8 @@
  * MD5, to tell a wrong key from a right one.
  */
 import { Buffer } from "node:buffer";
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { toHex } from "../util/checksum.ts";
 
 const NONCE = 12;
 const TAG = 16;
@@ -57,4 +58,12 @@ export function objectCipher(customer: CustomerKey, meta: SseMeta): ObjectCipher
       return last.length ? new Uint8Array(Buffer.concat([body, last])) : new Uint8Array(body);
     },
   };
+}
+
+/**
+ * The ETag of an encrypted object: not the MD5 of its plaintext, which would let anyone who
+ * can list the bucket test a guess at the content.
+ */
+export function sealedEtag(md5: Uint8Array, sse: SseMeta): string {
+  return toHex(createHash("md5").update(sse.salt).update(md5).digest());
 }

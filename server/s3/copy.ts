@@ -1,4 +1,5 @@
 /** CopyObject and UploadPartCopy: the source is read with the caller's rights on it. */
+import { sealedEtag } from "../model/sse.ts";
 import { permissionOf, resolveBucket } from "../model/bucket_ops.ts";
 import type { ObjectMeta } from "../model/object.ts";
 import { visibleVersion } from "../model/object.ts";
@@ -19,7 +20,6 @@ import {
   COPY_SOURCE_SSE_HEADERS,
   customerKey,
   encryptionFor,
-  sealedEtag,
   sseHeaders,
 } from "../api/ssec.ts";
 import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";

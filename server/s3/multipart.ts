@@ -1,5 +1,6 @@
 /** Multipart uploads: create, upload part, complete, abort. */
 import type { HeaderReader } from "../util/header_map.ts";
+import { sealedEtag } from "../model/sse.ts";
 import { createHash } from "node:crypto";
 import type { Model } from "../model/model.ts";
 import { type MpuEntry, type MpuPart, mpuSortKey, partRange } from "../model/mpu.ts";
@@ -22,7 +23,7 @@ import { xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
 import { checkQuota } from "../model/quota.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
-import { cipherToRead, customerKey, sealedEtag, sseHeaders } from "../api/ssec.ts";
+import { cipherToRead, customerKey, sseHeaders } from "../api/ssec.ts";
 import { newSseMeta } from "../model/sse.ts";
 import { prepareWrite } from "./put.ts";
 import { writeVersion } from "../model/object_write.ts";

@@ -6,16 +6,13 @@
  */
 import type { BucketEntry } from "../model/bucket.ts";
 import { getKey, permissionOf, resolveBucket } from "../model/bucket_ops.ts";
-import type { ObjectMeta, VersionData } from "../model/object.ts";
-import { writeBlocks } from "../model/write.ts";
+import type { ObjectMeta } from "../model/object.ts";
 import {
   type ChecksumAlgorithm,
   fromBase64,
   parseChecksumAlgorithm,
   toBase64,
-  toHex,
 } from "../util/checksum.ts";
-import { newUuid } from "../util/ids.ts";
 import { verifyPolicy } from "../api/auth/signature.ts";
 import { bodyFailure } from "./body.ts";
 import type { ApiDeps } from "../api/response.ts";
@@ -26,11 +23,10 @@ import { storedHeaders } from "../api/headers.ts";
 import { refuseUnsupportedWrite } from "./unsupported.ts";
 import { RequestTarget } from "../util/target.ts";
 import { validateKey } from "../api/keys.ts";
-import { checkQuota } from "../model/quota.ts";
 import { writtenHeaders } from "./put.ts";
-import { commitVersion, undoWrite } from "../model/object_write.ts";
+import { writeObject } from "../model/object_write.ts";
 import { checkPolicy, type FormFields, parsePolicy } from "./post_policy.ts";
-import { customerKey, encryptionFor, sealedEtag } from "../api/ssec.ts";
+import { customerKey, encryptionFor } from "../api/ssec.ts";
 
 /** AWS's limit on the form fields before the file. */
 const MAX_FIELDS = 20 * 1024;
@@ -207,55 +203,41 @@ export async function postObject(
     const headers = storedHeaders(h);
     const enc = encryptionFor(customerKey(h));
     const digests = expectedDigests(h);
-    const uuid = newUuid();
-    let committing: number | undefined;
-    try {
-      const r = await writeBlocks(
-        model,
-        uuid,
-        0,
-        limited(form.content(), Math.min(range?.max ?? MAX_OBJECT, MAX_OBJECT)),
-        {
-          checksum: digests.alg,
-          owner: { t: "object", bucketId: bucket.id, key },
-          seal: enc?.cipher.seal,
-        },
-      );
-      if (range && r.size < range.min) {
-        throw new S3Error(
-          "EntityTooSmall",
-          "Your proposed upload is smaller than the minimum allowed size.",
-          { MinSizeAllowed: String(range.min) },
-        );
-      }
-      if (digests.md5 !== undefined && digests.md5 !== toBase64(r.md5)) {
-        throw new S3Error(
-          "BadDigest",
-          "The Content-MD5 you specified did not match what we received.",
-        );
-      }
-      if (digests.value !== undefined && digests.value !== r.checksum) {
-        throw new S3Error(
-          "BadDigest",
-          `The ${digests.alg} you specified did not match the calculated checksum.`,
-        );
-      }
-      await checkQuota(model, bucket, key, r.size);
-      const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers };
-      if (digests.alg) {
-        meta.checksum = { alg: digests.alg, value: r.checksum!, type: "FULL_OBJECT" };
-      }
-      if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
-      const data: VersionData = r.inline
-        ? { t: "inline", meta, bytes: r.inline }
-        : { t: "blocks", meta };
-      committing = Date.now();
-      await commitVersion(model, bucket.id, key, uuid, data);
-      return { res: answer(req, fields, bucketName, key, meta), bucket, bytesIn: r.size };
-    } catch (e) {
-      await undoWrite(model, bucket.id, key, uuid, committing);
+    const { meta, size } = await writeObject(model, {
+      bucket,
+      key,
+      body: limited(form.content(), Math.min(range?.max ?? MAX_OBJECT, MAX_OBJECT)),
+      headers,
+      checksum: digests.alg,
+      encryption: enc && { seal: enc.cipher.seal, sse: enc.sse },
+      verify(r) {
+        if (range && r.size < range.min) {
+          throw new S3Error(
+            "EntityTooSmall",
+            "Your proposed upload is smaller than the minimum allowed size.",
+            { MinSizeAllowed: String(range.min) },
+          );
+        }
+        if (digests.md5 !== undefined && digests.md5 !== toBase64(r.md5)) {
+          throw new S3Error(
+            "BadDigest",
+            "The Content-MD5 you specified did not match what we received.",
+          );
+        }
+        if (digests.value !== undefined && digests.value !== r.checksum) {
+          throw new S3Error(
+            "BadDigest",
+            `The ${digests.alg} you specified did not match the calculated checksum.`,
+          );
+        }
+        return digests.alg
+          ? { alg: digests.alg, value: r.checksum!, type: "FULL_OBJECT" }
+          : undefined;
+      },
+    }).catch((e) => {
       throw bodyFailure(e);
-    }
+    });
+    return { res: answer(req, fields, bucketName, key, meta), bucket, bytesIn: size };
   } finally {
     // Fields after the file are ignored, as S3 ignores them.
     await form.cancel();

@@ -1,21 +1,12 @@
 /** PutObject: streams the body into a new version that becomes visible only once complete. */
-import {
-  commitVersion,
-  nextVersionTimestamp,
-  undoWrite,
-  writeVersion,
-} from "../model/object_write.ts";
-import { type ObjectMeta, type VersionData, visibleVersion } from "../model/object.ts";
+import { nextVersionTimestamp, writeObject } from "../model/object_write.ts";
+import { type ObjectMeta, visibleVersion } from "../model/object.ts";
 import { checkWriteConditions, hasWriteConditions } from "../api/conditions.ts";
-import { writeBlocks } from "../model/write.ts";
-import { toHex } from "../util/checksum.ts";
-import { newUuid } from "../util/ids.ts";
 import { bodyFailure, planBody } from "./body.ts";
 import type { ObjectContext } from "./context.ts";
 import { S3Error } from "../api/error.ts";
-import { checkQuota } from "../model/quota.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
-import { customerKey, encryptionFor, sealedEtag, sseHeaders } from "../api/ssec.ts";
+import { customerKey, encryptionFor, sseHeaders } from "../api/ssec.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
 
 /** S3's limit for a single PUT. */
@@ -68,41 +59,24 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
   const headers = storedHeaders(ctx.headers);
   const enc = encryptionFor(customerKey(ctx.headers));
   const plan = planBody(ctx);
-  const bucketId = ctx.bucket.id;
-  const key = ctx.key;
-  const conditional = hasWriteConditions(ctx.headers);
-  if (conditional) await prepareWrite(ctx, bucketId, key);
-  const uuid = newUuid();
-  /** Set once the version may be named by some replica's entry. */
-  let committing: number | undefined;
-  try {
-    const r = await writeBlocks(model, uuid, 0, plan.stream, {
-      sha256: plan.sha256,
-      sizeHint: plan.sizeHint,
-      checksum: plan.checksum,
-      owner: { t: "object", bucketId, key },
-      seal: enc?.cipher.seal,
-    });
-    ctx.bytesIn += r.size;
-    const checksum = await plan.verify(r);
-    await checkQuota(model, ctx.bucket, key, r.size);
-    const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers, checksum };
-    if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
-    const data: VersionData = r.inline
-      ? { t: "inline", meta, bytes: r.inline }
-      : { t: "blocks", meta };
-    if (conditional) {
-      // The condition is checked again against what the write replaces.
-      const timestamp = await prepareWrite(ctx, bucketId, key);
-      committing = Date.now();
-      await writeVersion(model, bucketId, key, uuid, timestamp, data);
-    } else {
-      committing = Date.now();
-      await commitVersion(model, bucketId, key, uuid, data);
-    }
-    return new Response(null, { status: 200, headers: writtenHeaders(meta) });
-  } catch (e) {
-    await undoWrite(model, bucketId, key, uuid, committing);
+  const { meta } = await writeObject(model, {
+    bucket: ctx.bucket,
+    key: ctx.key,
+    body: plan.stream,
+    headers,
+    sizeHint: plan.sizeHint,
+    sha256: plan.sha256,
+    checksum: plan.checksum,
+    encryption: enc && { seal: enc.cipher.seal, sse: enc.sse },
+    verify: (r) => {
+      ctx.bytesIn += r.size;
+      return plan.verify(r);
+    },
+    precondition: hasWriteConditions(ctx.headers)
+      ? (etag) => checkWriteConditions(ctx.headers, etag)
+      : undefined,
+  }).catch((e) => {
     throw bodyFailure(e);
-  }
+  });
+  return new Response(null, { status: 200, headers: writtenHeaders(meta) });
 }
