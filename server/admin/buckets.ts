@@ -7,8 +7,8 @@ import type {
   GetBucketInfoResponse,
   ListBucketsResponse,
 } from "../../shared/admin.ts";
-import type { BucketEntry, Quotas } from "../model/bucket.ts";
-import type { WebsiteConfig } from "../model/website.ts";
+import type { BucketEntry, Quotas } from "../model/tables/bucket.ts";
+import type { WebsiteConfig } from "../model/buckets/website.ts";
 import {
   addGlobalAlias,
   addLocalAlias,
@@ -25,14 +25,14 @@ import {
   removeGlobalAlias,
   removeLocalAlias,
   setPermission,
-} from "../model/bucket_ops.ts";
+} from "../model/buckets/bucket_ops.ts";
 import type { Model } from "../model/model.ts";
-import { NO_PERMISSION, unionPermission, withoutPermission } from "../model/permission.ts";
+import { NO_PERMISSION, unionPermission, withoutPermission } from "../model/tables/permission.ts";
 import { lww, nextTimestamp } from "../table/crdt.ts";
 import type { AdminDeps, Call, EndpointDef } from "./context.ts";
 import { AdminError, badRequest } from "./errors.ts";
 import { noSuchKey } from "./keys.ts";
-import { bucketStats } from "../model/bucket_stats.ts";
+import { bucketStats } from "../model/buckets/bucket_stats.ts";
 import { uploadStats } from "./stats.ts";
 import { bodyFields, type Fields, HEX64 } from "./validate.ts";
 

@@ -3,7 +3,7 @@
  * TLS certificates on demand (Caddy's `on_demand_tls ask`), as Garage answers it. A name under
  * the S3 root domain needs only its bucket; any other name must be a website.
  */
-import { resolveBucket } from "../model/bucket_ops.ts";
+import { resolveBucket } from "../model/buckets/bucket_ops.ts";
 import type { System } from "../rpc/system.ts";
 import type { Model } from "../model/model.ts";
 import { bucketOfHost, hostName } from "../util/host.ts";

@@ -4,9 +4,9 @@ import type {
   KeyInfoBucketResponse,
   ListKeysResponse,
 } from "../../shared/admin.ts";
-import { getBucket, getKey, globalAliases, keyBuckets } from "../model/bucket_ops.ts";
+import { getBucket, getKey, globalAliases, keyBuckets } from "../model/buckets/bucket_ops.ts";
 import { ModelError } from "../model/errors.ts";
-import type { KeyEntry } from "../model/key.ts";
+import type { KeyEntry } from "../model/tables/key.ts";
 import {
   createKey,
   deleteKey,
@@ -14,9 +14,9 @@ import {
   importKey,
   type KeyUpdate,
   updateKey,
-} from "../model/key_ops.ts";
+} from "../model/buckets/key_ops.ts";
 import type { Model } from "../model/model.ts";
-import { hasAny, NO_PERMISSION } from "../model/permission.ts";
+import { hasAny, NO_PERMISSION } from "../model/tables/permission.ts";
 import type { Call, EndpointDef } from "./context.ts";
 import { AdminError, badRequest } from "./errors.ts";
 import { bodyFields, type Fields, parseDateTime } from "./validate.ts";

@@ -1,7 +1,7 @@
 /** GET /metrics: Prometheus text, with per-bucket storage gauges and the process's memory. */
-import { getBucket, globalAliases } from "../model/bucket_ops.ts";
+import { getBucket, globalAliases } from "../model/buckets/bucket_ops.ts";
 import type { AdminDeps } from "./context.ts";
-import { allLocalBucketStats } from "../model/bucket_stats.ts";
+import { allLocalBucketStats } from "../model/buckets/bucket_stats.ts";
 
 export function registerGauges(deps: AdminDeps): void {
   const { metrics, model, sys } = deps;

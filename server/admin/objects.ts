@@ -11,10 +11,10 @@ import type {
   PutBucketObjectResponse,
   PutBucketUploadPartResponse,
 } from "../../shared/admin.ts";
-import { globalAliases, localAliases, permissionOf } from "../model/bucket_ops.ts";
+import { globalAliases, localAliases, permissionOf } from "../model/buckets/bucket_ops.ts";
 import { presignGet } from "../api/auth/presign.ts";
 import { operatorContext } from "../s3/context.ts";
-import { DELETE_BATCH, deleteCurrent } from "../model/object_write.ts";
+import { DELETE_BATCH, deleteCurrent } from "../model/objects/object_write.ts";
 import { settleEach } from "../util/settle.ts";
 import { getObject } from "../api/object_read.ts";
 import { validateKey } from "../api/keys.ts";
@@ -25,8 +25,8 @@ import {
   startUpload,
   uploadPart,
 } from "../s3/multipart.ts";
-import { writeObject } from "../model/object_write.ts";
-import { BodyError } from "../model/write.ts";
+import { writeObject } from "../model/objects/object_write.ts";
+import { BodyError } from "../model/objects/write.ts";
 import { storedHeaders } from "../api/headers.ts";
 import { RequestTarget } from "../util/target.ts";
 import { randomHex } from "../util/ids.ts";

@@ -13,7 +13,7 @@ import type {
   ScrubCommand,
   WorkerInfoResp,
 } from "../../shared/admin.ts";
-import { blockRefsRepair, orphanVersionsRepair, versionsRepair } from "../model/repair.ts";
+import { blockRefsRepair, orphanVersionsRepair, versionsRepair } from "../model/workers/repair.ts";
 import { PARTITIONS } from "../rpc/layout.ts";
 import { formatSize } from "../util/size.ts";
 import { clusterStatus, localNodeInfo } from "./cluster.ts";

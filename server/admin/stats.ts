@@ -1,6 +1,6 @@
 /** Open multipart uploads of a bucket, with their parts and bytes. */
 import type { Model } from "../model/model.ts";
-import { mpuSortKey } from "../model/mpu.ts";
+import { mpuSortKey } from "../model/tables/mpu.ts";
 
 const PAGE = 1000;
 /** Past this many uploads, parts are not counted (the answer stays quick). */

@@ -2,15 +2,15 @@
  * CORS as a bucket's rules apply it, on the S3 and website endpoints alike: preflight requests
  * (OPTIONS, unauthenticated) and the headers that let a browser read an answer.
  */
-import type { BucketEntry } from "../model/bucket.ts";
-import { bucketConfig } from "../model/bucket_ops.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
+import { bucketConfig } from "../model/buckets/bucket_ops.ts";
 import {
   CORS_METHODS,
   corsHeaders,
   type CorsRule,
   matchingRule,
   requestedHeaders,
-} from "../model/cors.ts";
+} from "../model/buckets/cors.ts";
 import { S3Error } from "./error.ts";
 
 /** The name of a bucket's CORS configuration among its settings. */

@@ -1,8 +1,8 @@
 /** Which request headers an object keeps, and the response headers it is served with. */
 import type { HeaderReader } from "../util/header_map.ts";
-import type { ObjectMeta, ObjectVersion } from "../model/object.ts";
+import type { ObjectMeta, ObjectVersion } from "../model/tables/object.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
-import { isSafeRedirectLocation } from "../model/website.ts";
+import { isSafeRedirectLocation } from "../model/buckets/website.ts";
 import { httpDate } from "./response.ts";
 import { S3Error } from "./error.ts";
 import { sseHeaders } from "./ssec.ts";

@@ -1,8 +1,8 @@
 /** GetObject and HeadObject: conditions, ranges, part numbers, response header overrides. */
-import { type VisibleVersion, visibleVersion } from "../model/object.ts";
-import { type ByteRange, partRanges, readObject } from "../model/read.ts";
+import { type VisibleVersion, visibleVersion } from "../model/tables/object.ts";
+import { type ByteRange, partRanges, readObject } from "../model/objects/read.ts";
 import { conditionHeaders, evaluate } from "./conditions.ts";
-import type { BucketEntry } from "../model/bucket.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
 import type { HeaderReader } from "../util/header_map.ts";
 import type { Query, RequestTarget } from "../util/target.ts";
 import { type ApiDeps, identifiedResponse, responseIds } from "./response.ts";

@@ -1,5 +1,5 @@
 /** HTTP Range for GET: one byte range, as S3 supports it. */
-import type { ByteRange } from "../model/read.ts";
+import type { ByteRange } from "../model/objects/read.ts";
 import { S3Error } from "./error.ts";
 
 /**

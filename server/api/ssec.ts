@@ -4,14 +4,14 @@
  */
 import { createHash } from "node:crypto";
 import type { HeaderReader } from "../util/header_map.ts";
-import type { ObjectMeta } from "../model/object.ts";
+import type { ObjectMeta } from "../model/tables/object.ts";
 import {
   type CustomerKey,
   newSseMeta,
   type ObjectCipher,
   objectCipher,
   type SseMeta,
-} from "../model/sse.ts";
+} from "../model/objects/sse.ts";
 import { fromBase64, toBase64 } from "../util/checksum.ts";
 import { S3Error } from "./error.ts";
 

@@ -1,9 +1,9 @@
 /** The store's tables and background work, wired to one node. */
-import { registerStatsRpc } from "./bucket_stats.ts";
+import { registerStatsRpc } from "./buckets/bucket_stats.ts";
 import { BlockManager } from "../block/manager.ts";
 import { Scrub } from "../block/scrub.ts";
-import { dailyRepairs } from "./repair.ts";
-import { LifecycleWorker } from "./lifecycle_worker.ts";
+import { dailyRepairs } from "./workers/repair.ts";
+import { LifecycleWorker } from "./workers/lifecycle_worker.ts";
 import { log } from "../util/log.ts";
 import { Workers } from "../util/worker.ts";
 import type { System } from "../rpc/system.ts";
@@ -15,15 +15,21 @@ import { Table } from "../table/table.ts";
 import { AntiEntropy, serveReplica } from "../table/anti_entropy.ts";
 import { TableGc } from "../table/gc.ts";
 import { serveDeletes } from "../table/handover.ts";
-import { type AliasEntry, aliasSchema, type BucketEntry, bucketSchema } from "./bucket.ts";
-import { type BlockRef, blockRefSchema } from "./block_ref.ts";
-import { type KeyEntry, keySchema } from "./key.ts";
-import { type MpuEntry, type MpuPart, mpuPartSchema, mpuSchema, RELEASE_UPLOAD } from "./mpu.ts";
-import { type ObjectEntry, objectSchema, RELEASE_VERSION } from "./object.ts";
-import { ObjectPages } from "./object_pages.ts";
-import { ListingThread } from "./listing_thread.ts";
+import { type AliasEntry, aliasSchema, type BucketEntry, bucketSchema } from "./tables/bucket.ts";
+import { type BlockRef, blockRefSchema } from "./tables/block_ref.ts";
+import { type KeyEntry, keySchema } from "./tables/key.ts";
+import {
+  type MpuEntry,
+  type MpuPart,
+  mpuPartSchema,
+  mpuSchema,
+  RELEASE_UPLOAD,
+} from "./tables/mpu.ts";
+import { type ObjectEntry, objectSchema, RELEASE_VERSION } from "./tables/object.ts";
+import { ObjectPages } from "./listing/object_pages.ts";
+import { ListingThread } from "./listing/listing_thread.ts";
 import { metadataDbPath } from "../util/config.ts";
-import { type VersionBlock, type VersionOwner, versionSchema } from "./version.ts";
+import { type VersionBlock, type VersionOwner, versionSchema } from "./tables/version.ts";
 
 export interface ModelOptions {
   /** How long an unreferenced block survives before deletion. */

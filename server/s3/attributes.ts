@@ -3,9 +3,9 @@
  * x-amz-object-attributes header asks for, as XML.
  */
 import type { HeaderReader } from "../util/header_map.ts";
-import { visibleVersion } from "../model/object.ts";
+import { visibleVersion } from "../model/tables/object.ts";
 import { cipherToRead, customerKey } from "../api/ssec.ts";
-import { partRanges } from "../model/read.ts";
+import { partRanges } from "../model/objects/read.ts";
 import { parseChecksumAlgorithm } from "../util/checksum.ts";
 import { type ObjectContext } from "./context.ts";
 import { httpDate, xmlResponse } from "../api/response.ts";

@@ -4,8 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import type { HeaderReader } from "../util/header_map.ts";
-import { BodyError, type WriteResult } from "../model/write.ts";
-import type { ChecksumValue } from "../model/object.ts";
+import { BodyError, type WriteResult } from "../model/objects/write.ts";
+import type { ChecksumValue } from "../model/tables/object.ts";
 import { concatBytes } from "../util/bytes.ts";
 import {
   type ChecksumAlgorithm,

@@ -9,9 +9,9 @@ import {
   globalAliasTarget,
   permissionOf,
   setPermission,
-} from "../model/bucket_ops.ts";
-import { bucketNameError } from "../model/bucket.ts";
-import { hasAny } from "../model/permission.ts";
+} from "../model/buckets/bucket_ops.ts";
+import { bucketNameError } from "../model/tables/bucket.ts";
+import { hasAny } from "../model/tables/permission.ts";
 import { type BucketContext, type S3Context } from "./context.ts";
 import { isoDate, xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";

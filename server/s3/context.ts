@@ -1,6 +1,6 @@
 /** What an S3 handler gets: the parsed request, the caller's key and the resolved bucket. */
-import type { BucketEntry } from "../model/bucket.ts";
-import type { KeyEntry } from "../model/key.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
+import type { KeyEntry } from "../model/tables/key.ts";
 import type { HeaderReader } from "../util/header_map.ts";
 import { type Query, RequestTarget } from "../util/target.ts";
 import { randomHex } from "../util/ids.ts";

@@ -1,20 +1,20 @@
 /** CopyObject and UploadPartCopy: the source is read with the caller's rights on it. */
-import { sealedEtag } from "../model/sse.ts";
-import { permissionOf, resolveBucket } from "../model/bucket_ops.ts";
-import type { ObjectMeta } from "../model/object.ts";
-import { visibleVersion } from "../model/object.ts";
-import { readObject } from "../model/read.ts";
-import { writeBlocks } from "../model/write.ts";
+import { sealedEtag } from "../model/objects/sse.ts";
+import { permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
+import type { ObjectMeta } from "../model/tables/object.ts";
+import { visibleVersion } from "../model/tables/object.ts";
+import { readObject } from "../model/objects/read.ts";
+import { writeBlocks } from "../model/objects/write.ts";
 import { newUuid } from "../util/ids.ts";
 import { toHex } from "../util/checksum.ts";
 import { conditionHeaders, evaluate, preconditionFailed } from "../api/conditions.ts";
 import { type ObjectContext } from "./context.ts";
 import { isoDate, xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
-import { checkQuota } from "../model/quota.ts";
+import { checkQuota } from "../model/objects/quota.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
 import { validateKey } from "../api/keys.ts";
-import type { ObjectCipher } from "../model/sse.ts";
+import type { ObjectCipher } from "../model/objects/sse.ts";
 import {
   cipherToRead,
   COPY_SOURCE_SSE_HEADERS,
@@ -25,7 +25,7 @@ import {
 import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
 import { checkVersionId } from "./unsupported.ts";
 import { prepareWrite } from "./put.ts";
-import { abortVersion, writeVersion } from "../model/object_write.ts";
+import { abortVersion, writeVersion } from "../model/objects/object_write.ts";
 
 async function copySource(ctx: ObjectContext) {
   const raw = ctx.headers.get("x-amz-copy-source")!;

@@ -1,6 +1,6 @@
 /** CORS: a bucket's rules through Put/Get/DeleteBucketCors (api/cors.ts applies them). */
-import { setBucketConfig } from "../model/bucket_ops.ts";
-import { CORS_METHODS, type CorsRule } from "../model/cors.ts";
+import { setBucketConfig } from "../model/buckets/bucket_ops.ts";
+import { CORS_METHODS, type CorsRule } from "../model/buckets/cors.ts";
 import { bucketCors, CORS } from "../api/cors.ts";
 import { type BucketContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";

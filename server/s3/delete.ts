@@ -1,5 +1,5 @@
 /** DeleteObject and DeleteObjects. */
-import { DELETE_BATCH, deleteCurrent } from "../model/object_write.ts";
+import { DELETE_BATCH, deleteCurrent } from "../model/objects/object_write.ts";
 import { settleEach } from "../util/settle.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";

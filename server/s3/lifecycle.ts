@@ -3,7 +3,7 @@
  * Remise cannot run (transitions, noncurrent versions, tags) are refused with NotImplemented, as
  * Garage does: a rule accepted and then ignored would keep data the owner meant to let go.
  */
-import { setBucketConfig } from "../model/bucket_ops.ts";
+import { setBucketConfig } from "../model/buckets/bucket_ops.ts";
 import {
   bucketLifecycle,
   isMidnightUtc,
@@ -12,7 +12,7 @@ import {
   type LifecycleFilter,
   type LifecycleRule,
   parseIsoDate,
-} from "../model/lifecycle.ts";
+} from "../model/buckets/lifecycle.ts";
 import { randomHex } from "../util/ids.ts";
 import { type BucketContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";

@@ -1,14 +1,14 @@
 /** ListObjects (v1, v2), ListObjectVersions, ListMultipartUploads and ListParts. */
-import type { ObjectListing } from "../model/object_listing.ts";
-import { mpuSortKey } from "../model/mpu.ts";
-import type { MpuEntry } from "../model/mpu.ts";
+import type { ObjectListing } from "../model/listing/object_listing.ts";
+import { mpuSortKey } from "../model/tables/mpu.ts";
+import type { MpuEntry } from "../model/tables/mpu.ts";
 import { uriEncode } from "../api/auth/encode.ts";
 import { type BucketContext, type ObjectContext } from "./context.ts";
 import { isoDate, xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
 import { quotedEtag } from "../api/headers.ts";
 import { escapeXml, RawXml } from "../api/xml.ts";
-import { listKeys, type ListResult } from "../model/listing.ts";
+import { listKeys, type ListResult } from "../model/listing/listing.ts";
 import { latestParts, uploadOf } from "./multipart.ts";
 
 const MAX_KEYS = 1000;

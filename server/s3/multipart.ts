@@ -1,11 +1,11 @@
 /** Multipart uploads: create, upload part, complete, abort. */
 import type { HeaderReader } from "../util/header_map.ts";
-import { sealedEtag } from "../model/sse.ts";
+import { sealedEtag } from "../model/objects/sse.ts";
 import { createHash } from "node:crypto";
 import type { Model } from "../model/model.ts";
-import { type MpuEntry, type MpuPart, mpuSortKey, partRange } from "../model/mpu.ts";
-import type { ChecksumValue } from "../model/object.ts";
-import { writeBlocks } from "../model/write.ts";
+import { type MpuEntry, type MpuPart, mpuSortKey, partRange } from "../model/tables/mpu.ts";
+import type { ChecksumValue } from "../model/tables/object.ts";
+import { writeBlocks } from "../model/objects/write.ts";
 import {
   CHECKSUM_ALGORITHMS,
   type ChecksumAlgorithm,
@@ -21,12 +21,12 @@ import { bodyFailure, planBody, readDocument } from "./body.ts";
 import { type ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
-import { checkQuota } from "../model/quota.ts";
+import { checkQuota } from "../model/objects/quota.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
 import { cipherToRead, customerKey, sseHeaders } from "../api/ssec.ts";
-import { newSseMeta } from "../model/sse.ts";
+import { newSseMeta } from "../model/objects/sse.ts";
 import { prepareWrite } from "./put.ts";
-import { writeVersion } from "../model/object_write.ts";
+import { writeVersion } from "../model/objects/object_write.ts";
 import { parseXmlBody, xmlList, xmlToken } from "../api/xml.ts";
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;

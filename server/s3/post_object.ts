@@ -4,9 +4,9 @@
  * a condition of the policy; the file streams into blocks, its size held to the policy's
  * content-length-range as it arrives.
  */
-import type { BucketEntry } from "../model/bucket.ts";
-import { getKey, permissionOf, resolveBucket } from "../model/bucket_ops.ts";
-import type { ObjectMeta } from "../model/object.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
+import { getKey, permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
+import type { ObjectMeta } from "../model/tables/object.ts";
 import {
   type ChecksumAlgorithm,
   fromBase64,
@@ -24,7 +24,7 @@ import { refuseUnsupportedWrite } from "./unsupported.ts";
 import { RequestTarget } from "../util/target.ts";
 import { validateKey } from "../api/keys.ts";
 import { writtenHeaders } from "./put.ts";
-import { writeObject } from "../model/object_write.ts";
+import { writeObject } from "../model/objects/object_write.ts";
 import { checkPolicy, type FormFields, parsePolicy } from "./post_policy.ts";
 import { customerKey, encryptionFor } from "../api/ssec.ts";
 

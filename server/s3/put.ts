@@ -1,6 +1,6 @@
 /** PutObject: streams the body into a new version that becomes visible only once complete. */
-import { nextVersionTimestamp, writeObject } from "../model/object_write.ts";
-import { type ObjectMeta, visibleVersion } from "../model/object.ts";
+import { nextVersionTimestamp, writeObject } from "../model/objects/object_write.ts";
+import { type ObjectMeta, visibleVersion } from "../model/tables/object.ts";
 import { checkWriteConditions, hasWriteConditions } from "../api/conditions.ts";
 import { bodyFailure, planBody } from "./body.ts";
 import type { ObjectContext } from "./context.ts";

@@ -3,8 +3,8 @@
  * operation from method and sub-resource, checks the key's rights, and turns every failure
  * into S3 error XML.
  */
-import type { BucketEntry } from "../model/bucket.ts";
-import { getKey, permissionOf, resolveBucket } from "../model/bucket_ops.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
+import { getKey, permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
 import { randomHex } from "../util/ids.ts";
 import { HeaderMap } from "../util/header_map.ts";
 import { log } from "../util/log.ts";

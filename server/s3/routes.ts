@@ -1,6 +1,6 @@
 /** Which operation a request is, from its method, sub-resources and headers, and the right it needs. */
 import type { HeaderReader } from "../util/header_map.ts";
-import type { BucketPermission } from "../model/permission.ts";
+import type { BucketPermission } from "../model/tables/permission.ts";
 import type { Query, QueryParams } from "../util/target.ts";
 import { getObjectAttributes } from "./attributes.ts";
 import {

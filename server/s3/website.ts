@@ -1,6 +1,6 @@
 /** Put/Get/DeleteBucketWebsite: the website configuration of a bucket as S3 XML. */
 import { lww, nextTimestamp } from "../table/crdt.ts";
-import type { RoutingRule, WebsiteConfig } from "../model/website.ts";
+import type { RoutingRule, WebsiteConfig } from "../model/buckets/website.ts";
 import { type BucketContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";

@@ -3,8 +3,8 @@
  * the bucket chosen from the Host header (a name under `root_domain`, or a whole host that is
  * a global alias). Errors are small HTML pages, as S3's website endpoints answer them.
  */
-import type { BucketEntry } from "../model/bucket.ts";
-import { resolveBucket } from "../model/bucket_ops.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
+import { resolveBucket } from "../model/buckets/bucket_ops.ts";
 import type { ApiDeps } from "../api/response.ts";
 import { identify } from "../api/response.ts";
 import { addCorsHeaders, preflight } from "../api/cors.ts";

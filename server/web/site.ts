@@ -2,8 +2,8 @@
  * Serving one request of a bucket's website: routing rules, index documents, the `dir` →
  * `dir/` redirect, per-object redirects, and the error document with the original status.
  */
-import type { BucketEntry } from "../model/bucket.ts";
-import { visibleVersion } from "../model/object.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
+import { visibleVersion } from "../model/tables/object.ts";
 import {
   isSafeRedirectLocation,
   type Redirect,
@@ -12,7 +12,7 @@ import {
   ruleBeforeLookup,
   ruleOnError,
   type WebsiteConfig,
-} from "../model/website.ts";
+} from "../model/buckets/website.ts";
 import type { ApiDeps } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
 import { currentVersion, objectResponse } from "../api/object_read.ts";

@@ -1,0 +1,196 @@
+/**
+ * The one place where object versions come to exist or go: PUT, POST, copy, multipart
+ * completion, DELETE, DeleteObjects, lifecycle expiry and the admin API all write through these,
+ * so a rule about writes (versions, locks, quotas) is added here once. Front ends parse and
+ * authorize, then call them; nothing else writes the object table.
+ */
+import { type ChecksumAlgorithm, toHex } from "../../util/checksum.ts";
+import { newUuid } from "../../util/ids.ts";
+import type { BucketEntry } from "../tables/bucket.ts";
+import type { Model } from "../model.ts";
+import {
+  type ChecksumValue,
+  type ObjectEntry,
+  type ObjectMeta,
+  type VersionData,
+  visibleVersion,
+} from "../tables/object.ts";
+import { checkQuota } from "./quota.ts";
+import { sealedEtag, type SseMeta } from "./sse.ts";
+import { writeBlocks, type WriteResult } from "./write.ts";
+
+/** A timestamp after every version the object already has, so the new one wins. */
+export function nextVersionTimestamp(e: ObjectEntry | undefined): number {
+  const last = e?.versions[e.versions.length - 1]?.timestamp ?? 0;
+  return Math.max(Date.now(), last + 1);
+}
+
+/**
+ * Makes a new version the object's current one in one round trip when nothing newer is there:
+ * the first guess at its timestamp comes from this node's copy of the entry, and the replicas'
+ * answers to the write tell whether a version with a later timestamp exists (a node whose clock
+ * runs ahead wrote it); then it is written again just after that one, so that the write that
+ * completes last stays, as when the entry is read first.
+ */
+export async function commitVersion(
+  model: Model,
+  bucketId: string,
+  key: string,
+  uuid: string,
+  data: VersionData,
+): Promise<void> {
+  let timestamp = nextVersionTimestamp(await model.objects.store.get(bucketId, key));
+  for (;;) {
+    const seen = await model.objects.insertAndRead({
+      bucketId,
+      key,
+      versions: [{ uuid, timestamp, state: { s: "complete", data } }],
+    });
+    const newer = seen.flatMap((e) => e.versions).filter((v) =>
+      v.uuid !== uuid && v.state.s === "complete" && v.timestamp >= timestamp
+    );
+    if (newer.length === 0) return;
+    timestamp = Math.max(...newer.map((v) => v.timestamp)) + 1;
+  }
+}
+
+export async function writeVersion(
+  model: Model,
+  bucketId: string,
+  key: string,
+  uuid: string,
+  timestamp: number,
+  data: VersionData,
+): Promise<void> {
+  const entry: ObjectEntry = {
+    bucketId,
+    key,
+    versions: [{ uuid, timestamp, state: { s: "complete", data } }],
+  };
+  await model.objects.insert(entry);
+}
+
+/** Marks an upload aborted and releases what it stored (a newer write may have pushed it out). */
+export async function abortVersion(
+  model: Model,
+  bucketId: string,
+  key: string,
+  uuid: string,
+  timestamp: number,
+): Promise<void> {
+  await model.objects.insert({
+    bucketId,
+    key,
+    versions: [{ uuid, timestamp, state: { s: "aborted" } }],
+  });
+  await model.releaseVersion(uuid);
+}
+
+/**
+ * Undoes a write that failed. A commit that failed half-way (`committing` set) may have reached
+ * a replica: marked aborted there (aborted wins over complete in a merge), the version cannot
+ * become visible later.
+ */
+export function undoWrite(
+  model: Model,
+  bucketId: string,
+  key: string,
+  uuid: string,
+  committing: number | undefined,
+): Promise<void> {
+  const undo = committing === undefined
+    ? model.releaseVersion(uuid)
+    : abortVersion(model, bucketId, key, uuid, committing);
+  return undo.catch(() => {});
+}
+
+/** Deletes the current version by writing a delete marker newer than it. */
+export async function deleteCurrent(model: Model, bucketId: string, key: string): Promise<void> {
+  const entry = await model.objects.get(bucketId, key);
+  if (!visibleVersion(entry)) return;
+  const timestamp = nextVersionTimestamp(entry);
+  await writeVersion(model, bucketId, key, newUuid(), timestamp, { t: "delete" });
+}
+
+/** Deletes of one request in flight at once: they then share commits. */
+export const DELETE_BATCH = 32;
+
+/** A new object whose bytes come as a stream (PUT, POST form, the admin API's upload). */
+export interface ObjectWrite {
+  bucket: BucketEntry;
+  key: string;
+  body: ReadableStream<Uint8Array>;
+  /** The headers the object keeps and is served with (content-type, x-amz-meta-*, …). */
+  headers: Array<[string, string]>;
+  /** The length the body announces, if it does (a small body then gets a small buffer). */
+  sizeHint?: number;
+  /** Hash the body with SHA-256 (a signed payload) or a checksum, for `verify`. */
+  sha256?: boolean;
+  checksum?: ChecksumAlgorithm;
+  /** SSE-C: each block sealed with the object's key; the ETag is then sealed too. */
+  encryption?: { seal: (plain: Uint8Array) => Uint8Array; sse: SseMeta };
+  /**
+   * Checks what was read against what the client announced (signature, digests, length)
+   * before anything is committed; answers the checksum the object keeps, if any.
+   */
+  verify?(r: WriteResult): ChecksumValue | undefined | Promise<ChecksumValue | undefined>;
+  /**
+   * If-Match / If-None-Match: throws unless the version the write replaces passes, checked
+   * before the body is read and again just before the commit.
+   */
+  precondition?(currentEtag: string | undefined): void;
+}
+
+/**
+ * Writes an object: its body into blocks (or inline), checked, within the bucket's quota, then
+ * made the current version. Whatever fails, nothing is left half-written: the blocks are
+ * released and a version that may have reached a replica is marked aborted.
+ */
+export async function writeObject(
+  model: Model,
+  w: ObjectWrite,
+): Promise<{ meta: ObjectMeta; size: number }> {
+  const { bucket, key } = w;
+  const bucketId = bucket.id;
+  const current = async () => {
+    const e = await model.objects.get(bucketId, key);
+    w.precondition!(visibleVersion(e)?.state.data.meta.etag);
+    return e;
+  };
+  if (w.precondition) await current();
+  const uuid = newUuid();
+  /** Set once the version may be named by some replica's entry. */
+  let committing: number | undefined;
+  try {
+    const r = await writeBlocks(model, uuid, 0, w.body, {
+      sha256: w.sha256,
+      sizeHint: w.sizeHint,
+      checksum: w.checksum,
+      owner: { t: "object", bucketId, key },
+      seal: w.encryption?.seal,
+    });
+    const checksum = await w.verify?.(r);
+    await checkQuota(model, bucket, key, r.size);
+    const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers: w.headers };
+    if (checksum) meta.checksum = checksum;
+    if (w.encryption) {
+      Object.assign(meta, { sse: w.encryption.sse, etag: sealedEtag(r.md5, w.encryption.sse) });
+    }
+    const data: VersionData = r.inline
+      ? { t: "inline", meta, bytes: r.inline }
+      : { t: "blocks", meta };
+    if (w.precondition) {
+      // The condition is checked again against what the write replaces.
+      const timestamp = nextVersionTimestamp(await current());
+      committing = Date.now();
+      await writeVersion(model, bucketId, key, uuid, timestamp, data);
+    } else {
+      committing = Date.now();
+      await commitVersion(model, bucketId, key, uuid, data);
+    }
+    return { meta, size: r.size };
+  } catch (e) {
+    await undoWrite(model, bucketId, key, uuid, committing);
+    throw e;
+  }
+}
