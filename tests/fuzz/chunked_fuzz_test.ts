@@ -9,8 +9,8 @@
  */
 import fc from "fast-check";
 import { createHash, createHmac } from "node:crypto";
-import { type ChunkSigner, decodeAwsChunked } from "../../server/s3/auth/chunked.ts";
-import { authenticate } from "../../server/s3/auth/signature.ts";
+import { type ChunkSigner, decodeAwsChunked } from "../../server/api/auth/chunked.ts";
+import { authenticate } from "../../server/api/auth/signature.ts";
 import { HeaderMap } from "../../server/util/header_map.ts";
 import { RequestTarget } from "../../server/util/target.ts";
 import { assert, assertEquals, AssertionError } from "../assert.ts";

@@ -9,7 +9,7 @@
  */
 import fc from "fast-check";
 import { concatBytes } from "../../server/util/bytes.ts";
-import { S3Error } from "../../server/s3/error.ts";
+import { S3Error } from "../../server/api/error.ts";
 import { AssertionError } from "../assert.ts";
 
 /** fast-check parameters for a property of `numRuns` runs, replayable from the environment. */

@@ -5,7 +5,7 @@
  * checked against a model that computes with BigInt so that no digit string loses precision.
  */
 import fc from "fast-check";
-import { parseRange } from "../../server/s3/range.ts";
+import { parseRange } from "../../server/api/range.ts";
 import { assertEquals, AssertionError } from "../assert.ts";
 import { describeError, expect4xx, headerSafeString, outcome, runs } from "./props.ts";
 

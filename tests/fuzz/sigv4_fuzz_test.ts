@@ -9,8 +9,8 @@
  * of a Headers object (so header values are what Deno can deliver: no NUL, CR or LF).
  */
 import fc from "fast-check";
-import { authenticate, type AuthRequest } from "../../server/s3/auth/signature.ts";
-import { S3Error } from "../../server/s3/error.ts";
+import { authenticate, type AuthRequest } from "../../server/api/auth/signature.ts";
+import { S3Error } from "../../server/api/error.ts";
 import { HeaderMap } from "../../server/util/header_map.ts";
 import { RequestTarget } from "../../server/util/target.ts";
 import { assert, assertEquals, AssertionError } from "../assert.ts";

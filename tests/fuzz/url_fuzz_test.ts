@@ -6,9 +6,9 @@
  * and fail only with a 4xx S3Error.
  */
 import fc from "fast-check";
-import { checkWriteConditions, conditionHeaders, evaluate } from "../../server/s3/conditions.ts";
-import { S3Error } from "../../server/s3/error.ts";
-import { validateKey } from "../../server/s3/keys.ts";
+import { checkWriteConditions, conditionHeaders, evaluate } from "../../server/api/conditions.ts";
+import { S3Error } from "../../server/api/error.ts";
+import { validateKey } from "../../server/api/keys.ts";
 import { locate } from "../../server/s3/locate.ts";
 import { HeaderMap } from "../../server/util/header_map.ts";
 import { QueryParams, RequestTarget } from "../../server/util/target.ts";

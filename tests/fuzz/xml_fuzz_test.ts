@@ -10,11 +10,11 @@
  */
 import fc from "fast-check";
 import { parseCorsRule } from "../../server/s3/cors.ts";
-import { S3Error } from "../../server/s3/error.ts";
+import { S3Error } from "../../server/api/error.ts";
 import { parseLifecycle } from "../../server/s3/lifecycle.ts";
 import { parseWebsiteConfig } from "../../server/s3/website.ts";
-import { parseXmlBody, xmlList } from "../../server/s3/xml.ts";
-import { CORS_METHODS } from "../../server/model/cors.ts";
+import { parseXmlBody, xmlList } from "../../server/api/xml.ts";
+import { CORS_METHODS } from "../../server/model/buckets/cors.ts";
 import { assert, AssertionError } from "../assert.ts";
 import {
   assertNoPollution,
