@@ -27,15 +27,6 @@ const RANK: Record<string, number> = {
 };
 const FRONT_ENDS = new Set(["s3", "web", "admin"]);
 
-/**
- * Imports that still break the rule, each to be removed by the change named beside it; the check
- * fails on any other, and on one listed here that is gone (so the list only shrinks).
- */
-const KNOWN: Record<string, string> = {
-  "server/admin/objects.ts -> s3/context.ts": "the admin API runs S3 handlers: one write path",
-  "server/admin/objects.ts -> s3/multipart.ts": "one write path",
-};
-
 /** Static imports and re-exports (their names may span lines) and dynamic imports. */
 const IMPORT =
   /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]/g;
@@ -53,9 +44,8 @@ function layerOf(path: string): string {
   return relative(join(ROOT, "server"), path).split("/")[0];
 }
 
-export async function check(): Promise<{ broken: string[]; known: Set<string> }> {
+export async function check(): Promise<string[]> {
   const broken: string[] = [];
-  const known = new Set<string>();
   for (
     const [top, allowed] of [["server", undefined], ["console/src", ["console", "shared"]]] as const
   ) {
@@ -82,25 +72,17 @@ export async function check(): Promise<{ broken: string[]; known: Set<string> }>
           wrong = "the server imports outside server/ and shared/";
         }
         if (!wrong) continue;
-        const id = `${rel} -> ${relative(join(ROOT, "server"), target)}`;
         const line = text.slice(0, m.index! + m[0].length).split("\n").length;
-        if (id in KNOWN) known.add(id);
-        else broken.push(`${rel}:${line}: ${wrong} (${spec})`);
+        broken.push(`${rel}:${line}: ${wrong} (${spec})`);
       }
     }
   }
-  return { broken, known };
+  return broken;
 }
 
 if (import.meta.main) {
-  const { broken, known } = await check();
-  const gone = Object.keys(KNOWN).filter((k) => !known.has(k));
+  const broken = await check();
   for (const b of broken) console.error(b);
-  for (const g of gone) {
-    console.error(`${g}: no longer imported; remove it from KNOWN in tests/layers.ts`);
-  }
-  console.log(
-    `layers: ${broken.length} import(s) against the layering, ${known.size} known exception(s) left`,
-  );
-  if (broken.length || gone.length) Deno.exit(1);
+  console.log(`layers: ${broken.length} import(s) against the layering`);
+  if (broken.length) Deno.exit(1);
 }

@@ -32,6 +32,10 @@ const MODEL_ERRORS: Record<ModelErrorKind, [number, string]> = {
   aliasTaken: [409, "BucketAlreadyExists"],
   bucketNotEmpty: [409, "BucketNotEmpty"],
   quotaExceeded: [403, "AccessDenied"],
+  noSuchUpload: [404, "NoSuchUpload"],
+  invalidPart: [400, "InvalidPart"],
+  invalidPartOrder: [400, "InvalidPartOrder"],
+  partTooSmall: [400, "EntityTooSmall"],
 };
 
 export interface ErrorContext {

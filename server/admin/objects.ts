@@ -1,7 +1,7 @@
 /**
  * The object endpoints the console's object browser uses: list by folder, download, upload
- * (whole or in parts, the body streaming into blocks), delete, and presigned links. They run
- * the S3 front end's own handlers for the operator, so objects behave exactly as over S3.
+ * (whole or in parts, the body streaming into blocks), delete, and presigned links. They call
+ * the model's object operations directly, the same ones the S3 handlers call.
  */
 import type {
   CreateBucketUploadResponse,
@@ -13,7 +13,6 @@ import type {
 } from "../../shared/admin.ts";
 import { globalAliases, localAliases, permissionOf } from "../model/buckets/bucket_ops.ts";
 import { presignGet } from "../api/auth/presign.ts";
-import { operatorContext } from "../s3/context.ts";
 import { DELETE_BATCH, deleteCurrent } from "../model/objects/object_write.ts";
 import { settleEach } from "../util/settle.ts";
 import { getObject } from "../api/object_read.ts";
@@ -23,8 +22,9 @@ import {
   completeUpload,
   findUpload,
   startUpload,
-  uploadPart,
-} from "../s3/multipart.ts";
+  writePart,
+} from "../model/objects/uploads.ts";
+import type { WriteResult } from "../model/objects/write.ts";
 import { writeObject } from "../model/objects/object_write.ts";
 import { BodyError } from "../model/objects/write.ts";
 import { storedHeaders } from "../api/headers.ts";
@@ -124,51 +124,64 @@ async function putBucketObject(c: Call): Promise<PutBucketObjectResponse> {
   const { bucket, key } = queryTarget(c);
   const full = c.deps.sys.diskFull();
   if (full) throw storageFull(full);
-  const length = c.req.headers.get("content-length");
-  const announced = length === null ? undefined : Number(length);
   const { meta } = await writeObject(c.deps.model, {
     bucket,
     key,
-    body: c.req.body ?? new ReadableStream({ start: (k) => k.close() }),
     headers: storedHeaders(c.req.headers),
-    sizeHint: announced,
-    verify(r) {
-      if (announced !== undefined && r.size !== announced) throw incomplete(announced, r.size);
-      return undefined;
-    },
-  }).catch((e) => {
-    throw e instanceof BodyError ? incomplete(announced, undefined) : e;
-  });
+    ...uploadBody(c),
+  }).catch(cutShort);
   return { key, etag: meta.etag };
 }
 
-function incomplete(announced: number | undefined, received: number | undefined): AdminError {
+/** The request body of an upload, and the check that every byte it announced came. */
+function uploadBody(c: Call) {
+  const length = c.req.headers.get("content-length");
+  const announced = length === null ? undefined : Number(length);
+  return {
+    body: c.req.body ?? new ReadableStream<Uint8Array>({ start: (k) => k.close() }),
+    sizeHint: announced,
+    verify(r: WriteResult): undefined {
+      if (announced !== undefined && r.size !== announced) throw incomplete(r.size);
+    },
+  };
+}
+
+function incomplete(received?: number): AdminError {
   return new AdminError(
     400,
     "IncompleteBody",
-    `The request body ended before the ${announced ?? "announced"} bytes of Content-Length${
+    `The request body ended before the bytes its Content-Length announced${
       received === undefined ? "" : ` (${received} received)`
     }.`,
   );
 }
 
+/** A body that could not be read whole (the client went away) is the client's doing. */
+function cutShort(e: unknown): never {
+  throw e instanceof BodyError ? incomplete() : e;
+}
+
 async function createUpload(c: Call): Promise<CreateBucketUploadResponse> {
   const f = bodyFields(c.body, ["bucketId", "key", "contentType"]);
   const { bucket, key } = bodyTarget(c, f);
-  const h = new Headers();
   const type = f.optStr("contentType");
-  if (type) h.set("content-type", type);
-  const upload = await startUpload(c.deps.model, bucket.id, key, h);
+  const upload = await startUpload(c.deps.model, bucket.id, key, {
+    headers: [["content-type", type ?? "binary/octet-stream"]],
+  });
   return { uploadId: upload.uploadId };
 }
 
 async function putUploadPart(c: Call): Promise<PutBucketUploadPartResponse> {
   const { bucket, key } = queryTarget(c);
-  const ctx = operatorContext(c.deps, c.req, bucket, key);
-  c.query.required("uploadId", "the upload's id");
-  const partNumber = Number(c.query.required("partNumber", "the part's number"));
-  const res = await uploadPart(ctx);
-  return { partNumber, etag: res.headers.get("etag")!.replaceAll('"', "") };
+  const id = c.query.required("uploadId", "the upload's id");
+  const number = c.query.required("partNumber", "the part's number");
+  const partNumber = Number(number);
+  if (!/^\d+$/.test(number) || partNumber < 1 || partNumber > 10000) {
+    throw badRequest(`\`partNumber\` must be a whole number from 1 to 10000, got ${number}`);
+  }
+  const upload = await findUpload(c.deps.model, bucket.id, key, id);
+  const done = await writePart(c.deps.model, upload, partNumber, uploadBody(c)).catch(cutShort);
+  return { partNumber, etag: done.etag };
 }
 
 async function completeBucketUpload(c: Call): Promise<PutBucketObjectResponse> {
@@ -180,7 +193,7 @@ async function completeBucketUpload(c: Call): Promise<PutBucketObjectResponse> {
     return { part: pf.int("partNumber", 1), etag: pf.str("etag").replaceAll('"', "") };
   });
   if (parts.length === 0) throw badRequest("`parts` must list at least one part");
-  const done = await completeUpload(operatorContext(c.deps, c.req, bucket, key), upload, parts);
+  const done = await completeUpload(c.deps.model, bucket, upload, parts);
   return { key, etag: done.etag };
 }
 

@@ -63,8 +63,12 @@ export function toS3Error(e: unknown): S3Error {
       bucketNotEmpty: "BucketNotEmpty",
       badRequest: "InvalidRequest",
       quotaExceeded: "AccessDenied",
+      noSuchUpload: "NoSuchUpload",
+      invalidPart: "InvalidPart",
+      invalidPartOrder: "InvalidPartOrder",
+      partTooSmall: "EntityTooSmall",
     } as const;
-    return new S3Error(code[e.kind], e.message);
+    return new S3Error(code[e.kind], e.message, e.details);
   }
   if (e instanceof EntryTooLarge) {
     return new S3Error(

@@ -6,11 +6,20 @@ export type ModelErrorKind =
   | "noSuchKey"
   | "bucketNotEmpty"
   | "badRequest"
-  | "quotaExceeded";
+  | "quotaExceeded"
+  | "noSuchUpload"
+  | "invalidPart"
+  | "invalidPartOrder"
+  | "partTooSmall";
 
 /** A refused operation; the front ends map `kind` to their own error codes. */
 export class ModelError extends Error {
-  constructor(readonly kind: ModelErrorKind, message: string) {
+  constructor(
+    readonly kind: ModelErrorKind,
+    message: string,
+    /** What the refusal concerns (an upload id, a part number), for the front end's answer. */
+    readonly details: Record<string, string> = {},
+  ) {
     super(message);
   }
 }

@@ -22,7 +22,8 @@ import {
   encryptionFor,
   sseHeaders,
 } from "../api/ssec.ts";
-import { partNumberOf, recordPart, uploadOf } from "./multipart.ts";
+import { partNumberOf, uploadOf } from "./multipart.ts";
+import { recordPart } from "../model/objects/uploads.ts";
 import { checkVersionId } from "./unsupported.ts";
 import { prepareWrite } from "./put.ts";
 import { abortVersion, writeVersion } from "../model/objects/object_write.ts";

@@ -9,7 +9,8 @@ import { S3Error } from "../api/error.ts";
 import { quotedEtag } from "../api/headers.ts";
 import { escapeXml, RawXml } from "../api/xml.ts";
 import { listKeys, type ListResult } from "../model/listing/listing.ts";
-import { latestParts, uploadOf } from "./multipart.ts";
+import { uploadOf } from "./multipart.ts";
+import { latestParts } from "../model/objects/uploads.ts";
 
 const MAX_KEYS = 1000;
 

@@ -1,70 +1,55 @@
 /** Multipart uploads: create, upload part, complete, abort. */
 import type { HeaderReader } from "../util/header_map.ts";
-import { sealedEtag } from "../model/objects/sse.ts";
-import { createHash } from "node:crypto";
-import type { Model } from "../model/model.ts";
-import { type MpuEntry, type MpuPart, mpuSortKey, partRange } from "../model/tables/mpu.ts";
+import type { MpuEntry } from "../model/tables/mpu.ts";
 import type { ChecksumValue } from "../model/tables/object.ts";
-import { writeBlocks } from "../model/objects/write.ts";
+import {
+  abortUpload,
+  completeUpload,
+  findUpload,
+  type RequestedPart,
+  startUpload,
+  writePart,
+} from "../model/objects/uploads.ts";
 import {
   CHECKSUM_ALGORITHMS,
   type ChecksumAlgorithm,
   checksumHeader,
-  fromBase64,
-  newChecksum,
   parseChecksumAlgorithm,
-  toBase64,
-  toHex,
 } from "../util/checksum.ts";
-import { fromHex, newUuid } from "../util/ids.ts";
 import { bodyFailure, planBody, readDocument } from "./body.ts";
 import { type ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
-import { checkQuota } from "../model/objects/quota.ts";
+import { checkWriteConditions } from "../api/conditions.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
 import { cipherToRead, customerKey, sseHeaders } from "../api/ssec.ts";
 import { newSseMeta } from "../model/objects/sse.ts";
-import { prepareWrite } from "./put.ts";
-import { writeVersion } from "../model/objects/object_write.ts";
 import { parseXmlBody, xmlList, xmlToken } from "../api/xml.ts";
 
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_SIZE = 5 * 1024 ** 3;
 const MAX_PART_NUMBER = 10000;
 
-/** Starts an upload of `key`, with the object headers, checksum and SSE-C key the request gives. */
-export async function startUpload(
-  model: Model,
-  bucketId: string,
-  key: string,
-  h: HeaderReader,
-): Promise<MpuEntry> {
+/** The object headers, checksum and SSE-C key an upload is started with. */
+export function uploadSettings(h: HeaderReader) {
   const algHeader = h.get("x-amz-checksum-algorithm");
-  let alg: ChecksumAlgorithm | undefined;
+  let checksumAlgorithm: ChecksumAlgorithm | undefined;
   if (algHeader) {
-    alg = parseChecksumAlgorithm(algHeader);
-    if (!alg) {
+    checksumAlgorithm = parseChecksumAlgorithm(algHeader);
+    if (!checksumAlgorithm) {
       throw new S3Error("InvalidRequest", `Checksum algorithm ${algHeader} is not supported.`);
     }
   }
-  const upload: MpuEntry = {
-    bucketId,
-    key,
-    uploadId: newUuid(),
-    initiated: Date.now(),
-    headers: storedHeaders(h),
-    checksumAlgorithm: alg ?? null,
-    deleted: false,
-  };
   const given = customerKey(h);
-  if (given) upload.sse = newSseMeta(given);
-  await model.uploads.insert(upload);
-  return upload;
+  return { headers: storedHeaders(h), checksumAlgorithm, sse: given && newSseMeta(given) };
 }
 
 export async function createMultipartUpload(ctx: ObjectContext): Promise<Response> {
-  const upload = await startUpload(ctx.deps.model, ctx.bucket.id, ctx.key, ctx.headers);
+  const upload = await startUpload(
+    ctx.deps.model,
+    ctx.bucket.id,
+    ctx.key,
+    uploadSettings(ctx.headers),
+  );
   const alg = upload.checksumAlgorithm;
   return xmlResponse(
     "InitiateMultipartUploadResult",
@@ -74,47 +59,10 @@ export async function createMultipartUpload(ctx: ObjectContext): Promise<Respons
   );
 }
 
-/** The upload `id` of this bucket and key (a completed one too if `completedToo`). */
-export async function findUpload(
-  model: Model,
-  bucketId: string,
-  key: string,
-  id: string,
-  completedToo = false,
-): Promise<MpuEntry> {
-  const u = /^[0-9a-f]{64}$/.test(id)
-    ? await model.uploads.get(bucketId, mpuSortKey(key, id))
-    : undefined;
-  if (!u || (u.deleted && !(completedToo && u.completedEtag))) {
-    throw new S3Error(
-      "NoSuchUpload",
-      "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
-      { UploadId: id },
-    );
-  }
-  return u;
-}
-
 /** The upload named by ?uploadId=, which must belong to this bucket and key. */
 export function uploadOf(ctx: ObjectContext, completedToo = false): Promise<MpuEntry> {
   const id = ctx.query.get("uploadId") ?? "";
   return findUpload(ctx.deps.model, ctx.bucket.id, ctx.key, id, completedToo);
-}
-
-/** The newest upload of each part number, in part order. */
-export async function latestParts(model: Model, uploadId: string): Promise<MpuPart[]> {
-  const byPart = new Map<number, MpuPart>();
-  for (const p of await model.allParts(uploadId)) {
-    if (p.deleted) continue;
-    const cur = byPart.get(p.part);
-    if (
-      !cur || p.timestamp > cur.timestamp ||
-      (p.timestamp === cur.timestamp && p.version > cur.version)
-    ) {
-      byPart.set(p.part, p);
-    }
-  }
-  return [...byPart.values()].sort((a, b) => a.part - b.part);
 }
 
 export function partNumberOf(ctx: ObjectContext): number {
@@ -128,32 +76,6 @@ export function partNumberOf(ctx: ObjectContext): number {
     );
   }
   return n;
-}
-
-/** Records a stored part; if the upload ended meanwhile, the part's blocks are released. */
-export async function recordPart(
-  model: Model,
-  upload: MpuEntry,
-  part: Omit<MpuPart, "uploadId" | "timestamp" | "deleted">,
-): Promise<void> {
-  // Of two uploads of a part number, the later one wins at completion, whatever the clocks of
-  // the nodes that received them: it is stamped after every upload of it the quorum has seen.
-  const earlier = await model.parts.range(upload.uploadId, partRange(part.part));
-  await model.parts.insert({
-    ...part,
-    uploadId: upload.uploadId,
-    timestamp: Math.max(Date.now(), ...earlier.map((p) => p.timestamp + 1)),
-    deleted: false,
-  });
-  const now = await model.uploads.get(upload.bucketId, mpuSortKey(upload.key, upload.uploadId));
-  if (!now || now.deleted) {
-    await model.releaseVersion(part.version);
-    throw new S3Error(
-      "NoSuchUpload",
-      "The upload was completed or aborted while this part was being sent.",
-      { UploadId: upload.uploadId },
-    );
-  }
 }
 
 export async function uploadPart(ctx: ObjectContext): Promise<Response> {
@@ -170,35 +92,23 @@ export async function uploadPart(ctx: ObjectContext): Promise<Response> {
   // Every part is sealed under the upload's key: the same customer key must come with each.
   const cipher = cipherToRead(upload, customerKey(ctx.headers));
   const plan = planBody(ctx);
-  const version = newUuid();
-  try {
-    const r = await writeBlocks(model, version, part, plan.stream, {
-      seal: cipher?.seal,
-      sha256: plan.sha256,
-      sizeHint: plan.sizeHint,
-      checksum: plan.checksum ?? (upload.checksumAlgorithm as ChecksumAlgorithm | null) ??
-        undefined,
-      noInline: true,
-      owner: { t: "upload", uploadId: upload.uploadId },
-    });
-    ctx.bytesIn += r.size;
-    const checksum = await plan.verify(r) ??
-      (r.checksum ? { alg: upload.checksumAlgorithm!, value: r.checksum } : undefined);
-    const etag = upload.sse ? sealedEtag(r.md5, upload.sse) : toHex(r.md5);
-    await recordPart(model, upload, { part, version, etag, size: r.size, checksum });
-    const h = new Headers({ etag: quotedEtag(etag), ...sseHeaders(upload.sse) });
-    if (checksum) h.set(`x-amz-checksum-${checksum.alg.toLowerCase()}`, checksum.value);
-    return new Response(null, { status: 200, headers: h });
-  } catch (e) {
-    await model.releaseVersion(version).catch(() => {});
+  const done = await writePart(model, upload, part, {
+    body: plan.stream,
+    seal: cipher?.seal,
+    sha256: plan.sha256,
+    sizeHint: plan.sizeHint,
+    checksum: plan.checksum,
+    verify: (r) => {
+      ctx.bytesIn += r.size;
+      return plan.verify(r);
+    },
+  }).catch((e) => {
     throw bodyFailure(e);
-  }
-}
-
-export interface RequestedPart {
-  part: number;
-  etag: string;
-  checksum?: string;
+  });
+  const h = new Headers({ etag: quotedEtag(done.etag), ...sseHeaders(upload.sse) });
+  const ck = done.checksum;
+  if (ck) h.set(`x-amz-checksum-${ck.alg.toLowerCase()}`, ck.value);
+  return new Response(null, { status: 200, headers: h });
 }
 
 function parseCompleteBody(text: string): RequestedPart[] {
@@ -231,15 +141,6 @@ function parseCompleteBody(text: string): RequestedPart[] {
   return parts;
 }
 
-/** The checksum of checksums AWS reports for multipart objects ("…-N", COMPOSITE). */
-function compositeChecksum(alg: string, parts: MpuPart[]): ChecksumValue | undefined {
-  const a = parseChecksumAlgorithm(alg);
-  if (!a || parts.some((p) => !p.checksum)) return undefined;
-  const h = newChecksum(a);
-  for (const p of parts) h.update(fromBase64(p.checksum!.value)!);
-  return { alg: a, value: `${toBase64(h.digest())}-${parts.length}`, type: "COMPOSITE" };
-}
-
 /** A checksum the client states for the whole upload must be the one the parts make. */
 function checkExpectedChecksum(h: HeaderReader, computed: ChecksumValue | undefined): void {
   for (const alg of CHECKSUM_ALGORITHMS) {
@@ -262,94 +163,11 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
   );
   // A part number listed twice in a row counts once, as its last mention (as RGW and AWS do).
   const requested = listed.filter((r, i) => listed[i + 1]?.part !== r.part);
-  const done = await completeUpload(ctx, upload, requested);
+  const done = await completeUpload(ctx.deps.model, ctx.bucket, upload, requested, {
+    checksum: (computed) => checkExpectedChecksum(ctx.headers, computed),
+    precondition: (etag) => checkWriteConditions(ctx.headers, etag),
+  });
   return completeResult(ctx, done.etag, done.checksum);
-}
-
-/**
- * Makes the object of an upload from the parts `requested` (in ascending part order). A
- * completed upload answers what its completion did, as S3 does.
- */
-export async function completeUpload(
-  ctx: ObjectContext,
-  upload: MpuEntry,
-  requested: RequestedPart[],
-): Promise<{ etag: string; checksum?: ChecksumValue }> {
-  const { model } = ctx.deps;
-  for (let i = 1; i < requested.length; i++) {
-    if (requested[i].part <= requested[i - 1].part) {
-      throw new S3Error(
-        "InvalidPartOrder",
-        "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
-      );
-    }
-  }
-  if (upload.completedEtag) {
-    return { etag: upload.completedEtag, checksum: upload.completedChecksum };
-  }
-  const stored = new Map((await latestParts(model, upload.uploadId)).map((p) => [p.part, p]));
-  const chosen: MpuPart[] = [];
-  for (const [i, r] of requested.entries()) {
-    const p = stored.get(r.part);
-    if (!p || p.etag !== r.etag) {
-      throw new S3Error(
-        "InvalidPart",
-        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-        { PartNumber: String(r.part), ETag: r.etag },
-      );
-    }
-    if (i < requested.length - 1 && p.size < MIN_PART_SIZE) {
-      throw new S3Error(
-        "EntityTooSmall",
-        "Your proposed upload is smaller than the minimum allowed object size.",
-        {
-          PartNumber: String(r.part),
-          ProposedSize: String(p.size),
-          MinSizeAllowed: String(MIN_PART_SIZE),
-        },
-      );
-    }
-    chosen.push(p);
-  }
-  const checksum = upload.checksumAlgorithm
-    ? compositeChecksum(upload.checksumAlgorithm, chosen)
-    : undefined;
-  checkExpectedChecksum(ctx.headers, checksum);
-  await checkQuota(model, ctx.bucket, upload.key, chosen.reduce((s, p) => s + p.size, 0));
-  const version = newUuid();
-  const timestamp = await prepareWrite(ctx, upload.bucketId, upload.key);
-  let size = 0;
-  const owner = { t: "object", bucketId: upload.bucketId, key: upload.key } as const;
-  for (const [i, p] of chosen.entries()) {
-    size += await model.shareBlocks(
-      p.version,
-      version,
-      p.part,
-      p.checksum?.value,
-      i === 0 ? owner : undefined,
-    );
-  }
-  const md5 = createHash("md5");
-  for (const p of chosen) md5.update(fromHex(p.etag));
-  const etag = `${md5.digest("hex")}-${chosen.length}`;
-  await writeVersion(model, upload.bucketId, upload.key, version, timestamp, {
-    t: "blocks",
-    meta: {
-      size,
-      etag,
-      headers: upload.headers,
-      parts: chosen.length,
-      checksum,
-      ...(upload.sse ? { sse: upload.sse } : {}),
-    },
-  });
-  await model.uploads.insert({
-    ...upload,
-    deleted: true,
-    completedEtag: etag,
-    completedChecksum: checksum,
-  });
-  return { etag, checksum };
 }
 
 function completeResult(ctx: ObjectContext, etag: string, checksum?: ChecksumValue): Response {
@@ -362,11 +180,6 @@ function completeResult(ctx: ObjectContext, etag: string, checksum?: ChecksumVal
     ETag: quotedEtag(etag),
     ...(checksum ? { [`Checksum${checksum.alg}`]: checksum.value, ChecksumType: "COMPOSITE" } : {}),
   });
-}
-
-/** Ends an upload without an object; its parts' blocks are released. */
-export async function abortUpload(model: Model, upload: MpuEntry): Promise<void> {
-  await model.uploads.insert({ ...upload, deleted: true });
 }
 
 export async function abortMultipartUpload(ctx: ObjectContext): Promise<Response> {

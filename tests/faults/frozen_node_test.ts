@@ -4,9 +4,14 @@
  * sent more than a bounded amount. Pings are Garage's defaults here (10 s), so the frozen node
  * is not yet shown down while it is measured, as in a real cluster.
  */
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { assert, assertEquals } from "../assert.ts";
-import { content, s3Client, startCluster, stopAll } from "../cluster.ts";
+import { content, eventually, s3Client, startCluster, stopAll } from "../cluster.ts";
 import { bodyBytes } from "../s3/client.ts";
 
 const SIZE = 100 * 1024;
@@ -25,6 +30,12 @@ Deno.test("a frozen replica leaves the healthy nodes at least half their write t
     const key = await nodes[0].createKey("writer");
     const clients = [s3Client(nodes[0], key), s3Client(nodes[1], key)];
     await clients[0].send(new CreateBucketCommand({ Bucket: "frozen" }));
+    // Buckets and keys reach every node through the fully replicated tables, a moment later.
+    await eventually(
+      "the bucket known to the second writer's node",
+      () => clients[1].send(new HeadBucketCommand({ Bucket: "frozen" })),
+      () => true,
+    );
     const acked: string[] = [];
     /** PUTs acknowledged in a window by writers spread over the healthy nodes. */
     const writeFor = async (phase: string) => {
