@@ -1,7 +1,8 @@
 /**
  * The layering check (`deno task check`): every import in server/ goes to its own layer or one
- * below, the three front ends never import each other, and the console imports only itself and
- * shared/. Prints each import that breaks the rule with its file and line, and exits 1.
+ * below, the three front ends never import each other nor touch a local store past the model,
+ * and the console imports only itself and shared/. Prints each break with its file and line,
+ * and exits 1.
  *
  *   util → net → rpc → table → block → model → api → s3 | web | admin → cli, node.ts → main.ts
  */
@@ -52,6 +53,13 @@ export async function check(): Promise<string[]> {
     for await (const file of sources(join(ROOT, top))) {
       const rel = relative(ROOT, file);
       const text = await Deno.readTextFile(file);
+      // Front ends go through the model: a table's local store answers for this node alone.
+      if (!allowed && (FRONT_ENDS.has(layerOf(file)) || layerOf(file) === "api")) {
+        for (const m of text.matchAll(/\.store\./g)) {
+          const line = text.slice(0, m.index!).split("\n").length;
+          broken.push(`${rel}:${line}: a front end reaches a local store past the model`);
+        }
+      }
       for (const m of text.matchAll(IMPORT)) {
         const spec = m[1] ?? m[2];
         const target = join(file, "..", spec);
@@ -83,6 +91,6 @@ export async function check(): Promise<string[]> {
 if (import.meta.main) {
   const broken = await check();
   for (const b of broken) console.error(b);
-  console.log(`layers: ${broken.length} import(s) against the layering`);
+  console.log(`layers: ${broken.length} break(s) of the layering`);
   if (broken.length) Deno.exit(1);
 }

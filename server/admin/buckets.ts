@@ -12,6 +12,7 @@ import type { WebsiteConfig } from "../model/buckets/website.ts";
 import {
   addGlobalAlias,
   addLocalAlias,
+  allBuckets,
   bucketPermissions,
   createBucket,
   type CreateBucketOptions,
@@ -98,8 +99,7 @@ export async function bucketInfo(deps: AdminDeps, b: BucketEntry): Promise<GetBu
 }
 
 function listBuckets({ deps }: Call): ListBucketsResponse {
-  return [...deps.model.buckets.store.cached()]
-    .filter((b) => !b.deleted)
+  return allBuckets(deps.model)
     .sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1))
     .map((b) => ({
       id: b.id,
@@ -116,7 +116,7 @@ export function searchBucket(model: Model, search: string): BucketEntry {
   if (byAlias) return byAlias;
   const prefix = search.toLowerCase();
   const found = /^[0-9a-f]{2,64}$/.test(prefix)
-    ? [...model.buckets.store.cached()].filter((b) => !b.deleted && b.id.startsWith(prefix))
+    ? allBuckets(model).filter((b) => b.id.startsWith(prefix))
     : [];
   if (found.length === 0) {
     throw noSuchBucket(`no bucket has the global alias or id prefix "${search}"`);

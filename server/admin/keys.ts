@@ -4,7 +4,13 @@ import type {
   KeyInfoBucketResponse,
   ListKeysResponse,
 } from "../../shared/admin.ts";
-import { getBucket, getKey, globalAliases, keyBuckets } from "../model/buckets/bucket_ops.ts";
+import {
+  allKeys,
+  getBucket,
+  getKey,
+  globalAliases,
+  keyBuckets,
+} from "../model/buckets/bucket_ops.ts";
 import { ModelError } from "../model/errors.ts";
 import type { KeyEntry } from "../model/tables/key.ts";
 import {
@@ -66,8 +72,7 @@ export function keyInfo(model: Model, k: KeyEntry, showSecret: boolean): GetKeyI
 
 function listKeys({ deps }: Call): ListKeysResponse {
   const now = Date.now();
-  return [...deps.model.keys.store.cached()]
-    .filter((k) => !k.deleted)
+  return allKeys(deps.model)
     .sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1))
     .map((k) => ({
       id: k.id,

@@ -99,18 +99,14 @@ async function nodeStatistics({ sys, model }: AdminDeps): Promise<LocalGetNodeSt
   const layout = sys.layout.current;
   const held = layout.partitions.filter((p) => p.includes(sys.id)).length;
   lines.push(`Partitions held: ${held} of ${PARTITIONS} (layout version ${layout.version})`);
-  let blocks = 0;
-  for await (const _ of model.blocks.store.list()) blocks++;
-  lines.push(`Blocks stored: ${blocks}`);
+  lines.push(`Blocks stored: ${await model.blocks.countStored()}`);
   lines.push(`Block errors: ${(await model.blocks.resync.errors()).length}`);
   lines.push(`Pending table work: ${await model.queue.pending()}`);
   const { data, metadata } = sys.diskUsage();
   const disk = (d: typeof data) =>
     d ? `${formatSize(d.available)} free of ${formatSize(d.total)}` : "unknown";
   lines.push(`Data disk: ${disk(data)}`, `Metadata disk: ${disk(metadata)}`, "");
-  const tables = await Promise.all(
-    model.tables.map(async (t) => ({ name: t.name, ...await t.store.counts() })),
-  );
+  const tables = await model.tableCounts();
   lines.push("Table          Entries  Tombstones awaiting GC");
   for (const t of tables) {
     lines.push(`${t.name.padEnd(13)} ${String(t.entries).padStart(8)}  ${t.gcTodo}`);

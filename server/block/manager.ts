@@ -174,6 +174,13 @@ export class BlockManager {
     return await this.resync.enqueue(hashes);
   }
 
+  /** How many blocks this node holds on disk. */
+  async countStored(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.store.list()) n++;
+    return n;
+  }
+
   /** Deletes blocks whose grace period ended with no reference left. Returns how many. */
   async collect(now = Date.now()): Promise<number> {
     let deleted = 0;

@@ -216,6 +216,11 @@ export class Model {
     }
   }
 
+  /** Entries and tombstones awaiting collection of each table on this node. */
+  tableCounts(): Promise<Array<{ name: string; entries: number; gcTodo: number }>> {
+    return Promise.all(this.tables.map(async (t) => ({ name: t.name, ...await t.store.counts() })));
+  }
+
   /** Every part row of an upload, re-uploads included. */
   async allParts(uploadId: string): Promise<MpuPart[]> {
     const out: MpuPart[] = [];

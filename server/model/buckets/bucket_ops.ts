@@ -18,6 +18,16 @@ export function getBucket(model: Model, id: string): BucketEntry | undefined {
   return b && !b.deleted ? b : undefined;
 }
 
+/** Every live bucket, as this node holds them (the bucket table is on every node). */
+export function allBuckets(model: Model): BucketEntry[] {
+  return [...model.buckets.store.cached()].filter((b) => !b.deleted);
+}
+
+/** Every live access key, as this node holds them (the key table is on every node). */
+export function allKeys(model: Model): KeyEntry[] {
+  return [...model.keys.store.cached()].filter((k) => !k.deleted);
+}
+
 export function getKey(model: Model, id: string): KeyEntry | undefined {
   const k = model.keys.store.getCached(id, "");
   return k && !k.deleted ? k : undefined;

@@ -1,6 +1,13 @@
 /** Access key operations shared by the admin API and the command line. */
 import { lww, nextTimestamp } from "../../table/crdt.ts";
-import { getBucket, getKey, keyBuckets, removeLocalAlias, setPermission } from "./bucket_ops.ts";
+import {
+  allKeys,
+  getBucket,
+  getKey,
+  keyBuckets,
+  removeLocalAlias,
+  setPermission,
+} from "./bucket_ops.ts";
 import { ModelError } from "../errors.ts";
 import { deletedKey, isValidAccessKeyId, type KeyEntry, newKey } from "../tables/key.ts";
 import type { Model } from "../model.ts";
@@ -72,7 +79,7 @@ export async function deleteKey(model: Model, id: string): Promise<void> {
 
 /** Finds keys by exact id, id prefix or name, as Garage's `key info` pattern does. */
 export function findKeys(model: Model, pattern: string): KeyEntry[] {
-  const live = [...model.keys.store.cached()].filter((k) => !k.deleted);
+  const live = allKeys(model);
   const exact = live.filter((k) => k.id === pattern || k.name.v === pattern);
   return exact.length ? exact : live.filter((k) => k.id.startsWith(pattern));
 }
