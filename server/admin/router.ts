@@ -17,6 +17,7 @@ import { objectEndpoints } from "./objects.ts";
 import { operationEndpoints, registerOperations } from "./operations.ts";
 import { parseJsonBody, Query } from "./validate.ts";
 import { concatBytes } from "../util/bytes.ts";
+import type { Metrics } from "../util/metrics.ts";
 
 export type { AdminDeps } from "./context.ts";
 
@@ -148,44 +149,15 @@ export function createAdminHandler(
     const started = performance.now();
     let status = 200;
     try {
-      const def = ENDPOINTS[name];
-      if (!def) throw unknownEndpoint(name);
-      const expected = ADMIN_ENDPOINTS[name as AdminEndpoint];
-      const method = c.req.method === "HEAD" ? "GET" : c.req.method;
-      if (method !== expected) throw methodNotAllowed(name, c.req.method, expected);
-      requireBearer(c.req.raw, [deps.adminToken]);
-      const query = new Query(new URL(c.req.url).searchParams, def.query);
-      const body = method === "POST" && !def.raw
-        ? parseJsonBody(await readJsonText(c.req.raw))
-        : undefined;
-      const result = await def.run({ deps, query, body, req: c.req.raw });
-      if (result instanceof Response) {
-        result.headers.set("access-control-allow-origin", "*");
-        status = result.status;
-        return result;
-      }
-      return new Response(JSON.stringify(result ?? null, null, 2), {
-        headers: { "content-type": "application/json", "access-control-allow-origin": "*" },
-      });
+      const res = await callEndpoint(deps, name, c.req.raw);
+      status = res.status;
+      return res;
     } catch (e) {
       const res = fail(c, e);
       status = res.status;
       return res;
     } finally {
-      const api_endpoint = name in ENDPOINTS ? name : "unknown";
-      metrics.inc("admin_request_total", "Admin API requests received", { api_endpoint });
-      if (status !== 200) {
-        metrics.inc("admin_error_total", "Admin API requests answered with an error", {
-          api_endpoint,
-          status_code: String(status),
-        });
-      }
-      metrics.observe(
-        "admin_request_duration_seconds",
-        "Admin API request duration",
-        { api_endpoint },
-        (performance.now() - started) / 1000,
-      );
+      countCall(metrics, name, status, started);
     }
   });
 
@@ -204,4 +176,41 @@ export function createAdminHandler(
   app.onError((e, c) => fail(c, e));
 
   return (req: Request) => app.fetch(req);
+}
+
+/** Runs endpoint `name` of the admin API v2 for an authorised caller, as JSON or its own answer. */
+async function callEndpoint(deps: AdminDeps, name: string, req: Request): Promise<Response> {
+  const def = ENDPOINTS[name];
+  if (!def) throw unknownEndpoint(name);
+  const expected = ADMIN_ENDPOINTS[name as AdminEndpoint];
+  const method = req.method === "HEAD" ? "GET" : req.method;
+  if (method !== expected) throw methodNotAllowed(name, req.method, expected);
+  requireBearer(req, [deps.adminToken]);
+  const query = new Query(new URL(req.url).searchParams, def.query);
+  const body = method === "POST" && !def.raw ? parseJsonBody(await readJsonText(req)) : undefined;
+  const result = await def.run({ deps, query, body, req });
+  if (result instanceof Response) {
+    result.headers.set("access-control-allow-origin", "*");
+    return result;
+  }
+  return new Response(JSON.stringify(result ?? null, null, 2), {
+    headers: { "content-type": "application/json", "access-control-allow-origin": "*" },
+  });
+}
+
+function countCall(metrics: Metrics, name: string, status: number, started: number): void {
+  const api_endpoint = name in ENDPOINTS ? name : "unknown";
+  metrics.inc("admin_request_total", "Admin API requests received", { api_endpoint });
+  if (status !== 200) {
+    metrics.inc("admin_error_total", "Admin API requests answered with an error", {
+      api_endpoint,
+      status_code: String(status),
+    });
+  }
+  metrics.observe(
+    "admin_request_duration_seconds",
+    "Admin API request duration",
+    { api_endpoint },
+    (performance.now() - started) / 1000,
+  );
 }

@@ -43,66 +43,20 @@ const BRINGS_DATA = new Set([
 ]);
 
 export function createS3Handler(deps: ApiDeps): (req: Request) => Promise<Response> {
-  const { sys, model, metrics } = deps;
-  const region = sys.config.s3Api.s3Region;
-  const lookup = (id: string) => getKey(model, id)?.secret;
+  const { sys, metrics } = deps;
   // Request ids need only be unique: a per-process prefix and a counter.
   const idPrefix = randomHex(4).toUpperCase();
   let served = 0;
-
-  /** The bucket a request names by a global alias (unauthenticated requests know no other). */
-  const globalBucket = (url: RequestTarget, host: string | null): BucketEntry | undefined => {
-    try {
-      const name = locate(url, host, sys.config.s3Api.rootDomain).bucket;
-      return name === undefined ? undefined : resolveBucket(model, name);
-    } catch {
-      return undefined;
-    }
-  };
-
-  /** A browser form upload (PostObject): a POST of multipart/form-data to a bucket. */
-  const postForm = (req: Request, url: RequestTarget) => {
-    if (req.method !== "POST" || req.headers.has("authorization")) return undefined;
-    const boundary = formBoundary(req.headers.get("content-type"));
-    if (boundary === undefined) return undefined;
-    const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
-    return loc.bucket !== undefined && loc.key === undefined && !url.search
-      ? { bucket: loc.bucket, boundary }
-      : undefined;
-  };
-
-  /** A CORS preflight: unauthenticated, answered from the bucket's rules. */
-  const preflightFor = (req: Request, url: RequestTarget, requestId: string): Response => {
-    let res: Response;
-    try {
-      const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
-      // ListBuckets is for every origin, as Garage answers.
-      res = loc.bucket === undefined
-        ? new Response(null, {
-          status: 200,
-          headers: { "access-control-allow-origin": "*", "access-control-allow-methods": "GET" },
-        })
-        : preflight(req, resolveBucket(model, loc.bucket));
-    } catch (e) {
-      res = errorResponse(toS3Error(e), url.pathname, requestId, false);
-    }
-    metrics.inc("s3_request_total", "S3 requests received", { api_endpoint: "Options" });
-    identify(res, requestId);
-    return res;
-  };
 
   return async (req) => {
     const started = performance.now();
     const requestId = idPrefix + (++served).toString(16).toUpperCase().padStart(8, "0");
     const url = new RequestTarget(req.url);
-    if (req.method === "OPTIONS") return preflightFor(req, url, requestId);
+    if (req.method === "OPTIONS") return preflightFor(deps, req, url, requestId);
     log.debug("s3 begin", { method: req.method, path: url.pathname });
-    let op = "Unknown";
+    /** What is known of the request as it goes: the metrics and CORS need it, failed or not. */
+    const t: Trace = { op: "Unknown", bytesIn: 0, bytesOut: 0 };
     let res: Response;
-    let bytesIn = 0;
-    let bytesOut = 0;
-    /** The bucket whose CORS rules answer a browser, once known. */
-    let corsBucket: BucketEntry | undefined;
     try {
       if (!sys.role) {
         throw new S3Error(
@@ -110,117 +64,22 @@ export function createS3Handler(deps: ApiDeps): (req: Request) => Promise<Respon
           "This node has no role in the cluster layout yet: assign it one (`layout assign`, then `layout apply`) and retry.",
         );
       }
-      const post = postForm(req, url);
+      const post = postForm(deps, req, url);
       if (post) {
-        op = "PostObject";
+        t.op = "PostObject";
         const full = sys.diskFull();
         if (full) throw storageFull(full);
         const r = await postObject(deps, req, post.bucket, post.boundary);
         res = r.res;
-        corsBucket = r.bucket;
-        bytesIn = r.bytesIn;
+        t.bucket = r.bucket;
+        t.bytesIn = r.bytesIn;
       } else {
-        const headers = new HeaderMap(req.headers);
-        const auth = await authenticate({ method: req.method, url, headers }, {
-          region,
-          lookup,
-        });
-        if (!auth) {
-          throw new S3Error(
-            "AccessDenied",
-            "Anonymous access is not allowed: sign the request with an access key.",
-          );
-        }
-        const apiKey = getKey(model, auth.accessKeyId)!;
-        const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
-        const base: S3Context = {
-          deps,
-          req,
-          headers,
-          url,
-          query: url.searchParams,
-          requestId,
-          bucketName: loc.bucket,
-          key: loc.key,
-          auth,
-          apiKey,
-          bytesIn: 0,
-          bytesOut: 0,
-        };
-        const sub = url.search ? unsupportedSubresource(url.searchParams) : undefined;
-        if (sub) {
-          op = `Unsupported:${sub}`;
-          throw new S3Error(
-            "NotImplemented",
-            `The ?${sub} sub-resource is not implemented by this server.`,
-          );
-        }
-        if (loc.bucket === undefined) {
-          if (req.method !== "GET") {
-            throw new S3Error(
-              "MethodNotAllowed",
-              "The specified method is not allowed against this resource.",
-            );
-          }
-          op = "ListBuckets";
-          res = listBuckets(base);
-        } else if (
-          loc.key === undefined && req.method === "PUT" && !bucketRoute("PUT", url.searchParams)
-        ) {
-          op = "CreateBucket";
-          if (url.searchParams.has("versioning")) {
-            throw new S3Error("NotImplemented", "Versioning cannot be enabled on this server.");
-          }
-          checkCreateBucketQuery(url.searchParams);
-          refuseUnsupportedBucket(headers);
-          res = await createBucketHandler(base as S3Context & { bucketName: string });
-        } else {
-          const route = loc.key === undefined
-            ? bucketRoute(req.method, url.searchParams)
-            : objectRoute(req.method, url.searchParams, headers);
-          if (!route) {
-            throw new S3Error(
-              "MethodNotAllowed",
-              "The specified method is not allowed against this resource.",
-            );
-          }
-          op = route.name;
-          if (loc.key !== undefined) validateKey(loc.key);
-          const bucket = resolveBucket(model, loc.bucket, apiKey);
-          if (!bucket) {
-            throw new S3Error("NoSuchBucket", "The specified bucket does not exist", {
-              BucketName: loc.bucket,
-            });
-          }
-          const perm = permissionOf(apiKey, bucket.id);
-          const allowed = route.need === "none"
-            ? perm.read || perm.write || perm.owner
-            : perm[route.need];
-          if (!allowed) {
-            throw new S3Error(
-              "AccessDenied",
-              `Access Denied: this key has no ${
-                route.need === "none" ? "" : route.need + " "
-              }permission on bucket ${loc.bucket}.`,
-            );
-          }
-          corsBucket = bucket;
-          if (loc.key !== undefined) checkVersionId(url.searchParams.get("versionId"));
-          if (isObjectWrite(route.name)) refuseUnsupportedWrite(route.name, headers);
-          if (BRINGS_DATA.has(route.name)) {
-            const full = sys.diskFull();
-            if (full) throw storageFull(full);
-          }
-          const ctx = { ...base, bucketName: loc.bucket, bucket } as BucketContext as ObjectContext;
-          res = await route.run(ctx);
-          bytesIn = ctx.bytesIn;
-          bytesOut = ctx.bytesOut;
-        }
+        res = await serveSigned(deps, req, url, requestId, t);
       }
     } catch (e) {
       const err = unlessNotYetKnown(toS3Error(e), sys);
       metrics.inc("s3_error_total", "S3 requests answered with an error", {
-        api_endpoint: op,
+        api_endpoint: t.op,
         status_code: String(err.status),
       });
       res = errorResponse(err, url.pathname, requestId, req.method === "HEAD");
@@ -229,11 +88,12 @@ export function createS3Handler(deps: ApiDeps): (req: Request) => Promise<Respon
     }
     if (req.headers.has("origin")) {
       // A browser reads an error only with CORS headers: find the bucket if no handler did.
-      corsBucket ??= globalBucket(url, req.headers.get("host"));
+      const corsBucket = t.bucket ?? globalBucket(deps, url, req.headers.get("host"));
       if (corsBucket) addCorsHeaders(res, req, corsBucket);
     }
     identify(res, requestId);
     const elapsed = performance.now() - started;
+    const { op, bytesIn, bytesOut } = t;
     log.debug("s3", {
       op,
       method: req.method,
@@ -249,4 +109,181 @@ export function createS3Handler(deps: ApiDeps): (req: Request) => Promise<Respon
     if (bytesOut) metrics.inc("s3_bytes_out_total", "Object bytes sent", {}, bytesOut);
     return res;
   };
+}
+
+/** What the router learns of a request as it goes: the operation, its bucket, the bytes moved. */
+interface Trace {
+  op: string;
+  /** The bucket whose CORS rules answer a browser, once known. */
+  bucket?: BucketEntry;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** A signed request: authenticated, then ListBuckets, CreateBucket or a bucket's operation. */
+async function serveSigned(
+  deps: ApiDeps,
+  req: Request,
+  url: RequestTarget,
+  requestId: string,
+  t: Trace,
+): Promise<Response> {
+  const { sys, model } = deps;
+  const headers = new HeaderMap(req.headers);
+  const auth = await authenticate({ method: req.method, url, headers }, {
+    region: sys.config.s3Api.s3Region,
+    lookup: (id) => getKey(model, id)?.secret,
+  });
+  if (!auth) {
+    throw new S3Error(
+      "AccessDenied",
+      "Anonymous access is not allowed: sign the request with an access key.",
+    );
+  }
+  const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
+  const base: S3Context = {
+    deps,
+    req,
+    headers,
+    url,
+    query: url.searchParams,
+    requestId,
+    bucketName: loc.bucket,
+    key: loc.key,
+    auth,
+    apiKey: getKey(model, auth.accessKeyId)!,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
+  const sub = url.search ? unsupportedSubresource(url.searchParams) : undefined;
+  if (sub) {
+    t.op = `Unsupported:${sub}`;
+    throw new S3Error(
+      "NotImplemented",
+      `The ?${sub} sub-resource is not implemented by this server.`,
+    );
+  }
+  if (loc.bucket === undefined) {
+    if (req.method !== "GET") {
+      throw new S3Error(
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+      );
+    }
+    t.op = "ListBuckets";
+    return listBuckets(base);
+  }
+  if (loc.key === undefined && req.method === "PUT" && !bucketRoute("PUT", url.searchParams)) {
+    t.op = "CreateBucket";
+    if (url.searchParams.has("versioning")) {
+      throw new S3Error("NotImplemented", "Versioning cannot be enabled on this server.");
+    }
+    checkCreateBucketQuery(url.searchParams);
+    refuseUnsupportedBucket(headers);
+    return await createBucketHandler(base as S3Context & { bucketName: string });
+  }
+  return await serveOperation(deps, base, loc.bucket, loc.key, t);
+}
+
+/** An operation on a bucket or one of its objects: the key's right checked, what it lacks refused. */
+async function serveOperation(
+  deps: ApiDeps,
+  base: S3Context,
+  bucketName: string,
+  key: string | undefined,
+  t: Trace,
+): Promise<Response> {
+  const { method } = base.req;
+  const query = base.url.searchParams;
+  const route = key === undefined
+    ? bucketRoute(method, query)
+    : objectRoute(method, query, base.headers);
+  if (!route) {
+    throw new S3Error(
+      "MethodNotAllowed",
+      "The specified method is not allowed against this resource.",
+    );
+  }
+  t.op = route.name;
+  if (key !== undefined) validateKey(key);
+  const bucket = resolveBucket(deps.model, bucketName, base.apiKey);
+  if (!bucket) {
+    throw new S3Error("NoSuchBucket", "The specified bucket does not exist", {
+      BucketName: bucketName,
+    });
+  }
+  const perm = permissionOf(base.apiKey, bucket.id);
+  const allowed = route.need === "none" ? perm.read || perm.write || perm.owner : perm[route.need];
+  if (!allowed) {
+    throw new S3Error(
+      "AccessDenied",
+      `Access Denied: this key has no ${
+        route.need === "none" ? "" : route.need + " "
+      }permission on bucket ${bucketName}.`,
+    );
+  }
+  t.bucket = bucket;
+  if (key !== undefined) checkVersionId(query.get("versionId"));
+  if (isObjectWrite(route.name)) refuseUnsupportedWrite(route.name, base.headers);
+  if (BRINGS_DATA.has(route.name)) {
+    const full = deps.sys.diskFull();
+    if (full) throw storageFull(full);
+  }
+  const ctx = { ...base, bucketName, bucket } as BucketContext as ObjectContext;
+  try {
+    return await route.run(ctx);
+  } finally {
+    t.bytesIn = ctx.bytesIn;
+    t.bytesOut = ctx.bytesOut;
+  }
+}
+
+/** The bucket a request names by a global alias (unauthenticated requests know no other). */
+function globalBucket(
+  { sys, model }: ApiDeps,
+  url: RequestTarget,
+  host: string | null,
+): BucketEntry | undefined {
+  try {
+    const name = locate(url, host, sys.config.s3Api.rootDomain).bucket;
+    return name === undefined ? undefined : resolveBucket(model, name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A browser form upload (PostObject): a POST of multipart/form-data to a bucket. */
+function postForm({ sys }: ApiDeps, req: Request, url: RequestTarget) {
+  if (req.method !== "POST" || req.headers.has("authorization")) return undefined;
+  const boundary = formBoundary(req.headers.get("content-type"));
+  if (boundary === undefined) return undefined;
+  const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
+  return loc.bucket !== undefined && loc.key === undefined && !url.search
+    ? { bucket: loc.bucket, boundary }
+    : undefined;
+}
+
+/** A CORS preflight: unauthenticated, answered from the bucket's rules. */
+function preflightFor(
+  { sys, model, metrics }: ApiDeps,
+  req: Request,
+  url: RequestTarget,
+  requestId: string,
+): Response {
+  let res: Response;
+  try {
+    const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
+    // ListBuckets is for every origin, as Garage answers.
+    res = loc.bucket === undefined
+      ? new Response(null, {
+        status: 200,
+        headers: { "access-control-allow-origin": "*", "access-control-allow-methods": "GET" },
+      })
+      : preflight(req, resolveBucket(model, loc.bucket));
+  } catch (e) {
+    res = errorResponse(toS3Error(e), url.pathname, requestId, false);
+  }
+  metrics.inc("s3_request_total", "S3 requests received", { api_endpoint: "Options" });
+  identify(res, requestId);
+  return res;
 }

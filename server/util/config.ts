@@ -226,60 +226,12 @@ export function parseConfig(
     const first = String((e as Error).message).split("\n")[0];
     throw new ConfigError(`${file}: invalid TOML: ${first}`);
   }
-  for (const [envName, key, section] of ENV_OVERRIDES) {
-    const v = env[envName];
-    if (v === undefined) continue;
-    const target = section ? (raw[section] ??= {}) : raw;
-    if (typeof target !== "object" || target === null || Array.isArray(target)) {
-      throw new ConfigError(`${file}: \`${section}\` must be a table ([${section}])`);
-    }
-    // The environment replaces the file's value in either form (inline or _file), as in Garage.
-    const other = key.endsWith("_file") ? key.slice(0, -5) : `${key}_file`;
-    if (
-      env[ENV_OVERRIDES.find(([, k, s]) => k === other && s === section)?.[0] ?? ""] !== undefined
-    ) {
-      throw new ConfigError(
-        `${file}: set only one of ${envName} and the variable for \`${other}\``,
-      );
-    }
-    delete (target as Record<string, unknown>)[other];
-    (target as Record<string, unknown>)[key] = v;
-  }
-  const top: Record<string, unknown> = Object.create(null);
-  const sections: Record<string, Record<string, unknown>> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    // Own keys only: "[constructor]" or "toString = 1" name nothing, however objects inherit.
-    if (Object.hasOwn(SECTIONS, k)) {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) {
-        throw new ConfigError(`${file}: \`${k}\` must be a table ([${k}])`);
-      }
-      sections[k] = checkTable(file, `${k}.`, v as Record<string, unknown>, SECTIONS[k]);
-    } else {
-      top[k] = v;
-    }
-  }
-  const t = checkTable(file, "", top, TOP);
-  for (const s of REQUIRED_SECTIONS) {
-    if (!sections[s]) throw new ConfigError(`${file}: missing required section \`[${s}]\``);
-  }
+  applyEnvOverrides(raw, env, file);
+  const { t, sections } = checkSections(raw, file);
   const base = dirname(file);
   const path = (p: string) => isAbsolute(p) ? p : join(base, p);
 
-  let rpcSecret = t.rpc_secret as string | undefined;
-  if (t.rpc_secret_file !== undefined) {
-    if (rpcSecret !== undefined) {
-      throw new ConfigError(`${file}: set only one of \`rpc_secret\` and \`rpc_secret_file\``);
-    }
-    rpcSecret = readSecretFile(file, "rpc_secret_file", path(t.rpc_secret_file as string));
-  }
-  if (rpcSecret === undefined) {
-    throw new ConfigError(`${file}: missing required key \`rpc_secret\` (or \`rpc_secret_file\`)`);
-  }
-  if (!/^[0-9a-fA-F]{64}$/.test(rpcSecret)) {
-    throw new ConfigError(
-      `${file}: \`rpc_secret\` must be 32 bytes in hex (64 characters); make one with \`openssl rand -hex 32\``,
-    );
-  }
+  const rpcSecret = rpcSecretOf(t, file, path);
   const rf = t.replication_factor as number;
   if (rf < 1) throw new ConfigError(`${file}: \`replication_factor\` must be at least 1`);
   const consistency = (t.consistency_mode ?? "consistent") as string;
@@ -308,25 +260,9 @@ export function parseConfig(
     );
   }
 
-  const admin = sections.admin ?? {};
-  const secretOf = (key: string, fileKey: string): string | undefined => {
-    if (admin[fileKey] !== undefined) {
-      if (admin[key] !== undefined) {
-        throw new ConfigError(`${file}: set only one of \`admin.${key}\` and \`admin.${fileKey}\``);
-      }
-      return readSecretFile(file, `admin.${fileKey}`, path(admin[fileKey] as string));
-    }
-    return admin[key] as string | undefined;
-  };
   const s3 = sections.s3_api;
   const web = sections.s3_web;
   const auto = sections.auto_layout;
-  const http = sections.http ?? {};
-  const positive = (key: string, fallback: number): number => {
-    const v = (http[key] ?? fallback) as number;
-    if (v < 1) throw new ConfigError(`${file}: \`http.${key}\` must be at least 1`);
-    return v;
-  };
 
   return {
     file,
@@ -369,18 +305,117 @@ export function parseConfig(
         index: (web.index ?? "index.html") as string,
       }
       : undefined,
-    admin: {
-      apiBindAddr: admin.api_bind_addr as string | undefined,
-      adminToken: secretOf("admin_token", "admin_token_file"),
-      metricsToken: secretOf("metrics_token", "metrics_token_file"),
-    },
+    admin: adminOf(sections.admin ?? {}, file, path),
     minFreeSpace: (t.min_free_space ?? { bytes: 1024 ** 3 }) as Reserve,
-    http: {
-      headerTimeoutMs: positive("header_timeout_secs", 30) * 1000,
-      idleTimeoutMs: positive("idle_timeout_secs", 75) * 1000,
-      maxConnections: positive("max_connections", 1024),
-    },
+    http: connectionLimitsOf(sections.http ?? {}, file),
   };
+}
+
+/** `[admin]`: its tokens inline or in files, one way or the other. */
+function adminOf(
+  admin: Record<string, unknown>,
+  file: string,
+  path: (p: string) => string,
+): Config["admin"] {
+  const secretOf = (key: string, fileKey: string): string | undefined => {
+    if (admin[fileKey] !== undefined) {
+      if (admin[key] !== undefined) {
+        throw new ConfigError(`${file}: set only one of \`admin.${key}\` and \`admin.${fileKey}\``);
+      }
+      return readSecretFile(file, `admin.${fileKey}`, path(admin[fileKey] as string));
+    }
+    return admin[key] as string | undefined;
+  };
+  return {
+    apiBindAddr: admin.api_bind_addr as string | undefined,
+    adminToken: secretOf("admin_token", "admin_token_file"),
+    metricsToken: secretOf("metrics_token", "metrics_token_file"),
+  };
+}
+
+/** `[http]`: what one client may hold of a listener. */
+function connectionLimitsOf(http: Record<string, unknown>, file: string): ConnectionLimits {
+  const positive = (key: string, fallback: number): number => {
+    const v = (http[key] ?? fallback) as number;
+    if (v < 1) throw new ConfigError(`${file}: \`http.${key}\` must be at least 1`);
+    return v;
+  };
+  return {
+    headerTimeoutMs: positive("header_timeout_secs", 30) * 1000,
+    idleTimeoutMs: positive("idle_timeout_secs", 75) * 1000,
+    maxConnections: positive("max_connections", 1024),
+  };
+}
+
+/** The environment replaces the file's value in either form (inline or _file), as in Garage. */
+function applyEnvOverrides(
+  raw: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  file: string,
+): void {
+  for (const [envName, key, section] of ENV_OVERRIDES) {
+    const v = env[envName];
+    if (v === undefined) continue;
+    const target = section ? (raw[section] ??= {}) : raw;
+    if (typeof target !== "object" || target === null || Array.isArray(target)) {
+      throw new ConfigError(`${file}: \`${section}\` must be a table ([${section}])`);
+    }
+    const other = key.endsWith("_file") ? key.slice(0, -5) : `${key}_file`;
+    if (
+      env[ENV_OVERRIDES.find(([, k, s]) => k === other && s === section)?.[0] ?? ""] !== undefined
+    ) {
+      throw new ConfigError(
+        `${file}: set only one of ${envName} and the variable for \`${other}\``,
+      );
+    }
+    delete (target as Record<string, unknown>)[other];
+    (target as Record<string, unknown>)[key] = v;
+  }
+}
+
+/** Top-level keys and sections, each checked against its specification. */
+function checkSections(raw: Record<string, unknown>, file: string) {
+  const top: Record<string, unknown> = Object.create(null);
+  const sections: Record<string, Record<string, unknown>> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    // Own keys only: "[constructor]" or "toString = 1" name nothing, however objects inherit.
+    if (Object.hasOwn(SECTIONS, k)) {
+      if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        throw new ConfigError(`${file}: \`${k}\` must be a table ([${k}])`);
+      }
+      sections[k] = checkTable(file, `${k}.`, v as Record<string, unknown>, SECTIONS[k]);
+    } else {
+      top[k] = v;
+    }
+  }
+  const t = checkTable(file, "", top, TOP);
+  for (const s of REQUIRED_SECTIONS) {
+    if (!sections[s]) throw new ConfigError(`${file}: missing required section \`[${s}]\``);
+  }
+  return { t, sections };
+}
+
+function rpcSecretOf(
+  t: Record<string, unknown>,
+  file: string,
+  path: (p: string) => string,
+): string {
+  let rpcSecret = t.rpc_secret as string | undefined;
+  if (t.rpc_secret_file !== undefined) {
+    if (rpcSecret !== undefined) {
+      throw new ConfigError(`${file}: set only one of \`rpc_secret\` and \`rpc_secret_file\``);
+    }
+    rpcSecret = readSecretFile(file, "rpc_secret_file", path(t.rpc_secret_file as string));
+  }
+  if (rpcSecret === undefined) {
+    throw new ConfigError(`${file}: missing required key \`rpc_secret\` (or \`rpc_secret_file\`)`);
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(rpcSecret)) {
+    throw new ConfigError(
+      `${file}: \`rpc_secret\` must be 32 bytes in hex (64 characters); make one with \`openssl rand -hex 32\``,
+    );
+  }
+  return rpcSecret;
 }
 
 export function loadConfig(file: string, env = Deno.env.toObject()): Config {
