@@ -2,16 +2,15 @@
  * The request body as the payload mode says to read it, and the checks that can only be made
  * once it has been read: payload SHA-256, Content-MD5, x-amz-checksum-* (header or trailer).
  */
-import { createHash } from "node:crypto";
 import type { HeaderReader } from "../util/header_map.ts";
 import { BodyError, type WriteResult } from "../model/objects/write.ts";
+import { BodyDigests } from "../model/objects/digests.ts";
 import type { ChecksumValue } from "../model/tables/object.ts";
 import { concatBytes } from "../util/bytes.ts";
 import {
   type ChecksumAlgorithm,
   checksumHeader,
   fromBase64,
-  newChecksum,
   parseChecksumAlgorithm,
   toBase64,
 } from "../util/checksum.ts";
@@ -204,11 +203,8 @@ export async function readDocument(ctx: S3Context, opts: DocumentOptions): Promi
   }
   const plan = planBody(ctx, { bodyChecksums: !opts.objectChecksum });
   if (plan.sizeHint !== undefined && plan.sizeHint > opts.limit) throw tooBig(opts.limit);
-  const md5 = createHash("md5");
-  const sha = plan.sha256 ? createHash("sha256") : undefined;
-  const ck = plan.checksum ? newChecksum(plan.checksum) : undefined;
+  const digests = new BodyDigests({ sha256: plan.sha256, checksum: plan.checksum });
   const chunks: Uint8Array[] = [];
-  let size = 0;
   const reader = plan.stream.getReader();
   try {
     for (;;) {
@@ -216,25 +212,17 @@ export async function readDocument(ctx: S3Context, opts: DocumentOptions): Promi
         throw bodyFailure(new BodyError(e));
       });
       if (done) break;
-      size += value.length;
-      if (size > opts.limit) throw tooBig(opts.limit);
-      md5.update(value);
-      sha?.update(value);
-      ck?.update(value);
+      digests.update(value);
+      if (digests.size > opts.limit) throw tooBig(opts.limit);
       chunks.push(value);
     }
   } finally {
     reader.releaseLock();
   }
-  await plan.verify({
-    size,
-    md5: new Uint8Array(md5.digest()),
-    sha256: sha?.digest("hex"),
-    checksum: ck ? toBase64(ck.digest()) : undefined,
-    blocks: 0,
-  });
+  const read = digests.result();
+  await plan.verify({ ...read, blocks: 0 });
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(concatBytes(chunks, size));
+    return new TextDecoder("utf-8", { fatal: true }).decode(concatBytes(chunks, read.size));
   } catch {
     throw new S3Error(
       "MalformedXML",

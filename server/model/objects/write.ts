@@ -3,9 +3,9 @@
  * payload is signed, the requested checksum), cut into `block_size` blocks, and each block is
  * stored on its replicas while the next one is read. At most a few blocks are in memory.
  */
-import { createHash, type Hash } from "node:crypto";
 import { blockHash } from "../../block/manager.ts";
-import { type ChecksumAlgorithm, newChecksum, toBase64 } from "../../util/checksum.ts";
+import type { ChecksumAlgorithm } from "../../util/checksum.ts";
+import { BodyDigests, type Digests } from "./digests.ts";
 import type { Model } from "../model.ts";
 import type { VersionBlock, VersionOwner } from "../tables/version.ts";
 
@@ -42,11 +42,7 @@ export interface WriteOptions {
   seal?: (plain: Uint8Array) => Uint8Array;
 }
 
-export interface WriteResult {
-  size: number;
-  md5: Uint8Array;
-  sha256?: string;
-  checksum?: string;
+export interface WriteResult extends Digests {
   /** The body itself when it is small enough to be stored inline (no block written). */
   inline?: Uint8Array;
   blocks: number;
@@ -69,14 +65,11 @@ export async function writeBlocks(
 ): Promise<WriteResult> {
   const pool = model.blockBuffers;
   const blockSize = pool.size;
-  const md5 = createHash("md5");
-  const sha: Hash | undefined = opts.sha256 ? createHash("sha256") : undefined;
-  const ck = opts.checksum ? newChecksum(opts.checksum) : undefined;
+  const digests = new BodyDigests(opts);
   // One byte more than announced, so the read that finds the end has room to be made.
   const hint = opts.sizeHint;
   let buf = hint !== undefined && hint < blockSize ? new Uint8Array(hint + 1) : pool.take();
   let fill = 0;
-  let size = 0;
   let offset = 0;
   let blocks = 0;
   const begun = Date.now();
@@ -140,12 +133,6 @@ export async function writeBlocks(
   // intermediate chunk per read. A transformed body (aws-chunked) gives chunks to copy.
   const byob = byobReader(body);
   const reader = byob ?? body.getReader();
-  const take = (chunk: Uint8Array) => {
-    md5.update(chunk);
-    sha?.update(chunk);
-    ck?.update(chunk);
-    size += chunk.length;
-  };
   try {
     for (;;) {
       if (failure) throw failure;
@@ -159,7 +146,7 @@ export async function writeBlocks(
         // The read transfers the buffer and hands it back (empty at the end, or not at all).
         if (value) buf = new Uint8Array(value.buffer, 0, capacity);
         if (done) break;
-        take(value);
+        digests.update(value);
         fill += value.length;
         if (fill === buf.length) await full();
       } else {
@@ -168,7 +155,7 @@ export async function writeBlocks(
             throw new BodyError(e);
           });
         if (done) break;
-        take(value);
+        digests.update(value);
         let pos = 0;
         while (pos < value.length) {
           const n = Math.min(buf.length - fill, value.length - pos);
@@ -179,14 +166,8 @@ export async function writeBlocks(
         }
       }
     }
-    const result: WriteResult = {
-      size,
-      md5: new Uint8Array(md5.digest()),
-      sha256: sha?.digest("hex"),
-      checksum: ck ? toBase64(ck.digest()) : undefined,
-      blocks: 0,
-    };
-    if (blocks === 0 && size < INLINE_MAX && !opts.noInline) {
+    const result: WriteResult = { ...digests.result(), blocks: 0 };
+    if (blocks === 0 && result.size < INLINE_MAX && !opts.noInline) {
       const inline = opts.seal ? opts.seal(buf.subarray(0, fill)) : buf.slice(0, fill);
       pool.give(buf);
       return { ...result, inline };
