@@ -8,22 +8,13 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
-  S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
+import { s3Client } from "../cluster.ts";
 import { assertEquals } from "../assert.ts";
-import { requireProgram, startNode, type TestNode } from "../harness.ts";
+import { requireProgram, startNode } from "../harness.ts";
 
 const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-
-function client(node: TestNode, key: { accessKeyId: string; secretAccessKey: string }) {
-  return new S3Client({
-    endpoint: node.s3,
-    region: node.region,
-    credentials: key,
-    forcePathStyle: true,
-  });
-}
 
 Deno.test("a part uploaded again through a node whose clock is 2 minutes behind wins", async () => {
   if (!await requireProgram("faketime")) return;
@@ -31,7 +22,7 @@ Deno.test("a part uploaded again through a node whose clock is 2 minutes behind 
   let node = await startNode({ dir });
   try {
     const key = await node.createKey();
-    let s3 = client(node, key);
+    let s3 = s3Client(node, key);
     await s3.send(new CreateBucketCommand({ Bucket: "skew" }));
     const { UploadId } = await s3.send(
       new CreateMultipartUploadCommand({ Bucket: "skew", Key: "obj" }),
@@ -47,7 +38,7 @@ Deno.test("a part uploaded again through a node whose clock is 2 minutes behind 
       dir,
       env: { LD_PRELOAD: LIBFAKETIME, FAKETIME: "-120s", FAKETIME_DONT_FAKE_MONOTONIC: "1" },
     });
-    s3 = client(node, key);
+    s3 = s3Client(node, key);
     const second = await s3.send(
       new UploadPartCommand({
         Bucket: "skew",

@@ -12,7 +12,6 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
 } from "@aws-sdk/client-s3";
 import type {
   GetClusterStatusResponse,
@@ -20,27 +19,18 @@ import type {
   UpdateClusterLayoutRequest,
 } from "../../shared/admin.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { allUp, CLUSTER_TOML, layoutVersion, nodeIdentity } from "../cluster.ts";
-import { startNode, type TestNode } from "../harness.ts";
+import { allUp, CLUSTER_TOML, layoutVersion, nodeIdentity, s3Client } from "../cluster.ts";
+import { startNode } from "../harness.ts";
 import { sha256Hex, signHeaders } from "../sigv4.ts";
 import { assertS3Error, randomBytes } from "../s3/client.ts";
 
 const FULL = `min_free_space = "100%"`;
 
-function client(node: TestNode, key: { accessKeyId: string; secretAccessKey: string }) {
-  return new S3Client({
-    endpoint: node.s3,
-    region: node.region,
-    credentials: key,
-    forcePathStyle: true,
-  });
-}
-
 Deno.test("a node whose disk is in its reserve refuses new data and still frees space", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "remise-test-" });
   let node = await startNode({ dir });
   const key = await node.createKey();
-  let s3 = client(node, key);
+  let s3 = s3Client(node, key);
   await s3.send(new CreateBucketCommand({ Bucket: "full" }));
   for (const k of ["a", "b", "c", "big"]) {
     await s3.send(
@@ -57,7 +47,7 @@ Deno.test("a node whose disk is in its reserve refuses new data and still frees 
   s3.destroy();
   await node.stop();
   node = await startNode({ dir, extraToml: FULL });
-  s3 = client(node, key);
+  s3 = s3Client(node, key);
   try {
     await t.step("new objects are refused with 507 StorageFull, sent once", async () => {
       const url = `${node.s3}/full/new`;
@@ -151,13 +141,13 @@ Deno.test("a write whose replicas are in their reserve is 507, not a retried 503
     await nodes[0].api("POST", "/v2/ApplyClusterLayout", { version: 1 });
     await layoutVersion(nodes[1], 1);
     const key = await nodes[0].createKey();
-    const s3 = client(nodes[0], key);
+    const s3 = s3Client(nodes[0], key);
     await s3.send(new CreateBucketCommand({ Bucket: "half" }));
     s3.destroy();
     await nodes[1].stop();
     nodes[1] = await start(1, FULL);
     await allUp(nodes[0], 2);
-    const writer = client(nodes[0], key);
+    const writer = s3Client(nodes[0], key);
     await assertS3Error(
       () =>
         writer.send(
