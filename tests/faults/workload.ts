@@ -24,7 +24,7 @@
  * | listing disagreements | nodes list different keys or sizes, or a listing and a GET differ   |
  * |                       | (for a key with a failed write: still after 10 s of anti-entropy)   |
  * | older unacknowledged  | the result of a failed operation older than the last acknowledged   |
- * | unreadable            | every attempt to GET or list through the node failed (6 tries)      |
+ * | unreadable            | GET (4 tries) or listing (6 tries) through the node kept failing    |
  *
  * What a failed operation issued AFTER the last acknowledged one wrote may legitimately be
  * seen (it may have reached the nodes before its answer was lost): that is counted as
@@ -187,9 +187,6 @@ export class Workload {
   /** Per key, its operations in the order the owning writer issued them. */
   readonly byKey = new Map<string, Op[]>();
   #stopped = false;
-  #paused: Promise<void> | undefined;
-  #resume: (() => void) | undefined;
-  #busy: boolean[];
   #loops: Promise<void>[];
   #errors = new Map<string, number>();
   #readBacks = 0;
@@ -197,7 +194,6 @@ export class Workload {
   #readBackFaults: string[] = [];
 
   constructor(readonly o: WorkloadOptions) {
-    this.#busy = o.writers.map(() => false);
     this.#loops = o.writers.map((gws, i) => this.#run(i, gws));
   }
 
@@ -212,9 +208,6 @@ export class Workload {
     const live = new Set<string>();
     let next = 0;
     for (let k = 0; !this.#stopped; k++) {
-      if (this.#paused) await this.#paused;
-      if (this.#stopped) break;
-      this.#busy[w] = true;
       const gw = gateways[(k + w) % gateways.length];
       const r = Math.random();
       let key: string;
@@ -232,45 +225,10 @@ export class Workload {
         key = `w${w}/o${next++}`;
       }
       if (!mine.includes(key)) mine.push(key);
-      const op: Op = {
-        key,
-        writer: w,
-        kind,
-        hash: "deleted",
-        size: 0,
-        via: gw.label,
-        start: Date.now(),
-        end: 0,
-        ok: false,
-      };
-      let ops = this.byKey.get(key);
-      if (!ops) this.byKey.set(key, ops = []);
-      ops.push(op);
-      try {
-        if (kind === "put") {
-          const body = randomBytes(randomSize(min, max));
-          op.size = body.length;
-          op.hash = await sha256(body);
-          op.start = Date.now();
-          await gw.client.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: body }));
-          live.add(key);
-        } else {
-          await gw.client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: key }));
-          live.delete(key);
-        }
-        op.ok = true;
-      } catch (e) {
-        op.error = errorText(e);
-        // Its outcome is unknown: whether the key now holds it or not, both are possible.
-        if (kind === "put") live.add(key);
-        if (!/ECONNREFUSED/.test(op.error)) {
-          o.log?.(`${kind} ${key} through ${gw.label} failed: ${op.error}`);
-        }
-        const short = op.error.replace(/\d+/g, "#").slice(0, 90);
-        this.#errors.set(short, (this.#errors.get(short) ?? 0) + 1);
-      }
-      op.end = Date.now();
-      this.ops.push(op);
+      const op = await this.perform(w, gw, kind, key, randomSize(min, max));
+      const ops = this.byKey.get(key)!;
+      if (kind === "delete" && op.ok) live.delete(key);
+      else if (kind === "put") live.add(key);
       if (o.readBack && op.ok) {
         const via = gateways[(k + w + 1) % gateways.length];
         const seen = await readKey(via.client, o.bucket, key, 2);
@@ -284,27 +242,65 @@ export class Workload {
           );
         }
       }
-      this.#busy[w] = false;
       if (!op.ok) await sleep(o.failurePauseMs ?? 200);
       else if (o.pauseMs) await sleep(o.pauseMs);
     }
   }
 
-  /** Holds every writer after its current operation; resolves once none is in flight. */
-  async pause(): Promise<void> {
-    if (!this.#paused) this.#paused = new Promise((r) => this.#resume = r);
-    while (this.#busy.some((b) => b)) await sleep(20);
-  }
-
-  resume(): void {
-    this.#resume?.();
-    this.#paused = undefined;
+  /**
+   * One logged operation as writer `w` (a writer of the loop, or an index of its own for a
+   * scripted one, which must then be the only one to touch `key`): a PUT of `size` random
+   * bytes or a DELETE. A failure is logged and counted, never thrown.
+   */
+  async perform(
+    w: number,
+    gw: Gateway,
+    kind: "put" | "delete",
+    key: string,
+    size: number,
+  ): Promise<Op> {
+    const op: Op = {
+      key,
+      writer: w,
+      kind,
+      hash: "deleted",
+      size: 0,
+      via: gw.label,
+      start: Date.now(),
+      end: 0,
+      ok: false,
+    };
+    let ops = this.byKey.get(key);
+    if (!ops) this.byKey.set(key, ops = []);
+    ops.push(op);
+    try {
+      if (kind === "put") {
+        const body = randomBytes(size);
+        op.size = body.length;
+        op.hash = await sha256(body);
+        op.start = Date.now();
+        await gw.client.send(new PutObjectCommand({ Bucket: this.o.bucket, Key: key, Body: body }));
+      } else {
+        await gw.client.send(new DeleteObjectCommand({ Bucket: this.o.bucket, Key: key }));
+      }
+      op.ok = true;
+    } catch (e) {
+      // Its outcome is unknown: whether the key now holds it or not, both are possible.
+      op.error = errorText(e);
+      if (!/ECONNREFUSED/.test(op.error)) {
+        this.o.log?.(`${kind} ${key} through ${gw.label} failed: ${op.error}`);
+      }
+      const short = op.error.replace(/\d+/g, "#").slice(0, 90);
+      this.#errors.set(short, (this.#errors.get(short) ?? 0) + 1);
+    }
+    op.end = Date.now();
+    this.ops.push(op);
+    return op;
   }
 
   /** Ends the writers after their current operations. */
   async stop(): Promise<WorkloadStats> {
     this.#stopped = true;
-    this.resume();
     await Promise.all(this.#loops);
     return this.stats();
   }
@@ -380,7 +376,7 @@ type Seen = { present: false } | { present: true; hash: string; size: number } |
 };
 
 /** What a GET through one node shows of the key, retried while the node answers errors. */
-async function readKey(c: S3Client, bucket: string, key: string, attempts = 6): Promise<Seen> {
+async function readKey(c: S3Client, bucket: string, key: string, attempts = 4): Promise<Seen> {
   let last = "";
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
@@ -390,7 +386,7 @@ async function readKey(c: S3Client, bucket: string, key: string, attempts = 6): 
     } catch (e) {
       if ((e as { name?: string }).name === "NoSuchKey") return { present: false };
       last = errorText(e);
-      await sleep(500 * (attempt + 1));
+      await sleep(400 * (attempt + 1));
     }
   }
   return { error: last };
