@@ -267,6 +267,19 @@ async function keyAndBucket(n: TestNode): Promise<Credentials> {
   return key;
 }
 
+/** The checker's reads through every member of a cluster scenario. */
+function checkMembers(w: Workload, members: Member[], key: Credentials) {
+  return check(w, members.map((m) => ({ label: m.label, node: m.node })), key);
+}
+
+/** Ends a cluster scenario whatever happened: writers, clients, nodes, then their folders. */
+async function tearDown(w: Workload | undefined, gateways: Gateway[], members: Member[]) {
+  await w?.stop();
+  for (const g of gateways) g.destroy();
+  await Promise.all(members.map((m) => retire(m.node, "stop")));
+  for (const m of members) await removeDir(m.opts.dir);
+}
+
 /** How long until `who` sees `whom` down (or null if not within `ms`). */
 async function seenDown(who: TestNode, whom: string, ms: number): Promise<number | null> {
   const t0 = Date.now();
@@ -497,11 +510,7 @@ export async function clusterChurn(s: Scale): Promise<ScenarioResult> {
     await sleep(1500);
     const stats = await w.stop();
     log(`writers stopped: ${stats.acked} acknowledged, ${stats.failed} failed; checking`);
-    const report = await check(
-      w,
-      members.map((m) => ({ label: m.label, node: m.node })),
-      key,
-    );
+    const report = await checkMembers(w, members, key);
     return result("b. 3 zones: kill -9, SIGSTOP, add + remove", t0, cycles.count, stats, report, {
       layoutMs,
       emptyMs,
@@ -509,10 +518,7 @@ export async function clusterChurn(s: Scale): Promise<ScenarioResult> {
       errors,
     });
   } finally {
-    await w?.stop();
-    for (const g of gateways) g.destroy();
-    await Promise.all(everyone.map((m) => retire(m.node, "stop")));
-    for (const m of everyone) await removeDir(m.opts.dir);
+    await tearDown(w, gateways, everyone);
   }
 }
 
@@ -598,20 +604,13 @@ export async function clockSkew(s: Scale): Promise<ScenarioResult> {
       `${stats.readBacks} reads through the next node right after an acknowledged write (${stats.readBackErrors} failed: node down)`,
     );
     errors.push(...stats.readBackFaults.map((f) => `read back: ${f}`));
-    const report = await check(
-      w,
-      members.map((m) => ({ label: m.label, node: m.node })),
-      key,
-    );
+    const report = await checkMembers(w, members, key);
     return result("c. clock −2 min on one of 3 nodes", t0, cycles.count, stats, report, {
       notes,
       errors,
     });
   } finally {
-    await w?.stop();
-    for (const g of gateways) g.destroy();
-    await Promise.all(members.map((m) => retire(m.node, "stop")));
-    for (const m of members) await removeDir(m.opts.dir);
+    await tearDown(w, gateways, members);
   }
 }
 
@@ -714,20 +713,13 @@ export async function partitions(s: Scale): Promise<ScenarioResult> {
     await sleep(s.settleMs ?? 15_000);
     const stats = await w.stop();
     log(`writers stopped: ${stats.acked} acknowledged, ${stats.failed} failed; checking`);
-    const report = await check(
-      w,
-      members.map((m) => ({ label: m.label, node: m.node })),
-      key,
-    );
+    const report = await checkMembers(w, members, key);
     return result("d. netns partitions (two-way, one-way)", t0, cycles.count, stats, report, {
       notes,
       errors,
     });
   } finally {
-    await w?.stop();
-    for (const g of gateways) g.destroy();
-    await Promise.all(members.map((m) => retire(m.node, "stop")));
-    for (const m of members) await removeDir(m.opts.dir);
+    await tearDown(w, gateways, members);
     await lab.close();
     running.labs.delete(lab);
   }
