@@ -1,6 +1,6 @@
 /** GetObject and HeadObject: conditions, ranges, part numbers, response header overrides. */
 import { type VisibleVersion, visibleVersion } from "../model/tables/object.ts";
-import { type ByteRange, partRanges, readObject } from "../model/objects/read.ts";
+import { type ByteRange, openObject, partRanges } from "../model/objects/read.ts";
 import { conditionHeaders, evaluate } from "./conditions.ts";
 import type { BucketEntry } from "../model/tables/bucket.ts";
 import type { HeaderReader } from "../util/header_map.ts";
@@ -140,5 +140,5 @@ export async function objectResponse(
     const bytes = range ? plain.subarray(range.start, range.end + 1) : plain;
     return identifiedResponse(bytes as Uint8Array<ArrayBuffer>, { status, headers });
   }
-  return identifiedResponse(readObject(model, v, range, cipher?.open), { status, headers });
+  return identifiedResponse(await openObject(model, v, range, cipher?.open), { status, headers });
 }

@@ -26,7 +26,7 @@ import { partNumberOf, uploadOf } from "./multipart.ts";
 import { recordPart } from "../model/objects/uploads.ts";
 import { checkVersionId } from "./unsupported.ts";
 import { prepareWrite } from "./put.ts";
-import { abortVersion, writeVersion } from "../model/objects/object_write.ts";
+import { abortVersion, undoWrite, writeVersion } from "../model/objects/object_write.ts";
 
 async function copySource(ctx: ObjectContext) {
   const raw = ctx.headers.get("x-amz-copy-source")!;
@@ -120,14 +120,19 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
   return await commitCopy(ctx, uuid, meta, data.t === "inline" ? data.bytes : undefined);
 }
 
-/** Makes the copy the destination's current version, conditions checked again first. */
+/**
+ * Makes the copy the destination's current version, conditions checked again first;
+ * `committing.now` is set once the version may have reached a replica (see undoWrite).
+ */
 async function commitCopy(
   ctx: ObjectContext,
   uuid: string,
   meta: ObjectMeta,
   inline: Uint8Array | undefined,
+  committing = { now: false },
 ): Promise<Response> {
   const timestamp = await prepareWrite(ctx, ctx.bucket.id, ctx.key);
+  committing.now = true;
   await writeVersion(
     ctx.deps.model,
     ctx.bucket.id,
@@ -161,6 +166,7 @@ async function copySealed(
   const { model } = ctx.deps;
   const bucketId = ctx.bucket.id;
   const uuid = newUuid();
+  const committing = { now: false };
   try {
     const r = await writeBlocks(
       model,
@@ -176,9 +182,9 @@ async function copySealed(
     // A whole-object checksum still holds for the same bytes; a per-part one does not.
     if (src.meta.checksum && !src.meta.parts) meta.checksum = src.meta.checksum;
     if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
-    return await commitCopy(ctx, uuid, meta, r.inline);
+    return await commitCopy(ctx, uuid, meta, r.inline, committing);
   } catch (e) {
-    await model.releaseVersion(uuid).catch(() => {});
+    await undoWrite(model, uuid, committing.now);
     throw e;
   }
 }

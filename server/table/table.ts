@@ -172,16 +172,41 @@ export class Table<E> {
       { pk, sk },
       (b) => b === null ? undefined : decode(b) as E,
     );
-    let merged: E | undefined;
-    for (const e of answers) {
-      if (e !== undefined) merged = merged === undefined ? e : this.schema.merge(merged, e);
-    }
+    const merged = this.#mergeAll(answers);
     if (merged !== undefined && answers.length > 1) {
       const bytes = encode(merged);
       if (answers.some((e) => e === undefined || !sameBytes(encode(e), bytes))) {
         // Read repair: a replica that answered something older gets the merged entry.
         this.insert(merged).catch(() => {});
       }
+    }
+    return merged;
+  }
+
+  /**
+   * Reads an entry from every replica of every live layout version, merged; fails unless all
+   * of them answer. For decisions a replica left out could overturn: a repair that releases a
+   * version no entry names must not miss the one replica that names it.
+   */
+  async getEverywhere(pk: string, sk: string): Promise<E | undefined> {
+    const { sets } = this.#writeSets(pk);
+    const nodes = [...new Set(sets.flat())];
+    const answers = await quorum(
+      nodes,
+      nodes.length,
+      (node) =>
+        node === this.sys.id
+          ? this.store.get(pk, sk)
+          : this.sys.rpc.call(node, this.endpoints.get, { pk, sk })
+            .then((b) => b === null ? undefined : decode(b) as E),
+    );
+    return this.#mergeAll(answers);
+  }
+
+  #mergeAll(answers: Array<E | undefined>): E | undefined {
+    let merged: E | undefined;
+    for (const e of answers) {
+      if (e !== undefined) merged = merged === undefined ? e : this.schema.merge(merged, e);
     }
     return merged;
   }

@@ -88,7 +88,7 @@ const PLANS: Plan[] = [
     share: 0.25,
     available: netLabAvailable,
     run: partitions,
-    scale: { writers: 3, cycles: 2, probeOverwrites: true },
+    scale: { writers: 3, cycles: 2 },
   },
 ];
 

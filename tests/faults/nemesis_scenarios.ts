@@ -49,12 +49,6 @@ export interface Scale {
   faultMs?: number;
   /** How long writers go on once the last fault is healed, before the check (d: 15000). */
   settleMs?: number;
-  /**
-   * d: overwrite keys through the isolated node during each two-way cut. It finds the known
-   * defect of docs/faults.md (an acknowledged object lost), so only `deno task nemesis` asks
-   * for it until that is fixed.
-   */
-  probeOverwrites?: boolean;
   log?: (line: string) => void;
 }
 
@@ -679,26 +673,20 @@ export async function partitions(s: Scale): Promise<ScenarioResult> {
       const alone = c % 3;
       const [x, y] = [0, 1, 2].filter((i) => i !== alone);
       // The probe keys hold a multi-block object, acknowledged through the majority side.
-      if (s.probeOverwrites) {
-        for (const k of probeKeys) await w.perform(PROBE_WRITER, members[x].gw!, "put", k, 100_000);
-      }
+      for (const k of probeKeys) await w.perform(PROBE_WRITER, members[x].gw!, "put", k, 100_000);
       await lab.cut(alone, x, "both");
       await lab.cut(alone, y, "both");
       // While cut off, the isolated node is asked to overwrite them with small (inline) bodies.
       const probes = Promise.all(
-        (s.probeOverwrites ? probeKeys : []).map((k) =>
-          w!.perform(PROBE_WRITER, members[alone].gw!, "put", k, 2000)
-        ),
+        probeKeys.map((k) => w!.perform(PROBE_WRITER, members[alone].gw!, "put", k, 2000)),
       );
       await hold(`cycle ${c + 1}: ${members[alone].label} isolated both ways`, x, alone);
       const probed = await probes;
-      if (probed.length) {
-        notes.push(
-          `cycle ${c + 1}: inline overwrites through the isolated ${members[alone].label}: ${
-            probed.filter((op) => !op.ok).length
-          } of ${probed.length} failed`,
-        );
-      }
+      notes.push(
+        `cycle ${c + 1}: inline overwrites through the isolated ${members[alone].label}: ${
+          probed.filter((op) => !op.ok).length
+        } of ${probed.length} failed`,
+      );
       await sleep(jitter(1500, 2500));
       const [a, b] = [(c + 1) % 3, (c + 2) % 3];
       // a cannot receive from b; b still receives from a.

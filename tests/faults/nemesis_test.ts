@@ -12,9 +12,9 @@
  *    overwrite the same keys through every node: every node returns each key's last
  *    acknowledged write;
  * d. three nodes in network namespaces (root, `ip`, `nft`): one isolated both ways for 8 s,
- *    then one unable to receive from another for 8 s; writes through the cut-off side may fail
- *    but nothing acknowledged is lost, checked 15 s after the heal. (With overwrites through the
- *    isolated node, as `deno task nemesis` does, it is: the known defect of docs/faults.md.)
+ *    then one unable to receive from another for 8 s, while a scripted writer overwrites keys
+ *    through the isolated node; writes through the cut-off side may fail but nothing
+ *    acknowledged is lost, checked 15 s after the heal.
  *
  * What each category means is in workload.ts; the scenarios are in nemesis_scenarios.ts and
  * `deno run -A tests/faults/nemesis_main.ts` runs them for longer.

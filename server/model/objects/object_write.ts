@@ -70,7 +70,10 @@ export async function writeVersion(
   await model.objects.insert(entry);
 }
 
-/** Marks an upload aborted and releases what it stored (a newer write may have pushed it out). */
+/**
+ * Marks an upload in progress (an "uploading" version, never a complete one) aborted and
+ * releases what it stored.
+ */
 export async function abortVersion(
   model: Model,
   bucketId: string,
@@ -87,21 +90,16 @@ export async function abortVersion(
 }
 
 /**
- * Undoes a write that failed. A commit that failed half-way (`committing` set) may have reached
- * a replica: marked aborted there (aborted wins over complete in a merge), the version cannot
- * become visible later.
+ * Undoes a write that failed before its commit began: the blocks it stored are released. Once
+ * the commit began, the version may have reached a replica and replaced the object's previous
+ * version there, which let that replica release the previous version's blocks; marking the new
+ * one aborted would then leave the key with a version whose blocks are gone. So a failed commit
+ * is left as it is: its outcome is unknown, as S3's 5xx says (it wins wherever it landed and
+ * spreads from there), and the orphan repair collects its blocks if it landed nowhere.
  */
-export function undoWrite(
-  model: Model,
-  bucketId: string,
-  key: string,
-  uuid: string,
-  committing: number | undefined,
-): Promise<void> {
-  const undo = committing === undefined
-    ? model.releaseVersion(uuid)
-    : abortVersion(model, bucketId, key, uuid, committing);
-  return undo.catch(() => {});
+export function undoWrite(model: Model, uuid: string, committing: boolean): Promise<void> {
+  if (committing) return Promise.resolve();
+  return model.releaseVersion(uuid).catch(() => {});
 }
 
 /** Deletes the current version by writing a delete marker newer than it. */
@@ -143,8 +141,8 @@ export interface ObjectWrite {
 
 /**
  * Writes an object: its body into blocks (or inline), checked, within the bucket's quota, then
- * made the current version. Whatever fails, nothing is left half-written: the blocks are
- * released and a version that may have reached a replica is marked aborted.
+ * made the current version. Whatever fails, nothing is left half-written: a write that fails
+ * before its commit releases its blocks, and one whose commit fails is whole wherever it landed.
  */
 export async function writeObject(
   model: Model,
@@ -160,7 +158,7 @@ export async function writeObject(
   if (w.precondition) await current();
   const uuid = newUuid();
   /** Set once the version may be named by some replica's entry. */
-  let committing: number | undefined;
+  let committing = false;
   try {
     const r = await writeBlocks(model, uuid, 0, w.body, {
       sha256: w.sha256,
@@ -182,15 +180,15 @@ export async function writeObject(
     if (w.precondition) {
       // The condition is checked again against what the write replaces.
       const timestamp = nextVersionTimestamp(await current());
-      committing = Date.now();
+      committing = true;
       await writeVersion(model, bucketId, key, uuid, timestamp, data);
     } else {
-      committing = Date.now();
+      committing = true;
       await commitVersion(model, bucketId, key, uuid, data);
     }
     return { meta, size: r.size };
   } catch (e) {
-    await undoWrite(model, bucketId, key, uuid, committing);
+    await undoWrite(model, uuid, committing);
     throw e;
   }
 }

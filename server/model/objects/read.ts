@@ -88,12 +88,15 @@ export function readObject(
     }
   };
 
+  let sent = r.start;
   return new ReadableStream({
     async pull(c) {
       fill();
       const cur = await ahead.shift()!;
       if (!cur) {
-        c.close();
+        // Ending cleanly here would hand the client a short body as if it were whole.
+        if (sent <= r.end) c.error(new Error(`version ${v.uuid} lists fewer bytes than its size`));
+        else c.close();
         return;
       }
       fill();
@@ -104,11 +107,35 @@ export function readObject(
         const to = Math.min(piece.length, r.end + 1 - at);
         at += piece.length;
         if (from >= to) continue;
+        sent += to - from;
         c.enqueue(from === 0 && to === piece.length ? piece : piece.subarray(from, to));
       }
     },
     cancel() {
       rows.return(undefined);
     },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * readObject, its first bytes already fetched: a GET whose data cannot be read fails before
+ * its status line is sent, instead of sending 200 and then cutting the body.
+ */
+export async function openObject(
+  model: Model,
+  v: Readable,
+  range?: ByteRange,
+  open?: (sealed: Uint8Array) => Uint8Array,
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = readObject(model, v, range, open).getReader();
+  let first: ReadableStreamReadResult<Uint8Array> | undefined = await reader.read();
+  return new ReadableStream({
+    async pull(c) {
+      const { done, value } = first ?? await reader.read();
+      first = undefined;
+      if (done) c.close();
+      else c.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
 }

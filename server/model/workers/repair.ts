@@ -53,15 +53,23 @@ class TableRepair<E> implements Worker {
   }
 }
 
-/** Uploads interrupted by a crash are aborted, which releases the blocks they wrote. */
+const staleUploads = (e: ObjectEntry | undefined, now: number) =>
+  (e?.versions ?? []).filter((v) =>
+    v.state.s === "uploading" && now - v.timestamp > STALE_UPLOAD_MS
+  );
+
+/**
+ * Uploads interrupted by a crash are aborted, which releases the blocks they wrote. Every
+ * replica is asked first: one of them may hold the upload's completion (aborted would win).
+ */
 export function versionsRepair(model: Model, now = Date.now()): Worker {
-  return new TableRepair<ObjectEntry>("repair versions", model.objects, async (e) => {
-    const stale = e.versions.filter((v) =>
-      v.state.s === "uploading" && now - v.timestamp > STALE_UPLOAD_MS
-    );
+  return new TableRepair<ObjectEntry>("repair versions", model.objects, async (local) => {
+    if (staleUploads(local, now).length === 0) return false;
+    const e = await model.objects.getEverywhere(local.bucketId, local.key);
+    const stale = staleUploads(e, now);
     if (stale.length === 0) return false;
     await model.objects.insert({
-      ...e,
+      ...local,
       versions: stale.map((v) => ({ ...v, state: { s: "aborted" } })),
     });
     return true;
@@ -77,7 +85,8 @@ export function orphanVersionsRepair(model: Model, now = Date.now()): Worker {
     const { owner, at } = row;
     if (row.deleted || !owner || at === undefined || now - at < STALE_UPLOAD_MS) return false;
     if (owner.t === "object") {
-      const e = await model.objects.get(owner.bucketId, owner.key);
+      // A commit that failed may have reached one replica only: it must be heard too.
+      const e = await model.objects.getEverywhere(owner.bucketId, owner.key);
       if (e?.versions.some((v) => v.uuid === row.version)) return false;
     } else {
       const parts = await model.allParts(owner.uploadId);
