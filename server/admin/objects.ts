@@ -218,7 +218,7 @@ async function deleteObjects(c: Call): Promise<DeleteBucketObjectsResponse> {
   const outcomes = await settleEach(
     keys,
     DELETE_BATCH,
-    (key) => deleteCurrent(c.deps.model, bucket.id, objectKey(key)),
+    (key) => deleteCurrent(c.deps.model, bucket, objectKey(key)),
   );
   outcomes.forEach((outcome, i) => {
     if (outcome.status === "fulfilled") out.deleted.push(keys[i]);

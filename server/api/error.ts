@@ -61,6 +61,8 @@ export class S3Error extends Error {
     message: string,
     /** Extra elements for the error XML, e.g. the expected region. */
     readonly extra: Record<string, string> = {},
+    /** Response headers the refusal carries (x-amz-delete-marker on a deleted key). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.status = S3_ERRORS[code];

@@ -22,7 +22,7 @@ export function errorResponse(
     }</Message>${extra}<Resource>${
       escapeXml(resource)
     }</Resource><RequestId>${requestId}</RequestId></Error>`;
-  const headers: Record<string, string> = { "content-type": "application/xml" };
+  const headers: Record<string, string> = { "content-type": "application/xml", ...e.headers };
   if (e.status === 503) headers["retry-after"] = "1";
   if (e.code === "InvalidRange" && e.extra.ActualObjectSize) {
     headers["content-range"] = `bytes */${e.extra.ActualObjectSize}`;

@@ -1,5 +1,12 @@
 /** GetObject and HeadObject: conditions, ranges, part numbers, response header overrides. */
-import { type VisibleVersion, visibleVersion } from "../model/tables/object.ts";
+import {
+  lastComplete,
+  type ObjectVersion,
+  versionIdOf,
+  type VisibleVersion,
+  visibleVersion,
+} from "../model/tables/object.ts";
+import { findVersion, versioningOf } from "../model/objects/versions.ts";
 import { type ByteRange, openObject, partRanges } from "../model/objects/read.ts";
 import { conditionHeaders, evaluate } from "./conditions.ts";
 import type { BucketEntry } from "../model/tables/bucket.ts";
@@ -32,16 +39,57 @@ export function noSuchKey(ctx: Pick<ReadContext, "key">): S3Error {
 }
 
 export async function getObject(ctx: ReadContext, head: boolean): Promise<Response> {
-  return objectResponse(ctx, await currentVersion(ctx), head);
+  const versionId = ctx.query.get("versionId");
+  const v = versionId === null ? await currentVersion(ctx) : await versionById(ctx, versionId);
+  return objectResponse(ctx, v, head);
 }
 
-/** The version of ctx.key a read sees; NoSuchKey when there is none. */
+/** The version id header of a version, on a bucket that is or was versioned. */
+export function versionHeader(bucket: BucketEntry, v: ObjectVersion): Record<string, string> {
+  return v.id || versioningOf(bucket) ? { "x-amz-version-id": versionIdOf(v) } : {};
+}
+
+/**
+ * The version of ctx.key a read sees; NoSuchKey when there is none (saying so when the latest
+ * version is a delete marker, as S3 does).
+ */
 export async function currentVersion(
   ctx: Pick<ReadContext, "deps" | "bucket" | "key">,
 ): Promise<VisibleVersion> {
-  const v = visibleVersion(await ctx.deps.model.objects.get(ctx.bucket.id, ctx.key));
-  if (!v) throw noSuchKey(ctx);
-  return v;
+  const e = await ctx.deps.model.objects.get(ctx.bucket.id, ctx.key);
+  const v = visibleVersion(e);
+  if (v) return v;
+  const marker = e && lastComplete(e);
+  if (!marker) throw noSuchKey(ctx);
+  const err = noSuchKey(ctx);
+  Object.assign(err.headers, {
+    "x-amz-delete-marker": "true",
+    ...versionHeader(ctx.bucket, marker),
+  });
+  throw err;
+}
+
+/** A version named by id: NoSuchVersion if there is none, 405 if it is a delete marker. */
+export async function versionById(
+  ctx: Pick<ReadContext, "deps" | "bucket" | "key">,
+  versionId: string,
+): Promise<VisibleVersion> {
+  const v = await findVersion(ctx.deps.model, ctx.bucket.id, ctx.key, versionId);
+  if (!v) {
+    throw new S3Error("NoSuchVersion", "The specified version does not exist.", {
+      Key: ctx.key,
+      VersionId: versionId,
+    });
+  }
+  if (v.state.data.t === "delete") {
+    throw new S3Error(
+      "MethodNotAllowed",
+      "The specified method is not allowed against this resource.",
+      { Method: "GET", ResourceType: "DeleteMarker" },
+      { "x-amz-delete-marker": "true", "x-amz-version-id": versionId, allow: "DELETE" },
+    );
+  }
+  return v as VisibleVersion;
 }
 
 /** GET or HEAD of a version, as the request's conditions, range and part number ask. */
@@ -57,6 +105,7 @@ export async function objectResponse(
   const whole = !ctx.headers.has("range") && !ctx.query.has("partNumber");
   const checksumMode = ctx.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   const headers = objectHeaders(v, meta, checksumMode && whole);
+  Object.assign(headers, versionHeader(ctx.bucket, v));
   const outcome = evaluate(conditionHeaders(ctx.headers), {
     etag: meta.etag,
     lastModified: v.timestamp,

@@ -25,7 +25,14 @@ import {
   mpuSchema,
   RELEASE_UPLOAD,
 } from "./tables/mpu.ts";
-import { type ObjectEntry, objectSchema, RELEASE_VERSION } from "./tables/object.ts";
+import {
+  KEEP_VERSION,
+  type KeptVersion,
+  type ObjectEntry,
+  objectSchema,
+  RELEASE_VERSION,
+} from "./tables/object.ts";
+import { type HistoryEntry, historySchema, slotOf } from "./tables/history.ts";
 import { ObjectPages } from "./listing/object_pages.ts";
 import { ListingThread } from "./listing/listing_thread.ts";
 import { metadataDbPath } from "../util/config.ts";
@@ -58,6 +65,7 @@ export class Model {
   readonly buckets: Table<BucketEntry>;
   readonly aliases: Table<AliasEntry>;
   readonly objects: Table<ObjectEntry>;
+  readonly history: Table<HistoryEntry>;
   readonly objectPages: ObjectPages;
   readonly versions: Table<VersionBlock>;
   readonly blockRefs: Table<BlockRef>;
@@ -76,6 +84,7 @@ export class Model {
     this.buckets = table(bucketSchema);
     this.aliases = table(aliasSchema);
     this.objects = table(objectSchema);
+    this.history = table(historySchema);
     this.objectPages = new ObjectPages(
       this.objects,
       new ListingThread(metadataDbPath(sys.config), objectSchema.name),
@@ -91,6 +100,7 @@ export class Model {
       this.buckets,
       this.aliases,
       this.objects,
+      this.history,
       this.versions,
       this.blockRefs,
       this.uploads,
@@ -114,6 +124,10 @@ export class Model {
         .catch((e) => log.warn("could not queue blocks after a layout change", { error: e }));
     });
     this.queue.register(RELEASE_VERSION, (uuid) => this.releaseVersion(uuid as string));
+    this.queue.register(KEEP_VERSION, async (p) => {
+      const { bucketId, key, version } = p as KeptVersion;
+      await this.history.insert({ bucketId, key, slot: slotOf(version), version, purged: false });
+    });
     this.queue.register(RELEASE_UPLOAD, (id) => this.releaseUpload(id as string));
   }
 

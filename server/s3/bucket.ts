@@ -136,10 +136,6 @@ export function getBucketLocation(ctx: BucketContext): Response {
   );
 }
 
-export function getBucketVersioning(_ctx: BucketContext): Response {
-  return xmlResponse("VersioningConfiguration", {});
-}
-
 /** ACLs are not stored: the grants shown are the key permissions that really apply. */
 export function getBucketAcl(ctx: BucketContext): Response {
   const grants = [];

@@ -1,8 +1,15 @@
 /** CopyObject and UploadPartCopy: the source is read with the caller's rights on it. */
 import { sealedEtag } from "../model/objects/sse.ts";
 import { permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
-import type { ObjectMeta } from "../model/tables/object.ts";
-import { visibleVersion } from "../model/tables/object.ts";
+import {
+  type ObjectMeta,
+  type ObjectVersion,
+  type VisibleVersion,
+  visibleVersion,
+} from "../model/tables/object.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
+import { findVersion } from "../model/objects/versions.ts";
+import { versionHeader } from "../api/object_read.ts";
 import { readObject } from "../model/objects/read.ts";
 import { writeBlocks } from "../model/objects/write.ts";
 import { newUuid } from "../util/ids.ts";
@@ -50,7 +57,8 @@ async function copySource(ctx: ObjectContext) {
   const bucketName = path.slice(0, slash);
   const key = path.slice(slash + 1);
   validateKey(key);
-  checkVersionId(/[?&]versionId=([^&]*)/.exec(raw)?.[1], "x-amz-copy-source");
+  const versionId = /[?&]versionId=([^&]*)/.exec(raw)?.[1];
+  checkVersionId(versionId, "x-amz-copy-source");
   const bucket = resolveBucket(ctx.deps.model, bucketName, ctx.apiKey);
   if (!bucket) {
     throw new S3Error("NoSuchBucket", "The specified bucket does not exist", {
@@ -60,15 +68,42 @@ async function copySource(ctx: ObjectContext) {
   if (!permissionOf(ctx.apiKey, bucket.id).read) {
     throw new S3Error("AccessDenied", `This key cannot read the copy source bucket ${bucketName}.`);
   }
-  const v = visibleVersion(await ctx.deps.model.objects.get(bucket.id, key));
-  if (!v) throw new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key });
+  const v = versionId === undefined
+    ? visibleVersion(await ctx.deps.model.objects.get(bucket.id, key))
+    : await findVersion(ctx.deps.model, bucket.id, key, versionId);
+  if (!v) {
+    throw versionId === undefined
+      ? new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key })
+      : new S3Error("NoSuchVersion", "The specified version does not exist.", {
+        Key: key,
+        VersionId: versionId,
+      });
+  }
+  if (v.state.data.t === "delete") {
+    throw new S3Error(
+      "InvalidRequest",
+      "The source of a copy request may not specifically refer to a delete marker by version id.",
+    );
+  }
   const meta = v.state.data.meta;
   const outcome = evaluate(conditionHeaders(ctx.headers, "x-amz-copy-source-if-"), {
     etag: meta.etag,
     lastModified: v.timestamp,
   });
   if (outcome === "notModified") throw preconditionFailed("x-amz-copy-source-If-None-Match");
-  return { bucket, key, v, meta };
+  return { bucket, key, v: v as VisibleVersion, meta, versionId };
+}
+
+/** The version headers of a copy's answer: the source's (if versioned) and the new one's. */
+function copyHeaders(
+  src: { bucket: BucketEntry; v: ObjectVersion },
+  versionId: string | undefined,
+): Record<string, string> {
+  const h: Record<string, string> = {};
+  const source = versionHeader(src.bucket, src.v)["x-amz-version-id"];
+  if (source !== undefined) h["x-amz-copy-source-version-id"] = source;
+  if (versionId !== undefined) h["x-amz-version-id"] = versionId;
+  return h;
 }
 
 export async function copyObject(ctx: ObjectContext): Promise<Response> {
@@ -85,7 +120,7 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
   const enc = encryptionFor(customerKey(ctx.headers));
   if (
     directive === "COPY" && src.bucket.id === ctx.bucket.id && src.key === ctx.key && !enc &&
-    !srcCipher
+    !srcCipher && src.versionId === undefined
   ) {
     throw new S3Error(
       "InvalidRequest",
@@ -117,7 +152,7 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
       throw e;
     }
   }
-  return await commitCopy(ctx, uuid, meta, data.t === "inline" ? data.bytes : undefined);
+  return await commitCopy(ctx, src, uuid, meta, data.t === "inline" ? data.bytes : undefined);
 }
 
 /**
@@ -126,6 +161,7 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
  */
 async function commitCopy(
   ctx: ObjectContext,
+  src: { bucket: BucketEntry; v: ObjectVersion },
   uuid: string,
   meta: ObjectMeta,
   inline: Uint8Array | undefined,
@@ -133,9 +169,9 @@ async function commitCopy(
 ): Promise<Response> {
   const timestamp = await prepareWrite(ctx, ctx.bucket.id, ctx.key);
   committing.now = true;
-  await writeVersion(
+  const { versionId } = await writeVersion(
     ctx.deps.model,
-    ctx.bucket.id,
+    ctx.bucket,
     ctx.key,
     uuid,
     timestamp,
@@ -148,7 +184,7 @@ async function commitCopy(
       LastModified: isoDate(timestamp),
     },
     200,
-    sseHeaders(meta.sse),
+    { ...sseHeaders(meta.sse), ...copyHeaders(src, versionId) },
   );
 }
 
@@ -182,7 +218,7 @@ async function copySealed(
     // A whole-object checksum still holds for the same bytes; a per-part one does not.
     if (src.meta.checksum && !src.meta.parts) meta.checksum = src.meta.checksum;
     if (enc) Object.assign(meta, { sse: enc.sse, etag: sealedEtag(r.md5, enc.sse) });
-    return await commitCopy(ctx, uuid, meta, r.inline, committing);
+    return await commitCopy(ctx, src, uuid, meta, r.inline, committing);
   } catch (e) {
     await undoWrite(model, uuid, committing.now);
     throw e;
@@ -237,10 +273,15 @@ export async function uploadPartCopy(ctx: ObjectContext): Promise<Response> {
     );
     const etag = upload.sse ? sealedEtag(r.md5, upload.sse) : toHex(r.md5);
     await recordPart(model, upload, { part, version, etag, size: r.size });
-    return xmlResponse("CopyPartResult", {
-      ETag: quotedEtag(etag),
-      LastModified: isoDate(Date.now()),
-    });
+    return xmlResponse(
+      "CopyPartResult",
+      {
+        ETag: quotedEtag(etag),
+        LastModified: isoDate(Date.now()),
+      },
+      200,
+      copyHeaders(src, undefined),
+    );
   } catch (e) {
     await model.releaseVersion(version).catch(() => {});
     throw e;

@@ -1,5 +1,6 @@
 /** DeleteObject and DeleteObjects. */
 import { DELETE_BATCH, deleteCurrent } from "../model/objects/object_write.ts";
+import { deleteVersion } from "../model/objects/versions.ts";
 import { settleEach } from "../util/settle.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
@@ -9,9 +10,30 @@ import { validateKey } from "../api/keys.ts";
 import { checkVersionId } from "./unsupported.ts";
 import { parseXmlBody, xmlList, xmlText, xmlToken } from "../api/xml.ts";
 
+/** What deleting one key (or one version of it) did, as S3 reports it. */
+interface Deleted {
+  versionId?: string;
+  deleteMarker?: boolean;
+  deleteMarkerVersionId?: string;
+}
+
+async function deleteOne(ctx: BucketContext, key: string, versionId?: string): Promise<Deleted> {
+  const { model } = ctx.deps;
+  if (versionId === undefined) {
+    const { marker } = await deleteCurrent(model, ctx.bucket, key);
+    return marker ? { deleteMarker: true, deleteMarkerVersionId: marker.versionId } : {};
+  }
+  const gone = await deleteVersion(model, ctx.bucket.id, key, versionId);
+  return gone?.state.data.t === "delete" ? { versionId, deleteMarker: true } : { versionId };
+}
+
 export async function deleteObject(ctx: ObjectContext): Promise<Response> {
-  await deleteCurrent(ctx.deps.model, ctx.bucket.id, ctx.key);
-  return new Response(null, { status: 204 });
+  const d = await deleteOne(ctx, ctx.key, ctx.query.get("versionId") ?? undefined);
+  const headers: Record<string, string> = {};
+  if (d.deleteMarker) headers["x-amz-delete-marker"] = "true";
+  const id = d.versionId ?? d.deleteMarkerVersionId;
+  if (id !== undefined) headers["x-amz-version-id"] = id;
+  return new Response(null, { status: 204, headers });
 }
 
 const MAX_KEYS = 1000;
@@ -39,17 +61,24 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
     }
     return { key, versionId: xmlToken(entry!.VersionId) };
   });
-  const outcomes = await settleEach(targets, DELETE_BATCH, async ({ key, versionId }) => {
+  const outcomes = await settleEach(targets, DELETE_BATCH, ({ key, versionId }) => {
     validateKey(key);
     checkVersionId(versionId);
-    await deleteCurrent(ctx.deps.model, ctx.bucket.id, key);
+    return deleteOne(ctx, key, versionId);
   });
-  const deleted: Array<{ Key: string; VersionId?: string }> = [];
+  const deleted: Array<Record<string, string | boolean | undefined>> = [];
   const errors: Array<{ Key: string; VersionId?: string; Code: string; Message: string }> = [];
   outcomes.forEach((outcome, i) => {
     const { key, versionId } = targets[i];
-    if (outcome.status === "fulfilled") deleted.push({ Key: key, VersionId: versionId });
-    else if (outcome.reason instanceof S3Error) {
+    if (outcome.status === "fulfilled") {
+      const d = outcome.value;
+      deleted.push({
+        Key: key,
+        VersionId: d.versionId,
+        DeleteMarker: d.deleteMarker,
+        DeleteMarkerVersionId: d.deleteMarkerVersionId,
+      });
+    } else if (outcome.reason instanceof S3Error) {
       errors.push({
         Key: key,
         VersionId: versionId,

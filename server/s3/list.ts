@@ -11,6 +11,9 @@ import { escapeXml, RawXml } from "../api/xml.ts";
 import { listKeys, type ListResult } from "../model/listing/listing.ts";
 import { uploadOf } from "./multipart.ts";
 import { latestParts } from "../model/objects/uploads.ts";
+import { listVersions } from "../model/listing/version_listing.ts";
+import { versionIdOf } from "../model/tables/object.ts";
+import { checkVersionId } from "./unsupported.ts";
 
 const MAX_KEYS = 1000;
 
@@ -148,40 +151,62 @@ export async function listObjectsV2(ctx: BucketContext): Promise<Response> {
 export async function listObjectVersions(ctx: BucketContext): Promise<Response> {
   const { enc, prefix, delimiter, max } = commonParams(ctx);
   const keyMarker = ctx.query.get("key-marker") || undefined;
-  const r = await ctx.deps.model.objectPages.page(ctx.bucket.id, {
+  const versionIdMarker = ctx.query.get("version-id-marker") || undefined;
+  if (versionIdMarker !== undefined) {
+    if (keyMarker === undefined) {
+      throw new S3Error(
+        "InvalidArgument",
+        "A version-id marker cannot be specified without a key marker.",
+        { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker },
+      );
+    }
+    checkVersionId(versionIdMarker, "version-id-marker");
+  }
+  const r = await listVersions(ctx.deps.model, ctx.bucket.id, {
     prefix,
     delimiter,
-    after: keyMarker,
+    keyMarker,
+    versionIdMarker,
     max,
   });
-  const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
+  const id = escapeXml(ctx.apiKey.id);
+  const owner = `<Owner><ID>${id}</ID><DisplayName>${id}</DisplayName></Owner>`;
+  // Versions and delete markers come interleaved, in listing order, as S3 sends them.
+  let rows = "";
+  for (const i of r.items) {
+    if (i.kind !== "version") continue;
+    const { key, version: v, isLatest } = i.row;
+    const common = `<Key>${escapeXml(enc(key)!)}</Key><VersionId>${
+      escapeXml(versionIdOf(v))
+    }</VersionId><IsLatest>${isLatest}</IsLatest><LastModified>${
+      isoDate(v.timestamp)
+    }</LastModified>`;
+    const data = v.state.data;
+    rows += data.t === "delete"
+      ? `<DeleteMarker>${common}${owner}</DeleteMarker>`
+      : `<Version>${common}<ETag>${
+        escapeXml(quotedEtag(data.meta.etag))
+      }</ETag><Size>${data.meta.size}</Size>${owner}<StorageClass>STANDARD</StorageClass></Version>`;
+  }
   const last = r.items[r.items.length - 1];
+  const next = r.truncated && last
+    ? {
+      NextKeyMarker: enc(last.kind === "prefix" ? last.key : last.row.key),
+      NextVersionIdMarker: last.kind === "version" ? versionIdOf(last.row.version) : undefined,
+    }
+    : {};
   return xmlResponse("ListVersionsResult", {
     Name: ctx.bucketName,
     Prefix: enc(prefix),
     KeyMarker: enc(keyMarker ?? ""),
-    VersionIdMarker: ctx.query.get("version-id-marker") ?? "",
-    NextKeyMarker: r.truncated ? enc(last?.key) : undefined,
-    NextVersionIdMarker: r.truncated && last?.kind === "entry" ? "null" : undefined,
+    VersionIdMarker: versionIdMarker ?? "",
+    ...next,
     MaxKeys: max,
     Delimiter: enc(delimiter),
     IsTruncated: r.truncated,
     EncodingType: ctx.query.get("encoding-type") ?? undefined,
-    Version: r.items.flatMap((i) => {
-      if (i.kind !== "entry") return [];
-      const o = i.entry;
-      return [{
-        Key: enc(i.key),
-        VersionId: "null",
-        IsLatest: true,
-        LastModified: isoDate(o.timestamp),
-        ETag: quotedEtag(o.etag),
-        Size: o.size,
-        Owner: owner,
-        StorageClass: "STANDARD",
-      }];
-    }),
-    CommonPrefixes: prefixes(r, enc),
+    Versions: new RawXml(rows),
+    CommonPrefixes: r.items.filter((i) => i.kind === "prefix").map((i) => ({ Prefix: enc(i.key) })),
   });
 }
 

@@ -167,19 +167,31 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
     checksum: (computed) => checkExpectedChecksum(ctx.headers, computed),
     precondition: (etag) => checkWriteConditions(ctx.headers, etag),
   });
-  return completeResult(ctx, done.etag, done.checksum);
+  return completeResult(ctx, done.etag, done.checksum, done.versionId);
 }
 
-function completeResult(ctx: ObjectContext, etag: string, checksum?: ChecksumValue): Response {
-  return xmlResponse("CompleteMultipartUploadResult", {
-    Location: `${ctx.url.protocol}//${ctx.url.host}/${ctx.bucketName}/${
-      encodeURIComponent(ctx.key)
-    }`,
-    Bucket: ctx.bucketName,
-    Key: ctx.key,
-    ETag: quotedEtag(etag),
-    ...(checksum ? { [`Checksum${checksum.alg}`]: checksum.value, ChecksumType: "COMPOSITE" } : {}),
-  });
+function completeResult(
+  ctx: ObjectContext,
+  etag: string,
+  checksum?: ChecksumValue,
+  versionId?: string,
+): Response {
+  return xmlResponse(
+    "CompleteMultipartUploadResult",
+    {
+      Location: `${ctx.url.protocol}//${ctx.url.host}/${ctx.bucketName}/${
+        encodeURIComponent(ctx.key)
+      }`,
+      Bucket: ctx.bucketName,
+      Key: ctx.key,
+      ETag: quotedEtag(etag),
+      ...(checksum
+        ? { [`Checksum${checksum.alg}`]: checksum.value, ChecksumType: "COMPOSITE" }
+        : {}),
+    },
+    200,
+    versionId === undefined ? {} : { "x-amz-version-id": versionId },
+  );
 }
 
 export async function abortMultipartUpload(ctx: ObjectContext): Promise<Response> {

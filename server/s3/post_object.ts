@@ -125,8 +125,9 @@ function answer(
   bucketName: string,
   key: string,
   meta: ObjectMeta,
+  versionId: string | undefined,
 ): Response {
-  const headers = writtenHeaders(meta);
+  const headers = writtenHeaders(meta, versionId);
   const etag = headers.get("etag")!;
   const redirect = URL.parse(fields.get("success_action_redirect") ?? fields.get("redirect") ?? "");
   // Anything but a web address is ignored, as S3 ignores it.
@@ -203,7 +204,7 @@ export async function postObject(
     const headers = storedHeaders(h);
     const enc = encryptionFor(customerKey(h));
     const digests = expectedDigests(h);
-    const { meta, size } = await writeObject(model, {
+    const { meta, size, versionId } = await writeObject(model, {
       bucket,
       key,
       body: limited(form.content(), Math.min(range?.max ?? MAX_OBJECT, MAX_OBJECT)),
@@ -237,7 +238,7 @@ export async function postObject(
     }).catch((e) => {
       throw bodyFailure(e);
     });
-    return { res: answer(req, fields, bucketName, key, meta), bucket, bytesIn: size };
+    return { res: answer(req, fields, bucketName, key, meta, versionId), bucket, bytesIn: size };
   } finally {
     // Fields after the file are ignored, as S3 ignores them.
     await form.cancel();

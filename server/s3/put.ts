@@ -28,8 +28,9 @@ export async function prepareWrite(
 }
 
 /** What a successful write answers with: the ETag, the encryption used, the checksum kept. */
-export function writtenHeaders(meta: ObjectMeta): Headers {
+export function writtenHeaders(meta: ObjectMeta, versionId?: string): Headers {
   const h = new Headers({ etag: quotedEtag(meta.etag), ...sseHeaders(meta.sse) });
+  if (versionId !== undefined) h.set("x-amz-version-id", versionId);
   const alg = meta.checksum && parseChecksumAlgorithm(meta.checksum.alg);
   if (alg) h.set(checksumHeader(alg), meta.checksum!.value);
   return h;
@@ -59,7 +60,7 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
   const headers = storedHeaders(ctx.headers);
   const enc = encryptionFor(customerKey(ctx.headers));
   const plan = planBody(ctx);
-  const { meta } = await writeObject(model, {
+  const { meta, versionId } = await writeObject(model, {
     bucket: ctx.bucket,
     key: ctx.key,
     body: plan.stream,
@@ -78,5 +79,5 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
   }).catch((e) => {
     throw bodyFailure(e);
   });
-  return new Response(null, { status: 200, headers: writtenHeaders(meta) });
+  return new Response(null, { status: 200, headers: writtenHeaders(meta, versionId) });
 }

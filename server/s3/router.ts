@@ -175,9 +175,6 @@ async function serveSigned(
   }
   if (loc.key === undefined && req.method === "PUT" && !bucketRoute("PUT", url.searchParams)) {
     t.op = "CreateBucket";
-    if (url.searchParams.has("versioning")) {
-      throw new S3Error("NotImplemented", "Versioning cannot be enabled on this server.");
-    }
     checkCreateBucketQuery(url.searchParams);
     refuseUnsupportedBucket(headers);
     return await createBucketHandler(base as S3Context & { bucketName: string });

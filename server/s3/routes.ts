@@ -3,13 +3,7 @@ import type { HeaderReader } from "../util/header_map.ts";
 import type { BucketPermission } from "../model/tables/permission.ts";
 import type { Query, QueryParams } from "../util/target.ts";
 import { getObjectAttributes } from "./attributes.ts";
-import {
-  deleteBucketHandler,
-  getBucketAcl,
-  getBucketLocation,
-  getBucketVersioning,
-  headBucket,
-} from "./bucket.ts";
+import { deleteBucketHandler, getBucketAcl, getBucketLocation, headBucket } from "./bucket.ts";
 import type { ObjectContext } from "./context.ts";
 import { readDocument } from "./body.ts";
 import { copyObject, uploadPartCopy } from "./copy.ts";
@@ -32,6 +26,7 @@ import {
   uploadPart,
 } from "./multipart.ts";
 import { putObject } from "./put.ts";
+import { getBucketVersioning, putBucketVersioning } from "./versioning.ts";
 import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from "./website.ts";
 
 export type Need = keyof BucketPermission | "none";
@@ -127,6 +122,9 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
       return { name: "HeadBucket", need: "none", run: headBucket };
     case "PUT":
       if (has("acl")) return { name: "PutBucketAcl", need: "owner", run: putAcl };
+      if (has("versioning")) {
+        return { name: "PutBucketVersioning", need: "owner", run: putBucketVersioning };
+      }
       if (has("website")) return { name: "PutBucketWebsite", need: "owner", run: putBucketWebsite };
       if (has("cors")) return { name: "PutBucketCors", need: "owner", run: putBucketCors };
       if (has("lifecycle")) {

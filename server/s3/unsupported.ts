@@ -3,6 +3,7 @@
  * asked for a lock, encryption at rest or tags must not believe it got them. Refusals are the
  * ones AWS gives a bucket without the feature, or 501 NotImplemented naming it.
  */
+import { isVersionId } from "../model/tables/history.ts";
 import type { HeaderReader } from "../util/header_map.ts";
 import { S3Error } from "../api/error.ts";
 
@@ -94,12 +95,9 @@ export function refuseUnsupportedBucket(h: HeaderReader): void {
   }
 }
 
-/**
- * A version id where buckets have no versioning: "null" is the one version every object has;
- * anything else is no version id at all (AWS answers the same for a malformed one).
- */
+/** A version id: "null" or one this server gives; anything else is no version id at all. */
 export function checkVersionId(id: string | null | undefined, argument = "versionId"): void {
-  if (id === null || id === undefined || id === "null") return;
+  if (id === null || id === undefined || id === "null" || isVersionId(id)) return;
   throw new S3Error("InvalidArgument", "Invalid version id specified", {
     ArgumentName: argument,
     ArgumentValue: id,

@@ -14,6 +14,16 @@ import { utf8Length, utf8Prefix } from "../../util/utf8.ts";
  */
 const LONGEST_SORT_KEY = 1536;
 
+/** Where a range read may start for a marker: its first bytes if it is too long to be a key. */
+export function readableStart(marker: string): string {
+  return utf8Prefix(marker, LONGEST_SORT_KEY);
+}
+
+/** Whether no sort key can start with `prefix`. */
+export function beyondAnyKey(prefix: string): boolean {
+  return utf8Length(prefix) > LONGEST_SORT_KEY;
+}
+
 export interface ListParams {
   prefix: string;
   delimiter?: string;
@@ -63,14 +73,14 @@ export async function listKeys<T>(
   sortKeyOf: (e: T) => string = keyOf,
 ): Promise<ListResult<T>> {
   const items: ListItem<T>[] = [];
-  if (p.max <= 0 || utf8Length(p.prefix) > LONGEST_SORT_KEY) return { items, truncated: false };
+  if (p.max <= 0 || beyondAnyKey(p.prefix)) return { items, truncated: false };
   const end = p.prefix ? prefixEnd(p.prefix) || undefined : undefined;
   let cursor: string | undefined = p.prefix || undefined;
   const afterKey = p.after;
   if (afterKey !== undefined && (cursor === undefined || compareKeys(afterKey, cursor) >= 0)) {
     // Its successor, not the marker itself: a page read from the marker would hold 1,000 keys
     // at most, and telling whether more follow would take a second read.
-    cursor = utf8Prefix(afterKey, LONGEST_SORT_KEY) + "\u0000";
+    cursor = readableStart(afterKey) + "\u0000";
   }
   let pastAfter = afterKey === undefined;
   for (;;) {

@@ -8,13 +8,18 @@ import { type ChecksumAlgorithm, toHex } from "../../util/checksum.ts";
 import { newUuid } from "../../util/ids.ts";
 import type { BucketEntry } from "../tables/bucket.ts";
 import type { Model } from "../model.ts";
+import { newVersionId, slotOf } from "../tables/history.ts";
 import {
   type ChecksumValue,
+  lastComplete,
   type ObjectEntry,
   type ObjectMeta,
+  type ObjectVersion,
   type VersionData,
+  versionIdOf,
   visibleVersion,
 } from "../tables/object.ts";
+import { purgeKeptNull, versioningOf } from "./versions.ts";
 import { checkQuota } from "./quota.ts";
 import { sealedEtag, type SseMeta } from "./sse.ts";
 import { writeBlocks, type WriteResult } from "./write.ts";
@@ -23,6 +28,53 @@ import { writeBlocks, type WriteResult } from "./write.ts";
 export function nextVersionTimestamp(e: ObjectEntry | undefined): number {
   const last = e?.versions[e.versions.length - 1]?.timestamp ?? 0;
   return Math.max(Date.now(), last + 1);
+}
+
+/** Where a new version landed: its date and, on a versioned bucket, its version id. */
+export interface Committed {
+  timestamp: number;
+  versionId?: string;
+}
+
+/**
+ * On a versioned bucket, the version a write is about to push out of the object entry goes to
+ * the history first, so that it can be read by id as soon as the write is acknowledged. (The
+ * entry's change hook keeps whatever this node's copy did not show, a little later.)
+ */
+async function keepCurrent(model: Model, bucket: BucketEntry, key: string): Promise<void> {
+  const versioning = versioningOf(bucket);
+  if (!versioning) return;
+  const current = lastComplete(await model.objects.store.get(bucket.id, key) ?? EMPTY);
+  // A "null" version replaced by a new "null" one (Suspended) is not kept.
+  if (!current || (!current.id && versioning === "Suspended")) return;
+  await model.history.insert({
+    bucketId: bucket.id,
+    key,
+    slot: slotOf(current),
+    version: current,
+    purged: false,
+  });
+}
+
+const EMPTY: ObjectEntry = { bucketId: "", key: "", versions: [] };
+
+/** A new complete version; with an id of its own while the bucket's versioning is Enabled. */
+function newVersion(bucket: BucketEntry, uuid: string, timestamp: number, data: VersionData) {
+  const v: ObjectVersion = { uuid, timestamp, state: { s: "complete", data } };
+  if (versioningOf(bucket) === "Enabled") v.id = newVersionId(timestamp);
+  return v;
+}
+
+/**
+ * What a write answers: the version id on a bucket that is or was versioned. A new "null"
+ * version (Suspended) replaces the one the history may hold, as S3 does.
+ */
+async function committed(model: Model, bucket: BucketEntry, key: string, v: ObjectVersion) {
+  const versioning = versioningOf(bucket);
+  if (versioning === "Suspended") await purgeKeptNull(model, bucket.id, key, v);
+  return versioning
+    ? { timestamp: v.timestamp, versionId: versionIdOf(v) }
+    : { timestamp: v.timestamp };
 }
 
 /**
@@ -34,40 +86,41 @@ export function nextVersionTimestamp(e: ObjectEntry | undefined): number {
  */
 export async function commitVersion(
   model: Model,
-  bucketId: string,
+  bucket: BucketEntry,
   key: string,
   uuid: string,
   data: VersionData,
-): Promise<void> {
-  let timestamp = nextVersionTimestamp(await model.objects.store.get(bucketId, key));
+): Promise<Committed> {
+  await keepCurrent(model, bucket, key);
+  let v = newVersion(
+    bucket,
+    uuid,
+    nextVersionTimestamp(await model.objects.store.get(bucket.id, key)),
+    data,
+  );
   for (;;) {
-    const seen = await model.objects.insertAndRead({
-      bucketId,
-      key,
-      versions: [{ uuid, timestamp, state: { s: "complete", data } }],
-    });
-    const newer = seen.flatMap((e) => e.versions).filter((v) =>
-      v.uuid !== uuid && v.state.s === "complete" && v.timestamp >= timestamp
+    const seen = await model.objects.insertAndRead({ bucketId: bucket.id, key, versions: [v] });
+    const newer = seen.flatMap((e) => e.versions).filter((o) =>
+      o.uuid !== uuid && o.state.s === "complete" && o.timestamp >= v.timestamp
     );
-    if (newer.length === 0) return;
-    timestamp = Math.max(...newer.map((v) => v.timestamp)) + 1;
+    if (newer.length === 0) return await committed(model, bucket, key, v);
+    v = { ...v, timestamp: Math.max(...newer.map((o) => o.timestamp)) + 1 };
   }
 }
 
+/** Writes a new version with the timestamp the caller chose (after reading the entry). */
 export async function writeVersion(
   model: Model,
-  bucketId: string,
+  bucket: BucketEntry,
   key: string,
   uuid: string,
   timestamp: number,
   data: VersionData,
-): Promise<void> {
-  const entry: ObjectEntry = {
-    bucketId,
-    key,
-    versions: [{ uuid, timestamp, state: { s: "complete", data } }],
-  };
-  await model.objects.insert(entry);
+): Promise<Committed> {
+  await keepCurrent(model, bucket, key);
+  const v = newVersion(bucket, uuid, timestamp, data);
+  await model.objects.insert({ bucketId: bucket.id, key, versions: [v] });
+  return await committed(model, bucket, key, v);
 }
 
 /**
@@ -102,12 +155,28 @@ export function undoWrite(model: Model, uuid: string, committing: boolean): Prom
   return model.releaseVersion(uuid).catch(() => {});
 }
 
-/** Deletes the current version by writing a delete marker newer than it. */
-export async function deleteCurrent(model: Model, bucketId: string, key: string): Promise<void> {
-  const entry = await model.objects.get(bucketId, key);
-  if (!visibleVersion(entry)) return;
+/** What a delete did: on a versioned bucket, the delete marker it added. */
+export interface DeleteOutcome {
+  marker?: { versionId: string };
+}
+
+/**
+ * Deletes a key's current version by writing a delete marker newer than it. On a versioned
+ * bucket the marker is a version of its own (with an id while Enabled, "null" while
+ * Suspended) and is written even if the key has no current version, as S3 does.
+ */
+export async function deleteCurrent(
+  model: Model,
+  bucket: BucketEntry,
+  key: string,
+): Promise<DeleteOutcome> {
+  const entry = await model.objects.get(bucket.id, key);
+  if (!versioningOf(bucket) && !visibleVersion(entry)) return {};
   const timestamp = nextVersionTimestamp(entry);
-  await writeVersion(model, bucketId, key, newUuid(), timestamp, { t: "delete" });
+  const { versionId } = await writeVersion(model, bucket, key, newUuid(), timestamp, {
+    t: "delete",
+  });
+  return versionId === undefined ? {} : { marker: { versionId } };
 }
 
 /** Deletes of one request in flight at once: they then share commits. */
@@ -147,7 +216,7 @@ export interface ObjectWrite {
 export async function writeObject(
   model: Model,
   w: ObjectWrite,
-): Promise<{ meta: ObjectMeta; size: number }> {
+): Promise<{ meta: ObjectMeta; size: number; versionId?: string }> {
   const { bucket, key } = w;
   const bucketId = bucket.id;
   const current = async () => {
@@ -181,12 +250,12 @@ export async function writeObject(
       // The condition is checked again against what the write replaces.
       const timestamp = nextVersionTimestamp(await current());
       committing = true;
-      await writeVersion(model, bucketId, key, uuid, timestamp, data);
-    } else {
-      committing = true;
-      await commitVersion(model, bucketId, key, uuid, data);
+      const { versionId } = await writeVersion(model, bucket, key, uuid, timestamp, data);
+      return { meta, size: r.size, versionId };
     }
-    return { meta, size: r.size };
+    committing = true;
+    const { versionId } = await commitVersion(model, bucket, key, uuid, data);
+    return { meta, size: r.size, versionId };
   } catch (e) {
     await undoWrite(model, uuid, committing);
     throw e;

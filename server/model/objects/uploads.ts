@@ -182,7 +182,7 @@ export async function completeUpload(
   upload: MpuEntry,
   requested: RequestedPart[],
   checks: CompletionChecks = {},
-): Promise<{ etag: string; checksum?: ChecksumValue }> {
+): Promise<{ etag: string; checksum?: ChecksumValue; versionId?: string }> {
   for (let i = 1; i < requested.length; i++) {
     if (requested[i].part <= requested[i - 1].part) {
       throw new ModelError(
@@ -241,7 +241,7 @@ export async function completeUpload(
   const md5 = createHash("md5");
   for (const p of chosen) md5.update(fromHex(p.etag));
   const etag = `${md5.digest("hex")}-${chosen.length}`;
-  await writeVersion(model, upload.bucketId, upload.key, version, timestamp, {
+  const { versionId } = await writeVersion(model, bucket, upload.key, version, timestamp, {
     t: "blocks",
     meta: {
       size,
@@ -258,7 +258,7 @@ export async function completeUpload(
     completedEtag: etag,
     completedChecksum: checksum,
   });
-  return { etag, checksum };
+  return { etag, checksum, versionId };
 }
 
 /** Ends an upload without an object; its parts' blocks are released. */

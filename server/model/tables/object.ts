@@ -34,6 +34,16 @@ export interface ObjectVersion {
   uuid: string;
   timestamp: number;
   state: VersionState;
+  /**
+   * The S3 version id, given to versions written while the bucket's versioning is Enabled;
+   * absent on the "null" version (unversioned and Suspended buckets).
+   */
+  id?: string;
+}
+
+/** The version id S3 clients see. */
+export function versionIdOf(v: ObjectVersion): string {
+  return v.id ?? "null";
 }
 
 export interface ObjectEntry {
@@ -88,16 +98,19 @@ export function mergeObjects(a: ObjectEntry, b: ObjectEntry): ObjectEntry {
   const byId = new Map<string, ObjectVersion>();
   for (const v of [...a.versions, ...b.versions]) {
     const prev = byId.get(v.uuid);
-    byId.set(
-      v.uuid,
-      prev
-        ? {
-          uuid: v.uuid,
-          timestamp: Math.max(prev.timestamp, v.timestamp),
-          state: mergeState(prev.state, v.state),
-        }
-        : v,
-    );
+    if (!prev) {
+      byId.set(v.uuid, v);
+      continue;
+    }
+    const merged: ObjectVersion = {
+      uuid: v.uuid,
+      timestamp: Math.max(prev.timestamp, v.timestamp),
+      state: mergeState(prev.state, v.state),
+    };
+    // An upload in progress has no id yet; its completion brings it.
+    const id = prev.id ?? v.id;
+    if (id !== undefined) merged.id = id;
+    byId.set(v.uuid, merged);
   }
   const versions = [...byId.values()].sort(versionOrder);
   let last = -1;
@@ -125,7 +138,7 @@ function sizeOf(e: ObjectEntry | undefined): number | undefined {
 }
 
 /** A signed delta as a KvU64 increment (sums wrap modulo 2^64). */
-function wrap(n: number): bigint {
+export function wrap(n: number): bigint {
   return n >= 0 ? BigInt(n) : (1n << 64n) + BigInt(n);
 }
 
@@ -143,6 +156,48 @@ function statEffects(old: ObjectEntry | undefined, now: ObjectEntry): Array<[Den
 /** Queued when a version that may own blocks is dropped or aborted. */
 export const RELEASE_VERSION = "releaseVersion";
 
+/** Queued when a newer version pushes out one that a versioned bucket keeps (see `leaving`). */
+export const KEEP_VERSION = "keepVersion";
+
+export interface KeptVersion {
+  bucketId: string;
+  key: string;
+  version: ObjectVersion;
+}
+
+/**
+ * What becomes of the versions an update drops from an entry. The entry holds the newest
+ * complete version (and newer uploads); a pushed-out complete version goes to the history
+ * table when it has a version id or when what replaces it has one (the bucket became
+ * versioned: the "null" version written before stays, as S3 keeps it). A "null" version
+ * replaced by another "null" one is released, as is an aborted one; a version with an id that
+ * is aborted here was purged from the history, which releases it.
+ */
+function leaving(
+  old: ObjectEntry | undefined,
+  now: ObjectEntry,
+): { kept: ObjectVersion[]; released: ObjectVersion[] } {
+  const byId = new Map(now.versions.map((v) => [v.uuid, v]));
+  const current = lastComplete(now);
+  const kept: ObjectVersion[] = [];
+  const released: ObjectVersion[] = [];
+  for (const v of old?.versions ?? []) {
+    const k = byId.get(v.uuid);
+    if (k) {
+      if (k.state.s === "aborted" && v.state.s !== "aborted" && !v.id && mayHaveBlocks(v)) {
+        released.push(v);
+      }
+      continue;
+    }
+    // An upload in progress that a newer write pushes out is not released here: its uploader
+    // completes it (dated anew, it comes back as the newest) or releases it when it fails.
+    if (v.state.s === "uploading") continue;
+    if (v.state.s === "complete" && (v.id || current?.id)) kept.push(v);
+    else if (mayHaveBlocks(v)) released.push(v);
+  }
+  return { kept, released };
+}
+
 export const objectSchema: TableSchema<ObjectEntry> = {
   name: "object",
   replication: "sharded",
@@ -159,21 +214,25 @@ export const objectSchema: TableSchema<ObjectEntry> = {
   sortKey: (e) => e.key,
   merge: mergeObjects,
   isTombstone(e) {
-    return e.versions.length === 1 && e.versions[0].state.s === "complete" &&
-      e.versions[0].state.data.t === "delete";
+    // A delete marker with a version id is a version of its own, kept until deleted by id.
+    const [v] = e.versions;
+    if (e.versions.length === 1 && v.state.s === "complete") {
+      return v.state.data.t === "delete" && !v.id;
+    }
+    // Every version deleted by id or never completed.
+    return e.versions.every((v) => v.state.s === "aborted");
   },
   updated(old, now) {
-    const kept = new Map(now.versions.map((v) => [v.uuid, v]));
-    // An upload in progress that a newer write pushes out is not released here: its uploader
-    // completes it (dated anew, it comes back as the newest) or releases it when it fails.
-    const released = (old?.versions ?? []).filter((v) => {
-      if (!mayHaveBlocks(v)) return false;
-      const k = kept.get(v.uuid);
-      if (!k) return v.state.s !== "uploading";
-      return k.state.s === "aborted" && v.state.s !== "aborted";
-    });
+    const { kept, released } = leaving(old, now);
+    const { bucketId, key } = now;
     return {
-      queue: released.map((v) => ({ kind: RELEASE_VERSION, payload: v.uuid })),
+      queue: [
+        ...released.map((v) => ({ kind: RELEASE_VERSION, payload: v.uuid })),
+        ...kept.map((version) => ({
+          kind: KEEP_VERSION,
+          payload: { bucketId, key, version } satisfies KeptVersion,
+        })),
+      ],
       sums: statEffects(old, now),
     };
   },

@@ -153,7 +153,10 @@ export class LifecycleWorker implements Worker {
       if (!rules.some((r) => objectExpires(r, obj, pass.started, this.dayMs))) continue;
       // The delete marker goes just after the version that expired, not at the current time:
       // a write made since the page was read is newer, and stays.
-      await writeVersion(this.model, bucketId, e.key, newUuid(), v.timestamp + 1, { t: "delete" });
+      // On a versioned bucket the marker is a version, and what it hides is kept, as S3 does.
+      const bucket = getBucket(this.model, bucketId);
+      if (!bucket) return false;
+      await writeVersion(this.model, bucket, e.key, newUuid(), v.timestamp + 1, { t: "delete" });
       pass.counts.expired++;
     }
     if (page.length < PAGE) return false;
