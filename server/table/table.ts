@@ -224,6 +224,17 @@ export class Table<E> {
     return (await this.range(pk, q)).map((e) => view.fromEntry(e));
   }
 
+  /** Every entry of a partition key from `start` (below `end`), read a page at a time. */
+  async *scan(pk: string, start?: string, end?: string, page = 500): AsyncGenerator<E> {
+    let from = start;
+    for (;;) {
+      const rows = await this.range(pk, { start: from, end, limit: page });
+      yield* rows;
+      if (rows.length < page) return;
+      from = this.schema.sortKey(rows[rows.length - 1]) + "\u0000";
+    }
+  }
+
   /** Entries of one partition key in sort-key order, tombstones included. */
   async range(pk: string, q: RangeQuery): Promise<E[]> {
     if (this.localOnly(pk)) return await this.store.range(pk, q);

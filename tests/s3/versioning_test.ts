@@ -6,6 +6,7 @@
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketVersioningCommand,
@@ -287,4 +288,19 @@ Deno.test("versioning: ListObjectVersions pages by key and version markers, with
   assertEquals(folded.Versions?.map((v) => v.Key), ["a", "a", "a", "c", "c", "c"]);
   const latest = (folded.Versions ?? []).filter((v) => v.IsLatest).map((v) => v.VersionId);
   assertEquals(latest, [written[2][1], written[11][1]]);
+});
+
+Deno.test("versioning: a bucket holding only old versions and markers is not empty", async () => {
+  await using f = await s3Fixture();
+  const { s3 } = f;
+  const B = "not-empty";
+  await versioned(s3, B);
+  const v = (await s3.send(new PutObjectCommand({ Bucket: B, Key: "k", Body: "x" }))).VersionId!;
+  const m = (await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "k" }))).VersionId!;
+  assertEquals((await s3.send(new ListObjectsV2Command({ Bucket: B }))).KeyCount, 0);
+  await assertS3Error(() => s3.send(new DeleteBucketCommand({ Bucket: B })), "BucketNotEmpty", 409);
+  await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "k", VersionId: v }));
+  await assertS3Error(() => s3.send(new DeleteBucketCommand({ Bucket: B })), "BucketNotEmpty", 409);
+  await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "k", VersionId: m }));
+  await s3.send(new DeleteBucketCommand({ Bucket: B }));
 });

@@ -10,7 +10,7 @@ import { type BucketEntry, bucketNameError, newBucket } from "../tables/bucket.t
 import type { KeyEntry } from "../tables/key.ts";
 import type { Model } from "../model.ts";
 import { mpuSortKey } from "../tables/mpu.ts";
-import { visibleVersion } from "../tables/object.ts";
+import { lastComplete, visibleVersion } from "../tables/object.ts";
 import { type BucketPermission, hasAny, NO_PERMISSION } from "../tables/permission.ts";
 
 export function getBucket(model: Model, id: string): BucketEntry | undefined {
@@ -197,14 +197,16 @@ export async function createBucket(model: Model, opts: CreateBucketOptions): Pro
   return getBucket(model, id)!;
 }
 
+/**
+ * Whether a bucket holds nothing: no object, and no kept version or delete marker with an id
+ * (a versioned bucket is empty only once every version is deleted by id, as in S3).
+ */
 export async function bucketIsEmpty(model: Model, bucketId: string): Promise<boolean> {
-  let start: string | undefined;
-  for (;;) {
-    const page = await model.objects.range(bucketId, { start, limit: 100 });
-    if (page.some((o) => visibleVersion(o))) return false;
-    if (page.length < 100) break;
-    start = page[page.length - 1].key + "\u0000";
+  for await (const o of model.objects.scan(bucketId)) {
+    const v = lastComplete(o);
+    if (v && (v.id !== undefined || visibleVersion(o))) return false;
   }
+  for await (const h of model.history.scan(bucketId)) if (!h.purged) return false;
   return true;
 }
 

@@ -4,9 +4,8 @@
  * are read side by side, page by page, from the same key on.
  */
 import { compareKeys } from "../../util/order.ts";
-import type { Table } from "../../table/table.ts";
 import type { Model } from "../model.ts";
-import { type HistoryEntry, historySortKey } from "../tables/history.ts";
+import type { HistoryEntry } from "../tables/history.ts";
 import {
   lastComplete,
   type ObjectEntry,
@@ -36,25 +35,6 @@ export interface VersionPage {
   truncated: boolean;
 }
 
-const PAGE = 500;
-
-/** Entries of one table from `start` on, page by page, in sort-key order. */
-async function* entries<E>(
-  table: Table<E>,
-  bucketId: string,
-  start: string | undefined,
-  end: string | undefined,
-  sortKey: (e: E) => string,
-): AsyncGenerator<E> {
-  let from = start;
-  for (;;) {
-    const rows = await table.range(bucketId, { start: from, end, limit: PAGE });
-    yield* rows;
-    if (rows.length < PAGE) return;
-    from = sortKey(rows[rows.length - 1]) + "\u0000";
-  }
-}
-
 /** Every version row of the bucket from key `from` on (below `end`), in listing order. */
 async function* versionRows(
   model: Model,
@@ -62,14 +42,8 @@ async function* versionRows(
   from: string | undefined,
   end: string | undefined,
 ): AsyncGenerator<VersionRow> {
-  const heads = entries<ObjectEntry>(model.objects, bucketId, from, end, (e) => e.key);
-  const kept = entries<HistoryEntry>(
-    model.history,
-    bucketId,
-    from,
-    end,
-    (e) => historySortKey(e.key, e.slot),
-  );
+  const heads = model.objects.scan(bucketId, from, end);
+  const kept = model.history.scan(bucketId, from, end);
   let head = (await heads.next()).value as ObjectEntry | undefined;
   let old = (await kept.next()).value as HistoryEntry | undefined;
   while (head || old) {

@@ -24,8 +24,6 @@ export async function setVersioning(model: Model, b: BucketEntry, v: Versioning)
 /** A complete version: holding data, or a delete marker. */
 export type Complete = ObjectVersion & { state: { s: "complete" } };
 
-const PAGE = 200;
-
 /** The kept versions of a key in the history, newest first (purged ones left out). */
 export async function* keptVersions(
   model: Model,
@@ -33,13 +31,7 @@ export async function* keptVersions(
   key: string,
 ): AsyncGenerator<HistoryEntry> {
   const { start, end } = historyRange(key);
-  let from = start;
-  for (;;) {
-    const rows = await model.history.range(bucketId, { start: from, end, limit: PAGE });
-    for (const r of rows) if (!r.purged) yield r;
-    if (rows.length < PAGE) return;
-    from = historySortKey(key, rows[rows.length - 1].slot) + "\u0000";
-  }
+  for await (const h of model.history.scan(bucketId, start, end, 200)) if (!h.purged) yield h;
 }
 
 /** The version `versionId` of a key ("null" included), or undefined if it has none. */

@@ -5,6 +5,7 @@
 import type { Table } from "../../table/table.ts";
 import type { StepResult, Worker } from "../../util/worker.ts";
 import type { Model } from "../model.ts";
+import { keptVersions } from "../objects/versions.ts";
 import type { ObjectEntry } from "../tables/object.ts";
 import type { BlockRef } from "../tables/block_ref.ts";
 import type { VersionBlock } from "../tables/version.ts";
@@ -88,6 +89,10 @@ export function orphanVersionsRepair(model: Model, now = Date.now()): Worker {
       // A commit that failed may have reached one replica only: it must be heard too.
       const e = await model.objects.getEverywhere(owner.bucketId, owner.key);
       if (e?.versions.some((v) => v.uuid === row.version)) return false;
+      // A version a newer one pushed out lives on in the history of a versioned bucket.
+      for await (const h of keptVersions(model, owner.bucketId, owner.key)) {
+        if (h.version.uuid === row.version) return false;
+      }
     } else {
       const parts = await model.allParts(owner.uploadId);
       if (parts.some((p) => !p.deleted && p.version === row.version)) return false;

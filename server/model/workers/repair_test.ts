@@ -6,6 +6,7 @@ import { Workers } from "../../util/worker.ts";
 import { dailyRepairs, orphanVersionsRepair, STALE_UPLOAD_MS } from "./repair.ts";
 import { withNode } from "../testing.ts";
 import { writeBlocks } from "../objects/write.ts";
+import { newVersionId } from "../tables/history.ts";
 
 async function runToEnd(worker: ReturnType<typeof orphanVersionsRepair>) {
   const workers = new Workers();
@@ -15,7 +16,7 @@ async function runToEnd(worker: ReturnType<typeof orphanVersionsRepair>) {
   return workers.list()[0];
 }
 
-Deno.test("a version whose write died before its object named it is released after a day", async () => {
+Deno.test("a version whose write died before its object or history named it is released after a day", async () => {
   await withNode(async ({ model }) => {
     const bytes = new Uint8Array(10_000).map((_, i) => i);
     const owner = { t: "object", bucketId: "b".repeat(64), key: "lost" } as const;
@@ -45,6 +46,26 @@ Deno.test("a version whose write died before its object named it is released aft
       }],
     });
 
+    // A version a newer one pushed out of a versioned bucket's entry lives in the history.
+    const noncurrent = newUuid();
+    const n = await writeBlocks(model, noncurrent, 0, ReadableStream.from([bytes.slice(1)]), {
+      owner: { ...owner, key: "old" },
+    });
+    await model.history.insert({
+      bucketId: owner.bucketId,
+      key: "old",
+      slot: newVersionId(),
+      purged: false,
+      version: {
+        uuid: noncurrent,
+        timestamp: Date.now(),
+        state: {
+          s: "complete",
+          data: { t: "blocks", meta: { size: n.size, etag: "e", headers: [] } },
+        },
+      },
+    });
+
     // Too recent: it may still be uploading.
     assertEquals(
       (await runToEnd(orphanVersionsRepair(model))).progress?.includes("0 repaired"),
@@ -58,6 +79,7 @@ Deno.test("a version whose write died before its object named it is released aft
     assertEquals(await Array.fromAsync(model.versionBlocks(orphan)), []);
     for (const h of hashes) assertEquals(await readRc(model.sys.kv, h), 0n);
     assertEquals((await Array.fromAsync(model.versionBlocks(kept))).length, 3);
+    assertEquals((await Array.fromAsync(model.versionBlocks(noncurrent))).length, 3);
   });
 });
 
