@@ -36,6 +36,9 @@ const MODEL_ERRORS: Record<ModelErrorKind, [number, string]> = {
   invalidPart: [400, "InvalidPart"],
   invalidPartOrder: [400, "InvalidPartOrder"],
   partTooSmall: [400, "EntityTooSmall"],
+  locked: [403, "AccessDenied"],
+  invalidBucketState: [409, "InvalidBucketState"],
+  invalidTag: [400, "InvalidTag"],
 };
 
 export interface ErrorContext {

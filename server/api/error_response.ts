@@ -67,6 +67,9 @@ export function toS3Error(e: unknown): S3Error {
       invalidPart: "InvalidPart",
       invalidPartOrder: "InvalidPartOrder",
       partTooSmall: "EntityTooSmall",
+      locked: "AccessDenied",
+      invalidBucketState: "InvalidBucketState",
+      invalidTag: "InvalidTag",
     } as const;
     return new S3Error(code[e.kind], e.message, e.details);
   }

@@ -3,7 +3,8 @@ import type { HeaderReader } from "../util/header_map.ts";
 import type { ObjectMeta, ObjectVersion } from "../model/tables/object.ts";
 import { checksumHeader, parseChecksumAlgorithm } from "../util/checksum.ts";
 import { isSafeRedirectLocation } from "../model/buckets/website.ts";
-import { httpDate } from "./response.ts";
+import type { VersionSettings } from "../model/tables/settings.ts";
+import { httpDate, isoDate } from "./response.ts";
 import { S3Error } from "./error.ts";
 import { sseHeaders } from "./ssec.ts";
 
@@ -82,6 +83,18 @@ export function objectHeaders(
       h["x-amz-checksum-type"] = meta.checksum.type ?? "FULL_OBJECT";
     }
   }
+  return h;
+}
+
+/** The lock and tag headers of a GET or HEAD. */
+export function settingsHeaders(v: VersionSettings): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (v.retention && v.retention.until > 0) {
+    h["x-amz-object-lock-mode"] = v.retention.mode;
+    h["x-amz-object-lock-retain-until-date"] = isoDate(v.retention.until);
+  }
+  if (v.legalHold) h["x-amz-object-lock-legal-hold"] = v.legalHold.on ? "ON" : "OFF";
+  if (v.tags?.tags.length) h["x-amz-tagging-count"] = String(v.tags.tags.length);
   return h;
 }
 

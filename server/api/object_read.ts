@@ -6,7 +6,8 @@ import {
   type VisibleVersion,
   visibleVersion,
 } from "../model/tables/object.ts";
-import { findVersion, versioningOf } from "../model/objects/versions.ts";
+import { findVersion } from "../model/objects/versions.ts";
+import { versioningOf } from "../model/buckets/protection.ts";
 import { type ByteRange, openObject, partRanges } from "../model/objects/read.ts";
 import { conditionHeaders, evaluate } from "./conditions.ts";
 import type { BucketEntry } from "../model/tables/bucket.ts";
@@ -14,7 +15,7 @@ import type { HeaderReader } from "../util/header_map.ts";
 import type { Query, RequestTarget } from "../util/target.ts";
 import { type ApiDeps, identifiedResponse, responseIds } from "./response.ts";
 import { S3Error } from "./error.ts";
-import { objectHeaders, RESPONSE_OVERRIDES } from "./headers.ts";
+import { objectHeaders, RESPONSE_OVERRIDES, settingsHeaders } from "./headers.ts";
 import { parseRange } from "./range.ts";
 import { cipherToRead, customerKey } from "./ssec.ts";
 
@@ -105,7 +106,7 @@ export async function objectResponse(
   const whole = !ctx.headers.has("range") && !ctx.query.has("partNumber");
   const checksumMode = ctx.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   const headers = objectHeaders(v, meta, checksumMode && whole);
-  Object.assign(headers, versionHeader(ctx.bucket, v));
+  Object.assign(headers, versionHeader(ctx.bucket, v), settingsHeaders(v));
   const outcome = evaluate(conditionHeaders(ctx.headers), {
     etag: meta.etag,
     lastModified: v.timestamp,

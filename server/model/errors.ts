@@ -10,7 +10,13 @@ export type ModelErrorKind =
   | "noSuchUpload"
   | "invalidPart"
   | "invalidPartOrder"
-  | "partTooSmall";
+  | "partTooSmall"
+  /** A version under retention or legal hold, or a retention change the lock forbids. */
+  | "locked"
+  /** A change the bucket's state forbids (Suspended versioning with object lock). */
+  | "invalidBucketState"
+  /** Tags over AWS's limits. */
+  | "invalidTag";
 
 /** A refused operation; the front ends map `kind` to their own error codes. */
 export class ModelError extends Error {

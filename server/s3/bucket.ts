@@ -11,6 +11,7 @@ import {
   setPermission,
 } from "../model/buckets/bucket_ops.ts";
 import { bucketNameError } from "../model/tables/bucket.ts";
+import { setLockConfig, setVersioning } from "../model/buckets/protection.ts";
 import { hasAny } from "../model/tables/permission.ts";
 import { type BucketContext, type S3Context } from "./context.ts";
 import { isoDate, xmlResponse } from "../api/response.ts";
@@ -106,8 +107,20 @@ export async function createBucketHandler(
   if (!ctx.apiKey.allowCreateBucket.v) {
     throw new S3Error("AccessDenied", "This access key is not allowed to create buckets.");
   }
+  const lock = ctx.headers.get("x-amz-bucket-object-lock-enabled")?.trim().toLowerCase();
+  if (lock !== undefined && lock !== "true" && lock !== "false") {
+    throw new S3Error("InvalidArgument", "x-amz-bucket-object-lock-enabled must be true or false", {
+      ArgumentName: "x-amz-bucket-object-lock-enabled",
+      ArgumentValue: lock,
+    });
+  }
   const b = await createBucket(model, { globalAlias: name });
   await setPermission(model, b.id, ctx.apiKey.id, { read: true, write: true, owner: true });
+  if (lock === "true") {
+    // Object lock comes with versioning, as in S3.
+    await setVersioning(model, getBucket(model, b.id)!, "Enabled");
+    await setLockConfig(model, getBucket(model, b.id)!, { enabled: true });
+  }
   return new Response(null, { status: 200, headers: { location: `/${name}` } });
 }
 

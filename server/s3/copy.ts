@@ -1,4 +1,6 @@
 /** CopyObject and UploadPartCopy: the source is read with the caller's rights on it. */
+import { requestedSettings } from "./object_settings.ts";
+import type { VersionSettings } from "../model/tables/settings.ts";
 import { sealedEtag } from "../model/objects/sse.ts";
 import { permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
 import {
@@ -108,7 +110,11 @@ function copyHeaders(
 
 export async function copyObject(ctx: ObjectContext): Promise<Response> {
   const { model } = ctx.deps;
-  const src = await copySource(ctx);
+  const found = await copySource(ctx);
+  const src = {
+    ...found,
+    settings: requestedSettings("CopyObject", ctx.headers, ctx.bucket, found.v.tags?.tags),
+  };
   const directive = (ctx.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
   if (directive !== "COPY" && directive !== "REPLACE") {
     throw new S3Error("InvalidArgument", "Unknown metadata directive.", {
@@ -161,7 +167,7 @@ export async function copyObject(ctx: ObjectContext): Promise<Response> {
  */
 async function commitCopy(
   ctx: ObjectContext,
-  src: { bucket: BucketEntry; v: ObjectVersion },
+  src: { bucket: BucketEntry; v: ObjectVersion; settings?: VersionSettings },
   uuid: string,
   meta: ObjectMeta,
   inline: Uint8Array | undefined,
@@ -176,6 +182,7 @@ async function commitCopy(
     uuid,
     timestamp,
     inline ? { t: "inline", meta, bytes: inline } : { t: "blocks", meta },
+    src.settings,
   );
   return xmlResponse(
     "CopyObjectResult",
@@ -194,7 +201,7 @@ async function commitCopy(
  */
 async function copySealed(
   ctx: ObjectContext,
-  src: Awaited<ReturnType<typeof copySource>>,
+  src: Awaited<ReturnType<typeof copySource>> & { settings?: VersionSettings },
   headers: Array<[string, string]>,
   srcCipher: ObjectCipher | undefined,
   enc: ReturnType<typeof encryptionFor>,

@@ -1,6 +1,9 @@
 /** DeleteObject and DeleteObjects. */
 import { DELETE_BATCH, deleteCurrent } from "../model/objects/object_write.ts";
 import { deleteVersion } from "../model/objects/versions.ts";
+import { bypassGovernance } from "./object_lock.ts";
+import { ModelError } from "../model/errors.ts";
+import { toS3Error } from "../api/error_response.ts";
 import { settleEach } from "../util/settle.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
@@ -17,18 +20,28 @@ interface Deleted {
   deleteMarkerVersionId?: string;
 }
 
-async function deleteOne(ctx: BucketContext, key: string, versionId?: string): Promise<Deleted> {
+async function deleteOne(
+  ctx: BucketContext,
+  key: string,
+  versionId: string | undefined,
+  bypass: boolean,
+): Promise<Deleted> {
   const { model } = ctx.deps;
   if (versionId === undefined) {
     const { marker } = await deleteCurrent(model, ctx.bucket, key);
     return marker ? { deleteMarker: true, deleteMarkerVersionId: marker.versionId } : {};
   }
-  const gone = await deleteVersion(model, ctx.bucket.id, key, versionId);
+  const gone = await deleteVersion(model, ctx.bucket.id, key, versionId, bypass);
   return gone?.state.data.t === "delete" ? { versionId, deleteMarker: true } : { versionId };
 }
 
 export async function deleteObject(ctx: ObjectContext): Promise<Response> {
-  const d = await deleteOne(ctx, ctx.key, ctx.query.get("versionId") ?? undefined);
+  const d = await deleteOne(
+    ctx,
+    ctx.key,
+    ctx.query.get("versionId") ?? undefined,
+    bypassGovernance(ctx),
+  );
   const headers: Record<string, string> = {};
   if (d.deleteMarker) headers["x-amz-delete-marker"] = "true";
   const id = d.versionId ?? d.deleteMarkerVersionId;
@@ -61,10 +74,11 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
     }
     return { key, versionId: xmlToken(entry!.VersionId) };
   });
+  const bypass = bypassGovernance(ctx);
   const outcomes = await settleEach(targets, DELETE_BATCH, ({ key, versionId }) => {
     validateKey(key);
     checkVersionId(versionId);
-    return deleteOne(ctx, key, versionId);
+    return deleteOne(ctx, key, versionId, bypass);
   });
   const deleted: Array<Record<string, string | boolean | undefined>> = [];
   const errors: Array<{ Key: string; VersionId?: string; Code: string; Message: string }> = [];
@@ -78,14 +92,14 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
         DeleteMarker: d.deleteMarker,
         DeleteMarkerVersionId: d.deleteMarkerVersionId,
       });
-    } else if (outcome.reason instanceof S3Error) {
-      errors.push({
-        Key: key,
-        VersionId: versionId,
-        Code: outcome.reason.code,
-        Message: outcome.reason.message,
-      });
-    } else throw outcome.reason;
+      return;
+    }
+    // A key refused (malformed, locked) is reported in the result; anything else fails it all.
+    const reason = outcome.reason instanceof ModelError
+      ? toS3Error(outcome.reason)
+      : outcome.reason;
+    if (!(reason instanceof S3Error)) throw reason;
+    errors.push({ Key: key, VersionId: versionId, Code: reason.code, Message: reason.message });
   });
   return xmlResponse("DeleteResult", {
     Deleted: quiet ? undefined : deleted,

@@ -1,4 +1,6 @@
 /** Multipart uploads: create, upload part, complete, abort. */
+import { requestedSettings } from "./object_settings.ts";
+import type { BucketEntry } from "../model/tables/bucket.ts";
 import type { HeaderReader } from "../util/header_map.ts";
 import type { MpuEntry } from "../model/tables/mpu.ts";
 import type { ChecksumValue } from "../model/tables/object.ts";
@@ -30,7 +32,7 @@ const MAX_PART_SIZE = 5 * 1024 ** 3;
 const MAX_PART_NUMBER = 10000;
 
 /** The object headers, checksum and SSE-C key an upload is started with. */
-export function uploadSettings(h: HeaderReader) {
+export function uploadSettings(h: HeaderReader, bucket: BucketEntry) {
   const algHeader = h.get("x-amz-checksum-algorithm");
   let checksumAlgorithm: ChecksumAlgorithm | undefined;
   if (algHeader) {
@@ -40,7 +42,12 @@ export function uploadSettings(h: HeaderReader) {
     }
   }
   const given = customerKey(h);
-  return { headers: storedHeaders(h), checksumAlgorithm, sse: given && newSseMeta(given) };
+  return {
+    headers: storedHeaders(h),
+    checksumAlgorithm,
+    sse: given && newSseMeta(given),
+    settings: requestedSettings("CreateMultipartUpload", h, bucket),
+  };
 }
 
 export async function createMultipartUpload(ctx: ObjectContext): Promise<Response> {
@@ -48,7 +55,7 @@ export async function createMultipartUpload(ctx: ObjectContext): Promise<Respons
     ctx.deps.model,
     ctx.bucket.id,
     ctx.key,
-    uploadSettings(ctx.headers),
+    uploadSettings(ctx.headers, ctx.bucket),
   );
   const alg = upload.checksumAlgorithm;
   return xmlResponse(

@@ -4,6 +4,7 @@
  * a condition of the policy; the file streams into blocks, its size held to the policy's
  * content-length-range as it arrives.
  */
+import { requestedSettings } from "./object_settings.ts";
 import type { BucketEntry } from "../model/tables/bucket.ts";
 import { getKey, permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
 import type { ObjectMeta } from "../model/tables/object.ts";
@@ -200,11 +201,13 @@ export async function postObject(
     const range = checkPolicy(parsePolicy(policyText), fields, { bucket: bucketName, key });
 
     const h = asHeaders(fields);
-    refuseUnsupportedWrite("PostObject", h);
+    refuseUnsupportedWrite(h);
     const headers = storedHeaders(h);
     const enc = encryptionFor(customerKey(h));
     const digests = expectedDigests(h);
+    const settings = requestedSettings("PostObject", h, bucket);
     const { meta, size, versionId } = await writeObject(model, {
+      settings,
       bucket,
       key,
       body: limited(form.content(), Math.min(range?.max ?? MAX_OBJECT, MAX_OBJECT)),

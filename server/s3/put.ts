@@ -1,4 +1,5 @@
 /** PutObject: streams the body into a new version that becomes visible only once complete. */
+import { requestedSettings, requireIntegrityForLock } from "./object_settings.ts";
 import { nextVersionTimestamp, writeObject } from "../model/objects/object_write.ts";
 import { type ObjectMeta, visibleVersion } from "../model/tables/object.ts";
 import { checkWriteConditions, hasWriteConditions } from "../api/conditions.ts";
@@ -60,7 +61,10 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
   const headers = storedHeaders(ctx.headers);
   const enc = encryptionFor(customerKey(ctx.headers));
   const plan = planBody(ctx);
+  requireIntegrityForLock(ctx.headers);
+  const settings = requestedSettings("PutObject", ctx.headers, ctx.bucket);
   const { meta, versionId } = await writeObject(model, {
+    settings,
     bucket: ctx.bucket,
     key: ctx.key,
     body: plan.stream,

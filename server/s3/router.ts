@@ -221,7 +221,7 @@ async function serveOperation(
   }
   t.bucket = bucket;
   if (key !== undefined) checkVersionId(query.get("versionId"));
-  if (isObjectWrite(route.name)) refuseUnsupportedWrite(route.name, base.headers);
+  if (isObjectWrite(route.name)) refuseUnsupportedWrite(base.headers);
   if (BRINGS_DATA.has(route.name)) {
     const full = deps.sys.diskFull();
     if (full) throw storageFull(full);

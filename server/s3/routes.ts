@@ -27,6 +27,22 @@ import {
 } from "./multipart.ts";
 import { putObject } from "./put.ts";
 import { getBucketVersioning, putBucketVersioning } from "./versioning.ts";
+import {
+  getObjectLegalHold,
+  getObjectLockConfiguration,
+  getObjectRetention,
+  putObjectLegalHold,
+  putObjectLockConfiguration,
+  putObjectRetention,
+} from "./object_lock.ts";
+import {
+  deleteBucketTagging,
+  deleteObjectTagging,
+  getBucketTagging,
+  getObjectTagging,
+  putBucketTagging,
+  putObjectTagging,
+} from "./tagging.ts";
 import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from "./website.ts";
 
 export type Need = keyof BucketPermission | "none";
@@ -44,11 +60,9 @@ const UNSUPPORTED = new Set([
   "encryption",
   "intelligent-tiering",
   "inventory",
-  "legal-hold",
   "logging",
   "metrics",
   "notification",
-  "object-lock",
   "ownershipControls",
   "policy",
   "policyStatus",
@@ -56,9 +70,7 @@ const UNSUPPORTED = new Set([
   "replication",
   "requestPayment",
   "restore",
-  "retention",
   "select",
-  "tagging",
   "torrent",
 ]);
 
@@ -97,6 +109,14 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
         return { name: "GetBucketVersioning", need: "read", run: getBucketVersioning };
       }
       if (has("acl")) return { name: "GetBucketAcl", need: "read", run: getBucketAcl };
+      if (has("object-lock")) {
+        return {
+          name: "GetObjectLockConfiguration",
+          need: "read",
+          run: getObjectLockConfiguration,
+        };
+      }
+      if (has("tagging")) return { name: "GetBucketTagging", need: "read", run: getBucketTagging };
       if (has("website")) return { name: "GetBucketWebsite", need: "read", run: getBucketWebsite };
       if (has("cors")) return { name: "GetBucketCors", need: "read", run: getBucketCors };
       if (has("lifecycle")) {
@@ -125,6 +145,14 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
       if (has("versioning")) {
         return { name: "PutBucketVersioning", need: "owner", run: putBucketVersioning };
       }
+      if (has("object-lock")) {
+        return {
+          name: "PutObjectLockConfiguration",
+          need: "owner",
+          run: putObjectLockConfiguration,
+        };
+      }
+      if (has("tagging")) return { name: "PutBucketTagging", need: "owner", run: putBucketTagging };
       if (has("website")) return { name: "PutBucketWebsite", need: "owner", run: putBucketWebsite };
       if (has("cors")) return { name: "PutBucketCors", need: "owner", run: putBucketCors };
       if (has("lifecycle")) {
@@ -136,6 +164,9 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
         return { name: "DeleteBucketWebsite", need: "owner", run: deleteBucketWebsite };
       }
       if (has("cors")) return { name: "DeleteBucketCors", need: "owner", run: deleteBucketCors };
+      if (has("tagging")) {
+        return { name: "DeleteBucketTagging", need: "owner", run: deleteBucketTagging };
+      }
       if (has("lifecycle")) {
         return { name: "DeleteBucketLifecycle", need: "owner", run: deleteBucketLifecycle };
       }
@@ -156,6 +187,7 @@ const BUCKET_ONLY = [
   "versions",
   "location",
   "delete",
+  "object-lock",
 ];
 
 /** The methods an object sub-resource goes with; any other is no operation on the object. */
@@ -164,6 +196,9 @@ const OBJECT_SUBRESOURCE_METHODS: Record<string, string[]> = {
   acl: ["GET", "HEAD", "PUT"],
   uploads: ["POST"],
   partNumber: ["GET", "HEAD", "PUT"],
+  retention: ["GET", "PUT"],
+  "legal-hold": ["GET", "PUT"],
+  tagging: ["GET", "PUT", "DELETE"],
 };
 
 /** Sub-resources that a PUT to a bucket may not carry: it is then no CreateBucket. */
@@ -198,11 +233,25 @@ export function objectRoute(method: string, q: Query, h: HeaderReader): Route | 
       }
       if (has("uploadId")) return { name: "ListParts", need: "read", run: listParts };
       if (has("acl")) return { name: "GetObjectAcl", need: "read", run: getBucketAcl };
+      if (has("retention")) {
+        return { name: "GetObjectRetention", need: "read", run: getObjectRetention };
+      }
+      if (has("legal-hold")) {
+        return { name: "GetObjectLegalHold", need: "read", run: getObjectLegalHold };
+      }
+      if (has("tagging")) return { name: "GetObjectTagging", need: "read", run: getObjectTagging };
       return { name: "GetObject", need: "read", run: (c) => getObject(c, false) };
     case "HEAD":
       return { name: "HeadObject", need: "read", run: (c) => getObject(c, true) };
     case "PUT":
       if (has("acl")) return { name: "PutObjectAcl", need: "owner", run: putAcl };
+      if (has("retention")) {
+        return { name: "PutObjectRetention", need: "write", run: putObjectRetention };
+      }
+      if (has("legal-hold")) {
+        return { name: "PutObjectLegalHold", need: "write", run: putObjectLegalHold };
+      }
+      if (has("tagging")) return { name: "PutObjectTagging", need: "write", run: putObjectTagging };
       if (has("partNumber") || has("uploadId")) {
         return h.has("x-amz-copy-source")
           ? { name: "UploadPartCopy", need: "write", run: uploadPartCopy }
@@ -213,6 +262,9 @@ export function objectRoute(method: string, q: Query, h: HeaderReader): Route | 
     case "DELETE":
       if (has("uploadId")) {
         return { name: "AbortMultipartUpload", need: "write", run: abortMultipartUpload };
+      }
+      if (has("tagging")) {
+        return { name: "DeleteObjectTagging", need: "write", run: deleteObjectTagging };
       }
       return { name: "DeleteObject", need: "write", run: deleteObject };
     case "POST":

@@ -1,5 +1,5 @@
 /** PutBucketVersioning and GetBucketVersioning. */
-import { setVersioning, versioningOf } from "../model/objects/versions.ts";
+import { setVersioning, versioningOf } from "../model/buckets/protection.ts";
 import type { BucketContext } from "./context.ts";
 import { readDocument } from "./body.ts";
 import { S3Error } from "../api/error.ts";
@@ -34,9 +34,7 @@ export async function putBucketVersioning(ctx: BucketContext): Promise<Response>
       "MFA delete is not supported by this server: versions are protected with object lock instead.",
     );
   }
-  if (versioningOf(ctx.bucket) !== status) {
-    await setVersioning(ctx.deps.model, ctx.bucket, status);
-  }
+  await setVersioning(ctx.deps.model, ctx.bucket, status);
   return new Response(null, { status: 200 });
 }
 

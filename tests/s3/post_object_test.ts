@@ -295,24 +295,30 @@ Deno.test("PostObject: browser form uploads with a signed policy", async (t) => 
     await absent("up/forged");
   });
 
-  await t.step("a form asking for tags, a lock or managed encryption is refused", async () => {
-    for (
-      const [field, value, code] of [
-        [
-          "tagging",
-          "<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>",
-          "NotImplemented",
-        ],
-        ["x-amz-object-lock-mode", "COMPLIANCE", "InvalidRequest"],
-        ["x-amz-server-side-encryption", "AES256", "NotImplemented"],
-        ["x-amz-website-redirect-location", "javascript:alert(1)", "InvalidArgument"],
-      ]
-    ) {
-      const res = await post({ key: "up/refused", [field]: value }, "x");
-      assertEquals((await errorOf(res)).code, code, field);
-    }
-    await absent("up/refused");
-  });
+  await t.step(
+    "a form asking for 11 tags, a lock without one, or managed encryption is refused",
+    async () => {
+      for (
+        const [field, value, code] of [
+          [
+            "tagging",
+            `<Tagging><TagSet>${
+              Array.from({ length: 11 }, (_, i) => `<Tag><Key>k${i}</Key><Value>v</Value></Tag>`)
+                .join("")
+            }</TagSet></Tagging>`,
+            "InvalidTag",
+          ],
+          ["x-amz-object-lock-mode", "COMPLIANCE", "InvalidRequest"],
+          ["x-amz-server-side-encryption", "AES256", "NotImplemented"],
+          ["x-amz-website-redirect-location", "javascript:alert(1)", "InvalidArgument"],
+        ]
+      ) {
+        const res = await post({ key: "up/refused", [field]: value }, "x");
+        assertEquals((await errorOf(res)).code, code, field);
+      }
+      await absent("up/refused");
+    },
+  );
 
   await t.step("a key without write permission on the bucket is refused", async () => {
     const other = await node.createKey("reader");

@@ -66,16 +66,6 @@ Deno.test("requests for features Remise lacks are refused", async (t) => {
     },
   );
 
-  await t.step("a bucket with object lock cannot be created", async () => {
-    await assertS3Error(
-      () =>
-        s3.send(new CreateBucketCommand({ Bucket: "locked", ObjectLockEnabledForBucket: true })),
-      "NotImplemented",
-      501,
-    );
-    await assertS3Error(() => s3.send(new HeadBucketCommand({ Bucket: "locked" })), null, 404);
-  });
-
   await t.step("encryption with managed keys: 501 NotImplemented, nothing stored", async () => {
     for (const sse of ["AES256", "aws:kms"] as const) {
       await assertS3Error(
@@ -106,37 +96,6 @@ Deno.test("requests for features Remise lacks are refused", async (t) => {
     });
     await absent("sse");
   });
-
-  await t.step(
-    "tags: 501 NotImplemented on PUT, multipart and a copy that replaces them",
-    async () => {
-      await assertS3Error(
-        () => s3.send(new PutObjectCommand({ Bucket: B, Key: "tag", Body: "x", Tagging: "a=b" })),
-        "NotImplemented",
-        501,
-      );
-      await assertS3Error(
-        () => s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "tag", Tagging: "a=b" })),
-        "NotImplemented",
-        501,
-      );
-      await assertS3Error(
-        () =>
-          s3.send(
-            new CopyObjectCommand({
-              Bucket: B,
-              Key: "tag",
-              CopySource: `${B}/src`,
-              TaggingDirective: "REPLACE",
-              Tagging: "a=b",
-            }),
-          ),
-        "NotImplemented",
-        501,
-      );
-      await absent("tag");
-    },
-  );
 
   await t.step("canned ACLs on PUT stay accepted (media servers send them)", async () => {
     await s3.send(new PutObjectCommand({ Bucket: B, Key: "acl", Body: "x", ACL: "public-read" }));

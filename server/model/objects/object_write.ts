@@ -19,7 +19,10 @@ import {
   versionIdOf,
   visibleVersion,
 } from "../tables/object.ts";
-import { purgeKeptNull, versioningOf } from "./versions.ts";
+import { purgeKeptNull } from "./versions.ts";
+import { versioningOf } from "../buckets/protection.ts";
+import type { VersionSettings } from "../tables/settings.ts";
+import { initialSettings } from "./lock.ts";
 import { checkQuota } from "./quota.ts";
 import { sealedEtag, type SseMeta } from "./sse.ts";
 import { writeBlocks, type WriteResult } from "./write.ts";
@@ -58,9 +61,23 @@ async function keepCurrent(model: Model, bucket: BucketEntry, key: string): Prom
 
 const EMPTY: ObjectEntry = { bucketId: "", key: "", versions: [] };
 
-/** A new complete version; with an id of its own while the bucket's versioning is Enabled. */
-function newVersion(bucket: BucketEntry, uuid: string, timestamp: number, data: VersionData) {
-  const v: ObjectVersion = { uuid, timestamp, state: { s: "complete", data } };
+/**
+ * A new complete version: with an id of its own while the bucket's versioning is Enabled, and
+ * the lock and tags the write asks for (or the bucket's default retention).
+ */
+function newVersion(
+  bucket: BucketEntry,
+  uuid: string,
+  timestamp: number,
+  data: VersionData,
+  settings?: VersionSettings,
+) {
+  const v: ObjectVersion = {
+    uuid,
+    timestamp,
+    state: { s: "complete", data },
+    ...(data.t === "delete" ? {} : initialSettings(bucket, settings, timestamp)),
+  };
   if (versioningOf(bucket) === "Enabled") v.id = newVersionId(timestamp);
   return v;
 }
@@ -90,6 +107,7 @@ export async function commitVersion(
   key: string,
   uuid: string,
   data: VersionData,
+  settings?: VersionSettings,
 ): Promise<Committed> {
   await keepCurrent(model, bucket, key);
   let v = newVersion(
@@ -97,6 +115,7 @@ export async function commitVersion(
     uuid,
     nextVersionTimestamp(await model.objects.store.get(bucket.id, key)),
     data,
+    settings,
   );
   for (;;) {
     const seen = await model.objects.insertAndRead({ bucketId: bucket.id, key, versions: [v] });
@@ -116,9 +135,10 @@ export async function writeVersion(
   uuid: string,
   timestamp: number,
   data: VersionData,
+  settings?: VersionSettings,
 ): Promise<Committed> {
   await keepCurrent(model, bucket, key);
-  const v = newVersion(bucket, uuid, timestamp, data);
+  const v = newVersion(bucket, uuid, timestamp, data, settings);
   await model.objects.insert({ bucketId: bucket.id, key, versions: [v] });
   return await committed(model, bucket, key, v);
 }
@@ -201,6 +221,8 @@ export interface ObjectWrite {
    * before anything is committed; answers the checksum the object keeps, if any.
    */
   verify?(r: WriteResult): ChecksumValue | undefined | Promise<ChecksumValue | undefined>;
+  /** Object lock and tags the new version starts with. */
+  settings?: VersionSettings;
   /**
    * If-Match / If-None-Match: throws unless the version the write replaces passes, checked
    * before the body is read and again just before the commit.
@@ -250,11 +272,19 @@ export async function writeObject(
       // The condition is checked again against what the write replaces.
       const timestamp = nextVersionTimestamp(await current());
       committing = true;
-      const { versionId } = await writeVersion(model, bucket, key, uuid, timestamp, data);
+      const { versionId } = await writeVersion(
+        model,
+        bucket,
+        key,
+        uuid,
+        timestamp,
+        data,
+        w.settings,
+      );
       return { meta, size: r.size, versionId };
     }
     committing = true;
-    const { versionId } = await commitVersion(model, bucket, key, uuid, data);
+    const { versionId } = await commitVersion(model, bucket, key, uuid, data, w.settings);
     return { meta, size: r.size, versionId };
   } catch (e) {
     await undoWrite(model, uuid, committing);

@@ -3,6 +3,7 @@
  * upload of a part number wins whatever the clocks), completed into an object that shares the
  * parts' blocks, or aborted. The S3 front end and the admin API both call these.
  */
+import type { VersionSettings } from "../tables/settings.ts";
 import { createHash } from "node:crypto";
 import {
   type ChecksumAlgorithm,
@@ -31,7 +32,12 @@ export async function startUpload(
   model: Model,
   bucketId: string,
   key: string,
-  o: { headers: Array<[string, string]>; checksumAlgorithm?: ChecksumAlgorithm; sse?: SseMeta },
+  o: {
+    headers: Array<[string, string]>;
+    checksumAlgorithm?: ChecksumAlgorithm;
+    sse?: SseMeta;
+    settings?: VersionSettings;
+  },
 ): Promise<MpuEntry> {
   const upload: MpuEntry = {
     bucketId,
@@ -43,6 +49,7 @@ export async function startUpload(
     deleted: false,
   };
   if (o.sse) upload.sse = o.sse;
+  if (o.settings) upload.settings = o.settings;
   await model.uploads.insert(upload);
   return upload;
 }
@@ -251,7 +258,7 @@ export async function completeUpload(
       checksum,
       ...(upload.sse ? { sse: upload.sse } : {}),
     },
-  });
+  }, upload.settings);
   await model.uploads.insert({
     ...upload,
     deleted: true,

@@ -4,22 +4,10 @@
  * and the bucket's versioning state.
  */
 import type { Model } from "../model.ts";
-import { bucketConfig, setBucketConfig } from "../buckets/bucket_ops.ts";
-import type { BucketEntry } from "../tables/bucket.ts";
 import { type HistoryEntry, historyRange, historySortKey, slotOf } from "../tables/history.ts";
 import { lastComplete, type ObjectVersion, versionIdOf } from "../tables/object.ts";
-
-export type Versioning = "Enabled" | "Suspended";
-
-/** The bucket's versioning state; undefined until it is first set (unversioned). */
-export function versioningOf(b: BucketEntry): Versioning | undefined {
-  return bucketConfig<Versioning>(b, "versioning");
-}
-
-/** Sets Enabled or Suspended; a bucket never goes back to unversioned. */
-export async function setVersioning(model: Model, b: BucketEntry, v: Versioning): Promise<void> {
-  await setBucketConfig(model, b, "versioning", v);
-}
+import { lockedBy, mergeSettings, type VersionSettings } from "../tables/settings.ts";
+import { ModelError } from "../errors.ts";
 
 /** A complete version: holding data, or a delete marker. */
 export type Complete = ObjectVersion & { state: { s: "complete" } };
@@ -72,9 +60,11 @@ export async function deleteVersion(
   bucketId: string,
   key: string,
   versionId: string,
+  bypassGovernance = false,
 ): Promise<Complete | undefined> {
   const found = await findVersion(model, bucketId, key, versionId);
   if (!found) return undefined;
+  checkDeletable(await currentLock(model, bucketId, key, found), bypassGovernance);
   const entry = await model.objects.get(bucketId, key);
   const wasCurrent = entry?.versions.some((v) => v.uuid === found.uuid) ?? false;
   if (wasCurrent) {
@@ -125,5 +115,81 @@ async function promoteNewest(model: Model, bucketId: string, key: string): Promi
   for await (const h of keptVersions(model, bucketId, key)) {
     await model.objects.insert({ bucketId, key, versions: [h.version] });
     return;
+  }
+}
+
+/** A version's settings (lock, tags) as every copy of it (object entry and history) holds it, merged. */
+export async function currentLock(
+  model: Model,
+  bucketId: string,
+  key: string,
+  v: ObjectVersion,
+): Promise<VersionSettings> {
+  const kept = await model.history.get(bucketId, historySortKey(key, slotOf(v)));
+  return mergeSettings(v, kept?.version ?? {});
+}
+
+/** Refuses to delete a version for good while its retention or legal hold holds it. */
+export function checkDeletable(v: VersionSettings, bypassGovernance: boolean, now = Date.now()) {
+  const by = lockedBy(v, now, bypassGovernance);
+  if (!by) return;
+  throw new ModelError(
+    "locked",
+    by === "legal hold"
+      ? "Access Denied because object protected by object lock: the version is under a legal hold."
+      : `Access Denied because object protected by object lock: the version is under ${by} retention until ${
+        new Date(v.retention!.until).toISOString()
+      }${
+        by === "GOVERNANCE"
+          ? " (x-amz-bypass-governance-retention lifts it for a key allowed to)"
+          : ""
+      }.`,
+  );
+}
+
+/** The current version (no id) or the one named, with its settings merged from every copy. */
+export async function settingsTarget(
+  model: Model,
+  bucketId: string,
+  key: string,
+  versionId: string | undefined,
+): Promise<Complete | undefined> {
+  let id = versionId;
+  if (id === undefined) {
+    const entry = await model.objects.get(bucketId, key);
+    const current = entry && lastComplete(entry);
+    if (!current) return undefined;
+    id = versionIdOf(current);
+  }
+  const v = await findVersion(model, bucketId, key, id);
+  if (!v) return undefined;
+  return { ...v, ...await currentLock(model, bucketId, key, v) };
+}
+
+/**
+ * Writes changed settings onto every copy of a version: the object entry while it is current
+ * there, and the history once a newer version pushed it out (looked at again after the entry,
+ * so a change racing a newer write still reaches the copy that stays).
+ */
+export async function updateSettings(
+  model: Model,
+  bucketId: string,
+  key: string,
+  v: Complete,
+  change: VersionSettings,
+): Promise<void> {
+  const updated: ObjectVersion = { ...v, ...change };
+  const entry = await model.objects.get(bucketId, key);
+  if (entry?.versions.some((o) => o.uuid === v.uuid)) {
+    await model.objects.insert({ bucketId, key, versions: [updated] });
+  }
+  const again = await model.objects.get(bucketId, key);
+  const inEntry = again?.versions.some((o) => o.uuid === v.uuid && o.state.s === "complete");
+  const slot = slotOf(v);
+  const kept = await model.history.get(bucketId, historySortKey(key, slot));
+  // A version with an id pushed out meanwhile lives on in the history ("null" ones replaced by
+  // another "null" do not).
+  if (kept || (!inEntry && v.id)) {
+    await model.history.insert({ bucketId, key, slot, version: updated, purged: false });
   }
 }

@@ -10,7 +10,7 @@ import type { Model } from "../model.ts";
 import { versionIdOf } from "../tables/object.ts";
 import { until, withCluster } from "../testing.ts";
 import { deleteCurrent, writeObject } from "./object_write.ts";
-import { setVersioning } from "./versions.ts";
+import { setVersioning } from "../buckets/protection.ts";
 
 const KEY = "notes.txt";
 

@@ -7,6 +7,7 @@
  */
 import type { TableSchema } from "../../table/schema.ts";
 import { randomHex } from "../../util/ids.ts";
+import { mergeSettings } from "./settings.ts";
 import {
   bucketStatKey,
   mayHaveBlocks,
@@ -75,8 +76,15 @@ export const historySchema: TableSchema<HistoryEntry> = {
   sortKey: (e) => historySortKey(e.key, e.slot),
   merge(a, b) {
     if (a.purged !== b.purged) return a.purged ? a : b;
-    const timestamp = Math.max(a.version.timestamp, b.version.timestamp);
-    return timestamp === a.version.timestamp ? a : { ...a, version: { ...a.version, timestamp } };
+    const { retention: _r, legalHold: _h, tags: _t, ...version } = a.version;
+    return {
+      ...a,
+      version: {
+        ...version,
+        timestamp: Math.max(a.version.timestamp, b.version.timestamp),
+        ...mergeSettings(a.version, b.version),
+      },
+    };
   },
   isTombstone: (e) => e.purged,
   updated(old, now) {

@@ -6,6 +6,7 @@
 import type { TableSchema } from "../../table/schema.ts";
 import type { ChecksumValue } from "./object.ts";
 import type { SseMeta } from "../objects/sse.ts";
+import type { VersionSettings } from "./settings.ts";
 
 export interface MpuEntry {
   bucketId: string;
@@ -21,6 +22,8 @@ export interface MpuEntry {
   completedChecksum?: ChecksumValue;
   /** The encryption every part must use (SSE-C), set when the upload was created. */
   sse?: SseMeta;
+  /** The object lock and tags the object will start with. */
+  settings?: VersionSettings;
 }
 
 export interface MpuPart {

@@ -5,6 +5,7 @@
 import type { SseMeta } from "../objects/sse.ts";
 import type { TableSchema } from "../../table/schema.ts";
 import { compareKeys } from "../../util/order.ts";
+import { mergeSettings, type VersionSettings } from "./settings.ts";
 
 export type ChecksumValue = { alg: string; value: string; type?: "FULL_OBJECT" | "COMPOSITE" };
 
@@ -30,7 +31,7 @@ export type VersionState =
   | { s: "complete"; data: VersionData }
   | { s: "aborted" };
 
-export interface ObjectVersion {
+export interface ObjectVersion extends VersionSettings {
   uuid: string;
   timestamp: number;
   state: VersionState;
@@ -106,6 +107,7 @@ export function mergeObjects(a: ObjectEntry, b: ObjectEntry): ObjectEntry {
       uuid: v.uuid,
       timestamp: Math.max(prev.timestamp, v.timestamp),
       state: mergeState(prev.state, v.state),
+      ...mergeSettings(prev, v),
     };
     // An upload in progress has no id yet; its completion brings it.
     const id = prev.id ?? v.id;
