@@ -1,7 +1,7 @@
 /**
  * Put/Get/DeleteBucketLifecycleConfiguration: a bucket's lifecycle rules as S3 XML. The rules
- * Remise cannot run (transitions, noncurrent versions, tags) are refused with NotImplemented, as
- * Garage does: a rule accepted and then ignored would keep data the owner meant to let go.
+ * Remise cannot run (transitions to other storage classes) are refused with NotImplemented:
+ * a rule accepted and then ignored would keep data the owner meant to let go.
  */
 import { setBucketConfig } from "../model/buckets/bucket_ops.ts";
 import {
@@ -14,6 +14,7 @@ import {
   parseIsoDate,
 } from "../model/buckets/lifecycle.ts";
 import { randomHex } from "../util/ids.ts";
+import { checkTags } from "../model/objects/tags.ts";
 import { type BucketContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
@@ -33,13 +34,7 @@ const MAX_RULES = 1000;
 const MAX_ID_LENGTH = 255;
 /** The rules live in the bucket entry, one metadata value with room for its other settings. */
 const MAX_STORED_BYTES = 24 * 1024;
-const UNSUPPORTED = [
-  "Transition",
-  "NoncurrentVersionTransition",
-  "NoncurrentVersionExpiration",
-  "Tag",
-  "ExpiredObjectDeleteMarker",
-];
+const UNSUPPORTED = ["Transition", "NoncurrentVersionTransition"];
 
 function malformed(why: string): S3Error {
   return new S3Error(
@@ -62,7 +57,7 @@ function children(v: XmlValue, where: string, known: string[], repeated?: string
     if (UNSUPPORTED.includes(name)) {
       throw new S3Error(
         "NotImplemented",
-        `<${name}> is not supported: lifecycle rules here filter by prefix and size, expire objects (Days or Date) and abort incomplete multipart uploads.`,
+        `<${name}> is not supported: this server has one storage class, so lifecycle rules expire objects, noncurrent versions and delete markers, and abort incomplete multipart uploads.`,
       );
     }
     if (!known.includes(name)) throw malformed(`<${where}> has no element <${name}>`);
@@ -95,8 +90,19 @@ function size(v: XmlValue, what: string): number | undefined {
   return Number(text);
 }
 
+function parseTag(v: XmlValue): [string, string] {
+  const t = children(v, "Tag", ["Key", "Value"]);
+  const key = xmlText(t.Key);
+  if (key === undefined) throw malformed("a <Tag> needs a <Key>");
+  return [key, xmlText(t.Value) ?? ""];
+}
+
 function conditions(o: XmlObject): LifecycleFilter {
   const f: LifecycleFilter = {};
+  if (o.Tag !== undefined) {
+    f.tags = xmlList(o.Tag).map(parseTag);
+    checkTags(f.tags);
+  }
   const prefix = xmlText(o.Prefix);
   if (prefix !== undefined) f.prefix = prefix;
   const gt = size(o.ObjectSizeGreaterThan, "ObjectSizeGreaterThan");
@@ -112,17 +118,55 @@ function conditions(o: XmlObject): LifecycleFilter {
   return f;
 }
 
-const CONDITIONS = ["Prefix", "ObjectSizeGreaterThan", "ObjectSizeLessThan"];
+const CONDITIONS = ["Prefix", "ObjectSizeGreaterThan", "ObjectSizeLessThan", "Tag"];
 
 function parseFilter(v: XmlValue): LifecycleFilter {
   const f = children(v, "Filter", [...CONDITIONS, "And"]);
   const count = Object.keys(f).filter((k) => k !== "#text").length;
   if (count > 1) throw malformed("a <Filter> with several conditions holds them in <And>");
-  return f.And === undefined ? conditions(f) : conditions(children(f.And, "And", CONDITIONS));
+  return f.And === undefined
+    ? conditions(f)
+    : conditions(children(f.And, "And", CONDITIONS, "Tag"));
 }
 
-function parseExpiration(v: XmlValue): LifecycleExpiration {
-  const e = children(v, "Expiration", ["Days", "Date"]);
+/** <Expiration>: Days or Date, or ExpiredObjectDeleteMarker alone. */
+function parseExpiration(v: XmlValue): { expiration?: LifecycleExpiration; marker?: boolean } {
+  const e = children(v, "Expiration", ["Days", "Date", "ExpiredObjectDeleteMarker"]);
+  if (e.ExpiredObjectDeleteMarker !== undefined) {
+    const flag = xmlToken(e.ExpiredObjectDeleteMarker);
+    if (flag !== "true" && flag !== "false") {
+      throw malformed("<ExpiredObjectDeleteMarker> is true or false");
+    }
+    if (e.Days !== undefined || e.Date !== undefined) {
+      throw new S3Error(
+        "InvalidArgument",
+        "ExpiredObjectDeleteMarker cannot be specified with Days or Date in a Lifecycle Expiration Policy",
+      );
+    }
+    return { marker: flag === "true" };
+  }
+  return { expiration: parseDaysOrDate(e) };
+}
+
+function parseNoncurrent(v: XmlValue): { days: number; newer?: number } {
+  const e = children(v, "NoncurrentVersionExpiration", [
+    "NoncurrentDays",
+    "NewerNoncurrentVersions",
+  ]);
+  const days = positiveDays(e.NoncurrentDays, "NoncurrentDays", "NoncurrentVersionExpiration");
+  if (e.NewerNoncurrentVersions === undefined) return { days };
+  const newer = positiveDays(
+    e.NewerNoncurrentVersions,
+    "NewerNoncurrentVersions",
+    "NoncurrentVersionExpiration",
+  );
+  if (newer > 100) {
+    throw new S3Error("InvalidArgument", "NewerNoncurrentVersions must be at most 100");
+  }
+  return { days, newer };
+}
+
+function parseDaysOrDate(e: XmlObject): LifecycleExpiration {
   if ((e.Days === undefined) === (e.Date === undefined)) {
     throw malformed("<Expiration> holds either <Days> or <Date>");
   }
@@ -140,6 +184,7 @@ function parseRule(v: XmlValue): LifecycleRule {
     "Filter",
     "Prefix",
     "Expiration",
+    "NoncurrentVersionExpiration",
     "AbortIncompleteMultipartUpload",
   ]);
   const status = xmlToken(r.Status);
@@ -165,7 +210,20 @@ function parseRule(v: XmlValue): LifecycleRule {
     filter: r.Filter !== undefined ? parseFilter(r.Filter) : prefix !== undefined ? { prefix } : {},
   };
   if (r.Filter === undefined && prefix !== undefined) rule.legacyPrefix = true;
-  if (r.Expiration !== undefined) rule.expiration = parseExpiration(r.Expiration);
+  if (r.Expiration !== undefined) {
+    const { expiration, marker } = parseExpiration(r.Expiration);
+    if (expiration) rule.expiration = expiration;
+    if (marker) rule.expiredObjectDeleteMarker = true;
+    if (marker && rule.filter.tags?.length) {
+      throw new S3Error(
+        "InvalidRequest",
+        "ExpiredObjectDeleteMarker cannot be specified with a Tag filter: a delete marker has no tags.",
+      );
+    }
+  }
+  if (r.NoncurrentVersionExpiration !== undefined) {
+    rule.noncurrent = parseNoncurrent(r.NoncurrentVersionExpiration);
+  }
   if (r.AbortIncompleteMultipartUpload !== undefined) {
     const a = children(r.AbortIncompleteMultipartUpload, "AbortIncompleteMultipartUpload", [
       "DaysAfterInitiation",
@@ -176,7 +234,19 @@ function parseRule(v: XmlValue): LifecycleRule {
       "AbortIncompleteMultipartUpload",
     );
   }
-  if (!rule.expiration && rule.abortIncompleteUploadDays === undefined) {
+  if (rule.abortIncompleteUploadDays !== undefined && rule.filter.tags?.length) {
+    throw new S3Error(
+      "InvalidRequest",
+      "AbortIncompleteMultipartUpload cannot be specified with Tags: an upload has none yet.",
+    );
+  }
+  const actions = [
+    rule.expiration,
+    rule.expiredObjectDeleteMarker,
+    rule.noncurrent,
+    rule.abortIncompleteUploadDays,
+  ];
+  if (actions.every((a) => a === undefined)) {
     throw new S3Error("InvalidRequest", "At least one action needs to be specified in a rule");
   }
   return rule;
@@ -220,8 +290,12 @@ function filterXml(f: LifecycleFilter): XmlElements {
     Prefix: f.prefix,
     ObjectSizeGreaterThan: f.sizeGreaterThan,
     ObjectSizeLessThan: f.sizeLessThan,
+    Tag: f.tags?.map(([Key, Value]) => ({ Key, Value })),
   };
-  return Object.values(c).filter((x) => x !== undefined).length > 1 ? { And: c } : c;
+  const count =
+    [c.Prefix, c.ObjectSizeGreaterThan, c.ObjectSizeLessThan].filter((x) => x !== undefined)
+      .length + (f.tags?.length ?? 0);
+  return count > 1 ? { And: c } : c;
 }
 
 function expirationXml(e: LifecycleExpiration): XmlElements {
@@ -245,7 +319,15 @@ export function getBucketLifecycle(ctx: BucketContext): Response {
       Prefix: r.legacyPrefix ? r.filter.prefix : undefined,
       Filter: r.legacyPrefix ? undefined : filterXml(r.filter),
       Status: r.enabled ? "Enabled" : "Disabled",
-      Expiration: r.expiration && expirationXml(r.expiration),
+      Expiration: r.expiration
+        ? expirationXml(r.expiration)
+        : r.expiredObjectDeleteMarker
+        ? { ExpiredObjectDeleteMarker: true }
+        : undefined,
+      NoncurrentVersionExpiration: r.noncurrent && {
+        NoncurrentDays: r.noncurrent.days,
+        NewerNoncurrentVersions: r.noncurrent.newer,
+      },
       AbortIncompleteMultipartUpload: r.abortIncompleteUploadDays === undefined
         ? undefined
         : { DaysAfterInitiation: r.abortIncompleteUploadDays },

@@ -7,10 +7,12 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketLifecycleCommand,
+  DeleteObjectCommand,
   GetBucketLifecycleConfigurationCommand,
   type LifecycleRule,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
   type S3Client,
@@ -103,16 +105,73 @@ Deno.test("lifecycle configuration through the S3 API", async (t) => {
     await s3.send(new DeleteBucketLifecycleCommand({ Bucket: "rules" }));
   });
 
-  await t.step("actions Remise cannot run are NotImplemented, not ignored", async () => {
+  await t.step("transitions (one storage class here) are NotImplemented, not ignored", async () => {
     const unsupported: LifecycleRule[] = [
       { Status: "Enabled", Filter: {}, Transitions: [{ Days: 30, StorageClass: "GLACIER" }] },
-      { Status: "Enabled", Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
-      { Status: "Enabled", Filter: { Tag: { Key: "k", Value: "v" } }, Expiration: { Days: 1 } },
-      { Status: "Enabled", Filter: {}, Expiration: { ExpiredObjectDeleteMarker: true } },
+      {
+        Status: "Enabled",
+        Filter: {},
+        NoncurrentVersionTransitions: [{ NoncurrentDays: 30, StorageClass: "GLACIER" }],
+      },
     ];
     for (const rule of unsupported) {
       await assertS3Error(() => putRules(s3, "rules", [rule]), "NotImplemented", 501);
     }
+  });
+
+  await t.step("versions, markers and tags: read back as written, mistakes refused", async () => {
+    const rules: LifecycleRule[] = [
+      {
+        ID: "old versions",
+        Status: "Enabled",
+        Filter: { And: { Prefix: "docs/", Tags: [{ Key: "keep", Value: "no" }] } },
+        NoncurrentVersionExpiration: { NoncurrentDays: 30, NewerNoncurrentVersions: 3 },
+      },
+      {
+        ID: "markers",
+        Status: "Enabled",
+        Filter: {},
+        Expiration: { ExpiredObjectDeleteMarker: true },
+      },
+      {
+        ID: "tagged",
+        Status: "Enabled",
+        Filter: { Tag: { Key: "tmp", Value: "1" } },
+        Expiration: { Days: 2 },
+      },
+    ];
+    await putRules(s3, "rules", rules);
+    const back = (await get()).Rules!;
+    assertEquals(back[0].NoncurrentVersionExpiration, {
+      NoncurrentDays: 30,
+      NewerNoncurrentVersions: 3,
+    });
+    assertEquals(back[0].Filter?.And?.Tags, [{ Key: "keep", Value: "no" }]);
+    assertEquals(back[1].Expiration, { ExpiredObjectDeleteMarker: true });
+    assertEquals(back[2].Filter?.Tag, { Key: "tmp", Value: "1" });
+    const bad: Array<[LifecycleRule, string]> = [
+      [
+        { Status: "Enabled", Filter: {}, Expiration: { Days: 1, ExpiredObjectDeleteMarker: true } },
+        "InvalidArgument",
+      ],
+      [
+        { Status: "Enabled", Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: 0 } },
+        "InvalidArgument",
+      ],
+      [
+        {
+          Status: "Enabled",
+          Filter: { Tag: { Key: "a", Value: "b" } },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        },
+        "InvalidRequest",
+      ],
+    ];
+    for (const [rule, code] of bad) {
+      await assertS3Error(() => putRules(s3, "rules", [rule]), code, 400);
+    }
+    assertEquals((await get()).Rules?.length, 3);
+    await s3.send(new DeleteBucketLifecycleCommand({ Bucket: "rules" }));
   });
 
   await t.step("invalid values get AWS's errors", async () => {
@@ -292,6 +351,76 @@ Deno.test("an operator runs the lifecycle pass with `repair lifecycle`", async (
   });
   assertEquals(await keys(s3, "cli"), ["new/a"]);
   // With real days no scheduled pass ran in between: the counts are this pass's own.
-  assertEquals(worker.progress, "last pass: 3 objects scanned, 2 expired, 0 uploads aborted");
+  assertEquals(
+    worker.progress,
+    "last pass: 3 objects scanned, 2 expired, 0 old versions and markers deleted, 0 uploads aborted",
+  );
   assertMatch(worker.freeform.join("\n"), /next pass \d{4}-\d\d-\d\dT00:00:00\.000Z/);
+});
+
+Deno.test("the lifecycle pass on a versioned bucket: markers, old versions, locks", async () => {
+  await using f = await s3Fixture({ env: { REMISE_LIFECYCLE_DAY_MS: "1000" } });
+  const { s3, node } = f;
+  const B = "history";
+  await s3.send(new CreateBucketCommand({ Bucket: B, ObjectLockEnabledForBucket: true }));
+  const put = async (Key: string, extra = {}) =>
+    (await s3.send(new PutObjectCommand({ Bucket: B, Key, Body: Key, ...extra }))).VersionId!;
+  // Five versions of one key; the oldest one locked.
+  const locked = await put("doc", {
+    ObjectLockMode: "GOVERNANCE",
+    ObjectLockRetainUntilDate: new Date(Date.now() + 86_400_000),
+  });
+  for (let i = 0; i < 4; i++) await put("doc");
+  // A key deleted: its only version and the marker hiding it.
+  await put("gone");
+  await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "gone" }));
+  // A key whose current version expires: a marker is added, the data stays as a version.
+  const tmpA = await put("tmp/a", { Tagging: "tmp=1" });
+  await put("tmp/b");
+  const made = Date.now();
+  await putRules(s3, B, [
+    {
+      ID: "two noncurrent versions kept",
+      Status: "Enabled",
+      Filter: { Prefix: "doc" },
+      NoncurrentVersionExpiration: { NoncurrentDays: 1, NewerNoncurrentVersions: 2 },
+    },
+    {
+      ID: "tagged tmp files",
+      Status: "Enabled",
+      Filter: { Tag: { Key: "tmp", Value: "1" } },
+      Expiration: { Days: 1 },
+    },
+  ]);
+  const versionsOf = async (Key: string) => {
+    const r = await s3.send(new ListObjectVersionsCommand({ Bucket: B, Prefix: Key }));
+    return {
+      versions: (r.Versions ?? []).map((v) => v.VersionId),
+      markers: (r.DeleteMarkers ?? []).length,
+    };
+  };
+  await new Promise((r) => setTimeout(r, made + 2_100 - Date.now()));
+  await runPass(node, launchRepair(node));
+  const doc = await versionsOf("doc");
+  // The current one, the two newest noncurrent ones, and the locked one the rule could not take.
+  assertEquals(doc.versions.length, 4);
+  assertEquals(doc.versions.at(-1), locked);
+  assertEquals(await keys(s3, B), ["doc", "tmp/b"]);
+  // The expired tmp/a is hidden by a marker; its data is still there as a version.
+  assertEquals(await versionsOf("tmp/a"), { versions: [tmpA], markers: 1 });
+  assertEquals((await versionsOf("gone")).markers, 1, "a marker with a version behind it stays");
+
+  // Now the marker of "gone" is alone once its version is deleted; the next pass removes it.
+  const behind = (await versionsOf("gone")).versions[0]!;
+  await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "gone", VersionId: behind }));
+  await putRules(s3, B, [
+    {
+      ID: "markers",
+      Status: "Enabled",
+      Filter: {},
+      Expiration: { ExpiredObjectDeleteMarker: true },
+    },
+  ]);
+  await runPass(node, launchRepair(node));
+  assertEquals(await versionsOf("gone"), { versions: [], markers: 0 });
 });

@@ -1,7 +1,8 @@
 /**
- * A bucket's lifecycle rules (S3 PutBucketLifecycleConfiguration, as far as Garage implements
- * it: expiration after a number of days or at a date, and aborting forgotten multipart
- * uploads) and how an object or an upload is matched against them.
+ * A bucket's lifecycle rules (S3 PutBucketLifecycleConfiguration without transitions:
+ * expiration after a number of days or at a date, expiry of noncurrent versions and of lone
+ * delete markers, aborting forgotten multipart uploads) and how an object, a version or an
+ * upload is matched against them.
  */
 import type { BucketEntry } from "../tables/bucket.ts";
 import { bucketConfig } from "./bucket_ops.ts";
@@ -18,6 +19,8 @@ export interface LifecycleFilter {
   sizeGreaterThan?: number;
   /** Objects strictly smaller than this many bytes. */
   sizeLessThan?: number;
+  /** Objects carrying every one of these tags. */
+  tags?: Array<[string, string]>;
 }
 
 export type LifecycleExpiration =
@@ -32,7 +35,18 @@ export interface LifecycleRule {
   /** The prefix came as the rule's own <Prefix> (the older form): it is read back that way. */
   legacyPrefix?: boolean;
   expiration?: LifecycleExpiration;
+  /** Delete markers with no version left behind them are removed (versioned buckets). */
+  expiredObjectDeleteMarker?: boolean;
+  /** Versions noncurrent for `days` are deleted, the `newer` newest noncurrent ones kept. */
+  noncurrent?: { days: number; newer?: number };
   abortIncompleteUploadDays?: number;
+}
+
+/** What a rule looks at of an object or a version. */
+export interface Candidate {
+  key: string;
+  size: number;
+  tags?: Array<[string, string]>;
 }
 
 export function bucketLifecycle(b: BucketEntry): LifecycleRule[] | undefined {
@@ -48,22 +62,44 @@ export function dueAt(created: number, days: number, dayMs: number): number {
   return Math.ceil((created + days * dayMs) / dayMs) * dayMs;
 }
 
-export function filterMatches(f: LifecycleFilter, key: string, size: number): boolean {
-  return key.startsWith(f.prefix ?? "") &&
-    (f.sizeGreaterThan === undefined || size > f.sizeGreaterThan) &&
-    (f.sizeLessThan === undefined || size < f.sizeLessThan);
+export function filterMatches(f: LifecycleFilter, c: Candidate): boolean {
+  return c.key.startsWith(f.prefix ?? "") &&
+    (f.sizeGreaterThan === undefined || c.size > f.sizeGreaterThan) &&
+    (f.sizeLessThan === undefined || c.size < f.sizeLessThan) &&
+    (f.tags ?? []).every(([k, v]) => c.tags?.some(([tk, tv]) => tk === k && tv === v));
 }
 
-/** Whether `rule` expires an object of this key and size, created at `created`, by `now`. */
+/** Whether `rule` expires an object created at `created`, by `now`. */
 export function objectExpires(
   rule: LifecycleRule,
-  obj: { key: string; size: number; created: number },
+  obj: Candidate & { created: number },
   now: number,
   dayMs: number,
 ): boolean {
   const exp = rule.expiration;
-  if (!rule.enabled || !exp || !filterMatches(rule.filter, obj.key, obj.size)) return false;
+  if (!rule.enabled || !exp || !filterMatches(rule.filter, obj)) return false;
   return now >= ("days" in exp ? dueAt(obj.created, exp.days, dayMs) : exp.date);
+}
+
+/**
+ * Whether `rule` deletes a noncurrent version: noncurrent since `since` (when the version after
+ * it was written), `rank` newer noncurrent versions of its key before it (0 for the newest).
+ */
+export function noncurrentExpires(
+  rule: LifecycleRule,
+  v: Candidate & { since: number; rank: number },
+  now: number,
+  dayMs: number,
+): boolean {
+  const nc = rule.noncurrent;
+  if (!rule.enabled || !nc || !filterMatches(rule.filter, v)) return false;
+  return v.rank >= (nc.newer ?? 0) && now >= dueAt(v.since, nc.days, dayMs);
+}
+
+/** Whether `rule` removes a delete marker that no version of its key is left behind. */
+export function markerExpires(rule: LifecycleRule, key: string): boolean {
+  return rule.enabled && !!rule.expiredObjectDeleteMarker &&
+    key.startsWith(rule.filter.prefix ?? "") && !rule.filter.tags?.length;
 }
 
 /**

@@ -5,6 +5,8 @@ import {
   filterMatches,
   isMidnightUtc,
   type LifecycleRule,
+  markerExpires,
+  noncurrentExpires,
   objectExpires,
   parseIsoDate,
   uploadExpires,
@@ -23,11 +25,15 @@ Deno.test("Days count from creation, rounded up to the next midnight UTC, as S3 
 
 Deno.test("a filter matches by prefix and by strict size bounds", () => {
   const f = { prefix: "logs/", sizeGreaterThan: 10, sizeLessThan: 100 };
-  assertEquals(filterMatches(f, "logs/a", 50), true);
-  assertEquals(filterMatches(f, "data/a", 50), false);
-  assertEquals(filterMatches(f, "logs/a", 10), false, "greater than is strict");
-  assertEquals(filterMatches(f, "logs/a", 100), false, "less than is strict");
-  assertEquals(filterMatches({}, "anything", 0), true, "an empty filter is the whole bucket");
+  assertEquals(filterMatches(f, { key: "logs/a", size: 50 }), true);
+  assertEquals(filterMatches(f, { key: "data/a", size: 50 }), false);
+  assertEquals(filterMatches(f, { key: "logs/a", size: 10 }), false, "greater than is strict");
+  assertEquals(filterMatches(f, { key: "logs/a", size: 100 }), false, "less than is strict");
+  assertEquals(
+    filterMatches({}, { key: "anything", size: 0 }),
+    true,
+    "an empty filter is the whole bucket",
+  );
 });
 
 const created = at("2024-03-01T12:00:00Z");
@@ -86,4 +92,44 @@ Deno.test("lifecycle dates are ISO 8601 calendar dates; Date must be at midnight
   }
   assertEquals(isMidnightUtc(at("2024-03-01T00:00:00Z")), true);
   assertEquals(isMidnightUtc(at("2024-03-01T00:00:00+01:00")), false);
+});
+
+Deno.test("a tag filter needs every one of its tags on the object", () => {
+  const f = { tags: [["a", "1"], ["b", "2"]] as Array<[string, string]> };
+  const obj = (tags?: Array<[string, string]>) => ({ key: "k", size: 1, tags });
+  assertEquals(filterMatches(f, obj([["b", "2"], ["a", "1"], ["c", "3"]])), true);
+  assertEquals(filterMatches(f, obj([["a", "1"]])), false);
+  assertEquals(filterMatches(f, obj([["a", "1"], ["b", "3"]])), false);
+  assertEquals(filterMatches(f, obj()), false);
+});
+
+Deno.test("noncurrent versions go after their days, the newest few kept", () => {
+  const rule = {
+    id: "nc",
+    enabled: true,
+    filter: {},
+    noncurrent: { days: 2, newer: 1 },
+  };
+  const since = at("2024-03-01T10:00:00Z");
+  const v = (rank: number) => ({ key: "k", size: 1, since, rank });
+  // Noncurrent since the 1st at 10:00, two days: due at midnight starting the 4th.
+  assertEquals(noncurrentExpires(rule, v(1), at("2024-03-03T23:59:59Z"), DAY_MS), false);
+  assertEquals(noncurrentExpires(rule, v(1), at("2024-03-04T00:00:00Z"), DAY_MS), true);
+  assertEquals(noncurrentExpires(rule, v(0), Infinity, DAY_MS), false, "the newest one is kept");
+  assertEquals(
+    noncurrentExpires({ ...rule, noncurrent: undefined }, v(5), Infinity, DAY_MS),
+    false,
+  );
+});
+
+Deno.test("lone delete markers go under a rule that says so, whatever their age", () => {
+  const rule = {
+    id: "m",
+    enabled: true,
+    filter: { prefix: "logs/" },
+    expiredObjectDeleteMarker: true,
+  };
+  assertEquals(markerExpires(rule, "logs/a"), true);
+  assertEquals(markerExpires(rule, "data/a"), false);
+  assertEquals(markerExpires({ ...rule, enabled: false }, "logs/a"), false);
 });

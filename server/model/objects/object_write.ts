@@ -47,7 +47,7 @@ export interface Committed {
 async function keepCurrent(model: Model, bucket: BucketEntry, key: string): Promise<void> {
   const versioning = versioningOf(bucket);
   if (!versioning) return;
-  const current = lastComplete(await model.objects.store.get(bucket.id, key) ?? EMPTY);
+  const current = lastComplete(await model.objects.store.get(bucket.id, key));
   // A "null" version replaced by a new "null" one (Suspended) is not kept.
   if (!current || (!current.id && versioning === "Suspended")) return;
   await model.history.insert({
@@ -58,8 +58,6 @@ async function keepCurrent(model: Model, bucket: BucketEntry, key: string): Prom
     purged: false,
   });
 }
-
-const EMPTY: ObjectEntry = { bucketId: "", key: "", versions: [] };
 
 /**
  * A new complete version: with an id of its own while the bucket's versioning is Enabled, and

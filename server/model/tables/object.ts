@@ -65,7 +65,8 @@ function versionOrder(a: ObjectVersion, b: ObjectVersion): number {
 }
 
 /** The newest complete version, if any. */
-export function lastComplete(e: ObjectEntry): ObjectVersion | undefined {
+export function lastComplete(e: ObjectEntry | undefined): ObjectVersion | undefined {
+  if (!e) return undefined;
   for (let i = e.versions.length - 1; i >= 0; i--) {
     if (e.versions[i].state.s === "complete") return e.versions[i];
   }

@@ -1,6 +1,7 @@
 /**
  * The lifecycle worker, as Garage's: once a day, just after midnight UTC, it walks the buckets
- * that have lifecycle rules, expires the objects and aborts the multipart uploads that are due.
+ * that have lifecycle rules, expires the objects, noncurrent versions and lone delete markers
+ * and aborts the multipart uploads that are due.
  * An operator runs a pass at once with the `lifecycle` repair (LaunchRepairOperation).
  */
 import { writeVersion } from "../objects/object_write.ts";
@@ -10,12 +11,17 @@ import { getBucket } from "../buckets/bucket_ops.ts";
 import {
   bucketLifecycle,
   type LifecycleRule,
+  markerExpires,
+  noncurrentExpires,
   objectExpires,
   uploadExpires,
 } from "../buckets/lifecycle.ts";
 import type { Model } from "../model.ts";
+import { ModelError } from "../errors.ts";
+import { historyRange } from "../tables/history.ts";
 import { mpuSortKey } from "../tables/mpu.ts";
-import { visibleVersion } from "../tables/object.ts";
+import { lastComplete, type ObjectEntry, versionIdOf, visibleVersion } from "../tables/object.ts";
+import { deleteVersion, keptVersions } from "../objects/versions.ts";
 
 const PAGE = 200;
 /** When the last pass started, so that a restart does not run the day's pass again. */
@@ -24,22 +30,28 @@ const LAST_PASS_KEY = ["lifecycle", "last_pass"];
 interface Counts {
   scanned: number;
   expired: number;
+  /** Noncurrent versions and lone delete markers deleted for good. */
+  versions: number;
   aborted: number;
 }
+
+/** A bucket's pass: current objects, then kept versions, then uploads. */
+const PHASES = ["objects", "versions", "uploads"] as const;
+type Phase = typeof PHASES[number];
 
 interface Pass {
   /** Also the pass's notion of now: every object is judged against the same instant. */
   started: number;
   buckets: string[];
   index: number;
-  phase: "objects" | "uploads";
+  phase: Phase;
   cursor?: string;
   counts: Counts;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const summary = (c: Counts) =>
-  `${c.scanned} objects scanned, ${c.expired} expired, ${c.aborted} uploads aborted`;
+  `${c.scanned} objects scanned, ${c.expired} expired, ${c.versions} old versions and markers deleted, ${c.aborted} uploads aborted`;
 
 export class LifecycleWorker implements Worker {
   readonly name = "lifecycle";
@@ -96,14 +108,14 @@ export class LifecycleWorker implements Worker {
     }
     // Read again at each page: rules changed or removed since the pass began apply at once.
     const rules = enabledRules(this.model, id);
-    const more = rules.length > 0 &&
-      (pass.phase === "objects"
-        ? await this.#expire(pass, id, rules)
-        : await this.#abort(pass, id, rules));
-    if (more) return "busy";
+    const run = { objects: this.#expire, versions: this.#versions, uploads: this.#abort }[
+      pass.phase
+    ];
+    if (rules.length > 0 && await run.call(this, pass, id, rules)) return "busy";
     pass.cursor = undefined;
-    if (pass.phase === "objects" && rules.length > 0) {
-      pass.phase = "uploads";
+    const next = PHASES[PHASES.indexOf(pass.phase) + 1];
+    if (next && rules.length > 0) {
+      pass.phase = next;
     } else {
       pass.phase = "objects";
       pass.index++;
@@ -126,7 +138,7 @@ export class LifecycleWorker implements Worker {
       buckets,
       index: 0,
       phase: "objects",
-      counts: { scanned: 0, expired: 0, aborted: 0 },
+      counts: { scanned: 0, expired: 0, versions: 0, aborted: 0 },
     };
     return this.#pass;
   }
@@ -147,9 +159,17 @@ export class LifecycleWorker implements Worker {
     const page = await this.model.objects.range(bucketId, { start: pass.cursor, limit: PAGE });
     for (const e of page) {
       const v = visibleVersion(e);
-      if (!v) continue;
+      if (!v) {
+        await this.#loneMarker(pass, bucketId, e, rules);
+        continue;
+      }
       pass.counts.scanned++;
-      const obj = { key: e.key, size: v.state.data.meta.size, created: v.timestamp };
+      const obj = {
+        key: e.key,
+        size: v.state.data.meta.size,
+        tags: v.tags?.tags,
+        created: v.timestamp,
+      };
       if (!rules.some((r) => objectExpires(r, obj, pass.started, this.dayMs))) continue;
       // The delete marker goes just after the version that expired, not at the current time:
       // a write made since the page was read is newer, and stays.
@@ -161,6 +181,52 @@ export class LifecycleWorker implements Worker {
     }
     if (page.length < PAGE) return false;
     pass.cursor = page[page.length - 1].key + "\u0000";
+    return true;
+  }
+
+  /** ExpiredObjectDeleteMarker: a current delete marker with no version behind it goes. */
+  async #loneMarker(pass: Pass, bucketId: string, e: ObjectEntry, rules: LifecycleRule[]) {
+    const marker = lastComplete(e);
+    if (!marker?.id || !rules.some((r) => markerExpires(r, e.key))) return;
+    for await (const _ of keptVersions(this.model, bucketId, e.key)) return;
+    await deleteVersion(this.model, bucketId, e.key, marker.id);
+    pass.counts.versions++;
+  }
+
+  /**
+   * NoncurrentVersionExpiration, one key of the history at a time: a kept version is noncurrent
+   * since the version after it was written. A locked version stays, whatever the rule says.
+   */
+  async #versions(pass: Pass, bucketId: string, rules: LifecycleRule[]): Promise<boolean> {
+    if (!rules.some((r) => r.noncurrent)) return false;
+    const [first] = await this.model.history.range(bucketId, { start: pass.cursor, limit: 1 });
+    if (!first) return false;
+    const key = first.key;
+    const current = lastComplete(await this.model.objects.get(bucketId, key));
+    let since = current?.timestamp;
+    let rank = 0;
+    for await (const h of keptVersions(this.model, bucketId, key)) {
+      const v = h.version;
+      if (v.uuid === current?.uuid || v.state.s !== "complete") continue;
+      const data = v.state.data;
+      const candidate = {
+        key,
+        size: data.t === "delete" ? 0 : data.meta.size,
+        tags: v.tags?.tags,
+        since: since ?? v.timestamp,
+        rank,
+      };
+      since = v.timestamp;
+      rank++;
+      if (!rules.some((r) => noncurrentExpires(r, candidate, pass.started, this.dayMs))) continue;
+      try {
+        await deleteVersion(this.model, bucketId, key, versionIdOf(v));
+        pass.counts.versions++;
+      } catch (e) {
+        if (!(e instanceof ModelError && e.kind === "locked")) throw e;
+      }
+    }
+    pass.cursor = historyRange(key).end;
     return true;
   }
 
