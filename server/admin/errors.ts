@@ -39,6 +39,7 @@ const MODEL_ERRORS: Record<ModelErrorKind, [number, string]> = {
   locked: [403, "AccessDenied"],
   invalidBucketState: [409, "InvalidBucketState"],
   invalidTag: [400, "InvalidTag"],
+  conditionalConflict: [409, "ConditionalRequestConflict"],
 };
 
 export interface ErrorContext {

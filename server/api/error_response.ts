@@ -70,6 +70,7 @@ export function toS3Error(e: unknown): S3Error {
       locked: "AccessDenied",
       invalidBucketState: "InvalidBucketState",
       invalidTag: "InvalidTag",
+      conditionalConflict: "ConditionalRequestConflict",
     } as const;
     return new S3Error(code[e.kind], e.message, e.details);
   }

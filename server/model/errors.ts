@@ -16,7 +16,9 @@ export type ModelErrorKind =
   /** A change the bucket's state forbids (Suspended versioning with object lock). */
   | "invalidBucketState"
   /** Tags over AWS's limits. */
-  | "invalidTag";
+  | "invalidTag"
+  /** Another conditional write of the same key is under way. */
+  | "conditionalConflict";
 
 /** A refused operation; the front ends map `kind` to their own error codes. */
 export class ModelError extends Error {

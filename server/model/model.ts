@@ -151,7 +151,7 @@ export class Model {
   async stop(): Promise<void> {
     this.objectPages.stop();
     this.blocks.stop();
-    this.queue.stop();
+    await this.queue.stop();
     await this.workers.stop();
     await Promise.all(this.tables.map((t) => t.store.merkle.stop()));
   }

@@ -22,7 +22,7 @@ import { bodyFailure, planBody, readDocument } from "./body.ts";
 import { type ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
-import { checkWriteConditions } from "../api/conditions.ts";
+import { checkWriteConditions, hasWriteConditions } from "../api/conditions.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
 import { cipherToRead, customerKey, sseHeaders } from "../api/ssec.ts";
 import { newSseMeta } from "../model/objects/sse.ts";
@@ -172,7 +172,9 @@ export async function completeMultipartUpload(ctx: ObjectContext): Promise<Respo
   const requested = listed.filter((r, i) => listed[i + 1]?.part !== r.part);
   const done = await completeUpload(ctx.deps.model, ctx.bucket, upload, requested, {
     checksum: (computed) => checkExpectedChecksum(ctx.headers, computed),
-    precondition: (etag) => checkWriteConditions(ctx.headers, etag),
+    precondition: hasWriteConditions(ctx.headers)
+      ? (etag) => checkWriteConditions(ctx.headers, etag)
+      : undefined,
   });
   return completeResult(ctx, done.etag, done.checksum, done.versionId);
 }

@@ -23,6 +23,8 @@ export class WorkQueue {
   #again = false;
   #stopped = false;
   #timer?: ReturnType<typeof setTimeout>;
+  /** The drain under way, which stopping waits for (the database closes after). */
+  #current?: Promise<void>;
   #idle: Array<() => void> = [];
 
   constructor(readonly kv: Deno.Kv) {}
@@ -39,7 +41,9 @@ export class WorkQueue {
       return;
     }
     this.#running = true;
-    this.#drain().finally(() => {
+    this.#current = this.#drain().catch((e) => {
+      log.warn("work queue could not be read; will retry", { error: e });
+    }).finally(() => {
       this.#running = false;
       if (this.#again) {
         this.#again = false;
@@ -66,9 +70,10 @@ export class WorkQueue {
     }
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    await this.#current;
   }
 
   async #drain(): Promise<void> {
@@ -81,6 +86,7 @@ export class WorkQueue {
       if (items.length === 0 || this.#stopped) break;
       let progressed = false;
       for (const item of items) {
+        if (this.#stopped) break;
         const q = decode(item.value) as QueueItem;
         const p = this.#processors.get(q.kind);
         try {

@@ -4,6 +4,7 @@
  * so a rule about writes (versions, locks, quotas) is added here once. Front ends parse and
  * authorize, then call them; nothing else writes the object table.
  */
+import { ModelError } from "../errors.ts";
 import { type ChecksumAlgorithm, toHex } from "../../util/checksum.ts";
 import { newUuid } from "../../util/ids.ts";
 import type { BucketEntry } from "../tables/bucket.ts";
@@ -12,6 +13,7 @@ import { newVersionId, slotOf } from "../tables/history.ts";
 import {
   type ChecksumValue,
   lastComplete,
+  mergeObjects,
   type ObjectEntry,
   type ObjectMeta,
   type ObjectVersion,
@@ -197,6 +199,50 @@ export async function deleteCurrent(
   return versionId === undefined ? {} : { marker: { versionId } };
 }
 
+/** How long a conditional write's claim holds others off: a crashed writer's claim lapses. */
+const CLAIM_MS = 30_000;
+
+/**
+ * A conditional write (If-Match, If-None-Match) claims its key before it commits: its version
+ * goes to a write quorum as an upload in progress, which pushes nothing out, and the replicas
+ * answer with what they hold. Another claim still in progress there is a conflict (409): of two
+ * conditional writes racing, the one that sees the other backs off, so at most one goes on.
+ * The condition is then checked against what the quorum holds. Answers the timestamp to commit
+ * at, and the claim's own (to abort it if the write goes no further).
+ */
+export async function claimKey(
+  model: Model,
+  bucketId: string,
+  key: string,
+  uuid: string,
+  precondition: (currentEtag: string | undefined) => void,
+): Promise<{ commitAt: number; claimAt: number }> {
+  const claimAt = nextVersionTimestamp(await model.objects.store.get(bucketId, key));
+  const seen = await model.objects.insertAndRead({
+    bucketId,
+    key,
+    versions: [{ uuid, timestamp: claimAt, state: { s: "uploading", conditional: true } }],
+  });
+  const merged = seen.reduce(mergeObjects);
+  const rival = merged.versions.some((v) =>
+    v.uuid !== uuid && v.state.s === "uploading" && v.state.conditional &&
+    Date.now() - v.timestamp < CLAIM_MS
+  );
+  try {
+    if (rival) {
+      throw new ModelError(
+        "conditionalConflict",
+        "A conflicting conditional operation is currently in progress against this resource. Please try again.",
+      );
+    }
+    precondition(visibleVersion(merged)?.state.data.meta.etag);
+  } catch (e) {
+    await abortVersion(model, bucketId, key, uuid, claimAt);
+    throw e;
+  }
+  return { commitAt: nextVersionTimestamp(merged), claimAt };
+}
+
 /** Deletes of one request in flight at once: they then share commits. */
 export const DELETE_BATCH = 32;
 
@@ -239,15 +285,14 @@ export async function writeObject(
 ): Promise<{ meta: ObjectMeta; size: number; versionId?: string }> {
   const { bucket, key } = w;
   const bucketId = bucket.id;
-  const current = async () => {
-    const e = await model.objects.get(bucketId, key);
-    w.precondition!(visibleVersion(e)?.state.data.meta.etag);
-    return e;
-  };
-  if (w.precondition) await current();
+  if (w.precondition) {
+    w.precondition(visibleVersion(await model.objects.get(bucketId, key))?.state.data.meta.etag);
+  }
   const uuid = newUuid();
   /** Set once the version may be named by some replica's entry. */
   let committing = false;
+  /** When the write claimed its key for a condition (see claimKey), until it commits. */
+  let claimAt: number | undefined;
   try {
     const r = await writeBlocks(model, uuid, 0, w.body, {
       sha256: w.sha256,
@@ -268,7 +313,9 @@ export async function writeObject(
       : { t: "blocks", meta };
     if (w.precondition) {
       // The condition is checked again against what the write replaces.
-      const timestamp = nextVersionTimestamp(await current());
+      const claim = await claimKey(model, bucketId, key, uuid, w.precondition);
+      claimAt = claim.claimAt;
+      const timestamp = claim.commitAt;
       committing = true;
       const { versionId } = await writeVersion(
         model,
@@ -285,7 +332,9 @@ export async function writeObject(
     const { versionId } = await commitVersion(model, bucket, key, uuid, data, w.settings);
     return { meta, size: r.size, versionId };
   } catch (e) {
-    await undoWrite(model, uuid, committing);
+    if (claimAt !== undefined && !committing) {
+      await abortVersion(model, bucketId, key, uuid, claimAt).catch(() => {});
+    } else await undoWrite(model, uuid, committing);
     throw e;
   }
 }

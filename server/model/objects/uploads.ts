@@ -18,8 +18,8 @@ import { ModelError } from "../errors.ts";
 import type { Model } from "../model.ts";
 import type { BucketEntry } from "../tables/bucket.ts";
 import { type MpuEntry, type MpuPart, mpuSortKey, partRange } from "../tables/mpu.ts";
-import { type ChecksumValue, visibleVersion } from "../tables/object.ts";
-import { nextVersionTimestamp, writeVersion } from "./object_write.ts";
+import type { ChecksumValue } from "../tables/object.ts";
+import { abortVersion, claimKey, nextVersionTimestamp, writeVersion } from "./object_write.ts";
 import { checkQuota } from "./quota.ts";
 import { sealedEtag, type SseMeta } from "./sse.ts";
 import { writeBlocks, type WriteResult } from "./write.ts";
@@ -231,19 +231,34 @@ export async function completeUpload(
   checks.checksum?.(checksum);
   await checkQuota(model, bucket, upload.key, chosen.reduce((s, p) => s + p.size, 0));
   const version = newUuid();
-  const current = await model.objects.get(upload.bucketId, upload.key);
-  checks.precondition?.(visibleVersion(current)?.state.data.meta.etag);
-  const timestamp = nextVersionTimestamp(current);
+  let timestamp: number;
+  let claimAt: number | undefined;
+  if (checks.precondition) {
+    ({ commitAt: timestamp, claimAt } = await claimKey(
+      model,
+      upload.bucketId,
+      upload.key,
+      version,
+      checks.precondition,
+    ));
+  } else timestamp = nextVersionTimestamp(await model.objects.get(upload.bucketId, upload.key));
   let size = 0;
   const owner = { t: "object", bucketId: upload.bucketId, key: upload.key } as const;
-  for (const [i, p] of chosen.entries()) {
-    size += await model.shareBlocks(
-      p.version,
-      version,
-      p.part,
-      p.checksum?.value,
-      i === 0 ? owner : undefined,
-    );
+  try {
+    for (const [i, p] of chosen.entries()) {
+      size += await model.shareBlocks(
+        p.version,
+        version,
+        p.part,
+        p.checksum?.value,
+        i === 0 ? owner : undefined,
+      );
+    }
+  } catch (e) {
+    if (claimAt !== undefined) {
+      await abortVersion(model, upload.bucketId, upload.key, version, claimAt).catch(() => {});
+    }
+    throw e;
   }
   const md5 = createHash("md5");
   for (const p of chosen) md5.update(fromHex(p.etag));

@@ -27,7 +27,8 @@ export type VersionData =
   | { t: "blocks"; meta: ObjectMeta };
 
 export type VersionState =
-  | { s: "uploading" }
+  /** `conditional`: the claim of an If-Match / If-None-Match write still checking its condition. */
+  | { s: "uploading"; conditional?: true }
   | { s: "complete"; data: VersionData }
   | { s: "aborted" };
 
