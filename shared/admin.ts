@@ -46,6 +46,8 @@ export const ADMIN_ENDPOINTS = {
   AbortBucketUpload: "POST",
   DeleteBucketObjects: "POST",
   PresignBucketObject: "POST",
+  ListBucketObjectVersions: "GET",
+  RestoreBucketObjectVersion: "POST",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -421,6 +423,22 @@ export interface GetBucketInfoResponse {
   unfinishedMultipartUploadParts: number;
   unfinishedMultipartUploadBytes: number;
   quotas: ApiBucketQuotas;
+  /** Remise: null until versioning is first turned on (never back to null). */
+  versioning: ApiVersioning | null;
+  /** Remise: null unless object lock is on (for good once on). */
+  objectLock: ApiObjectLock | null;
+}
+
+export type ApiVersioning = "Enabled" | "Suspended";
+
+export interface ApiDefaultRetention {
+  mode: "GOVERNANCE" | "COMPLIANCE";
+  days: number | null;
+  years: number | null;
+}
+
+export interface ApiObjectLock {
+  defaultRetention: ApiDefaultRetention | null;
 }
 
 export interface CreateBucketRequest {
@@ -439,6 +457,10 @@ export interface UpdateBucketRequest {
     errorDocument?: string | null;
   } | null;
   quotas?: ApiBucketQuotas | null;
+  /** Remise: Enabled or Suspended (a bucket with object lock stays Enabled). */
+  versioning?: ApiVersioning | null;
+  /** Remise: turns object lock on (needs versioning Enabled) or changes its default retention. */
+  objectLock?: ApiObjectLock | null;
 }
 
 export type BucketAliasRequest =
@@ -468,6 +490,8 @@ export interface BucketObject {
   size: number;
   lastModified: DateTime;
   etag: string;
+  /** Remise, with `versions=true`: the key's latest version is a delete marker. */
+  deleted?: boolean;
 }
 
 /** One page of a bucket's objects under `prefix`, folded into folders at `delimiter`. */
@@ -479,6 +503,40 @@ export interface ListBucketObjectsResponse {
   prefixes: string[];
   /** Pass as `continuationToken` for the next page; null on the last page. */
   nextContinuationToken: string | null;
+}
+
+/** One version of an object (ListBucketObjectVersions), newest first. */
+export interface BucketObjectVersion {
+  /** "null" for the version written while the bucket was unversioned or Suspended. */
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+  /** 0 for a delete marker. */
+  size: number;
+  lastModified: DateTime;
+  etag: string | null;
+  /** The retention in force, if any. */
+  retention: { mode: "GOVERNANCE" | "COMPLIANCE"; retainUntil: DateTime } | null;
+  legalHold: boolean;
+  tags: { key: string; value: string }[];
+}
+
+export interface ListBucketObjectVersionsResponse {
+  key: string;
+  versions: BucketObjectVersion[];
+}
+
+/** Makes an old version the current one again (a copy of it over its own key). */
+export interface RestoreBucketObjectVersionRequest {
+  bucketId: string;
+  key: string;
+  versionId: string;
+}
+
+export interface RestoreBucketObjectVersionResponse {
+  key: string;
+  /** The new current version's id ("null" on a Suspended bucket). */
+  versionId: string;
 }
 
 export interface PutBucketObjectResponse {

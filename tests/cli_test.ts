@@ -126,6 +126,17 @@ Deno.test("operator commands against a running node", async (t) => {
         ok(await run("bucket", "set-quotas", "my-bucket", "--max-objects", "10")),
         /maximum number of objects:\s+10/,
       );
+      assertMatch(ok(await run("bucket", "info", "my-bucket")), /Versioning:\s+never enabled/);
+      fails(await run("bucket", "lock", "my-bucket"), /Versioning must be Enabled/);
+      assertMatch(
+        ok(await run("bucket", "versioning", "my-bucket", "enable")),
+        /Versioning:\s+Enabled/,
+      );
+      assertMatch(
+        ok(await run("bucket", "lock", "my-bucket", "--mode", "governance", "--days", "7")),
+        /Object lock:\s+enabled, default retention GOVERNANCE 7 days/,
+      );
+      fails(await run("bucket", "versioning", "my-bucket", "suspend"), /Object Lock configuration/);
     });
 
     await t.step("API errors print the API's message and exit 1", async () => {

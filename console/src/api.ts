@@ -17,10 +17,13 @@ import {
   type GetClusterStatusResponse,
   type GetKeyInfoResponse,
   type ListBucketObjectsResponse,
+  type ListBucketObjectVersionsResponse,
   type ListBucketsResponse,
   type ListKeysResponse,
   type PresignBucketObjectRequest,
   type PresignBucketObjectResponse,
+  type RestoreBucketObjectVersionRequest,
+  type RestoreBucketObjectVersionResponse,
   type UpdateKeyRequest,
 } from "../../shared/admin.ts";
 
@@ -178,8 +181,20 @@ export const api = {
     call<GetBucketInfoResponse>("DenyBucketKey", { body: req }),
 
   listObjects: (
-    q: { bucketId: string; prefix: string; delimiter: string; continuationToken?: string },
+    q: {
+      bucketId: string;
+      prefix: string;
+      delimiter: string;
+      continuationToken?: string;
+      versions?: "true";
+    },
   ) => call<ListBucketObjectsResponse>("ListBucketObjects", { query: { ...q } }),
+  objectVersions: (bucketId: string, key: string) =>
+    call<ListBucketObjectVersionsResponse>("ListBucketObjectVersions", {
+      query: { bucketId, key },
+    }),
+  restoreVersion: (req: RestoreBucketObjectVersionRequest) =>
+    call<RestoreBucketObjectVersionResponse>("RestoreBucketObjectVersion", { body: req }),
   deleteObjects: (req: DeleteBucketObjectsRequest) =>
     call<DeleteBucketObjectsResponse>("DeleteBucketObjects", { body: req }),
   presignObject: (req: PresignBucketObjectRequest) =>

@@ -10,7 +10,12 @@ import type {
   ListKeysResponse,
 } from "../../shared/admin.ts";
 import { api } from "./api.ts";
-import { BucketAliases, BucketQuotas, BucketWebsite } from "./bucket_settings.tsx";
+import {
+  BucketAliases,
+  BucketQuotas,
+  BucketVersioning,
+  BucketWebsite,
+} from "./bucket_settings.tsx";
 import { bucketName } from "./buckets.tsx";
 import { bytes, count, date, plural } from "./format.ts";
 import { href, navigate } from "./router.ts";
@@ -292,6 +297,13 @@ export function BucketView({ id }: { id: string }) {
             onChange={bucket.set}
           />
 
+          <h2>Versions and object lock</h2>
+          <BucketVersioning
+            key={`v${b.versioning}/${JSON.stringify(b.objectLock)}`}
+            b={b}
+            onChange={bucket.set}
+          />
+
           <h2>Website</h2>
           <BucketWebsite b={b} onChange={bucket.set} />
 
@@ -302,7 +314,8 @@ export function BucketView({ id }: { id: string }) {
           <h2>Delete</h2>
           <div class="card danger-zone">
             <p>
-              A bucket can be deleted only when it is empty: no objects and no unfinished uploads.
+              A bucket can be deleted only when it is empty: no objects, no unfinished uploads and,
+              on a versioned bucket, no old versions or delete markers.
             </p>
             <ConfirmButton
               label="Delete bucket"

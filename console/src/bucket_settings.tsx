@@ -1,6 +1,7 @@
 /**
- * A bucket's settings: its names (global aliases, and local ones a key sees), its quotas, and
- * website access. Each form saves on its own and shows its own error.
+ * A bucket's settings: its names (global aliases, and local ones a key sees), its quotas,
+ * versioning and object lock, and website access. Each form saves on its own and shows its own
+ * error.
  */
 import { useState } from "preact/hooks";
 import type { GetBucketInfoResponse } from "../../shared/admin.ts";
@@ -194,5 +195,101 @@ export function BucketWebsite({ b, onChange }: { b: Info; onChange: (b: Info) =>
       <button type="submit" disabled={action.busy}>Save website settings</button>
       <ErrorNote action="Saving the website settings" error={action.error} />
     </form>
+  );
+}
+
+/**
+ * Versioning (Enabled or Suspended, never back to off) and object lock (on for good, with an
+ * optional default retention), with what each means said next to it.
+ */
+export function BucketVersioning({ b, onChange }: { b: Info; onChange: (b: Info) => void }) {
+  const rule = b.objectLock?.defaultRetention;
+  const [mode, setMode] = useState<string>(rule?.mode ?? "");
+  const [days, setDays] = useState(rule ? String(rule.days ?? (rule.years ?? 0) * 365) : "30");
+  const [problem, setProblem] = useState<string | null>(null);
+  const action = useAction();
+  const update = (body: object) =>
+    action.run(async () =>
+      onChange(await call<Info>("UpdateBucket", { query: { id: b.id }, body }))
+    );
+  const saveLock = async (e: Event) => {
+    e.preventDefault();
+    setProblem(null);
+    const n = Number(days.trim());
+    if (mode && !(Number.isSafeInteger(n) && n >= 1)) {
+      return setProblem(`“${days}” is not a number of days: write a whole number from 1.`);
+    }
+    await update({
+      objectLock: { defaultRetention: mode ? { mode, days: n, years: null } : null },
+    });
+  };
+  return (
+    <div class="card">
+      <p>
+        Versioning: <strong>{b.versioning ?? "off"}</strong>
+      </p>
+      <p class="hint">
+        With versioning on, every write keeps the version it replaces and a delete only hides the
+        object behind a delete marker; old versions are listed, downloaded and restored from the
+        object browser. Once on, versioning can be suspended but not turned off.
+      </p>
+      <div class="row">
+        {b.versioning !== "Enabled" && (
+          <button
+            type="button"
+            disabled={action.busy}
+            onClick={() => update({ versioning: "Enabled" })}
+          >
+            Enable versioning
+          </button>
+        )}
+        {b.versioning === "Enabled" && !b.objectLock && (
+          <button
+            type="button"
+            disabled={action.busy}
+            onClick={() => update({ versioning: "Suspended" })}
+          >
+            Suspend versioning
+          </button>
+        )}
+      </div>
+      {b.versioning === "Enabled" && (
+        <form class="inline-form" onSubmit={saveLock} aria-label="Object lock">
+          <p>
+            Object lock: <strong>{b.objectLock ? "on" : "off"}</strong>
+            {rule &&
+              ` (new versions kept ${rule.mode} for ${rule.days ?? `${rule.years} years`}${
+                rule.days ? " days" : ""
+              })`}
+          </p>
+          <p class="hint">
+            A locked version cannot be deleted until its retention ends: GOVERNANCE yields to a key
+            that owns the bucket and asks to bypass it, COMPLIANCE to no one, not even this console.
+            Object lock cannot be turned off.
+          </p>
+          <div class="row">
+            <SelectField id="lock-mode" label="Default retention" value={mode} onValue={setMode}>
+              <option value="">none (lock versions one by one)</option>
+              <option value="GOVERNANCE">GOVERNANCE</option>
+              <option value="COMPLIANCE">COMPLIANCE</option>
+            </SelectField>
+            {mode && (
+              <TextField
+                id="lock-days"
+                label="Days"
+                inputMode="numeric"
+                value={days}
+                onValue={setDays}
+              />
+            )}
+            <button type="submit" disabled={action.busy}>
+              {b.objectLock ? "Save object lock" : "Turn object lock on"}
+            </button>
+          </div>
+        </form>
+      )}
+      {problem && <p class="note error" role="alert">{problem}</p>}
+      <ErrorNote action="Changing versioning" error={action.error} />
+    </div>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * The object browser of a bucket: folders by "/", uploads by button or drag and drop with
- * progress, downloads, deletion of the selected objects, and presigned links to hand out.
+ * progress, downloads, deletion of the selected objects, presigned links to hand out, and on a
+ * versioned bucket each object's versions (deleted objects included).
  */
 import { Fragment } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
@@ -19,6 +20,7 @@ import { downloadObject } from "./transfer.ts";
 import { ConfirmButton, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
 import { addUpload, Uploads, uploadsDone } from "./uploads.tsx";
 import { TableHead } from "./table_head.tsx";
+import { ObjectVersions } from "./object_versions.tsx";
 
 interface Listing {
   objects: BucketObject[];
@@ -27,7 +29,7 @@ interface Listing {
 }
 
 /** The folder's listing, page by page ("Show more" fetches the next page). */
-function useListing(bucketId: string, prefix: string) {
+function useListing(bucketId: string, prefix: string, versions: boolean) {
   const [listing, setListing] = useState<Listing | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(false);
@@ -41,6 +43,7 @@ function useListing(bucketId: string, prefix: string) {
         prefix,
         delimiter: "/",
         continuationToken: after ?? undefined,
+        ...(versions ? { versions: "true" as const } : {}),
       });
       if (n !== seq.current) return;
       setListing((old) => ({
@@ -54,7 +57,7 @@ function useListing(bucketId: string, prefix: string) {
     } finally {
       if (n === seq.current) setLoading(false);
     }
-  }, [bucketId, prefix]);
+  }, [bucketId, prefix, versions]);
   useEffect(() => {
     load(null);
   }, [load]);
@@ -85,7 +88,7 @@ function Crumbs({ b, prefix }: { b: GetBucketInfoResponse | undefined; prefix: s
 }
 
 function ObjectRow(
-  { bucketId, o, prefix, selected, onSelect, onLink, linkOpen }: {
+  { bucketId, o, prefix, selected, onSelect, onLink, linkOpen, onVersions, versionsOpen }: {
     bucketId: string;
     o: BucketObject;
     prefix: string;
@@ -93,6 +96,9 @@ function ObjectRow(
     onSelect: (on: boolean) => void;
     onLink: () => void;
     linkOpen: boolean;
+    /** Set on a versioned bucket: opens the object's versions. */
+    onVersions?: () => void;
+    versionsOpen: boolean;
   },
 ) {
   const [error, setError] = useState<unknown>(null);
@@ -121,18 +127,28 @@ function ObjectRow(
       </td>
       <td data-label="Name" class="name">
         <span class="mono">{name}</span>
+        {o.deleted && <span class="badge warn">deleted</span>}
         <ErrorNote action={`Downloading ${name}`} error={error} />
       </td>
-      <td data-label="Size">{bytes(o.size)}</td>
+      <td data-label="Size">{o.deleted ? "—" : bytes(o.size)}</td>
       <td data-label="Modified">{date(o.lastModified)}</td>
       <td data-label="Actions" class="row-actions">
-        <button type="button" class="small" disabled={busy} onClick={download}>
-          {busy ? "Downloading…" : "Download"}
-          <span class="offscreen">{name}</span>
-        </button>
-        <button type="button" class="small" aria-expanded={linkOpen} onClick={onLink}>
-          Link<span class="offscreen">to {name}</span>
-        </button>
+        {!o.deleted && (
+          <>
+            <button type="button" class="small" disabled={busy} onClick={download}>
+              {busy ? "Downloading…" : "Download"}
+              <span class="offscreen">{name}</span>
+            </button>
+            <button type="button" class="small" aria-expanded={linkOpen} onClick={onLink}>
+              Link<span class="offscreen">to {name}</span>
+            </button>
+          </>
+        )}
+        {onVersions && (
+          <button type="button" class="small" aria-expanded={versionsOpen} onClick={onVersions}>
+            Versions<span class="offscreen">of {name}</span>
+          </button>
+        )}
       </td>
     </tr>
   );
@@ -140,7 +156,9 @@ function ObjectRow(
 
 export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
   const bucket = useResource(() => api.bucketInfo(id));
-  const { listing, error, loading, reload, more } = useListing(id, prefix);
+  const [showVersions, setShowVersions] = useState(false);
+  const { listing, error, loading, reload, more } = useListing(id, prefix, showVersions);
+  const [versionsFor, setVersionsFor] = useState<string | null>(null);
   const done = uploadsDone.value;
   useEffect(() => {
     if (done) reload();
@@ -224,6 +242,16 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
         </p>
         <Uploads bucketId={id} />
       </div>
+      {b?.versioning && (
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={showVersions}
+            onChange={(e) => setShowVersions(e.currentTarget.checked)}
+          />{" "}
+          Show versions (deleted objects too)
+        </label>
+      )}
       <ErrorNote action="Listing the objects" error={error} />
       {!listing && !error && <Loading what="the objects" />}
       {empty && <p class="empty">This folder is empty.</p>}
@@ -278,7 +306,18 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
                     onSelect={(on) => select(o.key, on)}
                     linkOpen={linkFor === o.key}
                     onLink={() => setLinkFor(linkFor === o.key ? null : o.key)}
+                    versionsOpen={versionsFor === o.key}
+                    onVersions={showVersions
+                      ? () => setVersionsFor(versionsFor === o.key ? null : o.key)
+                      : undefined}
                   />
+                  {showVersions && versionsFor === o.key && (
+                    <tr class="detail">
+                      <td colSpan={5}>
+                        <ObjectVersions bucketId={id} objectKey={o.key} onRestored={reload} />
+                      </td>
+                    </tr>
+                  )}
                   {linkFor === o.key && b && (
                     <tr class="detail">
                       <td colSpan={5}>

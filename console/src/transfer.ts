@@ -101,10 +101,16 @@ export async function uploadFile(
 }
 
 /** Fetches an object and offers it to the browser's downloads under its file name. */
-export async function downloadObject(bucketId: string, key: string): Promise<void> {
+/** Downloads an object (or one of its versions) as a file named after its key. */
+export async function downloadObject(
+  bucketId: string,
+  key: string,
+  versionId?: string,
+): Promise<void> {
   let res: Response;
+  const query = versionId === undefined ? { bucketId, key } : { bucketId, key, versionId };
   try {
-    res = await fetch(endpointUrl("GetBucketObject", { bucketId, key }), {
+    res = await fetch(endpointUrl("GetBucketObject", query), {
       headers: authorization(),
       cache: "no-store",
       credentials: "omit",

@@ -2,7 +2,16 @@
  * ListBuckets, GetBucketInfo, CreateBucket, UpdateBucket, DeleteBucket, the alias endpoints
  * and AllowBucketKey / DenyBucketKey.
  */
+import {
+  type DefaultRetention,
+  type LockConfig,
+  lockConfigOf,
+  setLockConfig,
+  setVersioning,
+  versioningOf,
+} from "../model/buckets/protection.ts";
 import type {
+  ApiObjectLock,
   GetBucketInfoKey,
   GetBucketInfoResponse,
   ListBucketsResponse,
@@ -95,7 +104,30 @@ export async function bucketInfo(deps: AdminDeps, b: BucketEntry): Promise<GetBu
     unfinishedMultipartUploadParts: uploads.parts,
     unfinishedMultipartUploadBytes: uploads.bytes,
     quotas: { maxSize: b.quotas.v.maxSize, maxObjects: b.quotas.v.maxObjects },
+    versioning: versioningOf(b) ?? null,
+    objectLock: lockInfo(lockConfigOf(b)),
   };
+}
+
+function lockInfo(c: LockConfig | undefined): ApiObjectLock | null {
+  if (!c) return null;
+  const r = c.rule;
+  return {
+    defaultRetention: r ? { mode: r.mode, days: r.days ?? null, years: r.years ?? null } : null,
+  };
+}
+
+function parseDefaultRetention(f: Fields | undefined): DefaultRetention | undefined {
+  if (!f) return undefined;
+  const mode = f.str("mode");
+  if (mode !== "GOVERNANCE" && mode !== "COMPLIANCE") {
+    throw badRequest(`defaultRetention.mode must be GOVERNANCE or COMPLIANCE, not ${mode}.`);
+  }
+  const days = f.intOrNull("days", 1), years = f.intOrNull("years", 1);
+  if ((days === null) === (years === null)) {
+    throw badRequest("defaultRetention has either days or years.");
+  }
+  return days !== null ? { mode, days } : { mode, years: years! };
 }
 
 function listBuckets({ deps }: Call): ListBucketsResponse {
@@ -176,7 +208,7 @@ async function createBucketEndpoint({ deps, body }: Call): Promise<GetBucketInfo
 
 async function updateBucketEndpoint({ deps, query, body }: Call): Promise<GetBucketInfoResponse> {
   const b = existingBucket(deps.model, query.required("id", "the bucket id"));
-  const f = bodyFields(body, ["websiteAccess", "quotas"]);
+  const f = bodyFields(body, ["websiteAccess", "quotas", "versioning", "objectLock"]);
   const next: BucketEntry = { ...b };
   const wa = f.optObj("websiteAccess", ["enabled", "indexDocument", "errorDocument"]);
   if (wa) {
@@ -211,6 +243,22 @@ async function updateBucketEndpoint({ deps, query, body }: Call): Promise<GetBuc
     next.quotas = lww(quotas, nextTimestamp(b.quotas));
   }
   if (wa || q) await deps.model.buckets.insert(next);
+  const versioning = f.optStr("versioning");
+  if (versioning !== undefined) {
+    if (versioning !== "Enabled" && versioning !== "Suspended") {
+      throw badRequest(`versioning must be Enabled or Suspended, not ${versioning}.`);
+    }
+    await setVersioning(deps.model, getBucket(deps.model, b.id)!, versioning);
+  }
+  const lock = f.optObj("objectLock", ["defaultRetention"]);
+  if (lock) {
+    const rule = parseDefaultRetention(lock.optObj("defaultRetention", ["mode", "days", "years"]));
+    await setLockConfig(
+      deps.model,
+      getBucket(deps.model, b.id)!,
+      rule ? { enabled: true, rule } : { enabled: true },
+    );
+  }
   return await bucketInfo(deps, getBucket(deps.model, b.id)!);
 }
 

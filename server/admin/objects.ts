@@ -4,16 +4,23 @@
  * the model's object operations directly, the same ones the S3 handlers call.
  */
 import type {
+  BucketObject,
+  BucketObjectVersion,
   CreateBucketUploadResponse,
   DeleteBucketObjectsResponse,
   ListBucketObjectsResponse,
+  ListBucketObjectVersionsResponse,
   PresignBucketObjectResponse,
   PutBucketObjectResponse,
   PutBucketUploadPartResponse,
+  RestoreBucketObjectVersionResponse,
 } from "../../shared/admin.ts";
 import { globalAliases, localAliases, permissionOf } from "../model/buckets/bucket_ops.ts";
 import { presignGet } from "../api/auth/presign.ts";
-import { DELETE_BATCH, deleteCurrent } from "../model/objects/object_write.ts";
+import { DELETE_BATCH, deleteCurrent, restoreVersion } from "../model/objects/object_write.ts";
+import { listVersions } from "../model/listing/version_listing.ts";
+import { currentLock } from "../model/objects/versions.ts";
+import { versionIdOf } from "../model/tables/object.ts";
 import { settleEach } from "../util/settle.ts";
 import { getObject } from "../api/object_read.ts";
 import { validateKey } from "../api/keys.ts";
@@ -37,6 +44,8 @@ import { AdminError, badRequest } from "./errors.ts";
 import { bodyFields, Fields } from "./validate.ts";
 
 const MAX_LIST = 1000;
+/** Versions of one key listed at once (the console's history of an object). */
+const MAX_VERSIONS = 1000;
 const MAX_DELETE = 1000;
 const MAX_PRESIGN_SECS = 7 * 24 * 3600;
 
@@ -68,6 +77,9 @@ async function listObjects(c: Call): Promise<ListBucketObjectsResponse> {
     throw badRequest(`\`maxKeys\` must be an integer from 1 to ${MAX_LIST}, got "${maxText}"`);
   }
   const after = c.query.get("continuationToken") || undefined;
+  if (c.query.bool("versions")) {
+    return await listKeysWithVersions(c, bucket.id, prefix, delimiter, after, max);
+  }
   const r = await c.deps.model.objectPages.page(bucket.id, { prefix, delimiter, after, max });
   const objects = [];
   const prefixes = [];
@@ -89,6 +101,49 @@ async function listObjects(c: Call): Promise<ListBucketObjectsResponse> {
     objects,
     prefixes,
     nextContinuationToken: r.truncated ? r.items[r.items.length - 1]?.key ?? null : null,
+  };
+}
+
+/**
+ * ListBucketObjects with `versions=true`: every key that has a version, deleted ones (whose
+ * latest version is a marker) included, so that the console can bring them back.
+ */
+async function listKeysWithVersions(
+  c: Call,
+  bucketId: string,
+  prefix: string,
+  delimiter: string | undefined,
+  keyMarker: string | undefined,
+  max: number,
+): Promise<ListBucketObjectsResponse> {
+  const r = await listVersions(c.deps.model, bucketId, { prefix, delimiter, keyMarker, max });
+  const objects: BucketObject[] = [];
+  const prefixes: string[] = [];
+  let last: string | undefined;
+  for (const i of r.items) {
+    if (i.kind === "prefix") {
+      prefixes.push(i.key);
+      last = i.key;
+      continue;
+    }
+    if (i.row.key === last) continue;
+    last = i.row.key;
+    const v = i.row.version;
+    const data = v.state.data;
+    objects.push({
+      key: i.row.key,
+      size: data.t === "delete" ? 0 : data.meta.size,
+      lastModified: new Date(v.timestamp).toISOString(),
+      etag: data.t === "delete" ? "" : data.meta.etag,
+      ...(data.t === "delete" ? { deleted: true } : {}),
+    });
+  }
+  return {
+    prefix,
+    delimiter: delimiter ?? null,
+    objects,
+    prefixes,
+    nextContinuationToken: r.truncated ? last ?? null : null,
   };
 }
 
@@ -276,12 +331,53 @@ function presign(c: Call): PresignBucketObjectResponse {
 
 const TARGET = ["bucketId", "key"] as const;
 
+/** Every version of one key, newest first, with its lock and tags. */
+async function listObjectVersions(c: Call): Promise<ListBucketObjectVersionsResponse> {
+  const { bucket, key } = queryTarget(c);
+  const model = c.deps.model;
+  const versions: BucketObjectVersion[] = [];
+  const page = await listVersions(model, bucket.id, { prefix: "", key, max: MAX_VERSIONS });
+  for (const i of page.items) {
+    if (i.kind !== "version") continue;
+    const v = { ...i.row.version, ...await currentLock(model, bucket.id, key, i.row.version) };
+    const data = v.state.data;
+    const r = v.retention;
+    versions.push({
+      versionId: versionIdOf(v),
+      isLatest: i.row.isLatest,
+      deleteMarker: data.t === "delete",
+      size: data.t === "delete" ? 0 : data.meta.size,
+      lastModified: new Date(v.timestamp).toISOString(),
+      etag: data.t === "delete" ? null : data.meta.etag,
+      retention: r && r.until > Date.now()
+        ? { mode: r.mode, retainUntil: new Date(r.until).toISOString() }
+        : null,
+      legalHold: v.legalHold?.on ?? false,
+      tags: (v.tags?.tags ?? []).map(([k, val]) => ({ key: k, value: val })),
+    });
+  }
+  return { key, versions };
+}
+
+async function restoreObjectVersion(c: Call): Promise<RestoreBucketObjectVersionResponse> {
+  const f = bodyFields(c.body, ["bucketId", "key", "versionId"]);
+  const { bucket, key } = bodyTarget(c, f);
+  const versionId = f.str("versionId", { nonEmpty: true });
+  const done = await restoreVersion(c.deps.model, bucket, key, versionId);
+  if (!done) {
+    throw new AdminError(404, "NoSuchVersion", `Object ${key} has no version ${versionId}`);
+  }
+  return { key, versionId: done.versionId ?? "null" };
+}
+
 export const objectEndpoints: Record<string, EndpointDef> = {
   ListBucketObjects: {
-    query: ["bucketId", "prefix", "delimiter", "continuationToken", "maxKeys"],
+    query: ["bucketId", "prefix", "delimiter", "continuationToken", "maxKeys", "versions"],
     run: listObjects,
   },
-  GetBucketObject: { query: [...TARGET], run: getBucketObject },
+  GetBucketObject: { query: [...TARGET, "versionId"], run: getBucketObject },
+  ListBucketObjectVersions: { query: [...TARGET], run: listObjectVersions },
+  RestoreBucketObjectVersion: { query: [], run: restoreObjectVersion },
   PutBucketObject: { query: [...TARGET], raw: true, run: putBucketObject },
   CreateBucketUpload: { query: [], run: createUpload },
   PutBucketUploadPart: {

@@ -1,4 +1,4 @@
-/** `bucket create|list|info|delete|allow|deny|alias|unalias|website|set-quotas`. */
+/** `bucket create|list|info|delete|allow|deny|alias|unalias|website|set-quotas|versioning|lock`. */
 import type { GetBucketInfoResponse, ListBucketsResponse } from "../../shared/admin.ts";
 import { parseSize } from "../util/size.ts";
 import type { CliContext, Command } from "./context.ts";
@@ -20,6 +20,15 @@ export function bucketInfoText(b: GetBucketInfoResponse): string {
       `Size of unfinished multipart uploads:\t${bytes(b.unfinishedMultipartUploadBytes, true)} (${
         bytes(b.unfinishedMultipartUploadBytes)
       })`,
+    );
+  }
+  info.push("", `Versioning:\t${b.versioning ?? "never enabled"}`);
+  if (b.objectLock) {
+    const r = b.objectLock.defaultRetention;
+    info.push(
+      `Object lock:\tenabled${
+        r ? `, default retention ${r.mode} ${r.days ? `${r.days} days` : `${r.years} years`}` : ""
+      }`,
     );
   }
   info.push("", `Website access:\t${b.websiteAccess}`);
@@ -282,6 +291,55 @@ export const bucketCommands: Command[] = [
       const res = await ctx.api.call<GetBucketInfoResponse>("UpdateBucket", {
         query: { id: b.id },
         body: { quotas },
+      });
+      ctx.print(bucketInfoText(res));
+    },
+  },
+  {
+    path: ["bucket", "versioning"],
+    args: "<BUCKET> enable|suspend",
+    summary: "Keep every version of each object, or stop making new ones",
+    options: {},
+    positionals: [2, 2],
+    async run(ctx, { positionals }) {
+      const [name, verb] = positionals;
+      const versioning = { enable: "Enabled", suspend: "Suspended" }[verb];
+      if (!versioning) throw new CliError(`Expected enable or suspend, not ${verb}.`);
+      const b = await findBucket(ctx, name);
+      const res = await ctx.api.call<GetBucketInfoResponse>("UpdateBucket", {
+        query: { id: b.id },
+        body: { versioning },
+      });
+      ctx.print(bucketInfoText(res));
+    },
+  },
+  {
+    path: ["bucket", "lock"],
+    args: "<BUCKET> [--mode GOVERNANCE|COMPLIANCE (--days N | --years N)]",
+    summary: "Turn object lock on for good (versioning must be enabled), with a default retention",
+    options: { mode: { type: "string" }, days: { type: "string" }, years: { type: "string" } },
+    positionals: [1, 1],
+    async run(ctx, { values, positionals }) {
+      const mode = values.mode as string | undefined;
+      const days = values.days as string | undefined, years = values.years as string | undefined;
+      const count = (v: string | undefined) => {
+        if (v === undefined) return null;
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new CliError(`Invalid number: ${v}`);
+        return Number(v);
+      };
+      if (mode === undefined && (days !== undefined || years !== undefined)) {
+        throw new CliError("--days and --years give a default retention: say its --mode too.");
+      }
+      if (mode !== undefined && (days === undefined) === (years === undefined)) {
+        throw new CliError("A default retention needs either --days or --years.");
+      }
+      const b = await findBucket(ctx, positionals[0]);
+      const defaultRetention = mode === undefined
+        ? null
+        : { mode: mode.toUpperCase(), days: count(days), years: count(years) };
+      const res = await ctx.api.call<GetBucketInfoResponse>("UpdateBucket", {
+        query: { id: b.id },
+        body: { objectLock: { defaultRetention } },
       });
       ctx.print(bucketInfoText(res));
     },

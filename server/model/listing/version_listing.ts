@@ -28,6 +28,8 @@ export interface VersionListParams {
   keyMarker?: string;
   versionIdMarker?: string;
   max: number;
+  /** Only the versions of this one key (prefix and markers then do not apply). */
+  key?: string;
 }
 
 export interface VersionPage {
@@ -82,6 +84,13 @@ export async function listVersions(
   p: VersionListParams,
 ): Promise<VersionPage> {
   const items: VersionItem[] = [];
+  if (p.key !== undefined) {
+    for await (const row of versionRows(model, bucketId, p.key, p.key + "\u0001")) {
+      if (items.length === p.max) return { items, truncated: true };
+      items.push({ kind: "version", row });
+    }
+    return { items, truncated: false };
+  }
   const end = p.prefix ? prefixEnd(p.prefix) || undefined : undefined;
   let from: string | undefined = p.prefix || undefined;
   if (p.keyMarker !== undefined && (from === undefined || compareKeys(p.keyMarker, from) >= 0)) {

@@ -21,7 +21,7 @@ import {
   versionIdOf,
   visibleVersion,
 } from "../tables/object.ts";
-import { purgeKeptNull } from "./versions.ts";
+import { findVersion, purgeKeptNull } from "./versions.ts";
 import { versioningOf } from "../buckets/protection.ts";
 import type { VersionSettings } from "../tables/settings.ts";
 import { initialSettings } from "./lock.ts";
@@ -241,6 +241,38 @@ export async function claimKey(
     throw e;
   }
   return { commitAt: nextVersionTimestamp(merged), claimAt };
+}
+
+/**
+ * Makes an old version the current one again, as a copy of it over its own key does: a new
+ * version with the same bytes (blocks shared, not copied) and tags. Undefined if there is no
+ * such version; a delete marker cannot be restored.
+ */
+export async function restoreVersion(
+  model: Model,
+  bucket: BucketEntry,
+  key: string,
+  versionId: string,
+): Promise<Committed | undefined> {
+  const v = await findVersion(model, bucket.id, key, versionId);
+  if (!v) return undefined;
+  const data = v.state.data;
+  if (data.t === "delete") {
+    throw new ModelError("badRequest", "A delete marker cannot be restored: delete it instead.");
+  }
+  const uuid = newUuid();
+  let committing = false;
+  try {
+    if (data.t === "blocks") {
+      const owner = { t: "object", bucketId: bucket.id, key } as const;
+      await model.shareBlocks(v.uuid, uuid, undefined, undefined, owner);
+    }
+    committing = true;
+    return await commitVersion(model, bucket, key, uuid, data, v.tags ? { tags: v.tags } : {});
+  } catch (e) {
+    await undoWrite(model, uuid, committing);
+    throw e;
+  }
 }
 
 /** Deletes of one request in flight at once: they then share commits. */
