@@ -304,3 +304,27 @@ Deno.test("versioning: a bucket holding only old versions and markers is not emp
   await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "k", VersionId: m }));
   await s3.send(new DeleteBucketCommand({ Bucket: B }));
 });
+
+Deno.test("versioning: quotas and bucket counters count every stored version", async () => {
+  await using f = await s3Fixture();
+  const { s3, node } = f;
+  const B = "counted";
+  await versioned(s3, B);
+  const info = await node.api<{ id: string }>("GET", `/v2/GetBucketInfo?globalAlias=${B}`);
+  await node.api("POST", `/v2/UpdateBucket?id=${info.id}`, {
+    quotas: { maxSize: null, maxObjects: 2 },
+  });
+  await s3.send(new PutObjectCommand({ Bucket: B, Key: "k", Body: "12345" }));
+  await s3.send(new PutObjectCommand({ Bucket: B, Key: "k", Body: "1234567" }));
+  const stats = await node.api<{ objects: number; bytes: number }>(
+    "GET",
+    `/v2/GetBucketInfo?id=${info.id}`,
+  );
+  assertEquals([stats.objects, stats.bytes], [2, 12]);
+  // A third version of the same key would be a third stored object.
+  await assertS3Error(
+    () => s3.send(new PutObjectCommand({ Bucket: B, Key: "k", Body: "x" })),
+    "AccessDenied",
+    403,
+  );
+});

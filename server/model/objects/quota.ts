@@ -7,6 +7,7 @@ import { bucketStats } from "../buckets/bucket_stats.ts";
 import type { Model } from "../model.ts";
 import { visibleVersion } from "../tables/object.ts";
 import { ModelError } from "../errors.ts";
+import { versioningOf } from "../buckets/protection.ts";
 
 /** Refuses writing `size` bytes as `key` if that would take the bucket over a quota. */
 export async function checkQuota(
@@ -21,8 +22,12 @@ export async function checkQuota(
     bucketStats(model.sys, bucket.id),
     model.objects.get(bucket.id, key),
   ]);
-  // An object replaced frees its own place and size.
-  const prev = visibleVersion(entry);
+  // An object replaced frees its own place and size, unless its bucket keeps it as a version.
+  const versioning = versioningOf(bucket);
+  const current = visibleVersion(entry);
+  const prev = current && (!versioning || (versioning === "Suspended" && !current.id))
+    ? current
+    : undefined;
   const prevSize = prev ? prev.state.data.meta.size : 0;
   if (maxObjects !== null && !prev && stats.objects >= maxObjects) {
     throw new ModelError(
