@@ -60,8 +60,9 @@ export async function currentVersion(
   const e = await ctx.deps.model.objects.get(ctx.bucket.id, ctx.key);
   const v = visibleVersion(e);
   if (v) return v;
+  // On a bucket never versioned, a delete leaves no marker a client could see.
   const marker = e && lastComplete(e);
-  if (!marker) throw noSuchKey(ctx);
+  if (!marker || !(marker.id || versioningOf(ctx.bucket))) throw noSuchKey(ctx);
   const err = noSuchKey(ctx);
   Object.assign(err.headers, {
     "x-amz-delete-marker": "true",

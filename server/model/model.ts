@@ -124,10 +124,17 @@ export class Model {
         .catch((e) => log.warn("could not queue blocks after a layout change", { error: e }));
     });
     this.queue.register(RELEASE_VERSION, (uuid) => this.releaseVersion(uuid as string));
-    this.queue.register(KEEP_VERSION, async (p) => {
+    const kept = (p: unknown): HistoryEntry => {
       const { bucketId, key, version } = p as KeptVersion;
-      await this.history.insert({ bucketId, key, slot: slotOf(version), version, purged: false });
-    });
+      return { bucketId, key, slot: slotOf(version), version, purged: false };
+    };
+    this.queue.register(KEEP_VERSION, (p) => this.history.insert(kept(p)));
+    // The history shares the object table's partitions, so this node holds the kept version's
+    // history too: it is there before the write that pushed it out is answered.
+    this.objects.store.afterCommit = async (work) => {
+      const keep = work.filter((q) => q.kind === KEEP_VERSION).map((q) => kept(q.payload));
+      if (keep.length) await this.history.store.apply(keep);
+    };
     this.queue.register(RELEASE_UPLOAD, (id) => this.releaseUpload(id as string));
   }
 

@@ -3,14 +3,13 @@
  * x-amz-object-attributes header asks for, as XML.
  */
 import type { HeaderReader } from "../util/header_map.ts";
-import { visibleVersion } from "../model/tables/object.ts";
 import { cipherToRead, customerKey } from "../api/ssec.ts";
 import { partRanges } from "../model/objects/read.ts";
 import { parseChecksumAlgorithm } from "../util/checksum.ts";
 import { type ObjectContext } from "./context.ts";
 import { httpDate, xmlResponse } from "../api/response.ts";
 import { S3Error } from "../api/error.ts";
-import { noSuchKey } from "../api/object_read.ts";
+import { currentVersion, versionById, versionHeader } from "../api/object_read.ts";
 import type { XmlObject } from "../api/xml.ts";
 
 /** The attribute names S3 defines, in the order their elements appear in the response. */
@@ -88,9 +87,8 @@ export async function getObjectAttributes(ctx: ObjectContext): Promise<Response>
   const max = Math.min(intHeader(h, "x-amz-max-parts", MAX_PARTS), MAX_PARTS);
   const marker = intHeader(h, "x-amz-part-number-marker", 0);
 
-  const entry = await ctx.deps.model.objects.get(ctx.bucket.id, ctx.key);
-  const v = visibleVersion(entry);
-  if (!v) throw noSuchKey(ctx);
+  const versionId = ctx.query.get("versionId");
+  const v = versionId === null ? await currentVersion(ctx) : await versionById(ctx, versionId);
   const meta = v.state.data.meta;
   // S3 describes an encrypted object only to who holds its key.
   cipherToRead(meta, customerKey(ctx.headers));
@@ -115,5 +113,6 @@ export async function getObjectAttributes(ctx: ObjectContext): Promise<Response>
   if (want.has("ObjectSize")) body.ObjectSize = meta.size;
   return xmlResponse("GetObjectAttributesResponse", body, 200, {
     "last-modified": httpDate(v.timestamp),
+    ...versionHeader(ctx.bucket, v),
   });
 }

@@ -12,13 +12,22 @@ import { readDocument } from "./body.ts";
 import { S3Error } from "../api/error.ts";
 import { isoDate, xmlResponse } from "../api/response.ts";
 import { parseXmlBody, type XmlObject, xmlToken } from "../api/xml.ts";
-import { parseHold, parseMode, parseUntil } from "./object_settings.ts";
+import { parseUntil } from "./object_settings.ts";
+import type { LockMode } from "../model/tables/settings.ts";
 
 function malformed(why: string): S3Error {
   return new S3Error(
     "MalformedXML",
     `The XML you provided was not well-formed or did not validate against our published schema: ${why}.`,
   );
+}
+
+/** A mode in a document: anything but the two is a document S3's schema refuses. */
+function xmlMode(mode: string): LockMode {
+  if (mode !== "GOVERNANCE" && mode !== "COMPLIANCE") {
+    throw malformed("<Mode> is GOVERNANCE or COMPLIANCE");
+  }
+  return mode;
 }
 
 function child(o: XmlObject, name: string): XmlObject | undefined {
@@ -52,7 +61,7 @@ function parseDefaultRetention(rule: XmlObject): DefaultRetention {
   if (!d) throw malformed("a <Rule> holds a <DefaultRetention>");
   const mode = xmlToken(d.Mode);
   if (mode === undefined) throw malformed("<DefaultRetention> needs a <Mode>");
-  const out: DefaultRetention = { mode: parseMode("Mode", mode) };
+  const out: DefaultRetention = { mode: xmlMode(mode) };
   const days = xmlToken(d.Days), years = xmlToken(d.Years);
   if ((days === undefined) === (years === undefined)) {
     throw malformed("<DefaultRetention> has either <Days> or <Years>");
@@ -60,7 +69,7 @@ function parseDefaultRetention(rule: XmlObject): DefaultRetention {
   const n = Number(days ?? years);
   if (!/^\d+$/.test(days ?? years!) || n <= 0 || n > (days ? 36_500 : 100)) {
     throw new S3Error(
-      "InvalidArgument",
+      "InvalidRetentionPeriod",
       "Default retention period must be a positive integer value (at most 36,500 days or 100 years).",
       { ArgumentName: days ? "Days" : "Years", ArgumentValue: days ?? years! },
     );
@@ -133,7 +142,7 @@ export async function putObjectRetention(ctx: ObjectContext): Promise<Response> 
   }
   const asked = mode === undefined
     ? undefined
-    : { mode: parseMode("Mode", mode), until: parseUntil("RetainUntilDate", until!) };
+    : { mode: xmlMode(mode), until: parseUntil("RetainUntilDate", until!) };
   const versionId = ctx.query.get("versionId");
   const v = await setRetention(
     ctx.deps.model,
@@ -171,14 +180,14 @@ export async function putObjectLegalHold(ctx: ObjectContext): Promise<Response> 
     "LegalHold",
   );
   const status = xmlToken(doc.Status);
-  if (status === undefined) throw malformed("<LegalHold> needs a <Status>");
+  if (status !== "ON" && status !== "OFF") throw malformed("<LegalHold> has a <Status> ON or OFF");
   const versionId = ctx.query.get("versionId");
   const v = await setLegalHold(
     ctx.deps.model,
     ctx.bucket,
     ctx.key,
     versionId ?? undefined,
-    parseHold("Status", status),
+    status === "ON",
   );
   if (!v) throw missing(ctx, versionId);
   return new Response(null, { status: 200, headers: versionHeaders(v) });

@@ -13,8 +13,10 @@ const BUCKET_TAGS = "tagging";
 /** AWS allows 50 tags on a bucket. */
 const MAX_BUCKET_TAGS = 50;
 
+/** Tags in key order, as S3 lists them. */
 function tagSetXml(tags: Array<[string, string]>) {
-  return { TagSet: { Tag: tags.map(([Key, Value]) => ({ Key, Value })) } };
+  const sorted = [...tags].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  return { TagSet: { Tag: sorted.map(([Key, Value]) => ({ Key, Value })) } };
 }
 
 function missing(ctx: ObjectContext, versionId: string | null): S3Error {

@@ -12,7 +12,8 @@ import { merkleTodo, MerkleTree, type TodoRow } from "./merkle.ts";
 import { sha256 } from "./merkle_node.ts";
 import { queueKey } from "./queue.ts";
 import { PointReads } from "./point_reads.ts";
-import type { TableSchema } from "./schema.ts";
+import type { QueueItem, TableSchema } from "./schema.ts";
+import { log } from "../util/log.ts";
 import { type RangeQuery, readRange } from "./range.ts";
 
 /** Deno KV refuses values over 64 KiB; stay clear of it with a clear error. */
@@ -79,6 +80,13 @@ export class LocalStore<E> {
   readonly #writes = new Array<number>(PARTITIONS).fill(0);
   /** The partitions' Merkle trees, fed by every write below in the same commit. */
   readonly merkle: MerkleTree;
+  /**
+   * Follow-up work of the writes just committed, run before those writes are answered (the
+   * queue runs it again later, durably): e.g. a version pushed out of an object entry is kept
+   * in this node's history before the write that pushed it out is acknowledged.
+   */
+  afterCommit?: (queued: QueueItem[]) => Promise<void>;
+  #committedWork: QueueItem[] = [];
 
   constructor(
     readonly kv: Deno.Kv,
@@ -235,6 +243,12 @@ export class LocalStore<E> {
             }
           }
           if (batch.length) await this.#applyBatch(batch);
+          const work = this.#committedWork.splice(0);
+          if (work.length && this.afterCommit) {
+            await this.afterCommit(work).catch((e) =>
+              log.warn("follow-up work failed; the queue will retry it", { error: e })
+            );
+          }
           for (const w of group) w.resolve();
         } catch (e) {
           for (const w of group) w.reject(e);
@@ -274,6 +288,7 @@ export class LocalStore<E> {
       const op = this.kv.atomic();
       const writes: [string, E, Uint8Array][] = [];
       const todo: TodoRow[] = [];
+      const work: QueueItem[] = [];
       let queued = false;
       items.forEach(([id, { key, entry }], i) => {
         const cur = current[i];
@@ -290,6 +305,7 @@ export class LocalStore<E> {
         const fx = schema.updated?.(cur.entry, merged);
         for (const q of fx?.queue ?? []) {
           op.set(queueKey(), encode(q));
+          work.push(q);
           queued = true;
         }
         for (const [k, v] of fx?.sets ?? []) op.set(k, v);
@@ -302,6 +318,7 @@ export class LocalStore<E> {
           this.#cache.set(id, { entry, bytes, versionstamp: res.versionstamp });
         }
         if (queued) this.onQueued();
+        this.#committedWork.push(...work);
         this.merkle.noted(todo, res.versionstamp);
         return writes.length;
       }

@@ -18,7 +18,6 @@ import {
   type ObjectMeta,
   type ObjectVersion,
   type VersionData,
-  versionIdOf,
   visibleVersion,
 } from "../tables/object.ts";
 import { findVersion, purgeKeptNull } from "./versions.ts";
@@ -83,15 +82,18 @@ function newVersion(
 }
 
 /**
- * What a write answers: the version id on a bucket that is or was versioned. A new "null"
- * version (Suspended) replaces the one the history may hold, as S3 does.
+ * What a write answers: the new version's id while versioning is Enabled (a "null" version is
+ * not announced, as S3 does not). A new "null" version (Suspended) replaces the one the history
+ * may hold, as in S3.
  */
-async function committed(model: Model, bucket: BucketEntry, key: string, v: ObjectVersion) {
-  const versioning = versioningOf(bucket);
-  if (versioning === "Suspended") await purgeKeptNull(model, bucket.id, key, v);
-  return versioning
-    ? { timestamp: v.timestamp, versionId: versionIdOf(v) }
-    : { timestamp: v.timestamp };
+async function committed(
+  model: Model,
+  bucket: BucketEntry,
+  key: string,
+  v: ObjectVersion,
+): Promise<Committed> {
+  if (versioningOf(bucket) === "Suspended") await purgeKeptNull(model, bucket.id, key, v);
+  return v.id ? { timestamp: v.timestamp, versionId: v.id } : { timestamp: v.timestamp };
 }
 
 /**
@@ -196,7 +198,7 @@ export async function deleteCurrent(
   const { versionId } = await writeVersion(model, bucket, key, newUuid(), timestamp, {
     t: "delete",
   });
-  return versionId === undefined ? {} : { marker: { versionId } };
+  return versioningOf(bucket) ? { marker: { versionId: versionId ?? "null" } } : {};
 }
 
 /** How long a conditional write's claim holds others off: a crashed writer's claim lapses. */

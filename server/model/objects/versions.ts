@@ -65,15 +65,14 @@ export async function deleteVersion(
   const found = await findVersion(model, bucketId, key, versionId);
   if (!found) return undefined;
   checkDeletable(await currentLock(model, bucketId, key, found), bypassGovernance);
-  const entry = await model.objects.get(bucketId, key);
-  const wasCurrent = entry?.versions.some((v) => v.uuid === found.uuid) ?? false;
-  if (wasCurrent) {
-    await model.objects.insert({
-      bucketId,
-      key,
-      versions: [{ ...found, state: { s: "aborted" } }],
-    });
-  }
+  const inEntry = async () =>
+    (await model.objects.get(bucketId, key))?.versions.some((v) =>
+      v.uuid === found.uuid && v.state.s === "complete"
+    ) ?? false;
+  const abortInEntry = () =>
+    model.objects.insert({ bucketId, key, versions: [{ ...found, state: { s: "aborted" } }] });
+  let wasCurrent = await inEntry();
+  if (wasCurrent) await abortInEntry();
   // Every history entry of the version: a "null" one may have been kept more than once.
   const purge: HistoryEntry[] = [{
     bucketId,
@@ -88,6 +87,12 @@ export async function deleteVersion(
     }
   }
   await model.history.insertMany(purge);
+  // The deletion of a newer version may have made this one current meanwhile (promoteNewest
+  // read the history before this purge): look again. One of the two always sees the other.
+  if (!wasCurrent && await inEntry()) {
+    await abortInEntry();
+    wasCurrent = true;
+  }
   if (wasCurrent) await promoteNewest(model, bucketId, key);
   return found;
 }
@@ -109,12 +114,19 @@ export async function purgeKeptNull(
 /**
  * Makes the newest kept version the entry's current one again if the entry has none newer
  * (after its current version was deleted). Read after the purge, so that of two deletes at
- * once the later one to finish sees both.
+ * once the later one to finish sees both; a version purged after it was read is taken back
+ * (deleteVersion looks at the entry after its purge for the same reason).
  */
 async function promoteNewest(model: Model, bucketId: string, key: string): Promise<void> {
   for await (const h of keptVersions(model, bucketId, key)) {
     await model.objects.insert({ bucketId, key, versions: [h.version] });
-    return;
+    const again = await model.history.get(bucketId, historySortKey(key, h.slot));
+    if (again && !again.purged) return;
+    await model.objects.insert({
+      bucketId,
+      key,
+      versions: [{ ...h.version, state: { s: "aborted" } }],
+    });
   }
 }
 
