@@ -3,7 +3,8 @@
  * (nginx, a raw Deno KV scan, coreutils, dd). Prints one Markdown table and writes it to
  * docs/benchmarks.md, replacing it. Options for quick looks (which then write no file):
  * `--seconds N` per wrk run (default 10), `--objects N` in the listed bucket (default
- * 100,000), `--only a,b` with scenario names get, website, put, large, list, memory, hash, cluster.
+ * 100,000), `--only a,b` with scenario names get, website, put, large, list, versions, memory,
+ * hash, cluster.
  */
 import { fileURLToPath } from "node:url";
 import type { Bench } from "./bench.ts";
@@ -17,6 +18,7 @@ import { listRow } from "./scenarios/list.ts";
 import { memoryRow } from "./scenarios/memory.ts";
 import { putRow } from "./scenarios/put.ts";
 import { websiteRow } from "./scenarios/website.ts";
+import { versionRows } from "./scenarios/versions.ts";
 import { render, type Report } from "./table.ts";
 import { hasProgram, randomFile, run, stopChildren } from "./util.ts";
 
@@ -26,6 +28,7 @@ const SCENARIOS: [string, (b: Bench) => Promise<void>][] = [
   ["put", putRow],
   ["large", largeRows],
   ["list", listRow],
+  ["versions", versionRows],
   ["memory", memoryRow],
   ["hash", hashRows],
   ["cluster", clusterRows],

@@ -8,8 +8,8 @@ import { sha256Hex } from "../../sigv4.ts";
 import { ratioTarget } from "../table.ts";
 import { num, settle } from "../util.ts";
 
-const BUCKET = "bench-list";
-const PAGE = 1000;
+export const BUCKET = "bench-list";
+export const PAGE = 1000;
 /**
  * Whole walks of each side, the best one counted: the first walk also compiles the listing
  * path.
@@ -20,10 +20,10 @@ const FILL_CONCURRENCY = 32;
 const KV_VALUE = 200;
 const BODY = new TextEncoder().encode("small object\n");
 
-const keyName = (i: number) =>
+export const keyName = (i: number) =>
   `dir-${String(i % 100).padStart(2, "0")}/obj-${String(i).padStart(6, "0")}`;
 
-async function fill(b: Bench): Promise<number> {
+export async function fill(b: Bench): Promise<number> {
   const { remise } = b;
   const body = BODY;
   const hash = sha256Hex(body);
@@ -49,7 +49,9 @@ async function fill(b: Bench): Promise<number> {
 }
 
 /** Walks the whole bucket; returns seconds and the number of keys seen. */
-async function listAll(b: Bench): Promise<{ seconds: number; keys: number; pages: number }> {
+export async function listAll(
+  b: Bench,
+): Promise<{ seconds: number; keys: number; pages: number }> {
   const { remise } = b;
   let token: string | undefined;
   let keys = 0;

@@ -22,37 +22,48 @@ export function asciiBody(size: number): string {
   return Array.from(rnd, (x) => alphabet[x % alphabet.length]).join("");
 }
 
-export async function putRow(b: Bench): Promise<void> {
-  const { remise, nginx } = b;
-  await remise.createBucket(BUCKET);
+/**
+ * `count` PUTs of one 1 KiB body to keys `key(i)`, signed now for wrk to replay: the requests,
+ * and the headers they share.
+ */
+export function signedPuts(b: Bench, bucket: string, count: number, key: (i: number) => string) {
   const body = asciiBody(1024);
   const hash = sha256Hex(body);
   const now = new Date();
-  const t0 = performance.now();
   let date = "";
-  const signed = Array.from({ length: REQUESTS }, (_, i) => {
-    const url = remise.objectUrl(BUCKET, `put-${i}`);
-    const h = remise.sign("PUT", url, hash, now);
+  const requests = Array.from({ length: count }, (_, i) => {
+    const url = b.remise.objectUrl(bucket, key(i));
+    const h = b.remise.sign("PUT", url, hash, now);
     date = h["x-amz-date"];
     return { path: new URL(url).pathname, headers: { authorization: h.authorization } };
   });
+  return { body, requests, common: { "x-amz-date": date, "x-amz-content-sha256": hash } };
+}
+
+/** wrk's settings for PUTs of `body` at c=32. */
+export function putWrk(b: Bench, body: string, name: string) {
+  return { method: "PUT", body, threads: 2, connections: 32, seconds: b.seconds, dir: b.dir, name };
+}
+
+export async function putRow(b: Bench): Promise<void> {
+  const { remise, nginx } = b;
+  await remise.createBucket(BUCKET);
+  const t0 = performance.now();
+  const { body, requests: signed, common: shared } = signedPuts(
+    b,
+    BUCKET,
+    REQUESTS,
+    (i) => `put-${i}`,
+  );
   const signMs = performance.now() - t0;
   const scenario = "PUT 1 KiB header-signed, c=32 (req/s, latency)";
   b.log(scenario);
-  const common = {
-    method: "PUT",
-    body,
-    threads: 2,
-    connections: 32,
-    seconds: b.seconds,
-    dir: b.dir,
-    name: "put-1k",
-  };
+  const common = putWrk(b, body, "put-1k");
   const mine = await runWrk({
     ...common,
     base: remise.url,
     requests: signed,
-    common: { "x-amz-date": date, "x-amz-content-sha256": hash },
+    common: shared,
   });
   const ref = nginx
     ? await runWrk({
