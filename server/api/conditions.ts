@@ -23,7 +23,7 @@ export function conditionHeaders(h: HeaderReader, prefix = "if-"): ConditionHead
   };
 }
 
-function etagMatches(list: string, etag: string): boolean {
+export function etagMatches(list: string, etag: string): boolean {
   return list.split(",").map((s) => s.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1"))
     .some((t) => t === "*" || t === etag);
 }

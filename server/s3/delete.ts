@@ -1,6 +1,9 @@
 /** DeleteObject and DeleteObjects. */
 import { DELETE_BATCH, deleteCurrent } from "../model/objects/object_write.ts";
-import { deleteVersion } from "../model/objects/versions.ts";
+import { deleteVersion, findVersion } from "../model/objects/versions.ts";
+import { lastComplete } from "../model/tables/object.ts";
+import { versioningOf } from "../model/buckets/protection.ts";
+import { etagMatches, preconditionFailed } from "../api/conditions.ts";
 import { bypassGovernance } from "./object_lock.ts";
 import { ModelError } from "../model/errors.ts";
 import { toS3Error } from "../api/error_response.ts";
@@ -20,13 +23,79 @@ interface Deleted {
   deleteMarkerVersionId?: string;
 }
 
+/** What a conditional delete requires of the version it deletes (each optional). */
+interface DeleteConditions {
+  etag?: string;
+  /** Seconds resolution. */
+  lastModified?: number;
+  size?: number;
+}
+
+function invalid(name: string, value: string): S3Error {
+  return new S3Error("InvalidArgument", `${name} is not valid`, {
+    ArgumentName: name,
+    ArgumentValue: value,
+  });
+}
+
+function conditionsOf(etag?: string, lastModified?: string, size?: string): DeleteConditions {
+  const c: DeleteConditions = {};
+  if (etag !== undefined) c.etag = etag;
+  if (lastModified !== undefined) {
+    const t = Date.parse(lastModified);
+    if (Number.isNaN(t)) throw invalid("LastModifiedTime", lastModified);
+    c.lastModified = Math.floor(t / 1000);
+  }
+  if (size !== undefined) {
+    if (!/^\d+$/.test(size)) throw invalid("Size", size);
+    c.size = Number(size);
+  }
+  return c;
+}
+
+/**
+ * If-Match, x-amz-if-match-last-modified-time and x-amz-if-match-size on a delete (or ETag,
+ * LastModifiedTime, Size in a DeleteObjects entry): checked against the version the delete
+ * would remove. There being none is no failure, as in S3, and then nothing is deleted (no
+ * marker is added): answers false.
+ */
+async function checkDeleteConditions(
+  ctx: BucketContext,
+  key: string,
+  versionId: string | undefined,
+  c: DeleteConditions,
+): Promise<boolean> {
+  if (c.etag === undefined && c.lastModified === undefined && c.size === undefined) return true;
+  const { model } = ctx.deps;
+  const v = versionId === undefined
+    ? lastComplete(await model.objects.get(ctx.bucket.id, key))
+    : await findVersion(model, ctx.bucket.id, key, versionId);
+  if (!v || v.state.s !== "complete") return false;
+  const data = v.state.data;
+  // A delete marker is a version on a versioned bucket (with no ETag: only "*" matches it);
+  // elsewhere it is nothing.
+  if (data.t === "delete" && !v.id && !versioningOf(ctx.bucket)) return false;
+  const etag = data.t === "delete" ? undefined : data.meta.etag;
+  const size = data.t === "delete" ? 0 : data.meta.size;
+  if (c.etag !== undefined && !etagMatches(c.etag, etag ?? "\u0000")) {
+    throw preconditionFailed("If-Match");
+  }
+  if (c.lastModified !== undefined && Math.floor(v.timestamp / 1000) !== c.lastModified) {
+    throw preconditionFailed("x-amz-if-match-last-modified-time");
+  }
+  if (c.size !== undefined && size !== c.size) throw preconditionFailed("x-amz-if-match-size");
+  return true;
+}
+
 async function deleteOne(
   ctx: BucketContext,
   key: string,
   versionId: string | undefined,
   bypass: boolean,
+  conditions: DeleteConditions = {},
 ): Promise<Deleted> {
   const { model } = ctx.deps;
+  if (!await checkDeleteConditions(ctx, key, versionId, conditions)) return {};
   if (versionId === undefined) {
     const { marker } = await deleteCurrent(model, ctx.bucket, key);
     return marker ? { deleteMarker: true, deleteMarkerVersionId: marker.versionId } : {};
@@ -36,11 +105,17 @@ async function deleteOne(
 }
 
 export async function deleteObject(ctx: ObjectContext): Promise<Response> {
+  const h = ctx.headers;
   const d = await deleteOne(
     ctx,
     ctx.key,
     ctx.query.get("versionId") ?? undefined,
     bypassGovernance(ctx),
+    conditionsOf(
+      h.get("if-match") ?? undefined,
+      h.get("x-amz-if-match-last-modified-time") ?? undefined,
+      h.get("x-amz-if-match-size") ?? undefined,
+    ),
   );
   const headers: Record<string, string> = {};
   if (d.deleteMarker) headers["x-amz-delete-marker"] = "true";
@@ -72,13 +147,21 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
         "The XML you provided was not well-formed or did not validate against our published schema: every <Object> needs a <Key>.",
       );
     }
-    return { key, versionId: xmlToken(entry!.VersionId) };
+    return {
+      key,
+      versionId: xmlToken(entry!.VersionId),
+      conditions: conditionsOf(
+        xmlText(entry!.ETag),
+        xmlToken(entry!.LastModifiedTime),
+        xmlToken(entry!.Size),
+      ),
+    };
   });
   const bypass = bypassGovernance(ctx);
-  const outcomes = await settleEach(targets, DELETE_BATCH, ({ key, versionId }) => {
+  const outcomes = await settleEach(targets, DELETE_BATCH, ({ key, versionId, conditions }) => {
     validateKey(key);
     checkVersionId(versionId);
-    return deleteOne(ctx, key, versionId, bypass);
+    return deleteOne(ctx, key, versionId, bypass, conditions);
   });
   const deleted: Array<Record<string, string | boolean | undefined>> = [];
   const errors: Array<{ Key: string; VersionId?: string; Code: string; Message: string }> = [];

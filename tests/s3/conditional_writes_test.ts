@@ -7,6 +7,8 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
@@ -102,4 +104,42 @@ Deno.test("conditional writes: If-Match on a versioned bucket, and on a multipar
   await complete({ IfMatch: second.ETag });
   const got = await s3.send(new GetObjectCommand({ Bucket: B, Key: "doc" }));
   assertEquals(await got.Body!.transformToString(), "m");
+});
+
+Deno.test("conditional deletes: If-Match, last-modified time and size, alone and in DeleteObjects", async () => {
+  await using f = await s3Fixture();
+  const { s3 } = f;
+  await s3.send(new CreateBucketCommand({ Bucket: B }));
+  const put = await s3.send(new PutObjectCommand({ Bucket: B, Key: "doc", Body: "12345" }));
+  const still = async () =>
+    await (await s3.send(new GetObjectCommand({ Bucket: B, Key: "doc" }))).Body!
+      .transformToString();
+  for (
+    const wrong of [
+      { IfMatch: '"0123456789abcdef0123456789abcdef"' },
+      { IfMatchSize: 4 },
+      { IfMatchLastModifiedTime: new Date("2001-01-01T00:00:00Z") },
+    ]
+  ) {
+    await assertS3Error(
+      () => s3.send(new DeleteObjectCommand({ Bucket: B, Key: "doc", ...wrong })),
+      "PreconditionFailed",
+      412,
+    );
+    assertEquals(await still(), "12345", JSON.stringify(wrong));
+  }
+  const multi = await s3.send(
+    new DeleteObjectsCommand({
+      Bucket: B,
+      Delete: { Objects: [{ Key: "doc", ETag: '"0123456789abcdef0123456789abcdef"' }] },
+    }),
+  );
+  assertEquals(multi.Errors?.map((e) => e.Code), ["PreconditionFailed"]);
+  assertEquals(await still(), "12345");
+  await s3.send(
+    new DeleteObjectCommand({ Bucket: B, Key: "doc", IfMatch: put.ETag, IfMatchSize: 5 }),
+  );
+  await assertS3Error(() => still(), "NoSuchKey", 404);
+  // A condition on a key that holds nothing deletes nothing, and is no error.
+  await s3.send(new DeleteObjectCommand({ Bucket: B, Key: "doc", IfMatch: "*" }));
 });

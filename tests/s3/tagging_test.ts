@@ -163,7 +163,7 @@ Deno.test("tags: a bucket's tag set", async () => {
     }),
   );
   const got = await s3.send(new GetBucketTaggingCommand({ Bucket: B }));
-  assertEquals(got.TagSet?.map((t) => t.Key), ["team", "cost"]);
+  assertEquals(got.TagSet?.map((t) => t.Key), ["cost", "team"]);
   await s3.send(new DeleteBucketTaggingCommand({ Bucket: B }));
   await assertS3Error(
     () => s3.send(new GetBucketTaggingCommand({ Bucket: B })),
