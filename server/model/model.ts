@@ -128,9 +128,11 @@ export class Model {
       const { bucketId, key, version } = p as KeptVersion;
       return { bucketId, key, slot: slotOf(version), version, purged: false };
     };
-    this.queue.register(KEEP_VERSION, (p) => this.history.insert(kept(p)));
-    // The history shares the object table's partitions, so this node holds the kept version's
-    // history too: it is there before the write that pushed it out is answered.
+    // The history shares the object table's partitions: every replica that pushes a version out
+    // keeps it in its own history, before the write that pushed it out is answered (the queue
+    // does it again after a crash). A replica that never held the version learns it by
+    // anti-entropy; a read quorum always meets one that held it.
+    this.queue.register(KEEP_VERSION, (p) => this.history.store.apply([kept(p)]));
     this.objects.store.afterCommit = async (work) => {
       const keep = work.filter((q) => q.kind === KEEP_VERSION).map((q) => kept(q.payload));
       if (keep.length) await this.history.store.apply(keep);

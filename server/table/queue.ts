@@ -84,7 +84,9 @@ export class WorkQueue {
         items.push(e);
       }
       if (items.length === 0 || this.#stopped) break;
-      let progressed = false;
+      // Done items go in one commit per batch: under many small writes, a commit per item kept
+      // the database's thread busy.
+      const done: Deno.KvKey[] = [];
       for (const item of items) {
         if (this.#stopped) break;
         const q = decode(item.value) as QueueItem;
@@ -92,14 +94,18 @@ export class WorkQueue {
         try {
           if (!p) throw new Error(`no processor for queued ${q.kind}`);
           await p(q.payload);
-          await this.kv.delete(item.key);
-          progressed = true;
+          done.push(item.key);
         } catch (e) {
           failed = true;
           log.warn("queued work failed; will retry", { kind: q.kind, error: e });
         }
       }
-      if (!progressed) break;
+      if (done.length) {
+        const op = this.kv.atomic();
+        for (const key of done) op.delete(key);
+        await op.commit();
+      }
+      if (!done.length) break;
     }
     if (failed && !this.#stopped) {
       clearTimeout(this.#timer);

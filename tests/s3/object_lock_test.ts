@@ -101,7 +101,7 @@ Deno.test("object lock: a bucket made with it is versioned, and stays so", async
           },
         }),
       ),
-    "InvalidArgument",
+    "InvalidRetentionPeriod",
     400,
   );
   // The default retention applies to a new version that asks for none.

@@ -9,10 +9,9 @@ import { type ChecksumAlgorithm, toHex } from "../../util/checksum.ts";
 import { newUuid } from "../../util/ids.ts";
 import type { BucketEntry } from "../tables/bucket.ts";
 import type { Model } from "../model.ts";
-import { newVersionId, slotOf } from "../tables/history.ts";
+import { newVersionId } from "../tables/history.ts";
 import {
   type ChecksumValue,
-  lastComplete,
   mergeObjects,
   type ObjectEntry,
   type ObjectMeta,
@@ -38,26 +37,6 @@ export function nextVersionTimestamp(e: ObjectEntry | undefined): number {
 export interface Committed {
   timestamp: number;
   versionId?: string;
-}
-
-/**
- * On a versioned bucket, the version a write is about to push out of the object entry goes to
- * the history first, so that it can be read by id as soon as the write is acknowledged. (The
- * entry's change hook keeps whatever this node's copy did not show, a little later.)
- */
-async function keepCurrent(model: Model, bucket: BucketEntry, key: string): Promise<void> {
-  const versioning = versioningOf(bucket);
-  if (!versioning) return;
-  const current = lastComplete(await model.objects.store.get(bucket.id, key));
-  // A "null" version replaced by a new "null" one (Suspended) is not kept.
-  if (!current || (!current.id && versioning === "Suspended")) return;
-  await model.history.insert({
-    bucketId: bucket.id,
-    key,
-    slot: slotOf(current),
-    version: current,
-    purged: false,
-  });
 }
 
 /**
@@ -111,7 +90,6 @@ export async function commitVersion(
   data: VersionData,
   settings?: VersionSettings,
 ): Promise<Committed> {
-  await keepCurrent(model, bucket, key);
   let v = newVersion(
     bucket,
     uuid,
@@ -139,7 +117,6 @@ export async function writeVersion(
   data: VersionData,
   settings?: VersionSettings,
 ): Promise<Committed> {
-  await keepCurrent(model, bucket, key);
   const v = newVersion(bucket, uuid, timestamp, data, settings);
   await model.objects.insert({ bucketId: bucket.id, key, versions: [v] });
   return await committed(model, bucket, key, v);
