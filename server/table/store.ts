@@ -245,11 +245,11 @@ export class LocalStore<E> {
           if (batch.length) await this.#applyBatch(batch);
           const work = this.#committedWork.splice(0);
           if (work.length && this.afterCommit) {
-            await this.afterCommit(work).catch((e) =>
+            // The next batch need not wait: only this group's answers do.
+            this.afterCommit(work).catch((e) =>
               log.warn("follow-up work failed; the queue will retry it", { error: e })
-            );
-          }
-          for (const w of group) w.resolve();
+            ).finally(() => group.forEach((w) => w.resolve()));
+          } else for (const w of group) w.resolve();
         } catch (e) {
           for (const w of group) w.reject(e);
         }
