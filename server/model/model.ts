@@ -12,6 +12,7 @@ import { BufferPool } from "../util/pool.ts";
 import { Semaphore } from "../util/semaphore.ts";
 import type { TableSchema } from "../table/schema.ts";
 import { Table } from "../table/table.ts";
+import type { LocalStore } from "../table/store.ts";
 import { AntiEntropy, serveReplica } from "../table/anti_entropy.ts";
 import { TableGc } from "../table/gc.ts";
 import { serveDeletes } from "../table/handover.ts";
@@ -129,13 +130,14 @@ export class Model {
       return { bucketId, key, slot: slotOf(version), version, purged: false };
     };
     // The history shares the object table's partitions: every replica that pushes a version out
-    // keeps it in its own history, before the write that pushed it out is answered (the queue
-    // does it again after a crash). A replica that never held the version learns it by
+    // of an entry keeps it in its own history, in the same commit (or, past a commit's room,
+    // through the queue a moment later). A replica that never held the version learns it by
     // anti-entropy; a read quorum always meets one that held it.
     this.queue.register(KEEP_VERSION, (p) => this.history.store.apply([kept(p)]));
-    this.objects.store.afterCommit = async (work) => {
-      const keep = work.filter((q) => q.kind === KEEP_VERSION).map((q) => kept(q.payload));
-      if (keep.length) await this.history.store.apply(keep);
+    this.objects.store.linked = {
+      kind: KEEP_VERSION,
+      store: this.history.store as LocalStore<unknown>,
+      adopt: kept,
     };
     this.queue.register(RELEASE_UPLOAD, (id) => this.releaseUpload(id as string));
   }

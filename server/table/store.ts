@@ -12,8 +12,7 @@ import { merkleTodo, MerkleTree, type TodoRow } from "./merkle.ts";
 import { sha256 } from "./merkle_node.ts";
 import { queueKey } from "./queue.ts";
 import { PointReads } from "./point_reads.ts";
-import type { QueueItem, TableSchema } from "./schema.ts";
-import { log } from "../util/log.ts";
+import type { TableSchema } from "./schema.ts";
 import { type RangeQuery, readRange } from "./range.ts";
 
 /** Deno KV refuses values over 64 KiB; stay clear of it with a clear error. */
@@ -26,6 +25,7 @@ export class EntryTooLarge extends Error {
   }
 }
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
+const MAX_CHECKS = 100;
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
 /**
@@ -58,6 +58,16 @@ export interface StoredEntry {
 export type DeleteItem = [pk: string, sk: string, hash: Uint8Array];
 
 const GC = "gc";
+
+/** Writes added to an atomic operation, and what they leave to do once it commits. */
+interface Staged<E> {
+  writes: [id: string, entry: E, bytes: Uint8Array][];
+  todo: TodoRow[];
+  keys: Deno.KvKey[];
+  /** Payloads of queued work the linked store takes over. */
+  handOver: unknown[];
+  queued: boolean;
+}
 /** Entries removed per atomic operation (each check, delete and todo row counts). */
 const DELETE_BATCH = 32;
 
@@ -81,12 +91,12 @@ export class LocalStore<E> {
   /** The partitions' Merkle trees, fed by every write below in the same commit. */
   readonly merkle: MerkleTree;
   /**
-   * Follow-up work of the writes just committed, run before those writes are answered (the
-   * queue runs it again later, durably): e.g. a version pushed out of an object entry is kept
-   * in this node's history before the write that pushed it out is acknowledged.
+   * Another table's store that takes over some of this one's follow-up work in the same
+   * commit: queued items of `kind` become entries of `store` (`adopt`), written atomically with
+   * the change that caused them (e.g. a version pushed out of an object entry goes into the
+   * history with it). They are queued instead when the commit has no room for them.
    */
-  afterCommit?: (queued: QueueItem[]) => Promise<void>;
-  #committedWork: QueueItem[] = [];
+  linked?: { kind: string; store: LocalStore<unknown>; adopt(payload: unknown): unknown };
 
   constructor(
     readonly kv: Deno.Kv,
@@ -243,13 +253,7 @@ export class LocalStore<E> {
             }
           }
           if (batch.length) await this.#applyBatch(batch);
-          const work = this.#committedWork.splice(0);
-          if (work.length && this.afterCommit) {
-            // The next batch need not wait: only this group's answers do.
-            this.afterCommit(work).catch((e) =>
-              log.warn("follow-up work failed; the queue will retry it", { error: e })
-            ).finally(() => group.forEach((w) => w.resolve()));
-          } else for (const w of group) w.resolve();
+          for (const w of group) w.resolve();
         } catch (e) {
           for (const w of group) w.reject(e);
         }
@@ -269,9 +273,9 @@ export class LocalStore<E> {
       256;
   }
 
-  async #applyBatch(entries: E[]): Promise<number> {
+  /** Several incoming entries may target the same key: they are merged first. */
+  #byKey(entries: E[]): Array<[string, { key: Deno.KvKey; entry: E }]> {
     const { schema } = this;
-    // Several incoming entries may target the same key: merge them first.
     const byId = new Map<string, { key: Deno.KvKey; entry: E }>();
     for (const e of entries) {
       const pk = schema.partitionKey(e), sk = schema.sortKey(e);
@@ -282,47 +286,91 @@ export class LocalStore<E> {
         entry: prev ? schema.merge(prev.entry, e) : e,
       });
     }
-    const items = [...byId.entries()];
-    for (let attempt = 0;; attempt++) {
-      const current = await this.#current(items.map(([id, { key }]) => [id, key]), attempt > 0);
-      const op = this.kv.atomic();
-      const writes: [string, E, Uint8Array][] = [];
-      const todo: TodoRow[] = [];
-      const work: QueueItem[] = [];
-      let queued = false;
-      items.forEach(([id, { key, entry }], i) => {
-        const cur = current[i];
-        const merged = cur.entry !== undefined ? schema.merge(cur.entry, entry) : entry;
-        const bytes = this.#encode(merged);
-        if (cur.bytes && sameBytes(bytes, cur.bytes)) return;
-        op.check({ key, versionstamp: cur.versionstamp }).set(key, bytes);
-        const row = merkleTodo(op, key, bytes);
-        todo.push(row);
-        if (!this.#whole && schema.isTombstone(merged)) {
-          op.set([GC, ...key.slice(1)], encode({ h: row.value, t: Date.now() }));
-        }
-        writes.push([id, merged, bytes]);
-        const fx = schema.updated?.(cur.entry, merged);
-        for (const q of fx?.queue ?? []) {
-          op.set(queueKey(), encode(q));
-          work.push(q);
-          queued = true;
-        }
-        for (const [k, v] of fx?.sets ?? []) op.set(k, v);
-        for (const [k, n] of fx?.sums ?? []) op.sum(k, n);
-      });
-      if (writes.length === 0) return 0;
-      const res = await this.#commit(op, items.map(([, { key }]) => key));
-      if (res.ok) {
-        for (const [id, entry, bytes] of writes) {
-          this.#cache.set(id, { entry, bytes, versionstamp: res.versionstamp });
-        }
-        if (queued) this.onQueued();
-        this.#committedWork.push(...work);
-        this.merkle.noted(todo, res.versionstamp);
-        return writes.length;
+    return [...byId.entries()];
+  }
+
+  /**
+   * Adds to `op` the writes of these entries merged into what is stored, with their effects
+   * (checked against the versionstamps read, so a concurrent write makes the commit fail and
+   * the batch is tried again): what the commit will have changed, and the payloads handed over
+   * to the linked store.
+   */
+  async #stage(
+    op: Deno.AtomicOperation,
+    items: Array<[string, { key: Deno.KvKey; entry: E }]>,
+    fresh: boolean,
+  ): Promise<Staged<E>> {
+    const { schema } = this;
+    const current = await this.#current(items.map(([id, { key }]) => [id, key]), fresh);
+    const staged: Staged<E> = { writes: [], todo: [], keys: [], handOver: [], queued: false };
+    items.forEach(([id, { key, entry }], i) => {
+      const cur = current[i];
+      const merged = cur.entry !== undefined ? schema.merge(cur.entry, entry) : entry;
+      const bytes = this.#encode(merged);
+      if (cur.bytes && sameBytes(bytes, cur.bytes)) return;
+      op.check({ key, versionstamp: cur.versionstamp }).set(key, bytes);
+      const row = merkleTodo(op, key, bytes);
+      staged.todo.push(row);
+      staged.keys.push(key);
+      if (!this.#whole && schema.isTombstone(merged)) {
+        op.set([GC, ...key.slice(1)], encode({ h: row.value, t: Date.now() }));
       }
-      if (attempt > 50) throw new Error(`${schema.name}: too much contention writing entries`);
+      staged.writes.push([id, merged, bytes]);
+      const fx = schema.updated?.(cur.entry, merged);
+      for (const q of fx?.queue ?? []) {
+        if (q.kind === this.linked?.kind) staged.handOver.push(q.payload);
+        else {
+          op.set(queueKey(), encode(q));
+          staged.queued = true;
+        }
+      }
+      for (const [k, v] of fx?.sets ?? []) op.set(k, v);
+      for (const [k, n] of fx?.sums ?? []) op.sum(k, n);
+    });
+    return staged;
+  }
+
+  /** What a successful commit of staged writes changes here: cache, trees, counters. */
+  #committed(staged: Staged<E>, versionstamp: string): void {
+    for (const [id, entry, bytes] of staged.writes) {
+      this.#cache.set(id, { entry, bytes, versionstamp });
+    }
+    for (const key of staged.keys) this.#writes[key[2] as number]++;
+    if (staged.queued) this.onQueued();
+    this.merkle.noted(staged.todo, versionstamp);
+  }
+
+  async #applyBatch(entries: E[]): Promise<number> {
+    const items = this.#byKey(entries);
+    const linked = this.linked;
+    for (let attempt = 0;; attempt++) {
+      const op = this.kv.atomic();
+      const own = await this.#stage(op, items, attempt > 0);
+      if (own.writes.length === 0) return 0;
+      let theirs: Staged<unknown> | undefined;
+      if (own.handOver.length && linked) {
+        const adopted = own.handOver.map((p) => linked.adopt(p));
+        // Deno KV checks at most 100 keys per commit: past that, the handed-over work waits in
+        // the queue, which writes it to the linked store a moment later.
+        if (own.writes.length + adopted.length <= MAX_CHECKS) {
+          theirs = await linked.store.#stage(op, linked.store.#byKey(adopted), attempt > 0);
+        } else {
+          for (const payload of own.handOver) {
+            op.set(queueKey(), encode({ kind: linked.kind, payload }));
+          }
+          own.queued = true;
+        }
+      }
+      const res = await op.commit();
+      if (res.ok) {
+        this.#committed(own, res.versionstamp);
+        if (theirs) linked!.store.#committed(theirs, res.versionstamp);
+        return own.writes.length;
+      }
+      // Counted anyway: a failed commit counted is only a read ahead wasted.
+      for (const key of own.keys) this.#writes[key[2] as number]++;
+      for (const key of theirs?.keys ?? []) linked!.store.#writes[key[2] as number]++;
+      if (attempt > 50) throw new Error(`${this.schema.name}: too much contention writing entries`);
     }
   }
 
