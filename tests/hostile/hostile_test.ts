@@ -891,6 +891,8 @@ function garbageBodies(sub: string): [string, Uint8Array][] {
 /** A 2xx is right for reads, and for operations that take no body (the garbage is ignored). */
 function bodylessOperation(method: string, on: "bucket" | "object", sub: string): boolean {
   if (method === "GET" || method === "HEAD") return true;
+  // DeleteObjectTagging and DeleteBucketTagging take no body: the garbage is ignored.
+  if (method === "DELETE" && sub === "tagging") return true;
   if (on === "bucket" && method === "DELETE") return ["cors", "lifecycle", "website"].includes(sub);
   return on === "object" && method === "POST" && sub === "uploads";
 }
@@ -948,7 +950,7 @@ async function garbageRequest(
     if (uploadId) {
       await fx.s3("DELETE", `${objectPath(SMALL)}?uploadId=${encodeURIComponent(uploadId)}`);
     }
-    if (method === "DELETE") {
+    if (method === "DELETE" && CONFIG_DOCS[sub]) {
       await fx.s3("PUT", `/${BUCKET}?${sub}`, xml(CONFIG_DOCS[sub]));
     }
   }
