@@ -299,9 +299,14 @@ export class LocalStore<E> {
     op: Deno.AtomicOperation,
     items: Array<[string, { key: Deno.KvKey; entry: E }]>,
     fresh: boolean,
+    assumeAbsent = false,
   ): Promise<Staged<E>> {
     const { schema } = this;
-    const current = await this.#current(items.map(([id, { key }]) => [id, key]), fresh);
+    // Entries nearly always new (a version just pushed out) are not read: the commit checks
+    // they are absent, and a retry reads them if one was there after all.
+    const current = assumeAbsent && !fresh
+      ? items.map((): CachedEntry<E> => ({ entry: undefined, bytes: null, versionstamp: null }))
+      : await this.#current(items.map(([id, { key }]) => [id, key]), fresh);
     const staged: Staged<E> = { writes: [], todo: [], keys: [], handOver: [], queued: false };
     items.forEach(([id, { key, entry }], i) => {
       const cur = current[i];
@@ -353,7 +358,12 @@ export class LocalStore<E> {
         // Deno KV checks at most 100 keys per commit: past that, the handed-over work waits in
         // the queue, which writes it to the linked store a moment later.
         if (own.writes.length + adopted.length <= MAX_CHECKS) {
-          theirs = await linked.store.#stage(op, linked.store.#byKey(adopted), attempt > 0);
+          theirs = await linked.store.#stage(
+            op,
+            linked.store.#byKey(adopted),
+            attempt > 0,
+            true,
+          );
         } else {
           for (const payload of own.handOver) {
             op.set(queueKey(), encode({ kind: linked.kind, payload }));
@@ -504,11 +514,13 @@ export class LocalStore<E> {
       fresh ? undefined : this.#cache.get(id)
     );
     const missing = out.flatMap((c, i) => c ? [] : [i]);
-    for (let i = 0; i < missing.length; i += 10) {
-      const idx = missing.slice(i, i + 10);
+    // Deno KV reads 10 keys at most at once; the groups go together.
+    const groups = [];
+    for (let i = 0; i < missing.length; i += 10) groups.push(missing.slice(i, i + 10));
+    await Promise.all(groups.map(async (idx) => {
       const got = await this.kv.getMany<Uint8Array[]>(idx.map((j) => keys[j][1]));
       got.forEach((r, k) => out[idx[k]] = this.#cachedOf(r));
-    }
+    }));
     return out as CachedEntry<E>[];
   }
 }
