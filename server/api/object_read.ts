@@ -71,18 +71,23 @@ export async function currentVersion(
   throw err;
 }
 
+/** NoSuchKey, or NoSuchVersion when a version was named: a request that names nothing there. */
+export function missingVersion(key: string, versionId: string | null | undefined): S3Error {
+  return versionId === null || versionId === undefined
+    ? new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key })
+    : new S3Error("NoSuchVersion", "The specified version does not exist.", {
+      Key: key,
+      VersionId: versionId,
+    });
+}
+
 /** A version named by id: NoSuchVersion if there is none, 405 if it is a delete marker. */
 export async function versionById(
   ctx: Pick<ReadContext, "deps" | "bucket" | "key">,
   versionId: string,
 ): Promise<VisibleVersion> {
   const v = await findVersion(ctx.deps.model, ctx.bucket.id, ctx.key, versionId);
-  if (!v) {
-    throw new S3Error("NoSuchVersion", "The specified version does not exist.", {
-      Key: ctx.key,
-      VersionId: versionId,
-    });
-  }
+  if (!v) throw missingVersion(ctx.key, versionId);
   if (v.state.data.t === "delete") {
     throw new S3Error(
       "MethodNotAllowed",

@@ -11,7 +11,7 @@ import {
 } from "../model/tables/object.ts";
 import type { BucketEntry } from "../model/tables/bucket.ts";
 import { findVersion } from "../model/objects/versions.ts";
-import { versionHeader } from "../api/object_read.ts";
+import { missingVersion, versionHeader } from "../api/object_read.ts";
 import { readObject } from "../model/objects/read.ts";
 import { writeBlocks } from "../model/objects/write.ts";
 import { newUuid } from "../util/ids.ts";
@@ -73,14 +73,7 @@ async function copySource(ctx: ObjectContext) {
   const v = versionId === undefined
     ? visibleVersion(await ctx.deps.model.objects.get(bucket.id, key))
     : await findVersion(ctx.deps.model, bucket.id, key, versionId);
-  if (!v) {
-    throw versionId === undefined
-      ? new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key })
-      : new S3Error("NoSuchVersion", "The specified version does not exist.", {
-        Key: key,
-        VersionId: versionId,
-      });
-  }
+  if (!v) throw missingVersion(key, versionId);
   if (v.state.data.t === "delete") {
     throw new S3Error(
       "InvalidRequest",

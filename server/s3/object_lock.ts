@@ -7,6 +7,7 @@ import { permissionOf } from "../model/buckets/bucket_ops.ts";
 import { readLock, setLegalHold, setRetention } from "../model/objects/lock.ts";
 import type { Complete } from "../model/objects/versions.ts";
 import { versionIdOf } from "../model/tables/object.ts";
+import { missingVersion } from "../api/object_read.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
 import { readDocument } from "./body.ts";
 import { S3Error } from "../api/error.ts";
@@ -117,16 +118,6 @@ export function getObjectLockConfiguration(ctx: BucketContext): Response {
   });
 }
 
-/** NoSuchKey or NoSuchVersion for a request naming nothing there. */
-function missing(ctx: ObjectContext, versionId: string | null): S3Error {
-  return versionId === null
-    ? new S3Error("NoSuchKey", "The specified key does not exist.", { Key: ctx.key })
-    : new S3Error("NoSuchVersion", "The specified version does not exist.", {
-      Key: ctx.key,
-      VersionId: versionId,
-    });
-}
-
 function versionHeaders(v: Complete): Record<string, string> {
   return { "x-amz-version-id": versionIdOf(v) };
 }
@@ -152,20 +143,27 @@ export async function putObjectRetention(ctx: ObjectContext): Promise<Response> 
     asked,
     bypassGovernance(ctx),
   );
-  if (!v) throw missing(ctx, versionId);
+  if (!v) throw missingVersion(ctx.key, versionId);
   return new Response(null, { status: 200, headers: versionHeaders(v) });
 }
 
-export async function getObjectRetention(ctx: ObjectContext): Promise<Response> {
+/** The version a GetObjectRetention or GetObjectLegalHold names, with its lock. */
+async function lockedVersion(ctx: ObjectContext): Promise<Complete> {
   const versionId = ctx.query.get("versionId");
   const v = await readLock(ctx.deps.model, ctx.bucket, ctx.key, versionId ?? undefined);
-  if (!v) throw missing(ctx, versionId);
-  if (!v.retention || v.retention.until === 0) {
-    throw new S3Error(
-      "NoSuchObjectLockConfiguration",
-      "The specified object does not have a ObjectLock configuration",
-    );
-  }
+  if (!v) throw missingVersion(ctx.key, versionId);
+  return v;
+}
+
+const noLock = () =>
+  new S3Error(
+    "NoSuchObjectLockConfiguration",
+    "The specified object does not have a ObjectLock configuration",
+  );
+
+export async function getObjectRetention(ctx: ObjectContext): Promise<Response> {
+  const v = await lockedVersion(ctx);
+  if (!v.retention || v.retention.until === 0) throw noLock();
   return xmlResponse(
     "Retention",
     { Mode: v.retention.mode, RetainUntilDate: isoDate(v.retention.until) },
@@ -189,20 +187,13 @@ export async function putObjectLegalHold(ctx: ObjectContext): Promise<Response> 
     versionId ?? undefined,
     status === "ON",
   );
-  if (!v) throw missing(ctx, versionId);
+  if (!v) throw missingVersion(ctx.key, versionId);
   return new Response(null, { status: 200, headers: versionHeaders(v) });
 }
 
 export async function getObjectLegalHold(ctx: ObjectContext): Promise<Response> {
-  const versionId = ctx.query.get("versionId");
-  const v = await readLock(ctx.deps.model, ctx.bucket, ctx.key, versionId ?? undefined);
-  if (!v) throw missing(ctx, versionId);
-  if (!v.legalHold) {
-    throw new S3Error(
-      "NoSuchObjectLockConfiguration",
-      "The specified object does not have a ObjectLock configuration",
-    );
-  }
+  const v = await lockedVersion(ctx);
+  if (!v.legalHold) throw noLock();
   return xmlResponse(
     "LegalHold",
     { Status: v.legalHold.on ? "ON" : "OFF" },

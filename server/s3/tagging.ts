@@ -3,6 +3,7 @@ import { bucketConfig, setBucketConfig } from "../model/buckets/bucket_ops.ts";
 import { checkTags, setTags } from "../model/objects/tags.ts";
 import { settingsTarget } from "../model/objects/versions.ts";
 import { versionIdOf } from "../model/tables/object.ts";
+import { missingVersion } from "../api/object_read.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
 import { readDocument } from "./body.ts";
 import { S3Error } from "../api/error.ts";
@@ -19,19 +20,10 @@ function tagSetXml(tags: Array<[string, string]>) {
   return { TagSet: { Tag: sorted.map(([Key, Value]) => ({ Key, Value })) } };
 }
 
-function missing(ctx: ObjectContext, versionId: string | null): S3Error {
-  return versionId === null
-    ? new S3Error("NoSuchKey", "The specified key does not exist.", { Key: ctx.key })
-    : new S3Error("NoSuchVersion", "The specified version does not exist.", {
-      Key: ctx.key,
-      VersionId: versionId,
-    });
-}
-
 async function writeTags(ctx: ObjectContext, tags: Array<[string, string]>, status: number) {
   const versionId = ctx.query.get("versionId");
   const v = await setTags(ctx.deps.model, ctx.bucket.id, ctx.key, versionId ?? undefined, tags);
-  if (!v) throw missing(ctx, versionId);
+  if (!v) throw missingVersion(ctx.key, versionId);
   return new Response(null, { status, headers: { "x-amz-version-id": versionIdOf(v) } });
 }
 
@@ -47,7 +39,7 @@ export async function deleteObjectTagging(ctx: ObjectContext): Promise<Response>
 export async function getObjectTagging(ctx: ObjectContext): Promise<Response> {
   const versionId = ctx.query.get("versionId");
   const v = await settingsTarget(ctx.deps.model, ctx.bucket.id, ctx.key, versionId ?? undefined);
-  if (!v || v.state.data.t === "delete") throw missing(ctx, versionId);
+  if (!v || v.state.data.t === "delete") throw missingVersion(ctx.key, versionId);
   return xmlResponse("Tagging", tagSetXml(v.tags?.tags ?? []), 200, {
     "x-amz-version-id": versionIdOf(v),
   });
