@@ -19,7 +19,7 @@ import { globalAliases, localAliases, permissionOf } from "../model/buckets/buck
 import { presignGet } from "../api/auth/presign.ts";
 import { DELETE_BATCH, deleteCurrent, restoreVersion } from "../model/objects/object_write.ts";
 import { listVersions } from "../model/listing/version_listing.ts";
-import { currentLock } from "../model/objects/versions.ts";
+import { mergedSettings } from "../model/objects/versions.ts";
 import { versionIdOf } from "../model/tables/object.ts";
 import { settleEach } from "../util/settle.ts";
 import { getObject } from "../api/object_read.ts";
@@ -339,7 +339,11 @@ async function listObjectVersions(c: Call): Promise<ListBucketObjectVersionsResp
   const page = await listVersions(model, bucket.id, { prefix: "", key, max: MAX_VERSIONS });
   for (const i of page.items) {
     if (i.kind !== "version") continue;
-    const v = { ...i.row.version, ...await currentLock(model, bucket.id, key, i.row.version) };
+    // A kept version's row is its history copy already; the current one may have a copy there too.
+    const row = i.row.version;
+    const v = i.row.isLatest
+      ? { ...row, ...await mergedSettings(model, bucket.id, key, row) }
+      : row;
     const data = v.state.data;
     const r = v.retention;
     versions.push({

@@ -130,10 +130,8 @@ export class Model {
       return { bucketId, key, slot: slotOf(version), version, purged: false };
     };
     // The history shares the object table's partitions: every replica that pushes a version out
-    // of an entry keeps it in its own history, in the same commit (or, past a commit's room,
-    // through the queue a moment later). A replica that never held the version learns it by
-    // anti-entropy; a read quorum always meets one that held it.
-    this.queue.register(KEEP_VERSION, (p) => this.history.store.apply([kept(p)]));
+    // of an entry keeps it in its own history, in the same commit. A replica that never held the
+    // version learns it by anti-entropy; a read quorum always meets one that held it.
     this.objects.store.linked = {
       kind: KEEP_VERSION,
       store: this.history.store as LocalStore<unknown>,

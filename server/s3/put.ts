@@ -61,8 +61,8 @@ export async function putObject(ctx: ObjectContext): Promise<Response> {
   const headers = storedHeaders(ctx.headers);
   const enc = encryptionFor(customerKey(ctx.headers));
   const plan = planBody(ctx);
-  requireIntegrityForLock(ctx.headers);
   const settings = requestedSettings("PutObject", ctx.headers, ctx.bucket);
+  requireIntegrityForLock(ctx.headers);
   const { meta, versionId } = await writeObject(model, {
     settings,
     bucket: ctx.bucket,

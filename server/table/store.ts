@@ -26,6 +26,7 @@ export class EntryTooLarge extends Error {
 }
 /** Deno KV allows 100 checks per atomic operation; stay under it, and under 800 KiB. */
 const MAX_CHECKS = 100;
+const MAX_OP_BYTES = 720 * 1024;
 const BATCH_ENTRIES = 64;
 const BATCH_BYTES = 512 * 1024;
 /**
@@ -94,7 +95,7 @@ export class LocalStore<E> {
    * Another table's store that takes over some of this one's follow-up work in the same
    * commit: queued items of `kind` become entries of `store` (`adopt`), written atomically with
    * the change that caused them (e.g. a version pushed out of an object entry goes into the
-   * history with it). They are queued instead when the commit has no room for them.
+   * history with it).
    */
   linked?: { kind: string; store: LocalStore<unknown>; adopt(payload: unknown): unknown };
 
@@ -345,8 +346,11 @@ export class LocalStore<E> {
     this.merkle.noted(staged.todo, versionstamp);
   }
 
-  async #applyBatch(entries: E[]): Promise<number> {
-    const items = this.#byKey(entries);
+  #applyBatch(entries: E[]): Promise<number> {
+    return this.#applyItems(this.#byKey(entries));
+  }
+
+  async #applyItems(items: Array<[string, { key: Deno.KvKey; entry: E }]>): Promise<number> {
     const linked = this.linked;
     for (let attempt = 0;; attempt++) {
       const op = this.kv.atomic();
@@ -355,21 +359,26 @@ export class LocalStore<E> {
       let theirs: Staged<unknown> | undefined;
       if (own.handOver.length && linked) {
         const adopted = own.handOver.map((p) => linked.adopt(p));
-        // Deno KV checks at most 100 keys per commit: past that, the handed-over work waits in
-        // the queue, which writes it to the linked store a moment later.
-        if (own.writes.length + adopted.length <= MAX_CHECKS) {
-          theirs = await linked.store.#stage(
-            op,
-            linked.store.#byKey(adopted),
-            attempt > 0,
-            true,
-          );
-        } else {
-          for (const payload of own.handOver) {
-            op.set(queueKey(), encode({ kind: linked.kind, payload }));
-          }
-          own.queued = true;
+        // Past what one Deno KV commit takes (checks, bytes, key bytes), the batch is split in
+        // two; one entry and what it hands over always fit.
+        const bytes = (list: Uint8Array[]) => list.reduce((n, b) => n + b.length, 0);
+        const fits = own.writes.length + adopted.length <= MAX_CHECKS &&
+          bytes(own.writes.map(([, , b]) => b)) +
+                bytes(adopted.map((e) => linked.store.#encode(e))) <= MAX_OP_BYTES &&
+          items.reduce((n, [, { entry }]) => n + this.#keyBytes(entry), 0) +
+                adopted.reduce((n: number, e) => n + linked.store.#keyBytes(e), 0) <=
+            BATCH_KEY_BYTES;
+        if (!fits && items.length > 1) {
+          const half = Math.ceil(items.length / 2);
+          return await this.#applyItems(items.slice(0, half)) +
+            await this.#applyItems(items.slice(half));
         }
+        theirs = await linked.store.#stage(
+          op,
+          linked.store.#byKey(adopted),
+          attempt > 0,
+          true,
+        );
       }
       const res = await op.commit();
       if (res.ok) {

@@ -109,3 +109,61 @@ Deno.test("local store: writes of long keys are split to fit Deno KV's 80 KiB of
     kv.close();
   }
 });
+
+/** Rows whose every write hands a copy over to a linked store (as pushed-out versions are). */
+interface Doc {
+  pk: string;
+  sk: string;
+  body: string;
+}
+
+const docSchema = (name: string): TableSchema<Doc> => ({
+  name,
+  replication: "sharded",
+  partitionKey: (e) => e.pk,
+  sortKey: (e) => e.sk,
+  merge: (a, b) => (b.body > a.body ? b : a),
+  isTombstone: () => false,
+  updated: (_old, now) => ({ queue: [{ kind: "copy", payload: now }] }),
+});
+
+function linkedPair(kv: Deno.Kv) {
+  const source = new LocalStore(kv, docSchema("source"));
+  const copies = new LocalStore(kv, { ...docSchema("copies"), updated: undefined });
+  source.linked = { kind: "copy", store: copies as LocalStore<unknown>, adopt: (p) => p };
+  const queued = async () => {
+    let n = 0;
+    for await (const _ of kv.list({ prefix: ["q"] })) n++;
+    return n;
+  };
+  return { source, copies, queued };
+}
+
+Deno.test("local store: handed-over work is written in the same commit while it fits", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const { source, copies, queued } = linkedPair(kv);
+    const docs = Array.from({ length: 40 }, (_, i) => ({ pk: "p", sk: sk(i), body: "x" }));
+    await source.apply(docs);
+    assertEquals((await copies.range("p", {})).length, 40);
+    assertEquals(await queued(), 0);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("local store: a batch whose handed-over work would not fit one commit is split", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const { source, copies, queued } = linkedPair(kv);
+    // 50 entries of 10 KB: one batch of ~500 KB, whose copies would take a commit past 800 KB.
+    const body = "y".repeat(10_000);
+    const docs = Array.from({ length: 50 }, (_, i) => ({ pk: "p", sk: sk(i), body }));
+    await source.apply(docs);
+    assertEquals((await source.range("p", {})).length, 50);
+    assertEquals((await copies.range("p", {})).length, 50);
+    assertEquals(await queued(), 0);
+  } finally {
+    kv.close();
+  }
+});

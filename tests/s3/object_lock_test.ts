@@ -24,7 +24,8 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { assert, assertEquals } from "../assert.ts";
-import { assertS3Error, s3Fixture } from "./client.ts";
+import { assertS3Error, errorOf, s3Fixture } from "./client.ts";
+import { sha256Hex, signHeaders } from "../sigv4.ts";
 
 const DAY = 86_400_000;
 const inDays = (n: number) => new Date(Date.now() + n * DAY);
@@ -297,4 +298,72 @@ Deno.test("object lock: bad requests change nothing", async () => {
   );
   // Nothing above made a version or a lock: the one version is still deletable.
   await s3.send(new DeleteObjectCommand(at));
+});
+
+Deno.test("object lock: malformed and misplaced lock requests get AWS's errors and change nothing", async () => {
+  await using f = await s3Fixture();
+  const { s3, node, key } = f;
+  await s3.send(new CreateBucketCommand({ Bucket: "plain" }));
+  await lockedBucket(s3, "vault");
+  const v = await put(s3, "vault", "k");
+  const raw = async (method: string, path: string, body = "", headers = {}) => {
+    const url = `${node.s3}${path}`;
+    const res = await fetch(url, {
+      method,
+      body: body || undefined,
+      headers: signHeaders(method, url, key, node.region, sha256Hex(body), headers),
+    });
+    return await errorOf(res);
+  };
+  // Retention on a bucket without object lock.
+  await put(s3, "plain", "k");
+  assertEquals(
+    await raw(
+      "PUT",
+      "/plain/k?retention",
+      "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2100-01-01T00:00:00Z</RetainUntilDate></Retention>",
+    ),
+    { status: 400, code: "InvalidRequest" },
+  );
+  // A legal hold that is neither ON nor OFF, and a lock configuration without ObjectLockEnabled.
+  assertEquals(
+    await raw(
+      "PUT",
+      `/vault/k?legal-hold&versionId=${v}`,
+      "<LegalHold><Status>MAYBE</Status></LegalHold>",
+    ),
+    { status: 400, code: "MalformedXML" },
+  );
+  assertEquals(
+    await raw(
+      "PUT",
+      "/vault?object-lock",
+      "<ObjectLockConfiguration><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>",
+    ),
+    { status: 400, code: "MalformedXML" },
+  );
+  // Lock headers: a bad legal hold value; and no Content-MD5 or checksum with them.
+  assertEquals(await raw("PUT", "/vault/new", "x", { "x-amz-object-lock-legal-hold": "MAYBE" }), {
+    status: 400,
+    code: "InvalidArgument",
+  });
+  assertEquals(await raw("PUT", "/vault/new", "x", { "x-amz-object-lock-legal-hold": "ON" }), {
+    status: 400,
+    code: "InvalidRequest",
+  });
+  await assertS3Error(
+    () => s3.send(new GetObjectCommand({ Bucket: "vault", Key: "new" })),
+    "NoSuchKey",
+    404,
+  );
+  assertEquals(
+    (await s3.send(new GetObjectLockConfigurationCommand({ Bucket: "vault" })))
+      .ObjectLockConfiguration?.Rule,
+    undefined,
+  );
+  await assertS3Error(
+    () => s3.send(new GetObjectLegalHoldCommand({ Bucket: "vault", Key: "k", VersionId: v })),
+    "NoSuchObjectLockConfiguration",
+    404,
+  );
 });

@@ -19,8 +19,9 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { assert, assertEquals } from "../assert.ts";
-import { assertS3Error, bodyBytes, s3Fixture } from "./client.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
+import { sha256Hex, signHeaders } from "../sigv4.ts";
+import { assertS3Error, bodyBytes, errorOf, s3Fixture } from "./client.ts";
 
 const text = async (b: { transformToString(): Promise<string> } | undefined) =>
   b ? await b.transformToString() : "";
@@ -328,4 +329,59 @@ Deno.test("versioning: quotas and bucket counters count every stored version", a
     "AccessDenied",
     403,
   );
+});
+
+Deno.test("versioning: malformed version listings, tag sets, conditional deletes and admin settings are refused", async () => {
+  await using f = await s3Fixture();
+  const { s3, node, key } = f;
+  const B = "refused";
+  await versioned(s3, B);
+  await s3.send(new PutObjectCommand({ Bucket: B, Key: "k", Body: "kept" }));
+  await assertS3Error(
+    () => s3.send(new ListObjectVersionsCommand({ Bucket: B, VersionIdMarker: "null" })),
+    "InvalidArgument",
+    400,
+  );
+  const raw = async (method: string, path: string, body: string) => {
+    const url = `${node.s3}${path}`;
+    const res = await fetch(url, {
+      method,
+      body,
+      headers: signHeaders(method, url, key, node.region, sha256Hex(body)),
+    });
+    return await errorOf(res);
+  };
+  assertEquals(
+    await raw(
+      "PUT",
+      `/${B}/k?tagging`,
+      "<Tagging><TagSet><Tag><Value>v</Value></Tag></TagSet></Tagging>",
+    ),
+    { status: 400, code: "MalformedXML" },
+  );
+  assertEquals(
+    await raw(
+      "POST",
+      `/${B}?delete`,
+      "<Delete><Object><Key>k</Key><LastModifiedTime>yesterday</LastModifiedTime></Object></Delete>",
+    ),
+    { status: 400, code: "InvalidArgument" },
+  );
+  const info = await node.api<{ id: string }>("GET", `/v2/GetBucketInfo?globalAlias=${B}`);
+  for (
+    const body of [{ versioning: "Off" }, {
+      objectLock: { defaultRetention: { mode: "FOREVER", days: 1 } },
+    }]
+  ) {
+    const e = await assertRejects(() => node.api("POST", `/v2/UpdateBucket?id=${info.id}`, body));
+    assertMatch(String(e), /: 400 /);
+  }
+  // Nothing above changed the object, its tags or the bucket's settings.
+  const got = await s3.send(new GetObjectCommand({ Bucket: B, Key: "k" }));
+  assertEquals([await text(got.Body), got.TagCount], ["kept", undefined]);
+  const after = await node.api<{ versioning: string; objectLock: unknown }>(
+    "GET",
+    `/v2/GetBucketInfo?id=${info.id}`,
+  );
+  assertEquals([after.versioning, after.objectLock], ["Enabled", null]);
 });

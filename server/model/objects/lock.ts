@@ -30,8 +30,11 @@ export function initialSettings(
   return lock;
 }
 
-/** The version a retention or legal hold request names, with its settings merged. */
-function lockTarget(
+/**
+ * The version a retention or legal hold request names (the current one without an id), with
+ * its settings merged: GetObjectRetention and GetObjectLegalHold read it as it is.
+ */
+export function readLock(
   model: Model,
   b: BucketEntry,
   key: string,
@@ -56,7 +59,7 @@ export async function setRetention(
   bypassGovernance: boolean,
   now = Date.now(),
 ): Promise<Complete | undefined> {
-  const v = await lockTarget(model, b, key, versionId);
+  const v = await readLock(model, b, key, versionId);
   if (!v) return undefined;
   const old = v.retention;
   if (old && old.until > now) {
@@ -90,19 +93,9 @@ export async function setLegalHold(
   versionId: string | undefined,
   on: boolean,
 ): Promise<Complete | undefined> {
-  const v = await lockTarget(model, b, key, versionId);
+  const v = await readLock(model, b, key, versionId);
   if (!v) return undefined;
   const legalHold: LegalHold = { on, at: Date.now() };
   await updateSettings(model, b.id, key, v, { legalHold });
   return v;
-}
-
-/** GetObjectRetention / GetObjectLegalHold: the version and its merged lock. */
-export function readLock(
-  model: Model,
-  b: BucketEntry,
-  key: string,
-  versionId: string | undefined,
-): Promise<Complete | undefined> {
-  return lockTarget(model, b, key, versionId);
 }

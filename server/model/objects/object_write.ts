@@ -216,7 +216,8 @@ export async function claimKey(
     }
     precondition(visibleVersion(merged)?.state.data.meta.etag);
   } catch (e) {
-    await abortVersion(model, bucketId, key, uuid, claimAt);
+    // A claim left behind lapses by itself: the refusal is what the client must hear.
+    await abortVersion(model, bucketId, key, uuid, claimAt).catch(() => {});
     throw e;
   }
   return { commitAt: nextVersionTimestamp(merged), claimAt };
@@ -302,8 +303,6 @@ export async function writeObject(
   const uuid = newUuid();
   /** Set once the version may be named by some replica's entry. */
   let committing = false;
-  /** When the write claimed its key for a condition (see claimKey), until it commits. */
-  let claimAt: number | undefined;
   try {
     const r = await writeBlocks(model, uuid, 0, w.body, {
       sha256: w.sha256,
@@ -324,16 +323,14 @@ export async function writeObject(
       : { t: "blocks", meta };
     if (w.precondition) {
       // The condition is checked again against what the write replaces.
-      const claim = await claimKey(model, bucketId, key, uuid, w.precondition);
-      claimAt = claim.claimAt;
-      const timestamp = claim.commitAt;
+      const { commitAt } = await claimKey(model, bucketId, key, uuid, w.precondition);
       committing = true;
       const { versionId } = await writeVersion(
         model,
         bucket,
         key,
         uuid,
-        timestamp,
+        commitAt,
         data,
         w.settings,
       );
@@ -343,9 +340,7 @@ export async function writeObject(
     const { versionId } = await commitVersion(model, bucket, key, uuid, data, w.settings);
     return { meta, size: r.size, versionId };
   } catch (e) {
-    if (claimAt !== undefined && !committing) {
-      await abortVersion(model, bucketId, key, uuid, claimAt).catch(() => {});
-    } else await undoWrite(model, uuid, committing);
+    await undoWrite(model, uuid, committing);
     throw e;
   }
 }

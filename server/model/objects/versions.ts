@@ -1,7 +1,7 @@
 /**
  * Versions of a key in a versioned bucket: the current one lives in the object entry, the
  * others in the history table (see tables/history.ts). Finding one by id, deleting one for good,
- * and the bucket's versioning state.
+ * and reading or changing the settings (lock, tags) of one.
  */
 import type { Model } from "../model.ts";
 import { type HistoryEntry, historyRange, historySortKey, slotOf } from "../tables/history.ts";
@@ -64,7 +64,7 @@ export async function deleteVersion(
 ): Promise<Complete | undefined> {
   const found = await findVersion(model, bucketId, key, versionId);
   if (!found) return undefined;
-  checkDeletable(await currentLock(model, bucketId, key, found), bypassGovernance);
+  checkDeletable(await mergedSettings(model, bucketId, key, found), bypassGovernance);
   const inEntry = async () =>
     (await model.objects.get(bucketId, key))?.versions.some((v) =>
       v.uuid === found.uuid && v.state.s === "complete"
@@ -131,7 +131,7 @@ async function promoteNewest(model: Model, bucketId: string, key: string): Promi
 }
 
 /** A version's settings (lock, tags) as every copy of it (object entry and history) holds it, merged. */
-export async function currentLock(
+export async function mergedSettings(
   model: Model,
   bucketId: string,
   key: string,
@@ -166,16 +166,11 @@ export async function settingsTarget(
   key: string,
   versionId: string | undefined,
 ): Promise<Complete | undefined> {
-  let id = versionId;
-  if (id === undefined) {
-    const entry = await model.objects.get(bucketId, key);
-    const current = entry && lastComplete(entry);
-    if (!current) return undefined;
-    id = versionIdOf(current);
-  }
-  const v = await findVersion(model, bucketId, key, id);
+  const v = versionId === undefined
+    ? lastComplete(await model.objects.get(bucketId, key)) as Complete | undefined
+    : await findVersion(model, bucketId, key, versionId);
   if (!v) return undefined;
-  return { ...v, ...await currentLock(model, bucketId, key, v) };
+  return { ...v, ...await mergedSettings(model, bucketId, key, v) };
 }
 
 /**
