@@ -122,6 +122,17 @@ function versionHeaders(v: Complete): Record<string, string> {
   return { "x-amz-version-id": versionIdOf(v) };
 }
 
+/** The answer to a change of the version a request names (NoSuchKey/NoSuchVersion if none). */
+async function changed(
+  ctx: ObjectContext,
+  change: (versionId: string | undefined) => Promise<Complete | undefined>,
+): Promise<Response> {
+  const versionId = ctx.query.get("versionId");
+  const v = await change(versionId ?? undefined);
+  if (!v) throw missingVersion(ctx.key, versionId);
+  return new Response(null, { status: 200, headers: versionHeaders(v) });
+}
+
 export async function putObjectRetention(ctx: ObjectContext): Promise<Response> {
   const doc = parseXmlBody(
     await readDocument(ctx, { limit: 64 * 1024, integrityRequired: true }),
@@ -134,17 +145,11 @@ export async function putObjectRetention(ctx: ObjectContext): Promise<Response> 
   const asked = mode === undefined
     ? undefined
     : { mode: xmlMode(mode), until: parseUntil("RetainUntilDate", until!) };
-  const versionId = ctx.query.get("versionId");
-  const v = await setRetention(
-    ctx.deps.model,
-    ctx.bucket,
-    ctx.key,
-    versionId ?? undefined,
-    asked,
-    bypassGovernance(ctx),
+  const bypass = bypassGovernance(ctx);
+  return await changed(
+    ctx,
+    (id) => setRetention(ctx.deps.model, ctx.bucket, ctx.key, id, asked, bypass),
   );
-  if (!v) throw missingVersion(ctx.key, versionId);
-  return new Response(null, { status: 200, headers: versionHeaders(v) });
 }
 
 /** The version a GetObjectRetention or GetObjectLegalHold names, with its lock. */
@@ -179,16 +184,10 @@ export async function putObjectLegalHold(ctx: ObjectContext): Promise<Response> 
   );
   const status = xmlToken(doc.Status);
   if (status !== "ON" && status !== "OFF") throw malformed("<LegalHold> has a <Status> ON or OFF");
-  const versionId = ctx.query.get("versionId");
-  const v = await setLegalHold(
-    ctx.deps.model,
-    ctx.bucket,
-    ctx.key,
-    versionId ?? undefined,
-    status === "ON",
+  return await changed(
+    ctx,
+    (id) => setLegalHold(ctx.deps.model, ctx.bucket, ctx.key, id, status === "ON"),
   );
-  if (!v) throw missingVersion(ctx.key, versionId);
-  return new Response(null, { status: 200, headers: versionHeaders(v) });
 }
 
 export async function getObjectLegalHold(ctx: ObjectContext): Promise<Response> {
