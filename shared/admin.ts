@@ -427,6 +427,29 @@ export interface GetBucketInfoResponse {
   versioning: ApiVersioning | null;
   /** Remise: null unless object lock is on (for good once on). */
   objectLock: ApiObjectLock | null;
+  /** Remise: who besides the keys above may use the bucket. */
+  access: ApiBucketAccess;
+}
+
+/** A bucket's public access block, as S3's PublicAccessBlockConfiguration. */
+export interface ApiPublicAccessBlock {
+  blockPublicAcls: boolean;
+  ignorePublicAcls: boolean;
+  blockPublicPolicy: boolean;
+  restrictPublicBuckets: boolean;
+}
+
+export interface ApiBucketAccess {
+  /** The bucket policy as set (JSON text), or null. */
+  policy: string | null;
+  /** The bucket's own block, or null; the cluster's config adds to it (see `effectiveBlock`). */
+  publicAccessBlock: ApiPublicAccessBlock | null;
+  /** What holds: the bucket's flags or the cluster's. */
+  effectiveBlock: ApiPublicAccessBlock;
+  /** The bucket's canned ACL ("private" unless one was set). */
+  acl: string;
+  /** Whether anyone, without a key, can read or write in the bucket (policy or ACL). */
+  isPublic: boolean;
 }
 
 export type ApiVersioning = "Enabled" | "Suspended";
@@ -461,6 +484,12 @@ export interface UpdateBucketRequest {
   versioning?: ApiVersioning | null;
   /** Remise: turns object lock on (needs versioning Enabled) or changes its default retention. */
   objectLock?: ApiObjectLock | null;
+  /** Remise: sets the bucket policy (JSON text, checked as PutBucketPolicy checks it); null removes it. */
+  policy?: string | null;
+  /** Remise: sets the bucket's public access block; null removes it. */
+  publicAccessBlock?: ApiPublicAccessBlock | null;
+  /** Remise: sets the bucket's canned ACL. */
+  acl?: string;
 }
 
 export type BucketAliasRequest =

@@ -139,6 +139,36 @@ Deno.test("operator commands against a running node", async (t) => {
       fails(await run("bucket", "versioning", "my-bucket", "suspend"), /Object Lock configuration/);
     });
 
+    await t.step("bucket policy, public-access and acl", async () => {
+      assertMatch(ok(await run("bucket", "info", "my-bucket")), /Public:\s+no/);
+      const file = await Deno.makeTempFile({ suffix: ".json" });
+      await Deno.writeTextFile(
+        file,
+        JSON.stringify({
+          Statement: [{
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::my-bucket/*",
+          }],
+        }),
+      );
+      assertMatch(ok(await run("bucket", "policy", "my-bucket", "set", file)), /Public:\s+yes/);
+      assertMatch(ok(await run("bucket", "policy", "my-bucket", "get")), /"s3:GetObject"/);
+      await Deno.writeTextFile(file, `{"Statement": [{"Effect": "Allow"}]}`);
+      fails(await run("bucket", "policy", "my-bucket", "set", file), /Missing required field/);
+      assertMatch(
+        ok(await run("bucket", "public-access", "my-bucket", "--restrict-public-buckets")),
+        /Public:\s+no\n(.*\n)*\s+public access block:\s+restrictPublicBuckets/,
+      );
+      ok(await run("bucket", "public-access", "my-bucket", "--remove"));
+      ok(await run("bucket", "policy", "my-bucket", "delete"));
+      assertMatch(ok(await run("bucket", "acl", "my-bucket", "public-read")), /ACL:\s+public-read/);
+      fails(await run("bucket", "acl", "my-bucket", "public-read-write"), /allow_public_write/);
+      assertMatch(ok(await run("bucket", "acl", "my-bucket", "private")), /Public:\s+no/);
+      await Deno.remove(file);
+    });
+
     await t.step("API errors print the API's message and exit 1", async () => {
       fails(await run("key", "info", "nobody"), /Error: Access key not found: .*nobody/);
       fails(

@@ -26,6 +26,8 @@ export interface NodeOptions {
   autoLayout?: boolean;
   region?: string;
   rootDomain?: string;
+  /** Extra `[s3_api]` lines (e.g. `allow_public_write = true`). */
+  s3Toml?: string;
   /** Reuse a data folder (restart after a crash). */
   dir?: string;
   env?: Record<string, string>;
@@ -79,6 +81,7 @@ function configText(
     `api_bind_addr = "${host}:${ports.s3}"`,
     `s3_region = "${region}"`,
     o.rootDomain ? `root_domain = "${o.rootDomain}"` : "",
+    o.s3Toml ?? "",
     `[s3_web]`,
     `bind_addr = "${host}:${ports.web}"`,
     `root_domain = ".web.test"`,

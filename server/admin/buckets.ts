@@ -37,6 +37,7 @@ import {
   setPermission,
 } from "../model/buckets/bucket_ops.ts";
 import type { Model } from "../model/model.ts";
+import { accessInfo, updateAccess } from "./bucket_access.ts";
 import { NO_PERMISSION, unionPermission, withoutPermission } from "../model/tables/permission.ts";
 import { lww, nextTimestamp } from "../table/crdt.ts";
 import type { AdminDeps, Call, EndpointDef } from "./context.ts";
@@ -106,6 +107,7 @@ export async function bucketInfo(deps: AdminDeps, b: BucketEntry): Promise<GetBu
     quotas: { maxSize: b.quotas.v.maxSize, maxObjects: b.quotas.v.maxObjects },
     versioning: versioningOf(b) ?? null,
     objectLock: lockInfo(lockConfigOf(b)),
+    access: accessInfo(b, deps.sys.config.s3Api.publicAccessBlock),
   };
 }
 
@@ -208,7 +210,15 @@ async function createBucketEndpoint({ deps, body }: Call): Promise<GetBucketInfo
 
 async function updateBucketEndpoint({ deps, query, body }: Call): Promise<GetBucketInfoResponse> {
   const b = existingBucket(deps.model, query.required("id", "the bucket id"));
-  const f = bodyFields(body, ["websiteAccess", "quotas", "versioning", "objectLock"]);
+  const f = bodyFields(body, [
+    "websiteAccess",
+    "quotas",
+    "versioning",
+    "objectLock",
+    "policy",
+    "publicAccessBlock",
+    "acl",
+  ]);
   const next: BucketEntry = { ...b };
   const wa = f.optObj("websiteAccess", ["enabled", "indexDocument", "errorDocument"]);
   if (wa) {
@@ -259,6 +269,7 @@ async function updateBucketEndpoint({ deps, query, body }: Call): Promise<GetBuc
       rule ? { enabled: true, rule } : { enabled: true },
     );
   }
+  await updateAccess(deps, b.id, f);
   return await bucketInfo(deps, getBucket(deps.model, b.id)!);
 }
 

@@ -1,4 +1,7 @@
-/** `bucket create|list|info|delete|allow|deny|alias|unalias|website|set-quotas|versioning|lock`. */
+/**
+ * `bucket create|list|info|delete|allow|deny|alias|unalias|website|set-quotas|versioning|lock|
+ * policy|public-access|acl`.
+ */
 import type { GetBucketInfoResponse, ListBucketsResponse } from "../../shared/admin.ts";
 import { parseSize } from "../util/size.ts";
 import type { CliContext, Command } from "./context.ts";
@@ -31,6 +34,16 @@ export function bucketInfoText(b: GetBucketInfoResponse): string {
       }`,
     );
   }
+  const a = b.access;
+  info.push(
+    "",
+    `Public:\t${a.isPublic ? "yes (anyone can use it without a key)" : "no"}`,
+    `  ACL:\t${a.acl}`,
+    `  policy:\t${a.policy === null ? "none" : "set (bucket policy get to show it)"}`,
+    `  public access block:\t${
+      Object.entries(a.effectiveBlock).filter(([, on]) => on).map(([k]) => k).join(", ") || "none"
+    }`,
+  );
   info.push("", `Website access:\t${b.websiteAccess}`);
   if (b.websiteConfig) {
     info.push(
@@ -309,6 +322,79 @@ export const bucketCommands: Command[] = [
       const res = await ctx.api.call<GetBucketInfoResponse>("UpdateBucket", {
         query: { id: b.id },
         body: { versioning },
+      });
+      ctx.print(bucketInfoText(res));
+    },
+  },
+  {
+    path: ["bucket", "policy"],
+    args: "<BUCKET> get|delete | <BUCKET> set <FILE|->",
+    summary: "Show, set (from a JSON file, - for stdin) or remove the bucket policy",
+    options: {},
+    positionals: [2, 3],
+    async run(ctx, { positionals }) {
+      const [name, verb, file] = positionals;
+      const b = await findBucket(ctx, name);
+      if (verb === "get") {
+        if (b.access.policy === null) throw new CliError(`Bucket ${name} has no policy.`);
+        ctx.print(JSON.stringify(JSON.parse(b.access.policy), null, 2));
+        return;
+      }
+      let policy: string | null;
+      if (verb === "delete") policy = null;
+      else if (verb === "set" && file !== undefined) {
+        policy = file === "-"
+          ? await new Response(Deno.stdin.readable).text()
+          : await Deno.readTextFile(file);
+      } else throw new CliError("Expected get, delete, or set <FILE|->.");
+      const res = await ctx.api.call<GetBucketInfoResponse>("UpdateBucket", {
+        query: { id: b.id },
+        body: { policy },
+      });
+      ctx.print(bucketInfoText(res));
+    },
+  },
+  {
+    path: ["bucket", "public-access"],
+    args:
+      "<BUCKET> [--block-public-acls] [--ignore-public-acls] [--block-public-policy] [--restrict-public-buckets] | <BUCKET> --remove",
+    summary: "Set the bucket's public access block (the flags given are on, the others off)",
+    options: {
+      "block-public-acls": { type: "boolean" },
+      "ignore-public-acls": { type: "boolean" },
+      "block-public-policy": { type: "boolean" },
+      "restrict-public-buckets": { type: "boolean" },
+      remove: { type: "boolean" },
+    },
+    positionals: [1, 1],
+    async run(ctx, { positionals, values }) {
+      const b = await findBucket(ctx, positionals[0]);
+      const on = (k: string) => values[k] === true;
+      const publicAccessBlock = on("remove") ? null : {
+        blockPublicAcls: on("block-public-acls"),
+        ignorePublicAcls: on("ignore-public-acls"),
+        blockPublicPolicy: on("block-public-policy"),
+        restrictPublicBuckets: on("restrict-public-buckets"),
+      };
+      const res = await ctx.api.call<GetBucketInfoResponse>("UpdateBucket", {
+        query: { id: b.id },
+        body: { publicAccessBlock },
+      });
+      ctx.print(bucketInfoText(res));
+    },
+  },
+  {
+    path: ["bucket", "acl"],
+    args: "<BUCKET> private|public-read|public-read-write|authenticated-read",
+    summary: "Set the bucket's canned ACL (public-read: anyone may list it)",
+    options: {},
+    positionals: [2, 2],
+    async run(ctx, { positionals }) {
+      const [name, acl] = positionals;
+      const b = await findBucket(ctx, name);
+      const res = await ctx.api.call<GetBucketInfoResponse>("UpdateBucket", {
+        query: { id: b.id },
+        body: { acl },
       });
       ctx.print(bucketInfoText(res));
     },

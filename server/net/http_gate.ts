@@ -12,6 +12,7 @@
 import type { ConnectionLimits } from "../util/config.ts";
 import { log } from "../util/log.ts";
 import { RequestFraming } from "./request_framing.ts";
+import { clientAddressLine } from "./client_address.ts";
 
 /** Read buffers start small (most connections carry small requests) and grow for bulk. */
 const SMALL_READ = 16 * 1024;
@@ -37,6 +38,9 @@ class Relay {
   lingerUntil?: number;
   #closed = false;
 
+  /** Put after each request line: who the client is (see client_address.ts). */
+  readonly addressLine: Uint8Array;
+
   constructor(
     readonly client: Deno.TcpConn,
     readonly server: Deno.UnixConn,
@@ -45,6 +49,7 @@ class Relay {
   ) {
     this.headDeadline = now + limits.headerTimeoutMs;
     this.lastClient = now;
+    this.addressLine = clientAddressLine(client.remoteAddr.hostname);
   }
 
   /** Why this connection must be closed now, if it must. */
@@ -110,7 +115,13 @@ class Relay {
       }
       if (this.framing.completed !== done) this.answered = false;
       try {
-        await writeAll(this.server, buf.subarray(0, n));
+        let from = 0;
+        for (const at of this.framing.lineEnds) {
+          await writeAll(this.server, buf.subarray(from, at));
+          await writeAll(this.server, this.addressLine);
+          from = at;
+        }
+        await writeAll(this.server, buf.subarray(from, n));
       } catch {
         // Its answer may still be on its way to the client: #fromServer ends the connection.
         serverGone = true;

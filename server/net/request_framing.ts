@@ -34,6 +34,9 @@ export class RequestFraming {
   state: FramingState = "idle";
   /** Requests whose last byte has been seen. */
   completed = 0;
+  /** Where, in the bytes last fed, a request line ended (just after its line feed). */
+  lineEnds: number[] = [];
+  #inRequestLine = false;
   #head: Uint8Array[] = [];
   #headSize = 0;
   /** Consecutive CR/LF bytes at the end of what was seen of the head. */
@@ -44,6 +47,7 @@ export class RequestFraming {
 
   /** Follows the next bytes the client sent. */
   feed(bytes: Uint8Array): void {
+    this.lineEnds = [];
     let i = 0;
     while (i < bytes.length && this.state !== "opaque") {
       if (this.state === "idle") {
@@ -53,6 +57,7 @@ export class RequestFraming {
           continue;
         }
         this.state = "head";
+        this.#inRequestLine = true;
         this.#head = [];
         this.#headSize = 0;
         this.#eol = 0;
@@ -66,6 +71,10 @@ export class RequestFraming {
     for (let i = from; i < bytes.length; i++) {
       const b = bytes[i];
       if (b === LF) {
+        if (this.#inRequestLine) {
+          this.#inRequestLine = false;
+          this.lineEnds.push(i + 1);
+        }
         this.#eol++;
         // "\r\n\r\n" or a bare "\n\n" ends the head.
         if (this.#eol >= 2) {

@@ -1,7 +1,6 @@
 /** Bucket-level S3 operations. */
 import {
   bucketIsEmpty,
-  bucketPermissions,
   createBucket,
   deleteBucket,
   getBucket,
@@ -13,17 +12,23 @@ import {
 import { bucketNameError } from "../model/tables/bucket.ts";
 import { setLockConfig, setVersioning } from "../model/buckets/protection.ts";
 import { hasAny } from "../model/tables/permission.ts";
+import type { KeyEntry } from "../model/tables/key.ts";
 import { type BucketContext, type S3Context } from "./context.ts";
+import { checkAclAllowed, parseCannedAcl } from "./acl.ts";
+import { setBucketAcl } from "../model/buckets/access.ts";
 import { isoDate, xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
 import { S3Error } from "../api/error.ts";
 import { parseXmlBody, xmlToken } from "../api/xml.ts";
 
-function owner(ctx: S3Context) {
+/** ListBuckets and CreateBucket: what only a signed request can ask. */
+type KeyContext = S3Context & { apiKey: KeyEntry };
+
+function owner(ctx: KeyContext) {
   return { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.name.v };
 }
 
-export function listBuckets(ctx: S3Context): Response {
+export function listBuckets(ctx: KeyContext): Response {
   const { model } = ctx.deps;
   const seen = new Map<string, number>();
   for (const [id, { v }] of Object.entries(ctx.apiKey.buckets)) {
@@ -61,7 +66,7 @@ export function listBuckets(ctx: S3Context): Response {
 }
 
 export async function createBucketHandler(
-  ctx: S3Context & { bucketName: string },
+  ctx: KeyContext & { bucketName: string },
 ): Promise<Response> {
   const { model, sys } = ctx.deps;
   const name = ctx.bucketName;
@@ -114,8 +119,14 @@ export async function createBucketHandler(
       ArgumentValue: lock,
     });
   }
+  const rawAcl = ctx.headers.get("x-amz-acl");
+  const acl = rawAcl === null ? undefined : parseCannedAcl(rawAcl);
+  if (acl) checkAclAllowed(acl, null, sys.config);
   const b = await createBucket(model, { globalAlias: name });
   await setPermission(model, b.id, ctx.apiKey.id, { read: true, write: true, owner: true });
+  if (acl && acl !== "private") {
+    await setBucketAcl(model, getBucket(model, b.id)!, acl, sys.config.s3Api.publicAccessBlock);
+  }
   if (lock === "true") {
     // Object lock comes with versioning, as in S3.
     await setVersioning(model, getBucket(model, b.id)!, "Enabled");
@@ -150,23 +161,3 @@ export function getBucketLocation(ctx: BucketContext): Response {
 }
 
 /** ACLs are not stored: the grants shown are the key permissions that really apply. */
-export function getBucketAcl(ctx: BucketContext): Response {
-  const grants = [];
-  for (const [keyId, p] of Object.entries(bucketPermissions(ctx.bucket))) {
-    const grantee = { ID: keyId, DisplayName: keyId };
-    const perms = p.owner && p.read && p.write ? ["FULL_CONTROL"] : [
-      ...(p.read ? ["READ"] : []),
-      ...(p.write ? ["WRITE"] : []),
-      ...(p.owner ? ["READ_ACP", "WRITE_ACP"] : []),
-    ];
-    for (const Permission of perms) grants.push({ Grantee: grantee, Permission });
-  }
-  return new Response(
-    `<?xml version="1.0" encoding="UTF-8"?><AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>${ctx.apiKey.id}</ID><DisplayName>${ctx.apiKey.id}</DisplayName></Owner><AccessControlList>${
-      grants.map((g) =>
-        `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${g.Grantee.ID}</ID><DisplayName>${g.Grantee.DisplayName}</DisplayName></Grantee><Permission>${g.Permission}</Permission></Grant>`
-      ).join("")
-    }</AccessControlList></AccessControlPolicy>`,
-    { headers: { "content-type": "application/xml" } },
-  );
-}

@@ -18,8 +18,10 @@ export interface S3Context {
   bucketName?: string;
   /** Object key, decoded, if any. */
   key?: string;
+  /** How the request was signed; an anonymous request counts as signed with no payload hash. */
   auth: Authenticated;
-  apiKey: KeyEntry;
+  /** The caller's access key; none for an anonymous request. */
+  apiKey?: KeyEntry;
   /** Bytes of request body accepted, for metrics. */
   bytesIn: number;
   /** Object bytes the response carries, for metrics. */

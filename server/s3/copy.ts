@@ -2,7 +2,7 @@
 import { requestedSettings } from "./object_settings.ts";
 import type { VersionSettings } from "../model/tables/settings.ts";
 import { sealedEtag } from "../model/objects/sse.ts";
-import { permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
+import { resolveBucket } from "../model/buckets/bucket_ops.ts";
 import {
   type ObjectMeta,
   type ObjectVersion,
@@ -19,6 +19,7 @@ import { toHex } from "../util/checksum.ts";
 import { conditionHeaders, evaluate, preconditionFailed } from "../api/conditions.ts";
 import { type ObjectContext } from "./context.ts";
 import { isoDate, xmlResponse } from "../api/response.ts";
+import { authorizeFor } from "./access.ts";
 import { S3Error } from "../api/error.ts";
 import { checkQuota } from "../model/objects/quota.ts";
 import { quotedEtag, storedHeaders } from "../api/headers.ts";
@@ -67,9 +68,7 @@ async function copySource(ctx: ObjectContext) {
       BucketName: bucketName,
     });
   }
-  if (!permissionOf(ctx.apiKey, bucket.id).read) {
-    throw new S3Error("AccessDenied", `This key cannot read the copy source bucket ${bucketName}.`);
-  }
+  await authorizeFor(ctx, bucket, bucketName, { name: "GetObject", need: "read" }, key);
   const v = versionId === undefined
     ? visibleVersion(await ctx.deps.model.objects.get(bucket.id, key))
     : await findVersion(ctx.deps.model, bucket.id, key, versionId);

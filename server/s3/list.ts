@@ -1,4 +1,5 @@
 /** ListObjects (v1, v2), ListObjectVersions, ListMultipartUploads and ListParts. */
+import { ownerIdOf } from "../model/buckets/bucket_ops.ts";
 import type { ObjectListing } from "../model/listing/object_listing.ts";
 import { mpuSortKey } from "../model/tables/mpu.ts";
 import type { MpuEntry } from "../model/tables/mpu.ts";
@@ -54,7 +55,7 @@ function contents(
   enc: (s?: string) => string | undefined,
   withOwner: boolean,
 ): RawXml {
-  const id = escapeXml(ctx.apiKey.id);
+  const id = escapeXml(ownerIdOf(ctx.bucket));
   const owner = withOwner ? `<Owner><ID>${id}</ID><DisplayName>${id}</DisplayName></Owner>` : "";
   let out = "";
   for (const i of r.items) {
@@ -169,7 +170,7 @@ export async function listObjectVersions(ctx: BucketContext): Promise<Response> 
     versionIdMarker,
     max,
   });
-  const id = escapeXml(ctx.apiKey.id);
+  const id = escapeXml(ownerIdOf(ctx.bucket));
   const owner = `<Owner><ID>${id}</ID><DisplayName>${id}</DisplayName></Owner>`;
   // Versions and delete markers come interleaved, in listing order, as S3 sends them.
   let rows = "";
@@ -229,7 +230,7 @@ export async function listMultipartUploads(ctx: BucketContext): Promise<Response
     { prefix, delimiter, after, max },
     (e) => mpuSortKey(e.key, e.uploadId),
   );
-  const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
+  const owner = { ID: ownerIdOf(ctx.bucket), DisplayName: ownerIdOf(ctx.bucket) };
   const last = r.items[r.items.length - 1];
   return xmlResponse("ListMultipartUploadsResult", {
     Bucket: ctx.bucketName,
@@ -265,7 +266,7 @@ export async function listParts(ctx: ObjectContext): Promise<Response> {
   const parts = (await latestParts(ctx.deps.model, upload.uploadId)).filter((p) => p.part > marker);
   const page = parts.slice(0, max);
   const truncated = parts.length > max;
-  const owner = { ID: ctx.apiKey.id, DisplayName: ctx.apiKey.id };
+  const owner = { ID: ownerIdOf(ctx.bucket), DisplayName: ownerIdOf(ctx.bucket) };
   return xmlResponse("ListPartsResult", {
     Bucket: ctx.bucketName,
     Key: ctx.key,

@@ -48,7 +48,7 @@ export function bypassGovernance(ctx: BucketContext): boolean {
   if (ctx.headers.get("x-amz-bypass-governance-retention")?.trim().toLowerCase() !== "true") {
     return false;
   }
-  if (!permissionOf(ctx.apiKey, ctx.bucket.id).owner) {
+  if (!ctx.apiKey || !permissionOf(ctx.apiKey, ctx.bucket.id).owner) {
     throw new S3Error(
       "AccessDenied",
       "Access Denied: only a key that owns the bucket may bypass GOVERNANCE retention.",

@@ -11,6 +11,7 @@ import type { HeaderReader } from "../util/header_map.ts";
 import { S3Error } from "../api/error.ts";
 import { parseXmlBody, xmlList, xmlText } from "../api/xml.ts";
 import type { ObjectWrite } from "./unsupported.ts";
+import { parseCannedAcl } from "./acl.ts";
 
 const MODE = "x-amz-object-lock-mode";
 const UNTIL = "x-amz-object-lock-retain-until-date";
@@ -136,6 +137,8 @@ export function requestedSettings(
     checkTags(tags);
     out.tags = { tags, at: now };
   }
+  const acl = h.get("x-amz-acl");
+  if (acl !== null) out.acl = { acl: parseCannedAcl(acl), at: now };
   return Object.keys(out).length ? out : undefined;
 }
 

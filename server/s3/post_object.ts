@@ -6,7 +6,10 @@
  */
 import { requestedSettings } from "./object_settings.ts";
 import type { BucketEntry } from "../model/tables/bucket.ts";
-import { getKey, permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
+import { getKey, resolveBucket } from "../model/buckets/bucket_ops.ts";
+import { authorize } from "./access.ts";
+import { requestedAcl } from "./acl.ts";
+import { HeaderMap } from "../util/header_map.ts";
 import type { ObjectMeta } from "../model/tables/object.ts";
 import {
   type ChecksumAlgorithm,
@@ -69,7 +72,9 @@ async function readFields(form: FormReader): Promise<{ fields: FormFields; filen
 
 function asHeaders(fields: FormFields): Headers {
   const h = new Headers();
-  for (const [name, value] of fields) {
+  for (const [field, value] of fields) {
+    // A form's canned ACL is its "acl" field.
+    const name = field === "acl" ? "x-amz-acl" : field;
     if (!AS_HEADER.test(name)) continue;
     try {
       h.set(name, value);
@@ -187,21 +192,28 @@ export async function postObject(
         BucketName: bucketName,
       });
     }
-    if (!permissionOf(apiKey, bucket.id).write) {
-      throw new S3Error(
-        "AccessDenied",
-        `Access Denied: this key has no write permission on bucket ${bucketName}.`,
-      );
-    }
     // Without a filename, S3 leaves "${filename}" as it is.
     const key = filename === undefined
       ? need(fields, "key")
       : need(fields, "key").replaceAll("${filename}", filename.replace(/^.*[\\/]/, ""));
     validateKey(key);
+    await authorize(
+      { cluster: sys.config.s3Api.publicAccessBlock, model },
+      {
+        key: apiKey,
+        headers: new HeaderMap(req.headers),
+        query: new URLSearchParams(),
+        bucketName,
+      },
+      bucket,
+      { name: "PostObject", need: "write" },
+      key,
+    );
     const range = checkPolicy(parsePolicy(policyText), fields, { bucket: bucketName, key });
 
     const h = asHeaders(fields);
     refuseUnsupportedWrite(h);
+    requestedAcl(h, bucket, sys.config);
     const headers = storedHeaders(h);
     const enc = encryptionFor(customerKey(h));
     const digests = expectedDigests(h);

@@ -4,7 +4,10 @@
  * into S3 error XML.
  */
 import type { BucketEntry } from "../model/tables/bucket.ts";
-import { getKey, permissionOf, resolveBucket } from "../model/buckets/bucket_ops.ts";
+import { getKey, resolveBucket } from "../model/buckets/bucket_ops.ts";
+import type { KeyEntry } from "../model/tables/key.ts";
+import { authorize } from "./access.ts";
+import { requestedAcl } from "./acl.ts";
 import { randomHex } from "../util/ids.ts";
 import { HeaderMap } from "../util/header_map.ts";
 import { log } from "../util/log.ts";
@@ -74,7 +77,7 @@ export function createS3Handler(deps: ApiDeps): (req: Request) => Promise<Respon
         t.bucket = r.bucket;
         t.bytesIn = r.bytesIn;
       } else {
-        res = await serveSigned(deps, req, url, requestId, t);
+        res = await serveRequest(deps, req, url, requestId, t);
       }
     } catch (e) {
       const err = unlessNotYetKnown(toS3Error(e), sys);
@@ -120,8 +123,8 @@ interface Trace {
   bytesOut: number;
 }
 
-/** A signed request: authenticated, then ListBuckets, CreateBucket or a bucket's operation. */
-async function serveSigned(
+/** A request: authenticated (or anonymous), then ListBuckets, CreateBucket or a bucket's operation. */
+async function serveRequest(
   deps: ApiDeps,
   req: Request,
   url: RequestTarget,
@@ -130,16 +133,13 @@ async function serveSigned(
 ): Promise<Response> {
   const { sys, model } = deps;
   const headers = new HeaderMap(req.headers);
-  const auth = await authenticate({ method: req.method, url, headers }, {
-    region: sys.config.s3Api.s3Region,
+  const region = sys.config.s3Api.s3Region;
+  const signed = await authenticate({ method: req.method, url, headers }, {
+    region,
     lookup: (id) => getKey(model, id)?.secret,
   });
-  if (!auth) {
-    throw new S3Error(
-      "AccessDenied",
-      "Anonymous access is not allowed: sign the request with an access key.",
-    );
-  }
+  const apiKey = signed ? getKey(model, signed.accessKeyId)! : undefined;
+  if (apiKey) refuseExpired(apiKey);
   const loc = locate(url, req.headers.get("host"), sys.config.s3Api.rootDomain);
   const base: S3Context = {
     deps,
@@ -150,8 +150,8 @@ async function serveSigned(
     requestId,
     bucketName: loc.bucket,
     key: loc.key,
-    auth,
-    apiKey: getKey(model, auth.accessKeyId)!,
+    auth: signed ?? { accessKeyId: "", payload: { kind: "unsigned" }, region, signedHeaders: [] },
+    apiKey,
     bytesIn: 0,
     bytesOut: 0,
   };
@@ -163,6 +163,11 @@ async function serveSigned(
       `The ?${sub} sub-resource is not implemented by this server.`,
     );
   }
+  const anonymous = () =>
+    new S3Error(
+      "AccessDenied",
+      "Anonymous access is not allowed: sign the request with an access key.",
+    );
   if (loc.bucket === undefined) {
     if (req.method !== "GET") {
       throw new S3Error(
@@ -171,18 +176,38 @@ async function serveSigned(
       );
     }
     t.op = "ListBuckets";
-    return listBuckets(base);
+    if (!apiKey) throw anonymous();
+    return listBuckets(base as S3Context & { apiKey: KeyEntry });
   }
   if (loc.key === undefined && req.method === "PUT" && !bucketRoute("PUT", url.searchParams)) {
     t.op = "CreateBucket";
+    if (!apiKey) throw anonymous();
     checkCreateBucketQuery(url.searchParams);
     refuseUnsupportedBucket(headers);
-    return await createBucketHandler(base as S3Context & { bucketName: string });
+    return await createBucketHandler(
+      base as S3Context & { bucketName: string; apiKey: KeyEntry },
+    );
   }
   return await serveOperation(deps, base, loc.bucket, loc.key, t);
 }
 
-/** An operation on a bucket or one of its objects: the key's right checked, what it lacks refused. */
+/** A key past its expiration date signs nothing any more. */
+function refuseExpired(k: KeyEntry): void {
+  const exp = k.expiration?.v ?? null;
+  if (exp !== null && exp <= Date.now()) {
+    throw new S3Error(
+      "AccessDenied",
+      `The access key ${k.id} expired on ${
+        new Date(exp).toISOString()
+      }: ask an administrator to extend it or create a new one.`,
+    );
+  }
+}
+
+/**
+ * An operation on a bucket or one of its objects: allowed by the key's rights, the bucket's
+ * policy or its ACL; what the server lacks refused.
+ */
 async function serveOperation(
   deps: ApiDeps,
   base: S3Context,
@@ -209,19 +234,18 @@ async function serveOperation(
       BucketName: bucketName,
     });
   }
-  const perm = permissionOf(base.apiKey, bucket.id);
-  const allowed = route.need === "none" ? perm.read || perm.write || perm.owner : perm[route.need];
-  if (!allowed) {
-    throw new S3Error(
-      "AccessDenied",
-      `Access Denied: this key has no ${
-        route.need === "none" ? "" : route.need + " "
-      }permission on bucket ${bucketName}.`,
-    );
-  }
-  t.bucket = bucket;
   if (key !== undefined) checkVersionId(query.get("versionId"));
-  if (isObjectWrite(route.name)) refuseUnsupportedWrite(base.headers);
+  const caller = { key: base.apiKey, headers: base.headers, query, bucketName };
+  const access = {
+    cluster: deps.sys.config.s3Api.publicAccessBlock,
+    model: deps.model,
+  };
+  const how = await authorize(access, caller, bucket, route, key);
+  t.bucket = bucket;
+  if (isObjectWrite(route.name)) {
+    refuseUnsupportedWrite(base.headers);
+    requestedAcl(base.headers, bucket, deps.sys.config);
+  }
   if (BRINGS_DATA.has(route.name)) {
     const full = deps.sys.diskFull();
     if (full) throw storageFull(full);
@@ -229,9 +253,34 @@ async function serveOperation(
   const ctx = { ...base, bucketName, bucket } as BucketContext as ObjectContext;
   try {
     return await route.run(ctx);
+  } catch (e) {
+    // A caller allowed to read an object but not to list the bucket learns nothing of which
+    // keys exist: a missing object is AccessDenied to it, as AWS answers.
+    if (how === "grant" && isMissing(e) && !await mayList(access, caller, bucket)) {
+      throw new S3Error("AccessDenied", "Access Denied");
+    }
+    throw e;
   } finally {
     t.bytesIn = ctx.bytesIn;
     t.bytesOut = ctx.bytesOut;
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  return e instanceof S3Error && (e.code === "NoSuchKey" || e.code === "NoSuchVersion");
+}
+
+async function mayList(
+  access: Parameters<typeof authorize>[0],
+  caller: Parameters<typeof authorize>[1],
+  bucket: BucketEntry,
+): Promise<boolean> {
+  try {
+    const listing = { ...caller, query: new URLSearchParams() };
+    await authorize(access, listing, bucket, { name: "ListObjectsV2", need: "read" });
+    return true;
+  } catch {
+    return false;
   }
 }
 

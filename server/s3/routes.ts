@@ -3,9 +3,9 @@ import type { HeaderReader } from "../util/header_map.ts";
 import type { BucketPermission } from "../model/tables/permission.ts";
 import type { Query, QueryParams } from "../util/target.ts";
 import { getObjectAttributes } from "./attributes.ts";
-import { deleteBucketHandler, getBucketAcl, getBucketLocation, headBucket } from "./bucket.ts";
+import { deleteBucketHandler, getBucketLocation, headBucket } from "./bucket.ts";
+import { getBucketAcl, getObjectAcl, putBucketAcl, putObjectAcl } from "./acl.ts";
 import type { ObjectContext } from "./context.ts";
-import { readDocument } from "./body.ts";
 import { copyObject, uploadPartCopy } from "./copy.ts";
 import { deleteBucketCors, getBucketCors, putBucketCors } from "./cors.ts";
 import { deleteObject, deleteObjects } from "./delete.ts";
@@ -44,6 +44,15 @@ import {
   putObjectTagging,
 } from "./tagging.ts";
 import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from "./website.ts";
+import {
+  deleteBucketPolicy,
+  deletePublicAccessBlock,
+  getBucketPolicy,
+  getBucketPolicyStatus,
+  getPublicAccessBlock,
+  putBucketPolicy,
+  putPublicAccessBlock,
+} from "./policy.ts";
 
 export type Need = keyof BucketPermission | "none";
 
@@ -64,9 +73,6 @@ const UNSUPPORTED = new Set([
   "metrics",
   "notification",
   "ownershipControls",
-  "policy",
-  "policyStatus",
-  "publicAccessBlock",
   "replication",
   "requestPayment",
   "restore",
@@ -77,23 +83,6 @@ const UNSUPPORTED = new Set([
 /** A sub-resource of the query this server does not implement, if the query names one. */
 export function unsupportedSubresource(q: QueryParams): string | undefined {
   for (const name of q.keys()) if (UNSUPPORTED.has(name)) return name;
-}
-
-/**
- * Rights come from key permissions (admin API), not ACLs. Setting the canned ACL "private",
- * which is what applies anyway, succeeds; any other ACL is refused.
- */
-async function putAcl(ctx: ObjectContext): Promise<Response> {
-  const canned = ctx.headers.get("x-amz-acl");
-  const grants = [...ctx.headers.keys()].some((h) => h.startsWith("x-amz-grant-"));
-  const body = await readDocument(ctx, { limit: 64 * 1024, integrityRequired: true });
-  if (canned === "private" && !grants && body.trim() === "") {
-    return new Response(null, { status: 200 });
-  }
-  throw new S3Error(
-    "NotImplemented",
-    'Only the canned ACL "private" can be set here: permissions are granted per access key through the admin API.',
-  );
 }
 
 export function bucketRoute(method: string, q: Query): Route | undefined {
@@ -107,6 +96,13 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
       }
       if (has("versioning")) {
         return { name: "GetBucketVersioning", need: "read", run: getBucketVersioning };
+      }
+      if (has("policyStatus")) {
+        return { name: "GetBucketPolicyStatus", need: "owner", run: getBucketPolicyStatus };
+      }
+      if (has("policy")) return { name: "GetBucketPolicy", need: "owner", run: getBucketPolicy };
+      if (has("publicAccessBlock")) {
+        return { name: "GetPublicAccessBlock", need: "owner", run: getPublicAccessBlock };
       }
       if (has("acl")) return { name: "GetBucketAcl", need: "read", run: getBucketAcl };
       if (has("object-lock")) {
@@ -141,7 +137,11 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
     case "HEAD":
       return { name: "HeadBucket", need: "none", run: headBucket };
     case "PUT":
-      if (has("acl")) return { name: "PutBucketAcl", need: "owner", run: putAcl };
+      if (has("acl")) return { name: "PutBucketAcl", need: "owner", run: putBucketAcl };
+      if (has("policy")) return { name: "PutBucketPolicy", need: "owner", run: putBucketPolicy };
+      if (has("publicAccessBlock")) {
+        return { name: "PutPublicAccessBlock", need: "owner", run: putPublicAccessBlock };
+      }
       if (has("versioning")) {
         return { name: "PutBucketVersioning", need: "owner", run: putBucketVersioning };
       }
@@ -160,6 +160,12 @@ export function bucketRoute(method: string, q: Query): Route | undefined {
       }
       return undefined;
     case "DELETE":
+      if (has("policy")) {
+        return { name: "DeleteBucketPolicy", need: "owner", run: deleteBucketPolicy };
+      }
+      if (has("publicAccessBlock")) {
+        return { name: "DeletePublicAccessBlock", need: "owner", run: deletePublicAccessBlock };
+      }
       if (has("website")) {
         return { name: "DeleteBucketWebsite", need: "owner", run: deleteBucketWebsite };
       }
@@ -188,6 +194,9 @@ const BUCKET_ONLY = [
   "location",
   "delete",
   "object-lock",
+  "policy",
+  "policyStatus",
+  "publicAccessBlock",
 ];
 
 /** The methods an object sub-resource goes with; any other is no operation on the object. */
@@ -232,7 +241,7 @@ export function objectRoute(method: string, q: Query, h: HeaderReader): Route | 
         return { name: "GetObjectAttributes", need: "read", run: getObjectAttributes };
       }
       if (has("uploadId")) return { name: "ListParts", need: "read", run: listParts };
-      if (has("acl")) return { name: "GetObjectAcl", need: "read", run: getBucketAcl };
+      if (has("acl")) return { name: "GetObjectAcl", need: "read", run: getObjectAcl };
       if (has("retention")) {
         return { name: "GetObjectRetention", need: "read", run: getObjectRetention };
       }
@@ -244,7 +253,7 @@ export function objectRoute(method: string, q: Query, h: HeaderReader): Route | 
     case "HEAD":
       return { name: "HeadObject", need: "read", run: (c) => getObject(c, true) };
     case "PUT":
-      if (has("acl")) return { name: "PutObjectAcl", need: "owner", run: putAcl };
+      if (has("acl")) return { name: "PutObjectAcl", need: "write", run: putObjectAcl };
       if (has("retention")) {
         return { name: "PutObjectRetention", need: "write", run: putObjectRetention };
       }

@@ -32,8 +32,7 @@ function notImplemented(feature: string, header: string): S3Error {
 
 /**
  * Refuses the headers of an object write that ask for server-side encryption with managed keys
- * (SSE-C is supported) or ACL grants. Canned ACLs (x-amz-acl) stay accepted: media servers send
- * them on every upload, and they change nothing until public buckets exist.
+ * (SSE-C is supported) or ACL grants naming users (canned ACLs are applied: see acl.ts).
  */
 export function refuseUnsupportedWrite(h: HeaderReader): void {
   const sse = h.get("x-amz-server-side-encryption");

@@ -38,7 +38,20 @@ export interface Config {
    * "day" (rules' Days, the daily pass). Tests shorten it to see objects expire in seconds.
    */
   lifecycleDayMs: number;
-  s3Api: { apiBindAddr: string; s3Region: string; rootDomain?: string };
+  s3Api: {
+    apiBindAddr: string;
+    s3Region: string;
+    rootDomain?: string;
+    /** The cluster's public access block: holds for every bucket, whatever its own. */
+    publicAccessBlock: {
+      blockPublicAcls: boolean;
+      ignorePublicAcls: boolean;
+      blockPublicPolicy: boolean;
+      restrictPublicBuckets: boolean;
+    };
+    /** Whether the canned ACL public-read-write (anonymous writes) may be set. */
+    allowPublicWrite: boolean;
+  };
   s3Web?: { bindAddr: string; rootDomain?: string; index: string };
   admin: { apiBindAddr?: string; adminToken?: string; metricsToken?: string };
   /** Remise extension: what one client may hold of each HTTP listener (S3, website, admin). */
@@ -110,6 +123,11 @@ const SECTIONS: Record<string, Record<string, KeySpec>> = {
     api_bind_addr: { kind: "string", required: true },
     s3_region: { kind: "string", required: true },
     root_domain: { kind: "string" },
+    block_public_acls: { kind: "bool" },
+    ignore_public_acls: { kind: "bool" },
+    block_public_policy: { kind: "bool" },
+    restrict_public_buckets: { kind: "bool" },
+    allow_public_write: { kind: "bool" },
   },
   s3_web: {
     bind_addr: { kind: "string", required: true },
@@ -297,6 +315,13 @@ export function parseConfig(
       apiBindAddr: s3.api_bind_addr as string,
       s3Region: s3.s3_region as string,
       rootDomain: s3.root_domain as string | undefined,
+      publicAccessBlock: {
+        blockPublicAcls: (s3.block_public_acls ?? false) as boolean,
+        ignorePublicAcls: (s3.ignore_public_acls ?? false) as boolean,
+        blockPublicPolicy: (s3.block_public_policy ?? false) as boolean,
+        restrictPublicBuckets: (s3.restrict_public_buckets ?? false) as boolean,
+      },
+      allowPublicWrite: (s3.allow_public_write ?? false) as boolean,
     },
     s3Web: web
       ? {

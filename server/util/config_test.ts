@@ -76,6 +76,13 @@ Deno.test("a Garage-style configuration loads", () => {
     apiBindAddr: "[::]:3900",
     s3Region: "garage",
     rootDomain: ".s3.garage.localhost",
+    publicAccessBlock: {
+      blockPublicAcls: false,
+      ignorePublicAcls: false,
+      blockPublicPolicy: false,
+      restrictPublicBuckets: false,
+    },
+    allowPublicWrite: false,
   });
   assertEquals(c.s3Web, {
     bindAddr: "[::]:3902",

@@ -3,9 +3,13 @@
  * serves, and the loss of any one node stops neither reads nor writes.
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  DeleteBucketPolicyCommand,
+  PutBucketPolicyCommand,
+} from "@aws-sdk/client-s3";
 import { assertEquals } from "../assert.ts";
-import { content, s3Client, startCluster, stopAll } from "../cluster.ts";
+import { content, eventually, s3Client, startCluster, stopAll } from "../cluster.ts";
 import { bodyBytes } from "../s3/client.ts";
 
 Deno.test("3 zones, 3 copies: written through one node, read through the others", async () => {
@@ -37,6 +41,41 @@ Deno.test("3 zones, 3 copies: written through one node, read through the others"
     };
     const written = sizes.map((s) => `o${s}`);
     for (const c of clients.slice(1)) await readAll(c, written);
+
+    // A policy set through one node holds on a majority when the call returns, and on every
+    // node within a second (the bucket table's write goes to each of them at once).
+    const policy = (effect: string) =>
+      JSON.stringify({
+        Statement: [{
+          Effect: effect,
+          Principal: "*",
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::photos/*",
+        }],
+      });
+    const anonymousStatus = async () =>
+      await Promise.all(nodes.map(async (n) => {
+        const res = await fetch(`${n.s3}/photos/o100`);
+        await res.body?.cancel();
+        return res.status;
+      }));
+    const everywhere = async (status: number) => {
+      const now = await anonymousStatus();
+      assertEquals(now.filter((s) => s === status).length >= 2, true, `${now}`);
+      await eventually(
+        `${status} on every node`,
+        anonymousStatus,
+        (v) => v.every((s) => s === status),
+        1000,
+      );
+    };
+    await everywhere(403);
+    await clients[1].send(
+      new PutBucketPolicyCommand({ Bucket: "photos", Policy: policy("Allow") }),
+    );
+    await everywhere(200);
+    await clients[2].send(new DeleteBucketPolicyCommand({ Bucket: "photos" }));
+    await everywhere(403);
 
     // One node dies without warning: the two others still make a quorum for every partition.
     await nodes[2].kill();

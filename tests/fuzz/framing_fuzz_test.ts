@@ -64,6 +64,32 @@ Deno.test("fuzz framing: well-formed requests end as many times as they were sen
   );
 });
 
+Deno.test("fuzz framing: each request line's end is found once, however cut (1000 runs)", () => {
+  fc.assert(
+    fc.property(stream, ([count, bytes, cuts]) => {
+      const f = new RequestFraming();
+      const ends: number[] = [];
+      let at = 0;
+      for (const piece of splitAt(bytes, cuts)) {
+        f.feed(piece);
+        ends.push(...f.lineEnds.map((i) => at + i));
+        at += piece.length;
+      }
+      // The gate inserts the client's address at these offsets: each must follow a request
+      // line's line feed, one per request.
+      assertEquals(ends.length, count);
+      const text = new TextDecoder("latin1").decode(bytes);
+      for (const end of ends) {
+        assertEquals(text[end - 1], "\n");
+        const line = text.slice(text.lastIndexOf("\n", end - 2) + 1, end);
+        // The line may begin with the last bytes of the body before it.
+        assertEquals(/(GET|PUT|POST|DELETE|HEAD) \S* HTTP\/1\.1\r\n$/.test(line), true, line);
+      }
+    }),
+    runs(1000),
+  );
+});
+
 Deno.test("fuzz framing: a request cut short is seen as still under way (1000 runs)", () => {
   fc.assert(
     fc.property(request, fc.nat(), (bytes, at) => {

@@ -893,7 +893,9 @@ function bodylessOperation(method: string, on: "bucket" | "object", sub: string)
   if (method === "GET" || method === "HEAD") return true;
   // DeleteObjectTagging and DeleteBucketTagging take no body: the garbage is ignored.
   if (method === "DELETE" && sub === "tagging") return true;
-  if (on === "bucket" && method === "DELETE") return ["cors", "lifecycle", "website"].includes(sub);
+  if (on === "bucket" && method === "DELETE") {
+    return ["cors", "lifecycle", "website", "policy"].includes(sub);
+  }
   return on === "object" && method === "POST" && sub === "uploads";
 }
 

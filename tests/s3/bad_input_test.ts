@@ -224,7 +224,7 @@ Deno.test("bad input gets exact S3 errors", async (t) => {
   });
 
   await t.step("unimplemented sub-resources answer 501 NotImplemented", async () => {
-    for (const q of ["?policy", "?replication", "?encryption"]) {
+    for (const q of ["?logging", "?replication", "?encryption"]) {
       assertEquals(
         await errorOf(await fetch(presign("GET", `${node.s3}/${B}${q}`, key, node.region))),
         { status: 501, code: "NotImplemented" },

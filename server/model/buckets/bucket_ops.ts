@@ -59,6 +59,12 @@ export function bucketPermissions(b: BucketEntry): Record<string, BucketPermissi
   return lwwMapValues(b.keys);
 }
 
+/** The key shown as a bucket's owner in listings and ACLs: the first that owns it. */
+export function ownerIdOf(b: BucketEntry): string {
+  const owners = Object.entries(bucketPermissions(b)).filter(([, p]) => p.owner).map(([id]) => id);
+  return owners.sort()[0] ?? "";
+}
+
 export function keyBuckets(k: KeyEntry): Record<string, BucketPermission> {
   return lwwMapValues(k.buckets);
 }

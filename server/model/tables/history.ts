@@ -76,7 +76,7 @@ export const historySchema: TableSchema<HistoryEntry> = {
   sortKey: (e) => historySortKey(e.key, e.slot),
   merge(a, b) {
     if (a.purged !== b.purged) return a.purged ? a : b;
-    const { retention: _r, legalHold: _h, tags: _t, ...version } = a.version;
+    const { retention: _r, legalHold: _h, tags: _t, acl: _a, ...version } = a.version;
     return {
       ...a,
       version: {

@@ -1,7 +1,7 @@
 /**
  * What can change on a version after it is written: its object lock (a retention, GOVERNANCE or
  * COMPLIANCE until a date, and a legal hold) and its tags, each merged as a CRDT on every copy
- * of the version. COMPLIANCE only grows: of two retentions one of which is COMPLIANCE, the merge
+ * of the version, and its canned ACL. COMPLIANCE only grows: of two retentions one of which is COMPLIANCE, the merge
  * keeps COMPLIANCE with the later date, whatever the order the changes were made in, so no
  * replica, repair or late message can shorten it.
  */
@@ -26,10 +26,17 @@ export interface TagSet {
   at: number;
 }
 
+/** An object's canned ACL (see buckets/access.ts), last writer wins. */
+export interface AclSetting {
+  acl: string;
+  at: number;
+}
+
 export interface VersionSettings {
   retention?: Retention;
   legalHold?: LegalHold;
   tags?: TagSet;
+  acl?: AclSetting;
 }
 
 export function mergeRetention(a?: Retention, b?: Retention): Retention | undefined {
@@ -53,6 +60,12 @@ function mergeTags(a?: TagSet, b?: TagSet): TagSet | undefined {
   return JSON.stringify(a.tags) >= JSON.stringify(b.tags) ? a : b;
 }
 
+function mergeAcl(a?: AclSetting, b?: AclSetting): AclSetting | undefined {
+  if (!a || !b) return a ?? b;
+  if (a.at !== b.at) return a.at > b.at ? a : b;
+  return a.acl >= b.acl ? a : b;
+}
+
 /** The settings of two copies of one version, merged (absent fields stay absent). */
 export function mergeSettings(a: VersionSettings, b: VersionSettings): VersionSettings {
   const out: VersionSettings = {};
@@ -62,6 +75,8 @@ export function mergeSettings(a: VersionSettings, b: VersionSettings): VersionSe
   if (retention) out.retention = retention;
   if (legalHold) out.legalHold = legalHold;
   if (tags) out.tags = tags;
+  const acl = mergeAcl(a.acl, b.acl);
+  if (acl) out.acl = acl;
   return out;
 }
 
