@@ -11,6 +11,7 @@ import { settleEach } from "../util/settle.ts";
 import type { BucketContext, ObjectContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
+import { authorizeFor } from "./access.ts";
 import { S3Error } from "../api/error.ts";
 import { validateKey } from "../api/keys.ts";
 import { checkVersionId } from "./unsupported.ts";
@@ -158,11 +159,18 @@ export async function deleteObjects(ctx: BucketContext): Promise<Response> {
     };
   });
   const bypass = bypassGovernance(ctx);
-  const outcomes = await settleEach(targets, DELETE_BATCH, ({ key, versionId, conditions }) => {
-    validateKey(key);
-    checkVersionId(versionId);
-    return deleteOne(ctx, key, versionId, bypass, conditions);
-  });
+  const outcomes = await settleEach(
+    targets,
+    DELETE_BATCH,
+    async ({ key, versionId, conditions }) => {
+      validateKey(key);
+      checkVersionId(versionId);
+      // Each key is judged as its own DeleteObject: a policy may deny some prefixes.
+      const op = versionId === undefined ? "DeleteObject" : "DeleteObjectVersion";
+      await authorizeFor(ctx, ctx.bucket, ctx.bucketName, { name: op, need: "write" }, key);
+      return await deleteOne(ctx, key, versionId, bypass, conditions);
+    },
+  );
   const deleted: Array<Record<string, string | boolean | undefined>> = [];
   const errors: Array<{ Key: string; VersionId?: string; Code: string; Message: string }> = [];
   outcomes.forEach((outcome, i) => {

@@ -7,6 +7,7 @@
 import {
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
+  DeleteObjectsCommand,
   DeletePublicAccessBlockCommand,
   GetBucketAclCommand,
   GetBucketPolicyCommand,
@@ -133,6 +134,24 @@ Deno.test("public access: an explicit Deny beats every Allow, the owner's key in
     "AccessDenied",
     403,
   );
+  // DeleteObjects judges each key as its own DeleteObject.
+  await setPolicy(
+    f.s3,
+    policy({
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:DeleteObject",
+      Resource: `arn:aws:s3:::${B}/secret/*`,
+    }),
+  );
+  const batch = await f.s3.send(
+    new DeleteObjectsCommand({
+      Bucket: B,
+      Delete: { Objects: [{ Key: "secret/plan.txt" }, { Key: "public/cat.jpg" }] },
+    }),
+  );
+  assertEquals(batch.Deleted?.map((d) => d.Key), ["public/cat.jpg"]);
+  assertEquals(batch.Errors?.map((e) => [e.Key, e.Code]), [["secret/plan.txt", "AccessDenied"]]);
   // The owner can always take a bad policy back.
   await f.s3.send(new DeleteBucketPolicyCommand({ Bucket: B }));
   await f.s3.send(new GetObjectCommand({ Bucket: B, Key: "secret/plan.txt" }));
