@@ -4,7 +4,6 @@ import {
   bucketAclOf,
   effectiveBlock,
   isCannedAcl,
-  isPublicAcl,
   isPublicBucket,
   policyText,
   type PublicAccessBlock,
@@ -79,9 +78,7 @@ export async function updateAccess(
           "public-read-write is not allowed on this cluster (allow_public_write in [s3_api]).",
         );
       }
-      if (isPublicAcl(acl) || acl !== bucketAclOf(current())) {
-        await setBucketAcl(model, current(), acl, config.publicAccessBlock);
-      }
+      await setBucketAcl(model, current(), acl, config.publicAccessBlock);
     }
   } catch (e) {
     if (e instanceof PolicyError) throw new AdminError(400, "MalformedPolicy", e.message);

@@ -226,6 +226,19 @@ function aclGrants(
   return ACL_WRITE.has(action) && acl === "public-read-write";
 }
 
+/** A key past its expiration date signs nothing any more. */
+export function refuseExpired(k: KeyEntry): void {
+  const exp = k.expiration?.v ?? null;
+  if (exp !== null && exp <= Date.now()) {
+    throw new S3Error(
+      "AccessDenied",
+      `The access key ${k.id} expired on ${
+        new Date(exp).toISOString()
+      }: ask an administrator to extend it or create a new one.`,
+    );
+  }
+}
+
 /** The same for a request's context: another bucket it reads (a copy source), say. */
 export function authorizeFor(
   ctx: S3Context,
@@ -263,7 +276,7 @@ async function objectAclGrants(
 ): Promise<boolean> {
   const acl = (await settingsOf(model, bucketId, key, versionId))?.acl?.acl;
   if (acl === "public-read" || acl === "public-read-write") return !block.ignorePublicAcls;
-  return acl === "authenticated-read" && signed;
+  return acl === "authenticated-read" && signed && !block.ignorePublicAcls;
 }
 
 async function currentTags(

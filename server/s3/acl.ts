@@ -128,7 +128,8 @@ function grantsOf(acl: CannedAcl, ownerId: string): Grant[] {
     }</ID><DisplayName>${escapeXml(ownerId)}</DisplayName></Grantee>`;
   const group = (uri: string) =>
     `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>${uri}</URI></Grantee>`;
-  const grants: Grant[] = [{ grantee: owner, permission: "FULL_CONTROL" }];
+  // Group grants first, then the owner's, as AWS and RGW list them.
+  const grants: Grant[] = [];
   if (acl === "public-read" || acl === "public-read-write") {
     grants.push({ grantee: group(ALL_USERS), permission: "READ" });
   }
@@ -136,6 +137,7 @@ function grantsOf(acl: CannedAcl, ownerId: string): Grant[] {
   if (acl === "authenticated-read") {
     grants.push({ grantee: group(AUTHENTICATED_USERS), permission: "READ" });
   }
+  grants.push({ grantee: owner, permission: "FULL_CONTROL" });
   return grants;
 }
 

@@ -7,7 +7,7 @@
 import { requestedSettings } from "./object_settings.ts";
 import type { BucketEntry } from "../model/tables/bucket.ts";
 import { getKey, resolveBucket } from "../model/buckets/bucket_ops.ts";
-import { authorize } from "./access.ts";
+import { authorize, refuseExpired } from "./access.ts";
 import { requestedAcl } from "./acl.ts";
 import { HeaderMap } from "../util/header_map.ts";
 import type { ObjectMeta } from "../model/tables/object.ts";
@@ -18,6 +18,8 @@ import {
   toBase64,
 } from "../util/checksum.ts";
 import { verifyPolicy } from "../api/auth/signature.ts";
+import { verifyPolicyV2 } from "../api/auth/post_v2.ts";
+import type { KeyEntry } from "../model/tables/key.ts";
 import { bodyFailure } from "./body.ts";
 import type { ApiDeps } from "../api/response.ts";
 import { xmlResponse } from "../api/response.ts";
@@ -161,6 +163,50 @@ function answer(
   return new Response(null, { status: status === "200" ? 200 : 204, headers });
 }
 
+/**
+ * Who signed the form, and its policy: Signature V4 (x-amz-* fields), V2 (AWSAccessKeyId and
+ * signature, when the operator allows it), or nobody (an anonymous upload, which only a bucket
+ * policy or a public-read-write ACL lets through).
+ */
+async function formCaller(
+  { sys, model }: ApiDeps,
+  fields: FormFields,
+): Promise<{ apiKey?: KeyEntry; policyText?: string }> {
+  const lookup = (id: string) => getKey(model, id)?.secret;
+  let accessKeyId: string | undefined;
+  const v4 = ["x-amz-signature", "x-amz-credential", "x-amz-algorithm"].some((f) => fields.has(f));
+  if (v4) {
+    if (need(fields, "x-amz-algorithm") !== "AWS4-HMAC-SHA256") {
+      throw new S3Error(
+        "InvalidArgument",
+        "Only the AWS4-HMAC-SHA256 algorithm (Signature Version 4) is accepted here.",
+      );
+    }
+    need(fields, "x-amz-date");
+    accessKeyId = await verifyPolicy({
+      credential: need(fields, "x-amz-credential"),
+      policy: need(fields, "policy"),
+      signature: need(fields, "x-amz-signature"),
+    }, { region: sys.config.s3Api.s3Region, lookup });
+  } else if (fields.has("awsaccesskeyid") || fields.has("signature")) {
+    if (!sys.config.s3Api.allowPostSignatureV2) {
+      throw new S3Error(
+        "InvalidRequest",
+        "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256 (or ask the operator to set allow_post_signature_v2 in [s3_api]).",
+      );
+    }
+    accessKeyId = await verifyPolicyV2({
+      accessKeyId: need(fields, "awsaccesskeyid"),
+      policy: need(fields, "policy"),
+      signature: need(fields, "signature"),
+    }, lookup);
+  }
+  if (accessKeyId === undefined) return { policyText: fields.get("policy") };
+  const apiKey = getKey(model, accessKeyId)!;
+  refuseExpired(apiKey);
+  return { apiKey, policyText: fields.get("policy") };
+}
+
 export async function postObject(
   deps: ApiDeps,
   req: Request,
@@ -172,20 +218,7 @@ export async function postObject(
   const form = new FormReader(req.body, boundary);
   try {
     const { fields, filename } = await readFields(form);
-    const policyText = need(fields, "policy");
-    if (need(fields, "x-amz-algorithm") !== "AWS4-HMAC-SHA256") {
-      throw new S3Error(
-        "InvalidArgument",
-        "Only the AWS4-HMAC-SHA256 algorithm (Signature Version 4) is accepted here.",
-      );
-    }
-    need(fields, "x-amz-date");
-    const accessKeyId = await verifyPolicy({
-      credential: need(fields, "x-amz-credential"),
-      policy: policyText,
-      signature: need(fields, "x-amz-signature"),
-    }, { region: sys.config.s3Api.s3Region, lookup: (id) => getKey(model, id)?.secret });
-    const apiKey = getKey(model, accessKeyId)!;
+    const { apiKey, policyText } = await formCaller(deps, fields);
     const bucket = resolveBucket(model, bucketName, apiKey);
     if (!bucket) {
       throw new S3Error("NoSuchBucket", "The specified bucket does not exist", {
@@ -209,7 +242,9 @@ export async function postObject(
       { name: "PostObject", need: "write" },
       key,
     );
-    const range = checkPolicy(parsePolicy(policyText), fields, { bucket: bucketName, key });
+    const range = policyText === undefined
+      ? undefined
+      : checkPolicy(parsePolicy(policyText), fields, { bucket: bucketName, key });
 
     const h = asHeaders(fields);
     refuseUnsupportedWrite(h);

@@ -6,8 +6,9 @@
 import type { BucketEntry } from "../model/tables/bucket.ts";
 import { getKey, resolveBucket } from "../model/buckets/bucket_ops.ts";
 import type { KeyEntry } from "../model/tables/key.ts";
-import { authorize } from "./access.ts";
+import { authorize, refuseExpired } from "./access.ts";
 import { requestedAcl } from "./acl.ts";
+import { currentVersion } from "../api/object_read.ts";
 import { randomHex } from "../util/ids.ts";
 import { HeaderMap } from "../util/header_map.ts";
 import { log } from "../util/log.ts";
@@ -191,19 +192,6 @@ async function serveRequest(
   return await serveOperation(deps, base, loc.bucket, loc.key, t);
 }
 
-/** A key past its expiration date signs nothing any more. */
-function refuseExpired(k: KeyEntry): void {
-  const exp = k.expiration?.v ?? null;
-  if (exp !== null && exp <= Date.now()) {
-    throw new S3Error(
-      "AccessDenied",
-      `The access key ${k.id} expired on ${
-        new Date(exp).toISOString()
-      }: ask an administrator to extend it or create a new one.`,
-    );
-  }
-}
-
 /**
  * An operation on a bucket or one of its objects: allowed by the key's rights, the bucket's
  * policy or its ACL; what the server lacks refused.
@@ -240,7 +228,20 @@ async function serveOperation(
     cluster: deps.sys.config.s3Api.publicAccessBlock,
     model: deps.model,
   };
-  const how = await authorize(access, caller, bucket, route, key);
+  let how: "key" | "grant";
+  try {
+    how = await authorize(access, caller, bucket, route, key);
+  } catch (e) {
+    // Whoever may list the bucket may learn that a key is missing, as AWS answers: a read of a
+    // missing key is NoSuchKey to them even without the right to read objects.
+    if (
+      key !== undefined && OBJECT_READS.has(route.name) && isDenied(e) &&
+      await mayList(access, caller, bucket, key)
+    ) {
+      await currentVersion({ deps, bucket, key });
+    }
+    throw e;
+  }
   t.bucket = bucket;
   if (isObjectWrite(route.name)) {
     refuseUnsupportedWrite(base.headers);
@@ -256,7 +257,7 @@ async function serveOperation(
   } catch (e) {
     // A caller allowed to read an object but not to list the bucket learns nothing of which
     // keys exist: a missing object is AccessDenied to it, as AWS answers.
-    if (how === "grant" && isMissing(e) && !await mayList(access, caller, bucket)) {
+    if (how === "grant" && isMissing(e) && !await mayList(access, caller, bucket, key)) {
       throw new S3Error("AccessDenied", "Access Denied");
     }
     throw e;
@@ -266,17 +267,26 @@ async function serveOperation(
   }
 }
 
+/** Reads whose refusal becomes NoSuchKey for a caller allowed to list (see serveOperation). */
+const OBJECT_READS = new Set(["GetObject", "HeadObject"]);
+
+function isDenied(e: unknown): boolean {
+  return e instanceof S3Error && e.code === "AccessDenied";
+}
+
 function isMissing(e: unknown): boolean {
   return e instanceof S3Error && (e.code === "NoSuchKey" || e.code === "NoSuchVersion");
 }
 
+/** Whether the caller may list the bucket, the key as prefix (what s3:prefix conditions see). */
 async function mayList(
   access: Parameters<typeof authorize>[0],
   caller: Parameters<typeof authorize>[1],
   bucket: BucketEntry,
+  key: string | undefined,
 ): Promise<boolean> {
   try {
-    const listing = { ...caller, query: new URLSearchParams() };
+    const listing = { ...caller, query: new URLSearchParams({ prefix: key ?? "" }) };
     await authorize(access, listing, bucket, { name: "ListObjectsV2", need: "read" });
     return true;
   } catch {

@@ -51,6 +51,8 @@ export interface Config {
     };
     /** Whether the canned ACL public-read-write (anonymous writes) may be set. */
     allowPublicWrite: boolean;
+    /** Whether browser forms signed with Signature Version 2 are accepted. */
+    allowPostSignatureV2: boolean;
   };
   s3Web?: { bindAddr: string; rootDomain?: string; index: string };
   admin: { apiBindAddr?: string; adminToken?: string; metricsToken?: string };
@@ -128,6 +130,7 @@ const SECTIONS: Record<string, Record<string, KeySpec>> = {
     block_public_policy: { kind: "bool" },
     restrict_public_buckets: { kind: "bool" },
     allow_public_write: { kind: "bool" },
+    allow_post_signature_v2: { kind: "bool" },
   },
   s3_web: {
     bind_addr: { kind: "string", required: true },
@@ -322,6 +325,7 @@ export function parseConfig(
         restrictPublicBuckets: (s3.restrict_public_buckets ?? false) as boolean,
       },
       allowPublicWrite: (s3.allow_public_write ?? false) as boolean,
+      allowPostSignatureV2: (s3.allow_post_signature_v2 ?? false) as boolean,
     },
     s3Web: web
       ? {

@@ -83,6 +83,7 @@ Deno.test("a Garage-style configuration loads", () => {
       restrictPublicBuckets: false,
     },
     allowPublicWrite: false,
+    allowPostSignatureV2: false,
   });
   assertEquals(c.s3Web, {
     bindAddr: "[::]:3902",

@@ -113,6 +113,22 @@ Deno.test("public access: a prefix policy opens that prefix only", async () => {
   await setPolicy(f.s3, policy(publicRead(`arn:aws:s3:::${B}/public/*`)));
   assertEquals((await anonymous(`${base}/public/cat.jpg`)).status, 200);
   assertEquals((await anonymous(`${base}/private/notes.txt`)).code, "AccessDenied");
+  // Listing a prefix, without reading: a missing key there is NoSuchKey, elsewhere AccessDenied.
+  await setPolicy(
+    f.s3,
+    policy({
+      Effect: "Allow",
+      Principal: "*",
+      Action: "s3:ListBucket",
+      Resource: `arn:aws:s3:::${B}`,
+      Condition: { StringLike: { "s3:prefix": "public/*" } },
+    }),
+  );
+  assertEquals((await anonymous(`${base}/public/missing.jpg`, "HEAD")).status, 404);
+  assertEquals((await anonymous(`${base}/public/cat.jpg`, "HEAD")).status, 403);
+  assertEquals((await anonymous(`${base}/private/missing.txt`, "HEAD")).status, 403);
+  assertEquals((await anonymous(`${base}?list-type=2&prefix=public/`)).status, 200);
+  assertEquals((await anonymous(`${base}?list-type=2&prefix=private/`)).code, "AccessDenied");
 });
 
 Deno.test("public access: an explicit Deny beats every Allow, the owner's key included", async () => {

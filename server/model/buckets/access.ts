@@ -37,8 +37,16 @@ export function isCannedAcl(s: string): s is CannedAcl {
   return (CANNED_ACLS as readonly string[]).includes(s);
 }
 
-/** ACLs that grant something to every caller, signed or not. */
+/**
+ * ACLs AWS counts as public (what the public access block refuses or ignores): those granting to
+ * every caller, and authenticated-read, which grants to every key.
+ */
 export function isPublicAcl(acl: CannedAcl | undefined): boolean {
+  return acl === "public-read" || acl === "public-read-write" || acl === "authenticated-read";
+}
+
+/** ACLs that open something to callers without a key. */
+export function isAnonymousAcl(acl: CannedAcl | undefined): boolean {
   return acl === "public-read" || acl === "public-read-write";
 }
 
@@ -148,5 +156,5 @@ export function isPublicBucket(b: BucketEntry, cluster: PublicAccessBlock): bool
   const block = effectiveBlock(b, cluster);
   const policy = policyOf(b);
   const viaPolicy = !!policy && !block.restrictPublicBuckets && isPublicPolicy(policy);
-  return viaPolicy || (!block.ignorePublicAcls && isPublicAcl(bucketAclOf(b)));
+  return viaPolicy || (!block.ignorePublicAcls && isAnonymousAcl(bucketAclOf(b)));
 }
