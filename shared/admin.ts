@@ -48,6 +48,7 @@ export const ADMIN_ENDPOINTS = {
   PresignBucketObject: "POST",
   ListBucketObjectVersions: "GET",
   RestoreBucketObjectVersion: "POST",
+  GetBucketObjectInfo: "GET",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -388,6 +389,8 @@ export interface ListBucketsResponseItem {
   created: DateTime;
   globalAliases: string[];
   localAliases: BucketLocalAlias[];
+  /** Remise: anyone, without a key, can read or write in the bucket (policy or ACL). */
+  isPublic: boolean;
 }
 
 export type ListBucketsResponse = ListBucketsResponseItem[];
@@ -548,11 +551,48 @@ export interface BucketObjectVersion {
   retention: { mode: "GOVERNANCE" | "COMPLIANCE"; retainUntil: DateTime } | null;
   legalHold: boolean;
   tags: { key: string; value: string }[];
+  /** The version's canned ACL ("private" unless one was set). */
+  acl: string;
 }
 
 export interface ListBucketObjectVersionsResponse {
   key: string;
   versions: BucketObjectVersion[];
+}
+
+/**
+ * One version of an object in detail (GetBucketObjectInfo: the current one, or `versionId`):
+ * what a HEAD tells, with its settings and who may download it.
+ */
+export interface BucketObjectInfo {
+  key: string;
+  /** "null" for a version written while the bucket was unversioned or Suspended. */
+  versionId: string;
+  size: number;
+  lastModified: DateTime;
+  etag: string;
+  contentType: string | null;
+  /** The other headers kept with it and sent back on GET (cache-control, content-encoding, …). */
+  headers: Record<string, string>;
+  /** User metadata, by name without the `x-amz-meta-` prefix. */
+  metadata: Record<string, string>;
+  checksum: { algorithm: string; value: string; type: "FULL_OBJECT" | "COMPOSITE" } | null;
+  /** The number of parts of a multipart upload; null for a single PUT. */
+  parts: number | null;
+  /** Encrypted with a customer's key (SSE-C): downloads need that key. */
+  encrypted: boolean;
+  tags: { key: string; value: string }[];
+  retention: { mode: "GOVERNANCE" | "COMPLIANCE"; retainUntil: DateTime } | null;
+  legalHold: boolean;
+  /** The version's canned ACL ("private" unless one was set). */
+  acl: string;
+  /**
+   * How anyone may download it without a key and with no condition to meet: by the bucket's
+   * policy or by its own ACL (the public access block considered); null when only keys can.
+   */
+  publicRead: "policy" | "objectAcl" | null;
+  /** The unsigned URL anyone can fetch, when `publicRead` is set and the bucket has a name. */
+  publicUrl: string | null;
 }
 
 /** Makes an old version the current one again (a copy of it over its own key). */

@@ -161,8 +161,12 @@ Deno.test("operator commands against a running node", async (t) => {
         ok(await run("bucket", "public-access", "my-bucket", "--restrict-public-buckets")),
         /Public:\s+no\n(.*\n)*\s+public access block:\s+restrictPublicBuckets/,
       );
-      ok(await run("bucket", "public-access", "my-bucket", "--remove"));
-      ok(await run("bucket", "policy", "my-bucket", "delete"));
+      assertMatch(
+        ok(await run("bucket", "public-access", "my-bucket", "--remove")),
+        /Public:\s+yes/,
+      );
+      assertMatch(ok(await run("bucket", "policy", "my-bucket", "delete")), /Public:\s+no/);
+      fails(await run("bucket", "policy", "my-bucket", "get"), /has no policy/);
       assertMatch(ok(await run("bucket", "acl", "my-bucket", "public-read")), /ACL:\s+public-read/);
       fails(await run("bucket", "acl", "my-bucket", "public-read-write"), /allow_public_write/);
       assertMatch(ok(await run("bucket", "acl", "my-bucket", "private")), /Public:\s+no/);

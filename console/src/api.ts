@@ -7,6 +7,7 @@ import {
   type AdminEndpoint,
   type AllowBucketKeyRequest,
   type ApiError as ApiErrorBody,
+  type BucketObjectInfo,
   type CreateBucketRequest,
   type CreateKeyRequest,
   type DeleteBucketObjectsRequest,
@@ -195,6 +196,8 @@ export const api = {
     }),
   restoreVersion: (req: RestoreBucketObjectVersionRequest) =>
     call<RestoreBucketObjectVersionResponse>("RestoreBucketObjectVersion", { body: req }),
+  objectInfo: (bucketId: string, key: string, versionId?: string) =>
+    call<BucketObjectInfo>("GetBucketObjectInfo", { query: { bucketId, key, versionId } }),
   deleteObjects: (req: DeleteBucketObjectsRequest) =>
     call<DeleteBucketObjectsResponse>("DeleteBucketObjects", { body: req }),
   presignObject: (req: PresignBucketObjectRequest) =>

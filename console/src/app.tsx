@@ -1,4 +1,5 @@
 /** The frame around every screen once signed in: header, navigation, the screen of the hash. */
+import { AccessView } from "./bucket_access.tsx";
 import { BucketView } from "./bucket.tsx";
 import { BucketsView } from "./buckets.tsx";
 import { ClusterView } from "./cluster.tsx";
@@ -16,7 +17,11 @@ const NAV: { label: string; route: Route; screens: Route["screen"][] }[] = [
   { label: "Cluster", route: { screen: "cluster" }, screens: ["cluster"] },
   { label: "Layout", route: { screen: "layout" }, screens: ["layout"] },
   { label: "Keys", route: { screen: "keys" }, screens: ["keys", "key"] },
-  { label: "Buckets", route: { screen: "buckets" }, screens: ["buckets", "bucket", "objects"] },
+  {
+    label: "Buckets",
+    route: { screen: "buckets" },
+    screens: ["buckets", "bucket", "access", "objects"],
+  },
   { label: "Operations", route: { screen: "operations" }, screens: ["operations"] },
 ];
 
@@ -36,6 +41,8 @@ function Screen({ r }: { r: Route }) {
       return <BucketsView />;
     case "bucket":
       return <BucketView key={r.id} id={r.id} />;
+    case "access":
+      return <AccessView key={r.id} id={r.id} />;
     case "objects":
       return <ObjectsView key={`${r.id}/${r.prefix}`} id={r.id} prefix={r.prefix} />;
     case "notFound":

@@ -17,6 +17,7 @@ import {
   BucketWebsite,
 } from "./bucket_settings.tsx";
 import { bucketName } from "./buckets.tsx";
+import { PublicBadge } from "./public_badge.tsx";
 import { bytes, count, date, plural } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
@@ -217,11 +218,21 @@ export function BucketView({ id }: { id: string }) {
         <a href={href({ screen: "buckets" })}>Buckets</a> /
       </p>
       <PageTitle title={b ? `Bucket ${name}` : "Bucket"}>
-        {b ? <>Bucket “{name}”</> : (
-          <>
-            Bucket <code>{id.slice(0, 16)}</code>
-          </>
-        )}
+        {b
+          ? (
+            <>
+              Bucket “{name}”{b.access.isPublic && (
+                <>
+                  <PublicBadge bucketId={b.id} />
+                </>
+              )}
+            </>
+          )
+          : (
+            <>
+              Bucket <code>{id.slice(0, 16)}</code>
+            </>
+          )}
       </PageTitle>
       <ErrorNote action="Reading the bucket" error={bucket.error} />
       {!b && !bucket.error && <Loading what="the bucket" />}
@@ -303,6 +314,20 @@ export function BucketView({ id }: { id: string }) {
             b={b}
             onChange={bucket.set}
           />
+
+          <h2>Public access</h2>
+          <div class="card">
+            <p>
+              {b.access.isPublic
+                ? "Anyone, without a key, can use this bucket (its policy or ACL says so)."
+                : `Only keys given access can use this bucket${
+                  b.access.policy ? "; it has a policy" : ""
+                }.`}{" "}
+              <a href={href({ screen: "access", id: b.id })}>
+                Policy, public access block and ACL
+              </a>
+            </p>
+          </div>
 
           <h2>Website</h2>
           <BucketWebsite b={b} onChange={bucket.set} />

@@ -5,6 +5,7 @@ import { api } from "./api.ts";
 import { date, shortId } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
+import { PublicBadge } from "./public_badge.tsx";
 import { ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
 import { TableHead } from "./table_head.tsx";
 
@@ -92,6 +93,11 @@ function BucketTable({ buckets }: { buckets: ListBucketsResponse }) {
           <tr key={b.id}>
             <td data-label="Name">
               <a href={href({ screen: "bucket", id: b.id })}>{bucketName(b)}</a>
+              {b.isPublic && (
+                <>
+                  <PublicBadge bucketId={b.id} />
+                </>
+              )}
               {b.globalAliases.length > 1 && (
                 <span class="muted">, {b.globalAliases.slice(1).join(", ")}</span>
               )}

@@ -1,7 +1,7 @@
 /**
  * The object browser of a bucket: folders by "/", uploads by button or drag and drop with
  * progress, downloads, deletion of the selected objects, presigned links to hand out, and on a
- * versioned bucket each object's versions (deleted objects included).
+ * versioned bucket each object's versions (deleted objects included); each object's details.
  */
 import { Fragment } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
@@ -21,6 +21,26 @@ import { ConfirmButton, ErrorNote, Loading, PageTitle, useResource } from "./ui.
 import { addUpload, Uploads, uploadsDone } from "./uploads.tsx";
 import { TableHead } from "./table_head.tsx";
 import { ObjectVersions } from "./object_versions.tsx";
+import { ObjectDetails } from "./object_details.tsx";
+import { PublicBadge } from "./public_badge.tsx";
+
+/** The panels a row of the browser opens under it. */
+type Panel = "details" | "link" | "versions";
+
+/** Which panels are open, per object key: each button opens and closes its own. */
+function usePanels() {
+  const [open, setOpen] = useState<Set<string>>(new Set());
+  const id = (panel: Panel, key: string) => `${panel}\n${key}`;
+  return {
+    isOpen: (panel: Panel, key: string) => open.has(id(panel, key)),
+    toggle: (panel: Panel, key: string) =>
+      setOpen((old) => {
+        const next = new Set(old);
+        if (!next.delete(id(panel, key))) next.add(id(panel, key));
+        return next;
+      }),
+  };
+}
 
 interface Listing {
   objects: BucketObject[];
@@ -88,17 +108,15 @@ function Crumbs({ b, prefix }: { b: GetBucketInfoResponse | undefined; prefix: s
 }
 
 function ObjectRow(
-  { bucketId, o, prefix, selected, onSelect, onLink, linkOpen, onVersions, versionsOpen }: {
+  { bucketId, o, prefix, selected, onSelect, panels, versions }: {
     bucketId: string;
     o: BucketObject;
     prefix: string;
     selected: boolean;
     onSelect: (on: boolean) => void;
-    onLink: () => void;
-    linkOpen: boolean;
-    /** Set on a versioned bucket: opens the object's versions. */
-    onVersions?: () => void;
-    versionsOpen: boolean;
+    panels: ReturnType<typeof usePanels>;
+    /** Set on a versioned bucket: the row opens the object's versions. */
+    versions: boolean;
   },
 ) {
   const [error, setError] = useState<unknown>(null);
@@ -139,13 +157,31 @@ function ObjectRow(
               {busy ? "Downloading…" : "Download"}
               <span class="offscreen">{name}</span>
             </button>
-            <button type="button" class="small" aria-expanded={linkOpen} onClick={onLink}>
+            <button
+              type="button"
+              class="small"
+              aria-expanded={panels.isOpen("details", o.key)}
+              onClick={() => panels.toggle("details", o.key)}
+            >
+              Details<span class="offscreen">of {name}</span>
+            </button>
+            <button
+              type="button"
+              class="small"
+              aria-expanded={panels.isOpen("link", o.key)}
+              onClick={() => panels.toggle("link", o.key)}
+            >
               Link<span class="offscreen">to {name}</span>
             </button>
           </>
         )}
-        {onVersions && (
-          <button type="button" class="small" aria-expanded={versionsOpen} onClick={onVersions}>
+        {versions && (
+          <button
+            type="button"
+            class="small"
+            aria-expanded={panels.isOpen("versions", o.key)}
+            onClick={() => panels.toggle("versions", o.key)}
+          >
             Versions<span class="offscreen">of {name}</span>
           </button>
         )}
@@ -158,13 +194,12 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
   const bucket = useResource(() => api.bucketInfo(id));
   const [showVersions, setShowVersions] = useState(false);
   const { listing, error, loading, reload, more } = useListing(id, prefix, showVersions);
-  const [versionsFor, setVersionsFor] = useState<string | null>(null);
+  const panels = usePanels();
   const done = uploadsDone.value;
   useEffect(() => {
     if (done) reload();
   }, [done]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [linkFor, setLinkFor] = useState<string | null>(null);
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const [dragging, setDragging] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -214,6 +249,11 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
       <Crumbs b={b} prefix={prefix} />
       <PageTitle title={b ? `Objects of ${bucketName(b)}` : "Objects"}>
         {prefix ? <span class="mono">{prefix}</span> : <>Objects of “{b ? bucketName(b) : "…"}”</>}
+        {b?.access.isPublic && (
+          <>
+            <PublicBadge bucketId={b.id} />
+          </>
+        )}
       </PageTitle>
       <ErrorNote action="Reading the bucket" error={bucket.error} />
       <div class="card drop-zone">
@@ -304,21 +344,24 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
                     prefix={prefix}
                     selected={selected.has(o.key)}
                     onSelect={(on) => select(o.key, on)}
-                    linkOpen={linkFor === o.key}
-                    onLink={() => setLinkFor(linkFor === o.key ? null : o.key)}
-                    versionsOpen={versionsFor === o.key}
-                    onVersions={showVersions
-                      ? () => setVersionsFor(versionsFor === o.key ? null : o.key)
-                      : undefined}
+                    panels={panels}
+                    versions={showVersions}
                   />
-                  {showVersions && versionsFor === o.key && (
+                  {!o.deleted && panels.isOpen("details", o.key) && (
+                    <tr class="detail">
+                      <td colSpan={5}>
+                        <ObjectDetails bucketId={id} objectKey={o.key} />
+                      </td>
+                    </tr>
+                  )}
+                  {showVersions && panels.isOpen("versions", o.key) && (
                     <tr class="detail">
                       <td colSpan={5}>
                         <ObjectVersions bucketId={id} objectKey={o.key} onRestored={reload} />
                       </td>
                     </tr>
                   )}
-                  {linkFor === o.key && b && (
+                  {!o.deleted && panels.isOpen("link", o.key) && b && (
                     <tr class="detail">
                       <td colSpan={5}>
                         <ObjectLink bucket={b} objectKey={o.key} />

@@ -11,6 +11,8 @@ export type Route =
   | { screen: "key"; id: string }
   | { screen: "buckets" }
   | { screen: "bucket"; id: string }
+  /** Who besides its keys may use a bucket: policy, public access block, ACL. */
+  | { screen: "access"; id: string }
   | { screen: "operations" }
   /** The object browser of a bucket, in the folder `prefix` ("" for the top). */
   | { screen: "objects"; id: string; prefix: string }
@@ -27,6 +29,9 @@ export function parseHash(hash: string): Route {
   });
   if (first === "buckets" && second && rest[0] === "objects" && rest.length <= 2) {
     return { screen: "objects", id: second, prefix: rest[1] ?? "" };
+  }
+  if (first === "buckets" && second && rest.length === 1 && rest[0] === "access") {
+    return { screen: "access", id: second };
   }
   if (rest.length === 0) {
     if (!first || first === "cluster") {
@@ -60,6 +65,8 @@ export function href(r: Route): string {
       return "#/buckets";
     case "bucket":
       return `#/buckets/${encodeURIComponent(r.id)}`;
+    case "access":
+      return `#/buckets/${encodeURIComponent(r.id)}/access`;
     case "objects":
       return `#/buckets/${encodeURIComponent(r.id)}/objects${
         r.prefix ? `/${encodeURIComponent(r.prefix)}` : ""

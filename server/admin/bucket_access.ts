@@ -47,7 +47,7 @@ export async function updateAccess(
   const { model, sys } = deps;
   const config = sys.config.s3Api;
   const current = () => getBucket(model, bucketId)!;
-  if (f.has("publicAccessBlock")) {
+  if (f.given("publicAccessBlock")) {
     const raw = f.raw("publicAccessBlock");
     let block: ApiPublicAccessBlock | null = null;
     if (raw !== null) {
@@ -59,7 +59,7 @@ export async function updateAccess(
     await setPublicAccessBlock(model, current(), block);
   }
   try {
-    if (f.has("policy")) {
+    if (f.given("policy")) {
       const raw = f.raw("policy");
       if (raw !== null && typeof raw !== "string") {
         throw badRequest("`policy` must be the policy's JSON text (a string), or null.");

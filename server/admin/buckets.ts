@@ -38,6 +38,7 @@ import {
 } from "../model/buckets/bucket_ops.ts";
 import type { Model } from "../model/model.ts";
 import { accessInfo, updateAccess } from "./bucket_access.ts";
+import { isPublicBucket } from "../model/buckets/access.ts";
 import { NO_PERMISSION, unionPermission, withoutPermission } from "../model/tables/permission.ts";
 import { lww, nextTimestamp } from "../table/crdt.ts";
 import type { AdminDeps, Call, EndpointDef } from "./context.ts";
@@ -140,6 +141,7 @@ function listBuckets({ deps }: Call): ListBucketsResponse {
       created: new Date(b.created).toISOString(),
       globalAliases: globalAliases(b),
       localAliases: localAliases(b).map((l) => ({ accessKeyId: l.keyId, alias: l.alias })),
+      isPublic: isPublicBucket(b, deps.sys.config.s3Api.publicAccessBlock),
     }));
 }
 

@@ -40,6 +40,7 @@ import { randomHex } from "../util/ids.ts";
 import { storageFull } from "../api/error_response.ts";
 import type { Call, EndpointDef } from "./context.ts";
 import { existingBucket, existingKey } from "./buckets.ts";
+import { s3Endpoint } from "./s3_endpoint.ts";
 import { AdminError, badRequest } from "./errors.ts";
 import { bodyFields, Fields } from "./validate.ts";
 
@@ -282,17 +283,6 @@ async function deleteObjects(c: Call): Promise<DeleteBucketObjectsResponse> {
   return out;
 }
 
-/** Where links point: this node's S3 endpoint, by the name the operator reached the API by. */
-function s3Endpoint(c: Call): string {
-  if (!c.deps.s3Url) {
-    throw new AdminError(503, "ServiceUnavailable", "This node does not serve the S3 API");
-  }
-  const url = new URL(c.deps.s3Url);
-  const asked = new URL(c.req.url).hostname;
-  if (["0.0.0.0", "[::]"].includes(url.hostname) && asked) url.hostname = asked;
-  return url.origin;
-}
-
 function presign(c: Call): PresignBucketObjectResponse {
   const f = bodyFields(c.body, ["bucketId", "key", "accessKeyId", "expiresInSecs"]);
   const { bucket, key } = bodyTarget(c, f);
@@ -358,6 +348,7 @@ async function listObjectVersions(c: Call): Promise<ListBucketObjectVersionsResp
         : null,
       legalHold: v.legalHold?.on ?? false,
       tags: (v.tags?.tags ?? []).map(([k, val]) => ({ key: k, value: val })),
+      acl: v.acl?.acl ?? "private",
     });
   }
   return { key, versions };

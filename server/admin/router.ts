@@ -14,6 +14,7 @@ import { keyEndpoints } from "./keys.ts";
 import { layoutEndpoints } from "./layout.ts";
 import { metricsResponse, registerGauges } from "./metrics.ts";
 import { objectEndpoints } from "./objects.ts";
+import { objectInfoEndpoints } from "./object_info.ts";
 import { operationEndpoints, registerOperations } from "./operations.ts";
 import { parseJsonBody, Query } from "./validate.ts";
 import { concatBytes } from "../util/bytes.ts";
@@ -28,6 +29,7 @@ const ENDPOINTS: Record<string, EndpointDef> = {
   ...bucketEndpoints,
   ...operationEndpoints,
   ...objectEndpoints,
+  ...objectInfoEndpoints,
 };
 
 for (const name of Object.keys(ADMIN_ENDPOINTS)) {

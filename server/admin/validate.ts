@@ -69,6 +69,11 @@ export class Fields {
     return this.value[field] !== undefined && this.value[field] !== null;
   }
 
+  /** Whether the field is present, null included (null asks for a removal). */
+  given(field: string): boolean {
+    return this.value[field] !== undefined;
+  }
+
   raw(field: string): unknown {
     return this.value[field];
   }

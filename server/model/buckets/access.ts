@@ -7,7 +7,8 @@ import type { Model } from "../model.ts";
 import type { BucketEntry } from "../tables/bucket.ts";
 import { bucketConfig, getKey, globalAliases, setBucketConfig } from "./bucket_ops.ts";
 import { parsePolicy, type Policy, PolicyError } from "./policy.ts";
-import { isPublicPolicy } from "./policy_eval.ts";
+import { evaluate, isPublicPolicy } from "./policy_eval.ts";
+import { UNKNOWN } from "./policy_conditions.ts";
 
 export interface PublicAccessBlock {
   blockPublicAcls: boolean;
@@ -157,4 +158,31 @@ export function isPublicBucket(b: BucketEntry, cluster: PublicAccessBlock): bool
   const policy = policyOf(b);
   const viaPolicy = !!policy && !block.restrictPublicBuckets && isPublicPolicy(policy);
   return viaPolicy || (!block.ignorePublicAcls && isAnonymousAcl(bucketAclOf(b)));
+}
+
+/**
+ * How anyone, without a key and with no condition to meet, may download an object: the bucket's
+ * policy allows it, or the object's own ACL does; null when only keys can. A conditional Allow
+ * (an address range, a referer) does not count, a conditional Deny does.
+ */
+export function anonymousRead(
+  b: BucketEntry,
+  key: string,
+  objectAcl: CannedAcl | undefined,
+  cluster: PublicAccessBlock,
+): "policy" | "objectAcl" | null {
+  const block = effectiveBlock(b, cluster);
+  const policy = policyOf(b);
+  if (policy) {
+    const decision = evaluate(policy, {
+      principal: null,
+      action: "s3:getobject",
+      bucketNames: bucketNames(b),
+      key,
+      context: () => UNKNOWN,
+    }, block.restrictPublicBuckets);
+    if (decision === "Deny") return null;
+    if (decision === "Allow") return "policy";
+  }
+  return isAnonymousAcl(objectAcl) && !block.ignorePublicAcls ? "objectAcl" : null;
 }
