@@ -14,7 +14,8 @@ export function postPolicyFields(
   region: string,
   bucket: string,
   conditions: unknown[],
-  expiresInSec = 300,
+  /** Seconds from now, or the expiration's text as is. */
+  expires: number | string = 300,
 ): Record<string, string> {
   const now = new Date();
   const { amzDate, date } = amzNow(now);
@@ -24,7 +25,9 @@ export function postPolicyFields(
     "x-amz-date": amzDate,
   };
   const policy = new TextEncoder().encode(JSON.stringify({
-    expiration: new Date(now.getTime() + expiresInSec * 1000).toISOString(),
+    expiration: typeof expires === "string"
+      ? expires
+      : new Date(now.getTime() + expires * 1000).toISOString(),
     conditions: [
       { bucket },
       ...Object.entries(fields).map(([k, v]) => ({ [k]: v })),

@@ -14,7 +14,7 @@ import {
 } from "../model/buckets/access.ts";
 import { permissionOf } from "../model/buckets/bucket_ops.ts";
 import type { Policy } from "../model/buckets/policy.ts";
-import { type ContextValue, UNKNOWN } from "../model/buckets/policy_conditions.ts";
+import { type ContextValue, HEADER_KEYS, UNKNOWN } from "../model/buckets/policy_conditions.ts";
 import { evaluate } from "../model/buckets/policy_eval.ts";
 import { settingsTarget } from "../model/objects/versions.ts";
 import type { BucketEntry } from "../model/tables/bucket.ts";
@@ -107,6 +107,8 @@ function contextOf(c: Caller, action: string, tags?: Array<[string, string]>) {
       return tags.find(([k]) => k === key.slice("s3:existingobjecttag/".length))?.[1];
     }
     const header = (name: string) => c.headers.get(name) ?? undefined;
+    const named = HEADER_KEYS.get(key);
+    if (named) return header(named);
     const listing = action === "s3:listbucket" || action === "s3:listbucketversions";
     switch (key) {
       case "aws:sourceip":
@@ -133,10 +135,6 @@ function contextOf(c: Caller, action: string, tags?: Array<[string, string]>) {
         return listing ? c.query.get("max-keys") ?? undefined : undefined;
       case "s3:versionid":
         return c.query.get("versionId") ?? undefined;
-      case "s3:x-amz-acl":
-      case "s3:x-amz-copy-source":
-      case "s3:x-amz-metadata-directive":
-        return header(key.slice(3));
       case "s3:signatureversion":
         return c.key ? "AWS4-HMAC-SHA256" : undefined;
       case "s3:authtype":

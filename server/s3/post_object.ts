@@ -22,7 +22,7 @@ import { verifyPolicyV2 } from "../api/auth/post_v2.ts";
 import type { KeyEntry } from "../model/tables/key.ts";
 import { bodyFailure } from "./body.ts";
 import type { ApiDeps } from "../api/response.ts";
-import { xmlResponse } from "../api/response.ts";
+import { xmlDocument } from "../api/xml.ts";
 import { S3Error } from "../api/error.ts";
 import { FormReader } from "./form.ts";
 import { storedHeaders } from "../api/headers.ts";
@@ -153,11 +153,15 @@ function answer(
   headers.set("location", location);
   const status = fields.get("success_action_status");
   if (status === "201") {
-    return xmlResponse(
-      "PostResponse",
-      { Location: location, Bucket: bucketName, Key: key, ETag: etag },
-      201,
-      headers,
+    // AWS answers this one document without S3's namespace; form pages read `Key` by name.
+    headers.set("content-type", "application/xml");
+    return new Response(
+      xmlDocument(
+        "PostResponse",
+        { Location: location, Bucket: bucketName, Key: key, ETag: etag },
+        null,
+      ),
+      { status: 201, headers },
     );
   }
   return new Response(null, { status: status === "200" ? 200 : 204, headers });

@@ -15,6 +15,8 @@ export interface Policy {
 /** Fields that are the request's signature itself, never named by a condition. */
 const EXEMPT = new Set(["policy", "x-amz-signature", "file", "awsaccesskeyid", "signature"]);
 
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
 function invalidPolicy(why: string): S3Error {
   return new S3Error("InvalidPolicyDocument", `Invalid Policy: ${why}`);
 }
@@ -32,8 +34,15 @@ export function parsePolicy(base64: string): Policy {
   } catch {
     throw invalidPolicy("the policy is not base64-encoded JSON.");
   }
-  const expiration = typeof doc?.expiration === "string" ? Date.parse(doc.expiration) : NaN;
-  if (Number.isNaN(expiration)) throw invalidPolicy("Invalid 'expiration' value.");
+  // ISO 8601 in UTC, as S3 asks: Date.parse alone would take "2030-01-01 10:00" in local time.
+  const expiration = typeof doc?.expiration === "string" && ISO_UTC.test(doc.expiration)
+    ? Date.parse(doc.expiration)
+    : NaN;
+  if (Number.isNaN(expiration)) {
+    throw invalidPolicy(
+      "Invalid 'expiration' value: expected ISO 8601 in UTC (2030-01-31T12:00:00Z).",
+    );
+  }
   if (!Array.isArray(doc.conditions)) throw invalidPolicy("Invalid 'conditions' value.");
   return { expiration, conditions: doc.conditions };
 }
@@ -90,7 +99,9 @@ export function checkPolicy(
         throw invalidPolicy(`Unknown condition ${text}.`);
       }
     } else if (c && typeof c === "object") {
-      for (const [name, expected] of Object.entries(c)) check("eq", name, expected, text);
+      const entries = Object.entries(c);
+      if (entries.length !== 1) throw invalidPolicy(`condition ${text} is malformed.`);
+      check("eq", entries[0][0], entries[0][1], text);
     } else {
       throw invalidPolicy(`condition ${text} is malformed.`);
     }

@@ -3,7 +3,7 @@
  * (nginx, a raw Deno KV scan, coreutils, dd). Prints one Markdown table and writes it to
  * docs/benchmarks.md, replacing it. Options for quick looks (which then write no file):
  * `--seconds N` per wrk run (default 10), `--objects N` in the listed bucket (default
- * 100,000), `--only a,b` with scenario names get, website, put, large, list, versions, memory,
+ * 100,000), `--only a,b` with scenario names get, public, website, put, large, list, versions, memory,
  * hash, cluster.
  */
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import { hashRows } from "./scenarios/hash.ts";
 import { BIG, BIG_SIZE, largeRows } from "./scenarios/large.ts";
 import { listRow } from "./scenarios/list.ts";
 import { memoryRow } from "./scenarios/memory.ts";
+import { publicRow } from "./scenarios/public.ts";
 import { putRow } from "./scenarios/put.ts";
 import { websiteRow } from "./scenarios/website.ts";
 import { versionRows } from "./scenarios/versions.ts";
@@ -24,6 +25,7 @@ import { hasProgram, randomFile, run, stopChildren } from "./util.ts";
 
 const SCENARIOS: [string, (b: Bench) => Promise<void>][] = [
   ["get", getRows],
+  ["public", publicRow],
   ["website", websiteRow],
   ["put", putRow],
   ["large", largeRows],

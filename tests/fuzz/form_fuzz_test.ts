@@ -7,8 +7,8 @@
  */
 import fc from "fast-check";
 import { formBoundary, FormReader } from "../../server/s3/form.ts";
-import { checkPolicy, parsePolicy, type Policy } from "../../server/s3/post_policy.ts";
-import { assert, assertEquals, AssertionError } from "../assert.ts";
+import { checkPolicy, ISO_UTC, parsePolicy, type Policy } from "../../server/s3/post_policy.ts";
+import { assert, assertEquals, AssertionError, assertMatch } from "../assert.ts";
 import {
   concat,
   cutsOf,
@@ -340,7 +340,16 @@ const condition: fc.Arbitrary<unknown> = fc.oneof(
 
 const expiration = fc.oneof(
   { weight: 3, arbitrary: fc.constant("2030-01-01T00:00:00Z") },
-  fc.constantFrom("2030-01-01T00:00:00Z", "2000-01-01T00:00:00.000Z", "tomorrow", "", "2030-13-45"),
+  fc.constantFrom(
+    "2030-01-01T00:00:00Z",
+    "2000-01-01T00:00:00.000Z",
+    "tomorrow",
+    "",
+    "2030-13-45",
+    "2030-01-01 00:00:00.123+00:00",
+    "2030-01-01T00:00:00+01:00",
+    "2030-01-01T00:00:00",
+  ),
   fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
   jsonValue,
 );
@@ -369,6 +378,10 @@ Deno.test("fuzz post policy: parsePolicy of any base64 text gives a policy or a 
         return;
       }
       assert(!Number.isNaN(o.value.expiration) && Array.isArray(o.value.conditions));
+      const doc = JSON.parse(
+        new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0))),
+      );
+      assertMatch(doc.expiration, ISO_UTC, "only ISO 8601 UTC expirations are taken");
     }),
     runs(2000),
   );
@@ -433,7 +446,9 @@ Deno.test("fuzz post policy: checkPolicy of any conditions and form fields gives
           if (Array.isArray(c) && typeof c[1] === "string") {
             named.add(c[1].replace(/^\$/, "").toLowerCase());
           } else if (c && typeof c === "object" && !Array.isArray(c)) {
-            for (const k of Object.keys(c)) named.add(k.replace(/^\$/, "").toLowerCase());
+            const keys = Object.keys(c);
+            assertEquals(keys.length, 1, `${context}: a condition object holds one field`);
+            named.add(keys[0].replace(/^\$/, "").toLowerCase());
           }
         }
         for (const name of form.keys()) {

@@ -9,7 +9,7 @@ import { parsePolicy, PolicyError } from "../../server/model/buckets/policy.ts";
 import { evaluate } from "../../server/model/buckets/policy_eval.ts";
 import { inRange, parseIp, parseIpRange } from "../../server/model/buckets/ip_range.ts";
 import { assertEquals } from "../assert.ts";
-import { runs } from "./props.ts";
+import { HOSTILE_NAMES, runs } from "./props.ts";
 
 const scope = { bucketNames: ["photos"], keyExists: (id: string) => id === "GK1" };
 
@@ -33,6 +33,9 @@ const resource = fc.constantFrom(
   "photos",
 );
 const conditionKey = fc.constantFrom(
+  ...HOSTILE_NAMES,
+  "s3:x-amz-server-side-encryption-customer-algorithm",
+  "s3:object-lock-retain-until-date",
   "aws:SourceIp",
   "aws:Referer",
   "s3:prefix",
@@ -43,6 +46,7 @@ const conditionKey = fc.constantFrom(
   "aws:Nope",
 );
 const operator = fc.constantFrom(
+  ...HOSTILE_NAMES,
   "StringEquals",
   "StringNotLike",
   "IpAddress",

@@ -22,6 +22,7 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { requireProgram } from "../harness.ts";
 import { assertS3Error, s3Fixture } from "./client.ts";
@@ -171,6 +172,39 @@ Deno.test("public access: an explicit Deny beats every Allow, the owner's key in
   // The owner can always take a bad policy back.
   await f.s3.send(new DeleteBucketPolicyCommand({ Bucket: B }));
   await f.s3.send(new GetObjectCommand({ Bucket: B, Key: "secret/plan.txt" }));
+});
+
+Deno.test("public access: header conditions, as a policy that requires customer-key encryption", async () => {
+  await using f = await withBucket();
+  await setPolicy(
+    f.s3,
+    policy({
+      Sid: "RequireSseC",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `arn:aws:s3:::${B}/*`,
+      Condition: {
+        StringNotEquals: { "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" },
+      },
+    }),
+  );
+  await assertS3Error(
+    () => f.s3.send(new PutObjectCommand({ Bucket: B, Key: "plain.txt", Body: "x" })),
+    "AccessDenied",
+    403,
+  );
+  const key = new Uint8Array(32).fill(7);
+  await f.s3.send(
+    new PutObjectCommand({
+      Bucket: B,
+      Key: "sealed.txt",
+      Body: "x",
+      SSECustomerAlgorithm: "AES256",
+      SSECustomerKey: key.toBase64(),
+      SSECustomerKeyMD5: createHash("md5").update(key).digest("base64"),
+    }),
+  );
 });
 
 Deno.test("public access: a policy grants another key what its own rights do not", async () => {

@@ -9,9 +9,10 @@ import { inRange, type IpRange, isEverywhere, parseIp, parseIpRange } from "./ip
 type Kind = "string" | "numeric" | "date" | "bool" | "ip" | "null";
 
 /** Operators by lower-case name: the kind of values they compare, and whether negated. */
-const OPERATORS: Record<string, { kind: Kind; test: string; negated: boolean }> = {};
+// Maps, not objects: a policy's own words ("constructor", "__proto__") are looked up here.
+const OPERATORS = new Map<string, { kind: Kind; test: string; negated: boolean }>();
 function operator(name: string, kind: Kind, test: string, negated = false): void {
-  OPERATORS[name.toLowerCase()] = { kind, test, negated };
+  OPERATORS.set(name.toLowerCase(), { kind, test, negated });
 }
 operator("StringEquals", "string", "eq");
 operator("StringNotEquals", "string", "eq", true);
@@ -43,7 +44,7 @@ const UNSUPPORTED_OPERATORS = [
 ];
 
 /** Condition keys by lower-case name, with the kinds of operator that fit them. */
-const KEYS: Record<string, Kind[]> = {
+const KEYS = new Map<string, Kind[]>(Object.entries({
   "aws:sourceip": ["ip"],
   "aws:securetransport": ["bool"],
   "aws:currenttime": ["date"],
@@ -56,12 +57,35 @@ const KEYS: Record<string, Kind[]> = {
   "s3:delimiter": ["string"],
   "s3:max-keys": ["numeric"],
   "s3:versionid": ["string"],
-  "s3:x-amz-acl": ["string"],
-  "s3:x-amz-copy-source": ["string"],
-  "s3:x-amz-metadata-directive": ["string"],
   "s3:signatureversion": ["string"],
   "s3:authtype": ["string"],
-};
+}));
+
+/** Condition keys whose value is a request header, by lower-case key name. */
+export const HEADER_KEYS = new Map<string, string>(Object.entries({
+  "s3:x-amz-acl": "x-amz-acl",
+  "s3:x-amz-copy-source": "x-amz-copy-source",
+  "s3:x-amz-metadata-directive": "x-amz-metadata-directive",
+  "s3:x-amz-tagging-directive": "x-amz-tagging-directive",
+  "s3:x-amz-storage-class": "x-amz-storage-class",
+  "s3:x-amz-content-sha256": "x-amz-content-sha256",
+  "s3:x-amz-website-redirect-location": "x-amz-website-redirect-location",
+  "s3:x-amz-server-side-encryption": "x-amz-server-side-encryption",
+  "s3:x-amz-server-side-encryption-customer-algorithm":
+    "x-amz-server-side-encryption-customer-algorithm",
+  "s3:x-amz-server-side-encryption-aws-kms-key-id": "x-amz-server-side-encryption-aws-kms-key-id",
+  "s3:x-amz-grant-read": "x-amz-grant-read",
+  "s3:x-amz-grant-write": "x-amz-grant-write",
+  "s3:x-amz-grant-read-acp": "x-amz-grant-read-acp",
+  "s3:x-amz-grant-write-acp": "x-amz-grant-write-acp",
+  "s3:x-amz-grant-full-control": "x-amz-grant-full-control",
+  "s3:object-lock-mode": "x-amz-object-lock-mode",
+  "s3:object-lock-legal-hold": "x-amz-object-lock-legal-hold",
+  "s3:object-lock-retain-until-date": "x-amz-object-lock-retain-until-date",
+}));
+for (const k of HEADER_KEYS.keys()) {
+  KEYS.set(k, k === "s3:object-lock-retain-until-date" ? ["date", "string"] : ["string"]);
+}
 const TAG_KEY = "s3:existingobjecttag/";
 
 export interface Condition {
@@ -131,7 +155,7 @@ export function parseConditions(block: unknown): Condition[] {
     if (set) name = name.slice(name.indexOf(":") + 1);
     const ifExists = name.endsWith("ifexists") && name !== "ifexists";
     if (ifExists) name = name.slice(0, -"ifexists".length);
-    const op = OPERATORS[name];
+    const op = OPERATORS.get(name);
     if (!op || (ifExists && op.kind === "null")) {
       throw new PolicyError(
         UNSUPPORTED_OPERATORS.includes(name)
@@ -142,7 +166,7 @@ export function parseConditions(block: unknown): Condition[] {
     for (const [rawKey, rawValues] of Object.entries(asObject(keys, `Condition ${rawOp}`))) {
       const lower = rawKey.toLowerCase();
       const tag = lower.startsWith(TAG_KEY) && rawKey.length > TAG_KEY.length;
-      const kinds = tag ? ["string" as Kind] : KEYS[lower];
+      const kinds = tag ? ["string" as Kind] : KEYS.get(lower);
       if (!kinds) throw new PolicyError(`Policy has an invalid condition key: ${rawKey}`);
       if (op.kind !== "null" && !kinds.includes(op.kind)) {
         throw new PolicyError(`Condition operator ${rawOp} does not apply to the key ${rawKey}`);
