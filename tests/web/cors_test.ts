@@ -5,8 +5,10 @@
 import {
   CreateBucketCommand,
   DeleteBucketCorsCommand,
+  DeleteBucketPolicyCommand,
   GetBucketCorsCommand,
   PutBucketCorsCommand,
+  PutBucketPolicyCommand,
   PutBucketWebsiteCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
@@ -158,6 +160,49 @@ Deno.test("CORS on the S3 and website endpoints", async (t) => {
       "access-control-request-method": "PUT",
     });
     assertEquals(refused.status, 403);
+  });
+
+  await t.step("a bucket policy changes neither the website nor CORS", async () => {
+    const web = (path: string, method: string, headers: Record<string, string>) =>
+      curl(`${node.web}${path}`, { method, headers: { host: "app.web.test", ...headers } });
+    const seen = async () => {
+      const page = await web("/", "GET", { origin: "https://app.example.com" });
+      const webPre = await web("/index.html", "OPTIONS", {
+        origin: "https://x.example.net",
+        "access-control-request-method": "GET",
+      });
+      const s3Pre = await preflight(objectUrl, "https://app.example.com", "PUT", "content-type");
+      await s3Pre.body?.cancel();
+      return {
+        page: [page.status, page.body, page.headers.get("access-control-allow-origin")],
+        webPreflight: [webPre.status, webPre.headers.get("access-control-allow-origin")],
+        s3Preflight: [s3Pre.status, corsOf(s3Pre)],
+      };
+    };
+    const before = await seen();
+    const statement = (effect: string) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+          Effect: effect,
+          Principal: "*",
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::app/*",
+        }],
+      });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: "app", Policy: statement("Allow") }));
+    assertEquals(await seen(), before);
+    // Anonymous reads the policy opens carry the rule's headers like any answer.
+    const open = await fetch(objectUrl, { headers: { origin: "https://app.example.com" } });
+    assertEquals([open.status, await open.text()], [200, "<p>hi</p>"]);
+    assertEquals(open.headers.get("access-control-allow-origin"), "https://app.example.com");
+    await s3.send(new PutBucketPolicyCommand({ Bucket: "app", Policy: statement("Deny") }));
+    assertEquals(await seen(), before);
+    const shut = await fetch(objectUrl, { headers: { origin: "https://app.example.com" } });
+    assertEquals(shut.status, 403);
+    assertEquals(shut.headers.get("access-control-allow-origin"), "https://app.example.com");
+    await shut.body?.cancel();
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: "app" }));
   });
 
   await t.step("invalid rules are refused", async () => {
