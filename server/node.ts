@@ -39,6 +39,24 @@ function httpUrl(addr: Deno.NetAddr): string {
   return `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
 }
 
+/** The node's database, read once to know it is one; a broken one is refused saying what to do. */
+async function openDatabase(config: Config): Promise<Deno.Kv> {
+  const path = metadataDbPath(config);
+  let kv: Deno.Kv | undefined;
+  try {
+    kv = await Deno.openKv(path);
+    await kv.get(["node"]);
+    return kv;
+  } catch (e) {
+    kv?.close();
+    throw new Error(
+      `the metadata database ${path} cannot be read (${
+        (e as Error).message
+      }): put a snapshot back with \`meta restore\`, or move metadata_dir aside to rebuild this node from its peers (docs/operations.md)`,
+    );
+  }
+}
+
 export class RemiseNode {
   readonly #servers: HttpGate[] = [];
 
@@ -56,7 +74,7 @@ export class RemiseNode {
     createPrivately();
     await privateDir(config.metadataDir, "metadata_dir");
     await privateDir(config.dataDir, "data_dir");
-    const kv = await Deno.openKv(metadataDbPath(config));
+    const kv = await openDatabase(config);
     const sys = await System.open(config, kv);
     const model = new Model(sys, { blockGraceMs: config.blockGcDelayMs });
     await model.start();

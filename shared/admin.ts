@@ -49,6 +49,20 @@ export const ADMIN_ENDPOINTS = {
   ListBucketObjectVersions: "GET",
   RestoreBucketObjectVersion: "POST",
   GetBucketObjectInfo: "GET",
+  ListAdminTokens: "GET",
+  GetAdminTokenInfo: "GET",
+  GetCurrentAdminTokenInfo: "GET",
+  CreateAdminToken: "POST",
+  UpdateAdminToken: "POST",
+  DeleteAdminToken: "POST",
+  CleanupIncompleteUploads: "POST",
+  GetWorkerInfo: "POST",
+  GetWorkerVariable: "POST",
+  SetWorkerVariable: "POST",
+  GetBlockInfo: "POST",
+  PurgeBlocks: "POST",
+  InspectObject: "GET",
+  CreateMetadataSnapshot: "POST",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -187,6 +201,85 @@ export interface WorkerInfoResp {
 }
 
 export type ListWorkersResponse = MultiResponse<WorkerInfoResp[]>;
+
+/** Remise: where a node put its snapshot (Garage answers null). */
+export interface LocalCreateMetadataSnapshotResponse {
+  path: string;
+  created: DateTime;
+  bytes: number;
+}
+
+export type CreateMetadataSnapshotResponse = MultiResponse<LocalCreateMetadataSnapshotResponse>;
+
+export interface LocalGetBlockInfoRequest {
+  blockHash: string;
+}
+
+export type BlockVersionBacklink =
+  | { object: { bucketId: string; key: string } }
+  | {
+    upload: {
+      uploadId: string;
+      uploadDeleted: boolean;
+      uploadGarbageCollected: boolean;
+      bucketId: string | null;
+      key: string | null;
+    };
+  };
+
+/** A version that references the block (its uuid as `versionId`). */
+export interface BlockVersion {
+  versionId: string;
+  refDeleted: boolean;
+  versionDeleted: boolean;
+  garbageCollected: boolean;
+  backlink: BlockVersionBacklink | null;
+}
+
+export interface LocalGetBlockInfoResponse {
+  blockHash: string;
+  refcount: number;
+  versions: BlockVersion[];
+  /** Remise: whether the answering node has the block's bytes. */
+  storedHere: boolean;
+  /** Remise: the nodes that hold the block's partition in a live layout version. */
+  nodes: string[];
+}
+
+export type GetBlockInfoResponse = MultiResponse<LocalGetBlockInfoResponse>;
+
+/** PurgeBlocks' body is the list of block hashes. */
+export interface LocalPurgeBlocksResponse {
+  blocksPurged: number;
+  objectsDeleted: number;
+  uploadsDeleted: number;
+  versionsDeleted: number;
+  blockRefsPurged: number;
+  /** Remise: versions object lock keeps (their record stays, their data is lost). */
+  versionsKept: number;
+}
+
+export type PurgeBlocksResponse = MultiResponse<LocalPurgeBlocksResponse>;
+
+export interface LocalGetWorkerInfoRequest {
+  id: number;
+}
+
+export type GetWorkerInfoResponse = MultiResponse<WorkerInfoResp>;
+
+/** No `variable`: every variable of the node. */
+export interface LocalGetWorkerVariableRequest {
+  variable?: string | null;
+}
+
+export type GetWorkerVariableResponse = MultiResponse<Record<string, string>>;
+
+export interface LocalSetWorkerVariableRequest {
+  variable: string;
+  value: string;
+}
+
+export type SetWorkerVariableResponse = MultiResponse<LocalSetWorkerVariableRequest>;
 
 export type ScrubCommand = "start" | "pause" | "resume" | "cancel";
 
@@ -511,6 +604,43 @@ export interface BucketKeyPermChangeRequest {
 export type AllowBucketKeyRequest = BucketKeyPermChangeRequest;
 export type DenyBucketKeyRequest = BucketKeyPermChangeRequest;
 
+export interface CleanupIncompleteUploadsRequest {
+  bucketId: string;
+  olderThanSecs: number;
+}
+
+export interface CleanupIncompleteUploadsResponse {
+  uploadsDeleted: number;
+}
+
+// ---- Admin API tokens ----
+
+export interface GetAdminTokenInfoResponse {
+  /** null for the `admin_token` of the configuration. */
+  id: string | null;
+  created: DateTime | null;
+  name: string;
+  expiration: DateTime | null;
+  expired: boolean;
+  /** Endpoint names, or "*" for every endpoint. */
+  scope: string[];
+}
+
+export type ListAdminTokensResponse = GetAdminTokenInfoResponse[];
+
+/** CreateAdminToken's body, and UpdateAdminToken's (only the fields given change). */
+export interface UpdateAdminTokenRequestBody {
+  name?: string | null;
+  expiration?: DateTime | null;
+  neverExpires?: boolean;
+  scope?: string[] | null;
+}
+
+export interface CreateAdminTokenResponse extends GetAdminTokenInfoResponse {
+  /** The bearer token, shown this once: only its hash is kept. */
+  secretToken: string;
+}
+
 // ---- Objects (the console's object browser; not in Garage's API) ----
 //
 // GetBucketObject answers the object's bytes (Content-Disposition: attachment). PutBucketObject
@@ -593,6 +723,37 @@ export interface BucketObjectInfo {
   publicRead: "policy" | "objectAcl" | null;
   /** The unsigned URL anyone can fetch, when `publicRead` is set and the bucket has a name. */
   publicUrl: string | null;
+}
+
+export interface InspectObjectBlock {
+  partNumber: number;
+  offset: number;
+  hash: string;
+  size: number;
+}
+
+export interface InspectObjectVersion {
+  uuid: string;
+  timestamp: DateTime;
+  encrypted: boolean;
+  uploading: boolean;
+  aborted: boolean;
+  deleteMarker: boolean;
+  inline: boolean;
+  size: number | null;
+  etag: string | null;
+  headers: [string, string][];
+  blocks?: InspectObjectBlock[];
+  /** Remise: the S3 version id ("null" for the unversioned one). */
+  versionId: string;
+  /** Remise: kept in the history (a noncurrent version), not in the object entry. */
+  kept: boolean;
+}
+
+export interface InspectObjectResponse {
+  bucketId: string;
+  key: string;
+  versions: InspectObjectVersion[];
 }
 
 /** Makes an old version the current one again (a copy of it over its own key). */

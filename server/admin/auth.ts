@@ -1,5 +1,8 @@
-/** Bearer-token checks for the admin API and the metrics endpoint. */
+/** Bearer-token checks for the admin API and the metrics endpoint: the root token or a scoped one. */
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { Model } from "../model/model.ts";
+import type { AdminTokenEntry } from "../model/tables/admin_token.ts";
+import { isExpiredToken, tokenOfBearer } from "../model/tokens/admin_tokens.ts";
 import { AdminError } from "./errors.ts";
 
 function digest(s: string): Uint8Array {
@@ -11,8 +14,8 @@ function sameToken(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** Throws 401 unless the request carries `Authorization: Bearer <one of tokens>`. */
-export function requireBearer(req: Request, tokens: string[]): void {
+/** The bearer token of `Authorization: Bearer <token>`; 401 when there is none. */
+function bearerOf(req: Request): string {
   const header = req.headers.get("authorization");
   if (header === null) {
     throw new AdminError(
@@ -29,8 +32,48 @@ export function requireBearer(req: Request, tokens: string[]): void {
       'Invalid Authorization header: expected "Bearer <token>"',
     );
   }
-  const token = m[1].trim();
-  let ok = false;
-  for (const t of tokens) if (sameToken(token, t)) ok = true;
-  if (!ok) throw new AdminError(401, "AccessDenied", "Invalid bearer token");
+  return m[1].trim();
+}
+
+/** Who calls: the configuration's root token, or one of the cluster's admin tokens. */
+export type AdminCaller = "root" | AdminTokenEntry;
+
+/** Endpoints any valid token may call, whatever its scope: asking what it may do. */
+const ALWAYS = new Set(["GetCurrentAdminTokenInfo"]);
+
+/**
+ * The caller of `endpoint`: the root token (`admin_token`, and `rootTokens` such as the metrics
+ * token for /metrics), or a live admin token whose scope names the endpoint or "*". Refused
+ * with 401 for an unknown or expired token, 403 for one whose scope leaves the endpoint out.
+ */
+export function authorizeAdmin(
+  model: Model,
+  req: Request,
+  endpoint: string,
+  rootTokens: string[],
+): AdminCaller {
+  const token = bearerOf(req);
+  let root = false;
+  for (const t of rootTokens) if (sameToken(token, t)) root = true;
+  if (root) return "root";
+  const t = tokenOfBearer(model, token);
+  if (!t) throw new AdminError(401, "AccessDenied", "Invalid bearer token");
+  if (isExpiredToken(t)) {
+    throw new AdminError(
+      401,
+      "AccessDenied",
+      `The admin token ${t.id} (${t.name.v}) expired on ${new Date(t.expiration.v!).toISOString()}`,
+    );
+  }
+  const scope = t.scope.v;
+  if (!ALWAYS.has(endpoint) && !scope.includes("*") && !scope.includes(endpoint)) {
+    throw new AdminError(
+      403,
+      "AccessDenied",
+      `The admin token ${t.id} (${t.name.v}) may not call ${endpoint}: its scope is ${
+        scope.length ? scope.join(", ") : "empty"
+      }`,
+    );
+  }
+  return t;
 }

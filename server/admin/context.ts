@@ -3,6 +3,7 @@ import type { Model } from "../model/model.ts";
 import type { System } from "../rpc/system.ts";
 import type { Metrics } from "../util/metrics.ts";
 import type { Query } from "./validate.ts";
+import type { AdminCaller } from "./auth.ts";
 
 export interface AdminDeps {
   sys: System;
@@ -22,6 +23,8 @@ export interface Call {
   /** The parsed JSON body of a POST; undefined when empty or when the endpoint is raw. */
   body: unknown;
   req: Request;
+  /** The root token, or the admin token the request came with. */
+  caller: AdminCaller;
 }
 
 export interface EndpointDef {

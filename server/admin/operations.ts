@@ -1,14 +1,18 @@
 /**
- * Per-node operations: node info and statistics, background workers, repairs and block errors
- * (GetNodeInfo, GetNodeStatistics, ListWorkers, LaunchRepairOperation, ListBlockErrors,
- * RetryBlockResync), and the cluster-wide GetClusterStatistics.
+ * Per-node operations: node info and statistics, background workers and their variables,
+ * metadata snapshots, repairs and block errors (GetNodeInfo, GetNodeStatistics, ListWorkers,
+ * GetWorkerInfo, Get/SetWorkerVariable, CreateMetadataSnapshot, LaunchRepairOperation,
+ * ListBlockErrors, RetryBlockResync), and the cluster-wide GetClusterStatistics.
  */
 import type {
   BlockErrorResp,
   GetClusterStatisticsResponse,
   LocalGetNodeStatisticsResponse,
+  LocalGetWorkerInfoRequest,
+  LocalGetWorkerVariableRequest,
   LocalListWorkersRequest,
   LocalRetryBlockResyncRequest,
+  LocalSetWorkerVariableRequest,
   RepairType,
   ScrubCommand,
   WorkerInfoResp,
@@ -19,6 +23,9 @@ import { formatSize } from "../util/size.ts";
 import { clusterStatus, localNodeInfo } from "./cluster.ts";
 import type { AdminDeps, EndpointDef } from "./context.ts";
 import { badRequest } from "./errors.ts";
+import { bodyFields } from "./validate.ts";
+import { checkVariable } from "../model/workers/worker_vars.ts";
+import { createSnapshot } from "../model/snapshots/snapshots.ts";
 import { type LocalEndpoint, nodeEndpoints } from "./nodes.ts";
 
 const REPAIRS = ["tables", "blocks", "rebalance", "versions", "blockRefs", "lifecycle"];
@@ -155,6 +162,37 @@ const local: Record<string, LocalEndpoint> = {
     body: repairType,
     run: (deps, t) => launchRepair(deps, t as RepairType),
   },
+  GetWorkerInfo: {
+    body: (b) => ({ id: bodyFields(b, ["id"]).int("id", 1) }),
+    run: (deps, req) => {
+      const id = (req as LocalGetWorkerInfoRequest).id;
+      const w = workerInfo(deps, { busyOnly: false, errorOnly: false }).find((w) => w.id === id);
+      if (!w) throw new Error(`No worker ${id} on this node (ListWorkers lists them)`);
+      return w;
+    },
+  },
+  GetWorkerVariable: {
+    body: (b) => {
+      const variable = bodyFields(b, ["variable"], true).optStr("variable") ?? null;
+      if (variable !== null) checkVariable(variable);
+      return { variable };
+    },
+    run: ({ model }, req) =>
+      model.workerVars.get((req as LocalGetWorkerVariableRequest).variable ?? undefined),
+  },
+  SetWorkerVariable: {
+    body: (b) => {
+      const f = bodyFields(b, ["variable", "value"]);
+      const req = { variable: f.str("variable"), value: f.str("value") };
+      checkVariable(req.variable, req.value);
+      return req;
+    },
+    run: async ({ model }, req) => {
+      const { variable, value } = req as LocalSetWorkerVariableRequest;
+      return { variable, value: await model.workerVars.set(variable, value) };
+    },
+  },
+  CreateMetadataSnapshot: { run: ({ sys }) => createSnapshot(sys.config) },
   ListBlockErrors: { run: blockErrors },
   RetryBlockResync: {
     body: retryRequest,

@@ -4,7 +4,7 @@
  */
 import { type Context, Hono } from "hono";
 import { ADMIN_ENDPOINTS, type AdminEndpoint } from "../../shared/admin.ts";
-import { requireBearer } from "./auth.ts";
+import { authorizeAdmin } from "./auth.ts";
 import { checkDomain } from "./check.ts";
 import { bucketEndpoints } from "./buckets.ts";
 import { clusterEndpoints, healthResponse } from "./cluster.ts";
@@ -15,6 +15,10 @@ import { layoutEndpoints } from "./layout.ts";
 import { metricsResponse, registerGauges } from "./metrics.ts";
 import { objectEndpoints } from "./objects.ts";
 import { objectInfoEndpoints } from "./object_info.ts";
+import { adminTokenEndpoints } from "./admin_tokens.ts";
+import { bucketUploadEndpoints } from "./bucket_uploads.ts";
+import { blockEndpoints, registerBlockEndpoints } from "./blocks.ts";
+import { inspectObjectEndpoints } from "./inspect_object.ts";
 import { operationEndpoints, registerOperations } from "./operations.ts";
 import { parseJsonBody, Query } from "./validate.ts";
 import { concatBytes } from "../util/bytes.ts";
@@ -30,6 +34,10 @@ const ENDPOINTS: Record<string, EndpointDef> = {
   ...operationEndpoints,
   ...objectEndpoints,
   ...objectInfoEndpoints,
+  ...adminTokenEndpoints,
+  ...bucketUploadEndpoints,
+  ...blockEndpoints,
+  ...inspectObjectEndpoints,
 };
 
 for (const name of Object.keys(ADMIN_ENDPOINTS)) {
@@ -93,6 +101,7 @@ export function createAdminHandler(
 ): (req: Request) => Response | Promise<Response> {
   const { sys, metrics } = deps;
   registerOperations(deps);
+  registerBlockEndpoints(deps);
   registerGauges(deps);
   const region = sys.config.s3Api.s3Region;
   const app = new Hono();
@@ -124,7 +133,7 @@ export function createAdminHandler(
   app.get("/metrics", async (c) => {
     const tokens = deps.metricsToken ? [deps.metricsToken, deps.adminToken] : [deps.adminToken];
     try {
-      requireBearer(c.req.raw, tokens);
+      authorizeAdmin(deps.model, c.req.raw, "Metrics", tokens);
     } catch (e) {
       return fail(c, e);
     }
@@ -187,10 +196,10 @@ async function callEndpoint(deps: AdminDeps, name: string, req: Request): Promis
   const expected = ADMIN_ENDPOINTS[name as AdminEndpoint];
   const method = req.method === "HEAD" ? "GET" : req.method;
   if (method !== expected) throw methodNotAllowed(name, req.method, expected);
-  requireBearer(req, [deps.adminToken]);
+  const caller = authorizeAdmin(deps.model, req, name, [deps.adminToken]);
   const query = new Query(new URL(req.url).searchParams, def.query);
   const body = method === "POST" && !def.raw ? parseJsonBody(await readJsonText(req)) : undefined;
-  const result = await def.run({ deps, query, body, req });
+  const result = await def.run({ deps, query, body, req, caller });
   if (result instanceof Response) {
     result.headers.set("access-control-allow-origin", "*");
     return result;

@@ -17,7 +17,8 @@ const BATCH = 32;
  * waiting for its round trips; a few at once keep the link busy without crowding out requests
  * (the calls go at background priority).
  */
-const CONCURRENCY = 8;
+/** The most blocks fetched at once (`resync-worker-count`'s upper bound, as Garage's). */
+export const MAX_RESYNC_WORKERS = 8;
 const RETRY_BASE_MS = 10_000;
 const RETRY_MAX_MS = 6 * 3_600_000;
 
@@ -33,6 +34,8 @@ export interface BlockError {
 export class Resync implements Worker {
   readonly name = "block resync";
   tranquility = 0;
+  /** Blocks fetched at once. */
+  workers = MAX_RESYNC_WORKERS;
   #done = 0;
   #queued = 0;
   #errors = 0;
@@ -85,7 +88,7 @@ export class Resync implements Worker {
       await this.#count();
       return "idle";
     }
-    await settleEach(due, CONCURRENCY, async (e) => {
+    await settleEach(due, this.workers, async (e) => {
       const hash = e.key[2] as string;
       try {
         await this.check(hash);

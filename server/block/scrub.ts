@@ -36,6 +36,11 @@ export class Scrub implements Worker {
     return 3_600_000;
   }
 
+  /** When the last full pass ended (null: never), and the corrupt blocks it found. */
+  get lastPass(): { completed: number | null; corrupt: number } {
+    return { completed: this.#state.lastCompleted, corrupt: this.#state.corrupt };
+  }
+
   describe() {
     const s = this.#state;
     return {

@@ -4,6 +4,7 @@ import { bucketCommands } from "./bucket.ts";
 import type { Command } from "./context.ts";
 import { keyCommands } from "./key.ts";
 import { layoutCommands } from "./layout.ts";
+import { metaCommands } from "./meta.ts";
 import { opsCommands } from "./ops.ts";
 import { statusCommands } from "./status.ts";
 
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   ...keyCommands,
   ...bucketCommands,
   ...opsCommands,
+  ...metaCommands,
 ];
 
 export function helpText(prefix?: string[]): string {

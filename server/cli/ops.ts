@@ -15,10 +15,10 @@ import type { CliContext, Command } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { short, table } from "./format.ts";
 
-const NODE_OPTION = { node: { type: "string" as const, short: "n" } };
+export const NODE_OPTION = { node: { type: "string" as const, short: "n" } };
 
 /** Prints a per-node answer's errors and fails if no node answered. */
-function successes<T>(r: MultiResponse<T>): Array<[string, T]> {
+export function successes<T>(r: MultiResponse<T>): Array<[string, T]> {
   for (const [id, e] of Object.entries(r.error)) console.error(`node ${short(id)}: ${e}`);
   const ok = Object.entries(r.success);
   if (ok.length === 0) throw new CliError("no node answered");
@@ -55,7 +55,7 @@ function repairOf(positionals: string[]): RepairType {
   return t;
 }
 
-async function perNode<T>(
+export async function perNode<T>(
   ctx: CliContext,
   name: AdminEndpoint,
   values: Record<string, unknown>,

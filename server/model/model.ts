@@ -1,4 +1,7 @@
 /** The store's tables and background work, wired to one node. */
+import { AutoSnapshot } from "./snapshots/snapshots.ts";
+import { WorkerVariables } from "./workers/worker_vars.ts";
+import { type AdminTokenEntry, adminTokenSchema } from "./tables/admin_token.ts";
 import { registerStatsRpc } from "./buckets/bucket_stats.ts";
 import { BlockManager } from "../block/manager.ts";
 import { Scrub } from "../block/scrub.ts";
@@ -59,10 +62,12 @@ export class Model {
   readonly workers = new Workers();
   readonly scrub: Scrub;
   readonly lifecycle: LifecycleWorker;
+  readonly workerVars: WorkerVariables;
   readonly tables: Table<unknown>[];
   readonly antiEntropy: AntiEntropy;
   readonly tableGc: TableGc;
   readonly keys: Table<KeyEntry>;
+  readonly adminTokens: Table<AdminTokenEntry>;
   readonly buckets: Table<BucketEntry>;
   readonly aliases: Table<AliasEntry>;
   readonly objects: Table<ObjectEntry>;
@@ -83,6 +88,7 @@ export class Model {
     this.blocks = new BlockManager(sys, opts.blockGraceMs);
     this.keys = table(keySchema((id) => !!this.buckets.store.getCached(id, "")?.deleted));
     this.buckets = table(bucketSchema);
+    this.adminTokens = table(adminTokenSchema);
     this.aliases = table(aliasSchema);
     this.objects = table(objectSchema);
     this.history = table(historySchema);
@@ -96,8 +102,10 @@ export class Model {
     this.parts = table(mpuPartSchema);
     this.scrub = new Scrub(this.blocks);
     this.lifecycle = new LifecycleWorker(this, sys.config.lifecycleDayMs);
+    this.workerVars = new WorkerVariables(this);
     this.tables = [
       this.keys,
+      this.adminTokens,
       this.buckets,
       this.aliases,
       this.objects,
@@ -143,9 +151,11 @@ export class Model {
   async start(): Promise<void> {
     await Promise.all([
       this.keys.store.load(),
+      this.adminTokens.store.load(),
       this.buckets.store.load(),
       this.aliases.store.load(),
     ]);
+    await this.workerVars.load();
     for (const t of this.tables) t.store.merkle.start();
     this.blocks.startGc();
     this.queue.kick();
@@ -155,6 +165,8 @@ export class Model {
     this.workers.start(this.scrub);
     this.workers.start(dailyRepairs(this));
     this.workers.start(this.lifecycle);
+    const every = this.sys.config.metadataAutoSnapshotMs;
+    if (every) this.workers.start(new AutoSnapshot(this.sys.config, every));
   }
 
   async stop(): Promise<void> {

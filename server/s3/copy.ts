@@ -267,7 +267,12 @@ export async function uploadPartCopy(ctx: ObjectContext): Promise<Response> {
       {
         noInline: true,
         seal: cipher?.seal,
-        owner: { t: "upload", uploadId: upload.uploadId },
+        owner: {
+          t: "upload",
+          uploadId: upload.uploadId,
+          bucketId: upload.bucketId,
+          key: upload.key,
+        },
       },
     );
     const etag = upload.sse ? sealedEtag(r.md5, upload.sse) : toHex(r.md5);

@@ -15,6 +15,12 @@ export interface Config {
   compressionLevel: number | "none";
   metadataFsync: boolean;
   dataFsync: boolean;
+  /** Where CreateMetadataSnapshot writes (metadata_snapshots_dir). */
+  metadataSnapshotsDir: string;
+  /** Snapshots kept; older ones are removed as new ones are made. */
+  metadataSnapshotsKeep: number;
+  /** A snapshot every so often (ms), or null (metadata_auto_snapshot_interval). */
+  metadataAutoSnapshotMs: number | null;
   rpcSecret: string;
   rpcBindAddr: string;
   rpcPublicAddr?: string;
@@ -74,7 +80,15 @@ export interface ConnectionLimits {
 /** Raised for any configuration problem; its message is the one line printed at start-up. */
 export class ConfigError extends Error {}
 
-type Kind = "string" | "int" | "bool" | "size" | "strings" | "compression" | "reserve";
+type Kind =
+  | "string"
+  | "int"
+  | "bool"
+  | "size"
+  | "strings"
+  | "compression"
+  | "reserve"
+  | "duration";
 interface KeySpec {
   kind: Kind;
   required?: boolean;
@@ -101,8 +115,9 @@ const TOP: Record<string, KeySpec> = {
   table_gc_delay_secs: { kind: "int" },
   db_engine: { kind: "string", ignored: true },
   lmdb_map_size: { kind: "size", ignored: true },
-  metadata_snapshots_dir: { kind: "string", ignored: true },
-  metadata_auto_snapshot_interval: { kind: "string", ignored: true },
+  metadata_snapshots_dir: { kind: "string" },
+  metadata_auto_snapshot_interval: { kind: "duration" },
+  metadata_snapshots_keep: { kind: "int" },
   block_ram_buffer_max: { kind: "size", ignored: true },
   block_max_concurrent_reads: { kind: "int", ignored: true },
   disable_scrub: { kind: "bool", ignored: true },
@@ -202,6 +217,11 @@ function checkValue(file: string, name: string, spec: KeySpec, v: unknown): unkn
     case "compression":
       if (v === "none" || (typeof v === "number" && Number.isInteger(v))) return v;
       throw bad('an integer compression level or "none"');
+    case "duration": {
+      const ms = typeof v === "string" ? parseDuration(v) : undefined;
+      if (ms === undefined) throw bad('a duration such as "6h", "30m" or "1d"');
+      return ms;
+    }
   }
 }
 
@@ -232,6 +252,16 @@ function readSecretFile(file: string, key: string, path: string): string {
   } catch (e) {
     throw new ConfigError(`${file}: cannot read \`${key}\` ${path}: ${(e as Error).message}`);
   }
+}
+
+/** "6h", "30m", "1d", "90s" (and combinations such as "1h30m") in ms; undefined if not one. */
+export function parseDuration(text: string): number | undefined {
+  const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  const t = text.trim();
+  if (!/^(\d+[smhd])+$/.test(t)) return undefined;
+  let ms = 0;
+  for (const [, n, u] of t.matchAll(/(\d+)([smhd])/g)) ms += Number(n) * unit[u];
+  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** Parses a Garage-style TOML configuration; `env` overrides secrets like GARAGE_* does. */
@@ -266,6 +296,11 @@ export function parseConfig(
     throw new ConfigError(`${file}: \`block_size\` must be between 4 KiB and 64 MiB`);
   }
 
+  const snapshotsKeep = (t.metadata_snapshots_keep ?? 2) as number;
+  if (snapshotsKeep < 1) {
+    throw new ConfigError(`${file}: \`metadata_snapshots_keep\` must be at least 1`);
+  }
+
   const dayMs = env.REMISE_LIFECYCLE_DAY_MS ?? "86400000";
   if (!/^[1-9]\d*$/.test(dayMs)) {
     throw new ConfigError("REMISE_LIFECYCLE_DAY_MS must be a positive number of milliseconds");
@@ -294,6 +329,11 @@ export function parseConfig(
     blockSize,
     compressionLevel: (t.compression_level ?? 1) as number | "none",
     metadataFsync: (t.metadata_fsync ?? false) as boolean,
+    metadataSnapshotsDir: t.metadata_snapshots_dir === undefined
+      ? join(path(t.metadata_dir as string), "snapshots")
+      : path(t.metadata_snapshots_dir as string),
+    metadataSnapshotsKeep: snapshotsKeep,
+    metadataAutoSnapshotMs: (t.metadata_auto_snapshot_interval ?? null) as number | null,
     dataFsync: (t.data_fsync ?? false) as boolean,
     rpcSecret: rpcSecret.toLowerCase(),
     rpcBindAddr: t.rpc_bind_addr as string,

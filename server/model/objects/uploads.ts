@@ -117,7 +117,7 @@ export async function writePart(
       sizeHint: w.sizeHint,
       checksum: w.checksum ?? (upload.checksumAlgorithm as ChecksumAlgorithm | null) ?? undefined,
       noInline: true,
-      owner: { t: "upload", uploadId: upload.uploadId },
+      owner: { t: "upload", uploadId: upload.uploadId, bucketId: upload.bucketId, key: upload.key },
     });
     const checksum = await w.verify?.(r) ??
       (r.checksum ? { alg: upload.checksumAlgorithm!, value: r.checksum } : undefined);
@@ -286,4 +286,24 @@ export async function completeUpload(
 /** Ends an upload without an object; its parts' blocks are released. */
 export async function abortUpload(model: Model, upload: MpuEntry): Promise<void> {
   await model.uploads.insert({ ...upload, deleted: true });
+}
+
+/** Aborts a bucket's unfinished uploads started before `before` (ms); answers how many. */
+export async function abortUploadsBefore(
+  model: Model,
+  bucketId: string,
+  before: number,
+): Promise<number> {
+  const PAGE = 500;
+  let aborted = 0;
+  let start: string | undefined;
+  for (;;) {
+    const page = await model.uploads.range(bucketId, { start, limit: PAGE });
+    const due = page.filter((u) => !u.deleted && u.initiated < before);
+    if (due.length) await model.uploads.insertMany(due.map((u) => ({ ...u, deleted: true })));
+    aborted += due.length;
+    if (page.length < PAGE) return aborted;
+    const last = page[page.length - 1];
+    start = mpuSortKey(last.key, last.uploadId) + "\u0000";
+  }
 }

@@ -7,7 +7,7 @@ import type { TableSchema } from "../../table/schema.ts";
 /** What a version belongs to: how a repair tells a live version from one a crash left behind. */
 export type VersionOwner =
   | { t: "object"; bucketId: string; key: string }
-  | { t: "upload"; uploadId: string };
+  | { t: "upload"; uploadId: string; bucketId?: string; key?: string };
 
 export interface VersionBlock {
   version: string;

@@ -1,5 +1,6 @@
 /**
- * The lifecycle worker, as Garage's: once a day, just after midnight UTC, it walks the buckets
+ * The lifecycle worker, as Garage's: once a day, just after midnight UTC (or the hour set by the
+ * `lifecycle-hour` worker variable), it walks the buckets
  * that have lifecycle rules, expires the objects, noncurrent versions and lone delete markers
  * and aborts the multipart uploads that are due.
  * An operator runs a pass at once with the `lifecycle` repair (LaunchRepairOperation).
@@ -69,9 +70,20 @@ export class LifecycleWorker implements Worker {
     this.model.workers.wake(this.name);
   }
 
+  /** The hour (UTC, 0–23) of the day the daily pass starts at (`lifecycle-hour`). */
+  hour = 0;
+
   #nextPass(): number {
     const last = this.#lastStarted;
-    return last == null ? Date.now() : (Math.floor(last / this.dayMs) + 1) * this.dayMs;
+    const offset = (this.hour * this.dayMs) / 24;
+    return last == null
+      ? Date.now()
+      : (Math.floor((last - offset) / this.dayMs) + 1) * this.dayMs + offset;
+  }
+
+  /** When the last pass finished, if one did since the node started. */
+  get lastFinished(): number | null {
+    return this.#last?.finished ?? null;
   }
 
   idleMs(): number {
