@@ -63,6 +63,7 @@ export const ADMIN_ENDPOINTS = {
   PurgeBlocks: "POST",
   InspectObject: "GET",
   CreateMetadataSnapshot: "POST",
+  ClusterLayoutSkipDeadNodes: "POST",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -603,6 +604,20 @@ export interface BucketKeyPermChangeRequest {
 
 export type AllowBucketKeyRequest = BucketKeyPermChangeRequest;
 export type DenyBucketKeyRequest = BucketKeyPermChangeRequest;
+
+export interface ClusterLayoutSkipDeadNodesRequest {
+  /** A live layout version newer than the oldest (usually the current one). */
+  version: number;
+  /** Also when a partition would keep fewer copies on nodes up than reads need. */
+  allowMissingData: boolean;
+}
+
+export interface ClusterLayoutSkipDeadNodesResponse {
+  /** The nodes down, no longer waited for. */
+  ackUpdated: string[];
+  /** The nodes whose sync tracker moved to `version`. */
+  syncUpdated: string[];
+}
 
 export interface CleanupIncompleteUploadsRequest {
   bucketId: string;

@@ -1,6 +1,7 @@
 /** GetClusterLayout, UpdateClusterLayout, ApplyClusterLayout, RevertClusterLayout. */
 import type {
   ApplyClusterLayoutResponse,
+  ClusterLayoutSkipDeadNodesResponse,
   GetClusterLayoutHistoryResponse,
   GetClusterLayoutResponse,
   LayoutNodeRole,
@@ -226,6 +227,16 @@ async function revertLayout({ deps }: Call): Promise<GetClusterLayoutResponse> {
   return formatLayout(await deps.sys.revertLayout());
 }
 
+async function skipDeadNodes({ deps, body }: Call): Promise<ClusterLayoutSkipDeadNodesResponse> {
+  const f = bodyFields(body, ["version", "allowMissingData"]);
+  const version = f.int("version", 1);
+  const allowMissingData = f.bool("allowMissingData");
+  const r = await deps.sys.skipDeadNodes(version, allowMissingData);
+  // Remise keeps one tracker per node: the dead nodes are "acknowledged" by no longer being
+  // waited for, and every node whose tracker moved is listed as synced.
+  return { ackUpdated: r.skipped, syncUpdated: r.synced };
+}
+
 export function layoutOf(sys: System): GetClusterLayoutResponse {
   return formatLayout(sys.layout);
 }
@@ -256,4 +267,5 @@ export const layoutEndpoints: Record<string, EndpointDef> = {
   PreviewClusterLayoutChanges: { query: [], run: previewLayout },
   ApplyClusterLayout: { query: [], run: applyLayout },
   RevertClusterLayout: { query: [], run: revertLayout },
+  ClusterLayoutSkipDeadNodes: { query: [], run: skipDeadNodes },
 };

@@ -1,5 +1,13 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
-import { allHolders, liveVersions, markSynced, pruned, readVersion, writeSets } from "./history.ts";
+import {
+  allHolders,
+  liveVersions,
+  markSynced,
+  pruned,
+  readVersion,
+  skipDeadNodes,
+  writeSets,
+} from "./history.ts";
 import {
   applyStaged,
   type ClusterLayout,
@@ -150,4 +158,48 @@ Deno.test("sync progress never goes back", () => {
   assert(markSynced(l, "a", 1) === l);
   assert(markSynced(l, "a", 2) === l);
   assertEquals(markSynced(l, "b", 2).sync, { a: 2, b: 2 });
+});
+
+Deno.test("skipping dead nodes: a change waits on a node that is gone until the operator skips it", () => {
+  // c joined in v2 and died before syncing: reads stay on v1 and v1 stays live.
+  const l = changing([v1, v2], { a: 2, b: 2 });
+  assertEquals(readVersion(l).version, 1);
+  const up = (n: string) => n !== "c";
+  const r = skipDeadNodes(l, 2, up, { allowMissingData: false, readQuorum: 1 });
+  assertEquals(r.skipped, ["c"]);
+  assertEquals(r.synced, ["c"]);
+  assertEquals(liveVersions(r.layout).map((v) => v.version), [2]);
+});
+
+Deno.test("skipping dead nodes is refused when reads would lose their quorum, unless told", () => {
+  const l = changing([v1, v2], { a: 2 });
+  const up = (n: string) => n === "a";
+  // Partition 0 is on a and c in v2: with c down only one copy is up, and reads need two.
+  let error = "";
+  try {
+    skipDeadNodes(l, 2, up, { allowMissingData: false, readQuorum: 2 });
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  assert(/Unsafe: partition 0 keeps 1 of its 2 copies in version 2/.test(error), error);
+  const r = skipDeadNodes(l, 2, up, { allowMissingData: true, readQuorum: 2 });
+  assertEquals(r.skipped, ["b", "c", "g"]);
+  assertEquals(r.synced, ["b", "c", "g"]);
+  assertEquals(liveVersions(r.layout).map((v) => v.version), [2]);
+});
+
+Deno.test("skipping dead nodes needs a change in progress and one of its versions", () => {
+  const up = () => true;
+  const o = { allowMissingData: false, readQuorum: 1 };
+  const messages: string[] = [];
+  for (const [l, v] of [[changing([v2]), 2], [changing([v1, v2]), 1], [changing([v1, v2]), 3]]) {
+    try {
+      skipDeadNodes(l as ClusterLayout, v as number, up, o);
+    } catch (e) {
+      messages.push((e as Error).message);
+    }
+  }
+  assertEquals(messages.length, 3);
+  assert(messages[0].startsWith("No layout change is in progress"), messages[0]);
+  assert(messages[1].startsWith("Invalid version 1: give one of 2"), messages[1]);
 });

@@ -23,7 +23,15 @@ import {
 import { parsePeer, type PeerAddress, Peers } from "../net/peers.ts";
 import { mergeLayouts } from "./gossip.ts";
 import { decodeLayout, encodeLayout } from "./layout_codec.ts";
-import { allHolders, liveVersions, markSynced, readVersion, writeSets } from "./history.ts";
+import {
+  allHolders,
+  liveVersions,
+  markSynced,
+  readVersion,
+  skipDeadNodes,
+  type SkipResult,
+  writeSets,
+} from "./history.ts";
 import { Priority, Rpc } from "./rpc.ts";
 import { tlsMaterial } from "./tls.ts";
 
@@ -239,6 +247,16 @@ export class System {
   /** Nodes holding the partition in any live version (a new holder syncs from all of them). */
   holdersOfPartition(partition: number): string[] {
     return allHolders(this.#layout, partition);
+  }
+
+  /** ClusterLayoutSkipDeadNodes: see skipDeadNodes; the new layout reaches every peer. */
+  async skipDeadNodes(version: number, allowMissingData: boolean): Promise<SkipResult> {
+    const r = skipDeadNodes(this.#layout, version, (n) => n === this.id || this.peers.isUp(n), {
+      allowMissingData,
+      readQuorum: this.readQuorum,
+    });
+    if (r.layout !== this.#layout) await this.#save(r.layout);
+    return r;
   }
 
   /** This node has pulled in the data of `version`: reads may move to it once all have. */
