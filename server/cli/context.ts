@@ -18,10 +18,17 @@ export interface Command extends CommandSpec {
   run(ctx: CliContext, args: ParsedCommand): Promise<void>;
 }
 
-/** How the operator invokes this program: `deno task cli -c X`, or `<binary> -c X` once compiled. */
-export function commandPrefix(configPath: string): string {
+/**
+ * How the operator invokes this program: `deno task cli -c X`, `npx -y deno@<version> task cli
+ * -c X` when Deno itself was started by npx (as the README's commands do), or `<binary> -c X`
+ * once compiled.
+ */
+export function commandPrefix(
+  configPath: string,
+  env: { get(name: string): string | undefined } = Deno.env,
+): string {
   const exe = basename(Deno.execPath());
-  return exe === "deno" || exe === "deno.exe"
-    ? `deno task cli -c ${configPath}`
-    : `${exe} -c ${configPath}`;
+  if (exe !== "deno" && exe !== "deno.exe") return `${exe} -c ${configPath}`;
+  const viaNpx = env.get("npm_lifecycle_event") === "npx";
+  return `${viaNpx ? `npx -y deno@${Deno.version.deno} ` : "deno "}task cli -c ${configPath}`;
 }
