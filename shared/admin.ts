@@ -64,6 +64,7 @@ export const ADMIN_ENDPOINTS = {
   InspectObject: "GET",
   CreateMetadataSnapshot: "POST",
   ClusterLayoutSkipDeadNodes: "POST",
+  ForgetClusterNode: "POST",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -617,6 +618,11 @@ export interface ClusterLayoutSkipDeadNodesResponse {
   ackUpdated: string[];
   /** The nodes whose sync tracker moved to `version`. */
   syncUpdated: string[];
+}
+
+/** Remise: ForgetClusterNode?id= — the nodes that knew the node and no longer do. */
+export interface ForgetClusterNodeResponse {
+  forgottenBy: string[];
 }
 
 export interface CleanupIncompleteUploadsRequest {

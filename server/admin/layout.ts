@@ -2,6 +2,7 @@
 import type {
   ApplyClusterLayoutResponse,
   ClusterLayoutSkipDeadNodesResponse,
+  ForgetClusterNodeResponse,
   GetClusterLayoutHistoryResponse,
   GetClusterLayoutResponse,
   LayoutNodeRole,
@@ -24,6 +25,7 @@ import { liveVersions, readVersion } from "../rpc/history.ts";
 import type { System } from "../rpc/system.ts";
 import { formatSize } from "../util/size.ts";
 import type { Call, EndpointDef } from "./context.ts";
+import { AdminError, badRequest } from "./errors.ts";
 import { bodyFields, checkHexId, Fields, InvalidRequest } from "./validate.ts";
 
 /** Garage refuses capacities under 1 KiB: almost certainly a unit mistake. */
@@ -143,9 +145,42 @@ export function parseLayoutUpdate(body: unknown, layout: ClusterLayout): LayoutU
   return out;
 }
 
+/** A role for a node that never answered: most often a mistyped address. */
+function neverAnswered(sys: System, id: string): AdminError {
+  const addr = sys.peers.status().find((p) => p.id === id)?.addr;
+  return new AdminError(
+    400,
+    "InvalidRequest",
+    addr
+      ? `Node ${
+        id.slice(0, 16)
+      } has never answered at ${addr}: check the address (\`node id\` on that machine prints it), connect it again, or forget it (ForgetClusterNode). A role goes only to a node that answered.`
+      : `Node ${
+        id.slice(0, 16)
+      } is not known to this cluster: connect it first (ConnectClusterNodes with <id>@<host:port>).`,
+  );
+}
+
+async function forgetNode({ deps, query }: Call): Promise<ForgetClusterNodeResponse> {
+  const id = checkHexId(query.required("id", "the node's id").toLowerCase(), "node", "id");
+  if (id === deps.sys.id) throw badRequest("A node cannot forget itself.");
+  const forgottenBy = await deps.sys.forgetNode(id);
+  if (forgottenBy.length === 0) {
+    throw new AdminError(
+      404,
+      "NoSuchNode",
+      `No node of the cluster knows node ${id.slice(0, 16)}.`,
+    );
+  }
+  return { forgottenBy };
+}
+
 async function updateLayout({ deps, body }: Call): Promise<GetClusterLayoutResponse> {
   const { sys } = deps;
   const u = parseLayoutUpdate(body, sys.layout);
+  for (const [id, role] of Object.entries(u.roles)) {
+    if (role && !sys.inLayout(id) && !sys.hasAnswered(id)) throw neverAnswered(sys, id);
+  }
   if (Object.keys(u.roles).length) await sys.stageRoles(u.roles);
   if (u.zoneRedundancy !== undefined) await sys.stageZoneRedundancy(u.zoneRedundancy);
   return formatLayout(sys.layout);
@@ -268,4 +303,5 @@ export const layoutEndpoints: Record<string, EndpointDef> = {
   ApplyClusterLayout: { query: [], run: applyLayout },
   RevertClusterLayout: { query: [], run: revertLayout },
   ClusterLayoutSkipDeadNodes: { query: [], run: skipDeadNodes },
+  ForgetClusterNode: { query: ["id"], run: forgetNode },
 };

@@ -149,6 +149,16 @@ export class Peers {
     await this.#dial(this.#remember(p));
   }
 
+  /** Forgets a peer (a mistyped address that never answered, a node gone for good). */
+  forget(id: string): boolean {
+    const peer = this.#peers.get(id);
+    if (!peer) return false;
+    this.#peers.delete(id);
+    peer.conn?.close();
+    this.#persist();
+    return true;
+  }
+
   /** A peer's record, its address updated unless a live connection already proves the old one. */
   #remember(p: PeerAddress): Peer {
     const peer = this.#peers.get(p.id) ?? this.#newPeer(p.id, p.addr);

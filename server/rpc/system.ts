@@ -90,6 +90,7 @@ export interface NodeInfo {
 
 /** A peer's layout, merged into this node's and passed on when it changes something. */
 const LAYOUT_RPC = endpoint<ClusterLayout, null>("system/layout");
+const FORGET_RPC = endpoint<string, boolean>("system/forget");
 /** Free space is read again at most this often (PUTs ask for it). */
 const DISK_CHECK_MS = 1000;
 
@@ -140,6 +141,42 @@ export class System {
       await this.#adopt(layout);
       return null;
     });
+    this.rpc.register(FORGET_RPC, (id) => Promise.resolve(this.peers.forget(id)));
+  }
+
+  /** Whether a node is in a live layout version or has a role staged. */
+  inLayout(id: string): boolean {
+    return liveVersions(this.#layout).some((v) => id in v.roles) ||
+      id in this.#layout.staged.roles;
+  }
+
+  /** Whether a node ever answered since this one started (or is this one). */
+  hasAnswered(id: string): boolean {
+    if (id === this.id || this.peers.isUp(id)) return true;
+    return this.peers.status().some((p) => p.id === id && p.lastSeen !== null);
+  }
+
+  /**
+   * Forgets a node that is in no layout version, here and on every peer that is up (they would
+   * otherwise teach it back); answers the nodes that knew it.
+   */
+  async forgetNode(id: string): Promise<string[]> {
+    if (this.inLayout(id)) {
+      throw new LayoutError(
+        `Node ${
+          id.slice(0, 16)
+        } is in the cluster layout: remove its role (and apply) before forgetting it.`,
+      );
+    }
+    const knew: string[] = [];
+    if (this.peers.forget(id)) knew.push(this.id);
+    const others = this.peers.status().filter((p) => p.up && p.id !== id).map((p) => p.id);
+    await Promise.all(others.map(async (peer) => {
+      const did = await this.rpc.call(peer, FORGET_RPC, id, { priority: Priority.High })
+        .catch(() => false);
+      if (did) knew.push(peer);
+    }));
+    return knew.sort();
   }
 
   static async open(config: Config, kv: Deno.Kv): Promise<System> {

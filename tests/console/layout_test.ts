@@ -8,7 +8,12 @@ import type {
   PreviewClusterLayoutChangesResponse,
 } from "../../shared/admin.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { CLUSTER_TOML, eventually, layoutVersion, nodeIdentity } from "../cluster.ts";
+import {
+  CLUSTER_TOML,
+  eventually,
+  layoutVersion,
+  nodeIdentity,
+} from "../cluster.ts";
 import { startNode } from "../harness.ts";
 import { consoleTest } from "./session.ts";
 
@@ -17,12 +22,17 @@ consoleTest(
   async (s) => {
     const { page, node, nodes } = s;
     const fourth = await nodeIdentity(
-      await startNode({ autoLayout: false, replicationFactor: 3, extraToml: CLUSTER_TOML }),
+      await startNode({
+        autoLayout: false,
+        replicationFactor: 3,
+        extraToml: CLUSTER_TOML,
+      }),
     );
     try {
       const short = fourth.id.slice(0, 8);
       await s.open("#/layout");
-      await page.getByRole("heading", { level: 2, name: "Nodes", exact: true }).waitFor();
+      await page.getByRole("heading", { level: 2, name: "Nodes", exact: true })
+        .waitFor();
 
       // Connect the new node by pasting its address, as its own console shows it.
       await page.getByLabel("Address of a node to connect (id@host:port)").fill(
@@ -30,7 +40,8 @@ consoleTest(
       );
       await page.getByRole("button", { name: "Connect", exact: true }).click();
       await page.getByText("connected", { exact: false }).first().waitFor();
-      await page.getByRole("heading", { name: "Nodes without a role" }).waitFor();
+      await page.getByRole("heading", { name: "Nodes without a role" })
+        .waitFor();
       const newNode = page.locator("li.card", { hasText: short });
       await newNode.getByRole("button", { name: /^Assign a role/ }).click();
 
@@ -38,14 +49,17 @@ consoleTest(
       await newNode.getByLabel("Zone").fill("dc4");
       await newNode.getByLabel("Capacity").fill("lots");
       await newNode.getByRole("button", { name: "Stage this role" }).click();
-      await newNode.getByRole("alert").filter({ hasText: "“lots” is not a size" }).waitFor();
+      await newNode.getByRole("alert").filter({
+        hasText: "“lots” is not a size",
+      }).waitFor();
       await newNode.getByLabel("Capacity").fill("1G");
       await newNode.getByLabel("Tags (comma separated)").fill("ssd, attic");
       await newNode.getByRole("button", { name: "Stage this role" }).click();
 
       // The preview: a picture whose numbers are the API's.
       const staged = page.locator(".staged");
-      await staged.getByText(`zone dc4, capacity 1.0 GB, tags ssd, attic`).waitFor();
+      await staged.getByText(`zone dc4, capacity 1.0 GB, tags ssd, attic`)
+        .waitFor();
       const figure = staged.locator("figure.layout-picture");
       await figure.waitFor();
       const preview = await node.api<PreviewClusterLayoutChangesResponse>(
@@ -56,40 +70,64 @@ consoleTest(
       assert(preview.copiesMoved > 0, "a new zone must take copies");
       assertMatch(
         await figure.locator("figcaption").innerText(),
-        new RegExp(`^${preview.copiesMoved} partition copies of 768 move to another node`),
+        new RegExp(
+          `^${preview.copiesMoved} partition copies of 768 move to another node`,
+        ),
       );
       const gained = preview.changes.find((c) => c.id === fourth.id)!;
       assertEquals([gained.before, gained.incoming], [0, gained.after]);
-      await figure.getByRole("img", { name: new RegExp(`${short}: 0 now, ${gained.after} after`) })
+      await figure.getByRole("img", {
+        name: new RegExp(`${short}: 0 now, ${gained.after} after`),
+      })
         .waitFor();
       // Four zones share the 768 copies evenly.
-      await figure.getByRole("img", { name: "Zone dc1: 256 now, 192 after" }).waitFor();
-      await figure.getByRole("img", { name: "Zone dc4: 0 now, 192 after" }).waitFor();
+      await figure.getByRole("img", { name: "Zone dc1: 256 now, 192 after" })
+        .waitFor();
+      await figure.getByRole("img", { name: "Zone dc4: 0 now, 192 after" })
+        .waitFor();
       await s.shots("console-layout-preview");
 
       await staged.getByRole("button", { name: "Apply as version 2" }).click();
       await page.getByRole("button", { name: "Yes, apply version 2" }).click();
-      await page.getByRole("status").filter({ hasText: "Layout version 2 applied" }).waitFor();
+      await page.getByRole("status").filter({
+        hasText: "Layout version 2 applied",
+      }).waitFor();
       await Promise.all([...nodes, fourth].map((n) => layoutVersion(n, 2)));
-      const layout = await node.api<GetClusterLayoutResponse>("GET", "/v2/GetClusterLayout");
+      const layout = await node.api<GetClusterLayoutResponse>(
+        "GET",
+        "/v2/GetClusterLayout",
+      );
       assertEquals(layout.version, 2);
       const role = layout.roles.find((r) => r.id === fourth.id);
-      assertEquals([role?.zone, role?.capacity, role?.tags], ["dc4", 1e9, ["ssd", "attic"]]);
+      assertEquals([role?.zone, role?.capacity, role?.tags], ["dc4", 1e9, [
+        "ssd",
+        "attic",
+      ]]);
 
       // Stage a removal, see it, revert it.
-      const row = page.getByRole("row", { name: new RegExp(nodes[1].id.slice(0, 8)) });
+      const row = page.getByRole("row", {
+        name: new RegExp(nodes[1].id.slice(0, 8)),
+      });
       await row.getByRole("button", { name: /^Remove/ }).click();
       await staged.getByText("remove from the layout").waitFor();
       await staged.locator("figure.layout-picture").waitFor();
-      await staged.getByRole("button", { name: "Revert staged changes" }).click();
-      await page.getByRole("status").filter({ hasText: "Staged changes discarded" }).waitFor();
-      const reverted = await node.api<GetClusterLayoutResponse>("GET", "/v2/GetClusterLayout");
+      await staged.getByRole("button", { name: "Revert staged changes" })
+        .click();
+      await page.getByRole("status").filter({
+        hasText: "Staged changes discarded",
+      }).waitFor();
+      const reverted = await node.api<GetClusterLayoutResponse>(
+        "GET",
+        "/v2/GetClusterLayout",
+      );
       assertEquals(reverted.stagedRoleChanges, []);
 
       // More zones than copies is refused where it was chosen, with the reason.
-      await page.getByLabel("Copies of each partition must be in at least").selectOption("4");
+      await page.getByLabel("Copies of each partition must be in at least")
+        .selectOption("4");
       await staged.getByRole("alert").filter({
-        hasText: /Changing the zone redundancy failed.*replication factor \(3\)/,
+        hasText:
+          /Changing the zone redundancy failed.*replication factor \(3\)/,
       }).waitFor();
 
       // A layout that cannot hold 3 copies (2 storage nodes left) is refused before applying.
@@ -99,11 +137,19 @@ consoleTest(
         await page.getByRole("row", { name: new RegExp(n.id.slice(0, 8)) })
           .getByText("change staged").waitFor();
       }
-      await staged.getByRole("alert").filter({ hasText: "These changes cannot be applied" })
+      await staged.getByRole("alert").filter({
+        hasText: "These changes cannot be applied",
+      })
         .waitFor();
-      assertEquals(await staged.getByRole("button", { name: /^Apply/ }).count(), 0);
-      await staged.getByRole("button", { name: "Revert staged changes" }).click();
-      await page.getByRole("status").filter({ hasText: "Staged changes discarded" }).waitFor();
+      assertEquals(
+        await staged.getByRole("button", { name: /^Apply/ }).count(),
+        0,
+      );
+      await staged.getByRole("button", { name: "Revert staged changes" })
+        .click();
+      await page.getByRole("status").filter({
+        hasText: "Staged changes discarded",
+      }).waitFor();
 
       // History: version 2 is current once every node has synced.
       const history = page.locator(".history");

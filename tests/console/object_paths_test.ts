@@ -19,7 +19,10 @@ Deno.test("object browser: names are shown relative to the folder", () => {
 
 Deno.test("object browser: a dropped file lands in the open folder, keeping its own folders", () => {
   assertEquals(keyFor("docs/", { name: "a.txt" }), "docs/a.txt");
-  assertEquals(keyFor("docs/", { name: "a.txt", webkitRelativePath: "" }), "docs/a.txt");
+  assertEquals(
+    keyFor("docs/", { name: "a.txt", webkitRelativePath: "" }),
+    "docs/a.txt",
+  );
   assertEquals(
     keyFor("", { name: "b.txt", webkitRelativePath: "site/css/b.txt" }),
     "site/css/b.txt",

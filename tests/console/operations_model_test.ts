@@ -1,5 +1,8 @@
 import { assertEquals } from "../assert.ts";
-import { progressFraction, sortWorkers } from "../../console/src/operations_model.ts";
+import {
+  progressFraction,
+  sortWorkers,
+} from "../../console/src/operations_model.ts";
 import type { WorkerInfoResp } from "../../shared/admin.ts";
 
 Deno.test("operations: progress texts that state how far a worker is become a fraction", () => {
@@ -11,7 +14,11 @@ Deno.test("operations: progress texts that state how far a worker is become a fr
 });
 
 Deno.test("operations: failing workers come first, then busy ones", () => {
-  const w = (name: string, state: WorkerInfoResp["state"], consecutiveErrors = 0) => ({
+  const w = (
+    name: string,
+    state: WorkerInfoResp["state"],
+    consecutiveErrors = 0,
+  ) => ({
     id: 0,
     name,
     state,
@@ -31,5 +38,11 @@ Deno.test("operations: failing workers come first, then busy ones", () => {
     w("merkle", "done"),
     w("anti-entropy", "busy"),
   ]);
-  assertEquals(sorted.map((x) => x.name), ["resync", "anti-entropy", "scrub", "gc", "merkle"]);
+  assertEquals(sorted.map((x) => x.name), [
+    "resync",
+    "anti-entropy",
+    "scrub",
+    "gc",
+    "merkle",
+  ]);
 });

@@ -26,9 +26,14 @@ consoleTest(
   "console operations: scrub with progress, block errors retried, cluster disks",
   async (s) => {
     const { page, node, nodes } = s;
-    await node.api<GetBucketInfoResponse>("POST", "/v2/CreateBucket", { globalAlias: "ops" });
+    await node.api<GetBucketInfoResponse>("POST", "/v2/CreateBucket", {
+      globalAlias: "ops",
+    });
     const key = await node.createKey("ops");
-    const info = await node.api<GetBucketInfoResponse>("GET", "/v2/GetBucketInfo?globalAlias=ops");
+    const info = await node.api<GetBucketInfoResponse>(
+      "GET",
+      "/v2/GetBucketInfo?globalAlias=ops",
+    );
     await node.api("POST", "/v2/AllowBucketKey", {
       bucketId: info.id,
       accessKeyId: key.accessKeyId,
@@ -37,7 +42,11 @@ consoleTest(
     const s3 = s3Client(node, key);
     for (let i = 0; i < 6; i++) {
       await s3.send(
-        new PutObjectCommand({ Bucket: "ops", Key: `o${i}`, Body: content(`o${i}`, 20_000) }),
+        new PutObjectCommand({
+          Bucket: "ops",
+          Key: `o${i}`,
+          Body: content(`o${i}`, 20_000),
+        }),
       );
     }
     s3.destroy();
@@ -45,15 +54,22 @@ consoleTest(
     // The cluster screen: disks as meters, the verdict, every node up.
     await s.open("#/cluster");
     await page.getByRole("heading", { level: 2, name: "Healthy" }).waitFor();
-    assertEquals(await page.getByRole("meter", { name: /^Data disk: \d+% used$/ }).count(), 3);
+    assertEquals(
+      await page.getByRole("meter", { name: /^Data disk: \d+% used$/ }).count(),
+      3,
+    );
     await s.shots("console-cluster-nodes");
 
     // A scrub on every node: each reports it, and the workers show it.
     await s.open("#/operations");
-    await page.getByLabel("Operation", { exact: true }).selectOption("scrub-start");
+    await page.getByLabel("Operation", { exact: true }).selectOption(
+      "scrub-start",
+    );
     await page.getByText("It reads every block").waitFor();
     await page.getByRole("button", { name: "Launch" }).click();
-    await page.getByRole("status").filter({ hasText: "Start a scrub: launched on 3 nodes" })
+    await page.getByRole("status").filter({
+      hasText: "Start a scrub: launched on 3 nodes",
+    })
       .waitFor();
     await eventually(
       "every scrub completed",
@@ -61,11 +77,17 @@ consoleTest(
       (r) =>
         Object.values(r.success).length === 3 &&
         Object.values(r.success).every((ws) =>
-          ws.some((w) => w.name === "block scrub" && !/never/.test(w.freeform[1] ?? "never"))
+          ws.some((w) =>
+            w.name === "block scrub" && !/never/.test(w.freeform[1] ?? "never")
+          )
         ),
     );
     await page.getByRole("button", { name: "Refresh" }).click();
-    assertEquals(await page.getByRole("cell", { name: "block scrub", exact: true }).count(), 3);
+    assertEquals(
+      await page.getByRole("cell", { name: "block scrub", exact: true })
+        .count(),
+      3,
+    );
 
     // Node 0 loses its blocks while its two peers are down: it cannot fetch them again.
     const lost = await blockFiles(`${node.dir}/data`);
@@ -75,25 +97,42 @@ consoleTest(
     await page.getByLabel("Operation", { exact: true }).selectOption("blocks");
     await page.getByLabel("On", { exact: true }).selectOption(node.id);
     await page.getByRole("button", { name: "Launch" }).click();
-    const failing = page.getByRole("heading", { level: 3, name: /6 blocks failing to sync/ });
+    const failing = page.getByRole("heading", {
+      level: 3,
+      name: /6 blocks failing to sync/,
+    });
     await failing.waitFor({ timeout: 30_000 });
-    await page.getByRole("alert").filter({ hasText: "did not answer" }).first().waitFor();
-    const errors = await node.api<ListBlockErrorsResponse>("GET", "/v2/ListBlockErrors?node=self");
+    await page.getByRole("alert").filter({ hasText: "did not answer" }).first()
+      .waitFor();
+    const errors = await node.api<ListBlockErrorsResponse>(
+      "GET",
+      "/v2/ListBlockErrors?node=self",
+    );
     const listed = Object.values(errors.success)[0];
     assertEquals(listed.length, 6);
     assert(listed.every((e) => e.errorCount >= 1), JSON.stringify(listed));
     await s.shots("console-operations");
 
     // A retry asked while the peers are still down is taken, fails again, and stays listed.
-    await page.getByRole("row").filter({ hasText: listed[0].blockHash.slice(0, 16) })
+    await page.getByRole("row").filter({
+      hasText: listed[0].blockHash.slice(0, 16),
+    })
       .getByRole("button", { name: "Retry now" }).click();
-    await page.getByRole("status").filter({ hasText: /^1 block queued for a retry now\.$/ })
+    await page.getByRole("status").filter({
+      hasText: /^1 block queued for a retry now\.$/,
+    })
       .waitFor();
     await eventually(
       "the retried block failing again",
-      () => node.api<ListBlockErrorsResponse>("GET", "/v2/ListBlockErrors?node=self"),
+      () =>
+        node.api<ListBlockErrorsResponse>(
+          "GET",
+          "/v2/ListBlockErrors?node=self",
+        ),
       (r) =>
-        Object.values(r.success)[0].find((e) => e.blockHash === listed[0].blockHash)!
+        Object.values(r.success)[0].find((e) =>
+          e.blockHash === listed[0].blockHash
+        )!
           .errorCount >= 2,
     );
 
@@ -116,7 +155,8 @@ consoleTest(
       60_000,
     );
     await page.getByRole("button", { name: "Refresh" }).click();
-    await page.getByText("None: every node has the blocks it should hold").waitFor();
+    await page.getByText("None: every node has the blocks it should hold")
+      .waitFor();
     assertMatch(await page.locator("main").innerText(), /Workers/);
   },
 );

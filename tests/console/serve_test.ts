@@ -37,25 +37,44 @@ Deno.test("console: the admin port serves the built console beside the API", asy
     assertMatch(index.text, /<script type="module" src="app\.js"><\/script>/);
     assertMatch(index.text, /<link rel="stylesheet" href="style\.css">/);
     // Nothing in the page names another host: no CDN, no web fonts.
-    assert(!/(src|href)="(https?:)?\/\//.test(index.text), "index.html loads from another host");
+    assert(
+      !/(src|href)="(https?:)?\/\//.test(index.text),
+      "index.html loads from another host",
+    );
 
     const js = await get(`${node.admin}/app.js`);
     assertEquals(js.status, 200);
     assertMatch(js.headers.get("content-type") ?? "", /^text\/javascript/);
-    for (const s of ["Admin token", "Sign in", "Create bucket", "Create key", "GetClusterHealth"]) {
+    for (
+      const s of [
+        "Admin token",
+        "Sign in",
+        "Create bucket",
+        "Create key",
+        "GetClusterHealth",
+      ]
+    ) {
       assert(js.text.includes(s), `app.js does not contain "${s}"`);
     }
-    assert(!/https?:\/\/(?!www\.w3\.org)/.test(js.text), "app.js names another host");
+    assert(
+      !/https?:\/\/(?!www\.w3\.org)/.test(js.text),
+      "app.js names another host",
+    );
 
     const css = await get(`${node.admin}/style.css`);
     assertEquals(css.status, 200);
     assertMatch(css.headers.get("content-type") ?? "", /^text\/css/);
-    assert(!/@import|url\(\s*["']?https?:/.test(css.text), "style.css loads from another host");
+    assert(
+      !/@import|url\(\s*["']?https?:/.test(css.text),
+      "style.css loads from another host",
+    );
 
     // Revalidation: the ETag gives a 304.
     const etag = js.headers.get("etag");
     assert(etag, "app.js has no ETag");
-    const again = await get(`${node.admin}/app.js`, { headers: { "if-none-match": etag } });
+    const again = await get(`${node.admin}/app.js`, {
+      headers: { "if-none-match": etag },
+    });
     assertEquals(again.status, 304);
 
     // Deep links: the hash never reaches the server; a browser navigating to a path gets the
@@ -67,8 +86,17 @@ Deno.test("console: the admin port serves the built console beside the API", asy
       assertEquals(r.text, index.text, path);
     }
     assertEquals((await get(`${node.admin}/#/buckets`)).text, index.text);
-    for (const path of ["/buckets", "/missing.js", "/..%2f..%2fdeno.json", "/v1/status"]) {
-      const r = await get(`${node.admin}${path}`, { headers: path === "/buckets" ? {} : html });
+    for (
+      const path of [
+        "/buckets",
+        "/missing.js",
+        "/..%2f..%2fdeno.json",
+        "/v1/status",
+      ]
+    ) {
+      const r = await get(`${node.admin}${path}`, {
+        headers: path === "/buckets" ? {} : html,
+      });
       assertEquals(r.status, 404, path);
       assertEquals(JSON.parse(r.text).code, "NoSuchEndpoint", path);
     }
@@ -100,7 +128,10 @@ Deno.test("console: without a build, a 503 says how to build it", async () => {
     const handler = consoleHandler(new URL(`file://${empty}/`));
     const r = await handler(new Request("http://x/"));
     assertEquals(r.status, 503);
-    assertMatch(await r.text(), /The console is not built: run `deno task build`/);
+    assertMatch(
+      await r.text(),
+      /The console is not built: run `deno task build`/,
+    );
     const nav = await handler(
       new Request("http://x/buckets", { headers: { accept: "text/html" } }),
     );
@@ -127,7 +158,11 @@ Deno.test("console: the cluster verdict reads status and health as one", () => {
     role: zone ? { zone, tags: [], capacity: 1e12 } : null,
     draining: false,
   });
-  const health = (status: "healthy" | "degraded" | "unavailable", ok: number, quorum: number) => ({
+  const health = (
+    status: "healthy" | "degraded" | "unavailable",
+    ok: number,
+    quorum: number,
+  ) => ({
     status,
     knownNodes: 3,
     connectedNodes: ok,
@@ -137,23 +172,44 @@ Deno.test("console: the cluster verdict reads status and health as one", () => {
     partitionsQuorum: quorum,
     partitionsAllOk: ok === 3 ? 256 : 0,
   });
-  const nodes = [node("a".repeat(64), true, "dc1"), node("b".repeat(64), true, "dc2")];
-  const up = { layoutVersion: 2, nodes: [...nodes, node("c".repeat(64), true, "dc3")] };
-  const oneDown = { layoutVersion: 2, nodes: [...nodes, node("c".repeat(64), false, "dc3")] };
+  const nodes = [
+    node("a".repeat(64), true, "dc1"),
+    node("b".repeat(64), true, "dc2"),
+  ];
+  const up = {
+    layoutVersion: 2,
+    nodes: [...nodes, node("c".repeat(64), true, "dc3")],
+  };
+  const oneDown = {
+    layoutVersion: 2,
+    nodes: [...nodes, node("c".repeat(64), false, "dc3")],
+  };
 
   const healthy = verdictOf({ status: up, health: health("healthy", 3, 256) });
   assertEquals([healthy.tone, healthy.title], ["good", "Healthy"]);
-  assertMatch(healthy.lines[0], /All 3 storage nodes are up; all 256 partitions/);
+  assertMatch(
+    healthy.lines[0],
+    /All 3 storage nodes are up; all 256 partitions/,
+  );
 
-  const degraded = verdictOf({ status: oneDown, health: health("degraded", 2, 256) });
+  const degraded = verdictOf({
+    status: oneDown,
+    health: health("degraded", 2, 256),
+  });
   assertEquals([degraded.tone, degraded.title], ["warn", "Degraded"]);
   assertMatch(
     degraded.lines[0],
     /2 of 3 storage nodes up\. .*reads and writes work.*256 partitions/,
   );
-  assertMatch(degraded.lines[1], /^Down: cccccccccccccccc… in dc3, 2 min ago\.$/);
+  assertMatch(
+    degraded.lines[1],
+    /^Down: cccccccccccccccc… in dc3, 2 min ago\.$/,
+  );
 
-  const down = verdictOf({ status: oneDown, health: health("unavailable", 1, 0) });
+  const down = verdictOf({
+    status: oneDown,
+    health: health("unavailable", 1, 0),
+  });
   assertEquals([down.tone, down.title], ["bad", "Unavailable"]);
   assertMatch(down.lines[0], /256 partitions of 256 have no quorum/);
 
@@ -166,7 +222,8 @@ Deno.test("console: the cluster verdict reads status and health as one", () => {
 });
 
 Deno.test({
-  name: "console: in Chromium, sign in, create a key and a bucket, grant, refuse a delete",
+  name:
+    "console: in Chromium, sign in, create a key and a bucket, grant, refuse a delete",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -182,10 +239,14 @@ Deno.test({
       await page.goto(`${node.admin}/#/buckets`);
       const tokenField = page.getByLabel("Admin token");
       await tokenField.waitFor();
-      assert(await tokenField.evaluate((el) => el === document.activeElement), "token not focused");
+      assert(
+        await tokenField.evaluate((el) => el === document.activeElement),
+        "token not focused",
+      );
       await tokenField.fill("not-the-token");
       await page.keyboard.press("Enter");
-      await page.getByRole("alert").filter({ hasText: "Invalid bearer token" }).waitFor();
+      await page.getByRole("alert").filter({ hasText: "Invalid bearer token" })
+        .waitFor();
       await shot(page, "console-signin-error");
       await tokenField.fill(node.adminToken);
       await page.keyboard.press("Enter");
@@ -202,10 +263,13 @@ Deno.test({
       await page.getByLabel("Key name").fill("console-key");
       await page.getByLabel("Allow creating buckets").check();
       await page.getByRole("button", { name: "Create key" }).click();
-      const secretField = page.getByRole("textbox", { name: "Secret access key" });
+      const secretField = page.getByRole("textbox", {
+        name: "Secret access key",
+      });
       await secretField.waitFor();
       const secret = await secretField.inputValue();
-      const keyId = await page.getByRole("textbox", { name: "Access key ID" }).inputValue();
+      const keyId = await page.getByRole("textbox", { name: "Access key ID" })
+        .inputValue();
       assertMatch(keyId, /^GK[0-9a-f]{24}$/);
       const info = await node.api<GetKeyInfoResponse>(
         "GET",
@@ -214,23 +278,36 @@ Deno.test({
       assertEquals(info.secretAccessKey, secret);
       assertEquals(info.permissions.createBucket, true);
       await shot(page, "console-key-created");
-      await page.getByRole("button", { name: "I have copied the secret" }).click();
+      await page.getByRole("button", { name: "I have copied the secret" })
+        .click();
       await page.getByRole("link", { name: "console-key" }).waitFor();
       const keys = await node.api<ListKeysResponse>("GET", "/v2/ListKeys");
-      assert(keys.some((k) => k.id === keyId && k.name === "console-key"), "key not listed");
+      assert(
+        keys.some((k) => k.id === keyId && k.name === "console-key"),
+        "key not listed",
+      );
 
       // Buckets: a refused name shows the API's message where it was typed.
       await page.getByRole("link", { name: "Buckets", exact: true }).click();
       const alias = page.getByLabel("Bucket name (global alias)");
       await alias.fill("No_Such Name");
       await page.getByRole("button", { name: "Create bucket" }).click();
-      await page.getByRole("alert").filter({ hasText: "Creating the bucket failed" }).waitFor();
+      await page.getByRole("alert").filter({
+        hasText: "Creating the bucket failed",
+      }).waitFor();
       await alias.fill("console-bucket");
       await page.getByRole("button", { name: "Create bucket" }).click();
-      await page.getByRole("heading", { level: 1, name: "Bucket “console-bucket”" }).waitFor();
-      await page.getByRole("status").filter({ hasText: "Bucket “console-bucket” created" })
+      await page.getByRole("heading", {
+        level: 1,
+        name: "Bucket “console-bucket”",
+      }).waitFor();
+      await page.getByRole("status").filter({
+        hasText: "Bucket “console-bucket” created",
+      })
         .waitFor();
-      const bucketId = decodeURIComponent(new URL(page.url()).hash.replace("#/buckets/", ""));
+      const bucketId = decodeURIComponent(
+        new URL(page.url()).hash.replace("#/buckets/", ""),
+      );
       assertMatch(bucketId, /^[0-9a-f]{64}$/);
 
       // Give the key read + write (the form's default), then owner from the matrix.
@@ -245,7 +322,10 @@ Deno.test({
         );
         return box !== null && box.checked && !box.disabled;
       });
-      const b = await node.api<GetBucketInfoResponse>("GET", `/v2/GetBucketInfo?id=${bucketId}`);
+      const b = await node.api<GetBucketInfoResponse>(
+        "GET",
+        `/v2/GetBucketInfo?id=${bucketId}`,
+      );
       assertEquals(b.keys.find((k) => k.accessKeyId === keyId)?.permissions, {
         read: true,
         write: true,
@@ -260,13 +340,21 @@ Deno.test({
         credentials: { accessKeyId: keyId, secretAccessKey: secret },
       });
       await s3.send(
-        new PutObjectCommand({ Bucket: "console-bucket", Key: "hello.txt", Body: "hello" }),
+        new PutObjectCommand({
+          Bucket: "console-bucket",
+          Key: "hello.txt",
+          Body: "hello",
+        }),
       );
       s3.destroy();
       await page.reload();
-      await page.getByRole("heading", { level: 1, name: "Bucket “console-bucket”" }).waitFor();
+      await page.getByRole("heading", {
+        level: 1,
+        name: "Bucket “console-bucket”",
+      }).waitFor();
       await page.getByRole("button", { name: "Delete bucket" }).click();
-      await page.getByRole("button", { name: "Yes, delete the bucket" }).click();
+      await page.getByRole("button", { name: "Yes, delete the bucket" })
+        .click();
       await page.getByRole("alert").filter({ hasText: "not empty" }).waitFor();
       await shot(page, "console-bucket");
 
@@ -276,7 +364,9 @@ Deno.test({
         await page.goto(`${node.admin}/${screen}`);
         await page.getByRole("heading", { level: 1 }).waitFor();
         await page.waitForLoadState("networkidle");
-        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        const width = await page.evaluate(() =>
+          document.documentElement.scrollWidth
+        );
         assert(width <= 360, `${screen} is ${width} px wide at 360 px`);
       }
       await shot(page, "console-bucket-360");

@@ -7,7 +7,12 @@
 import type { Page } from "playwright-core";
 import { assert, assertEquals } from "../assert.ts";
 import { type Browser, launchChromium, shot } from "../browser.ts";
-import { type ClusterNode, type ClusterOptions, startCluster, stopAll } from "../cluster.ts";
+import {
+  type ClusterNode,
+  type ClusterOptions,
+  startCluster,
+  stopAll,
+} from "../cluster.ts";
 import { ROOT } from "../harness.ts";
 
 const DIST = `${ROOT}console/dist/`;
@@ -24,7 +29,10 @@ async function newestSource(dir: string): Promise<number> {
   let newest = 0;
   for await (const e of Deno.readDir(dir)) {
     const p = `${dir}/${e.name}`;
-    newest = Math.max(newest, e.isDirectory ? await newestSource(p) : await mtime(p));
+    newest = Math.max(
+      newest,
+      e.isDirectory ? await newestSource(p) : await mtime(p),
+    );
   }
   return newest;
 }
@@ -50,7 +58,9 @@ export function ensureBuilt(): Promise<void> {
     const dec = new TextDecoder();
     assert(
       out.success,
-      `console build failed:\n${dec.decode(out.stdout)}\n${dec.decode(out.stderr)}`,
+      `console build failed:\n${dec.decode(out.stdout)}\n${
+        dec.decode(out.stderr)
+      }`,
     );
   })();
   return built;
@@ -60,7 +70,10 @@ export function ensureBuilt(): Promise<void> {
  * Records every request the browser makes and every error the page reports; the function
  * returned fails if a request went anywhere but `origin` or the page broke.
  */
-export function watchPage({ context, page }: Browser, origin: string): () => void {
+export function watchPage(
+  { context, page }: Browser,
+  origin: string,
+): () => void {
   const requests: string[] = [];
   const problems: string[] = [];
   context.on("request", (r) => requests.push(r.url()));
@@ -178,7 +191,10 @@ export async function consoleSession(
           )
           .slice(0, 5)
           .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}">`);
-        return { width: document.documentElement.scrollWidth, widest: out.join(", ") };
+        return {
+          width: document.documentElement.scrollWidth,
+          widest: out.join(", "),
+        };
       }, PHONE.width);
       assert(
         width <= PHONE.width,
