@@ -4,10 +4,7 @@
  * set from its page, each checked through the admin API and S3 on another node.
  */
 import { HeadBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import type {
-  GetBucketInfoResponse,
-  GetKeyInfoResponse,
-} from "../../shared/admin.ts";
+import type { GetBucketInfoResponse, GetKeyInfoResponse } from "../../shared/admin.ts";
 import { assertEquals } from "../assert.ts";
 import { s3Client } from "../cluster.ts";
 import { assertS3Error } from "../s3/client.ts";

@@ -12,12 +12,10 @@ Deno.test("console: sizes are typed as operators write them, decimal unless KiB�
 
 Deno.test("console: a size that cannot be read says why", () => {
   assertEquals(parseSize("abc"), {
-    error:
-      "“abc” is not a size: write a number and a unit, such as 100G or 1.5 TB",
+    error: "“abc” is not a size: write a number and a unit, such as 100G or 1.5 TB",
   });
   assertEquals(parseSize("10 parsecs"), {
-    error:
-      "“parsecs” is not a unit: use B, K, M, G, T or P (or KiB, MiB, GiB, TiB)",
+    error: "“parsecs” is not a unit: use B, K, M, G, T or P (or KiB, MiB, GiB, TiB)",
   });
   assertEquals(parseSize("-5G").constructor, Object);
 });

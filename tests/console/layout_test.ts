@@ -8,12 +8,7 @@ import type {
   PreviewClusterLayoutChangesResponse,
 } from "../../shared/admin.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import {
-  CLUSTER_TOML,
-  eventually,
-  layoutVersion,
-  nodeIdentity,
-} from "../cluster.ts";
+import { CLUSTER_TOML, eventually, layoutVersion, nodeIdentity } from "../cluster.ts";
 import { startNode } from "../harness.ts";
 import { consoleTest } from "./session.ts";
 
@@ -126,8 +121,7 @@ consoleTest(
       await page.getByLabel("Copies of each partition must be in at least")
         .selectOption("4");
       await staged.getByRole("alert").filter({
-        hasText:
-          /Changing the zone redundancy failed.*replication factor \(3\)/,
+        hasText: /Changing the zone redundancy failed.*replication factor \(3\)/,
       }).waitFor();
 
       // A layout that cannot hold 3 copies (2 storage nodes left) is refused before applying.

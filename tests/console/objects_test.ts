@@ -4,15 +4,8 @@
  * and deletion, each checked through S3 on another node.
  */
 import { Buffer } from "node:buffer";
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from "@aws-sdk/client-s3";
-import type {
-  GetBucketInfoResponse,
-  ListBucketObjectsResponse,
-} from "../../shared/admin.ts";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import type { GetBucketInfoResponse, ListBucketObjectsResponse } from "../../shared/admin.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { content, s3Client } from "../cluster.ts";
 import { consoleTest } from "./session.ts";

@@ -1,8 +1,5 @@
 import { assertEquals } from "../assert.ts";
-import {
-  progressFraction,
-  sortWorkers,
-} from "../../console/src/operations_model.ts";
+import { progressFraction, sortWorkers } from "../../console/src/operations_model.ts";
 import type { WorkerInfoResp } from "../../shared/admin.ts";
 
 Deno.test("operations: progress texts that state how far a worker is become a fraction", () => {

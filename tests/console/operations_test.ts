@@ -77,9 +77,7 @@ consoleTest(
       (r) =>
         Object.values(r.success).length === 3 &&
         Object.values(r.success).every((ws) =>
-          ws.some((w) =>
-            w.name === "block scrub" && !/never/.test(w.freeform[1] ?? "never")
-          )
+          ws.some((w) => w.name === "block scrub" && !/never/.test(w.freeform[1] ?? "never"))
         ),
     );
     await page.getByRole("button", { name: "Refresh" }).click();
@@ -130,9 +128,7 @@ consoleTest(
           "/v2/ListBlockErrors?node=self",
         ),
       (r) =>
-        Object.values(r.success)[0].find((e) =>
-          e.blockHash === listed[0].blockHash
-        )!
+        Object.values(r.success)[0].find((e) => e.blockHash === listed[0].blockHash)!
           .errorCount >= 2,
     );
 

@@ -222,8 +222,7 @@ Deno.test("console: the cluster verdict reads status and health as one", () => {
 });
 
 Deno.test({
-  name:
-    "console: in Chromium, sign in, create a key and a bucket, grant, refuse a delete",
+  name: "console: in Chromium, sign in, create a key and a bucket, grant, refuse a delete",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -364,9 +363,7 @@ Deno.test({
         await page.goto(`${node.admin}/${screen}`);
         await page.getByRole("heading", { level: 1 }).waitFor();
         await page.waitForLoadState("networkidle");
-        const width = await page.evaluate(() =>
-          document.documentElement.scrollWidth
-        );
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
         assert(width <= 360, `${screen} is ${width} px wide at 360 px`);
       }
       await shot(page, "console-bucket-360");

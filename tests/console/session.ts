@@ -7,12 +7,7 @@
 import type { Page } from "playwright-core";
 import { assert, assertEquals } from "../assert.ts";
 import { type Browser, launchChromium, shot } from "../browser.ts";
-import {
-  type ClusterNode,
-  type ClusterOptions,
-  startCluster,
-  stopAll,
-} from "../cluster.ts";
+import { type ClusterNode, type ClusterOptions, startCluster, stopAll } from "../cluster.ts";
 import { ROOT } from "../harness.ts";
 
 const DIST = `${ROOT}console/dist/`;
@@ -58,9 +53,7 @@ export function ensureBuilt(): Promise<void> {
     const dec = new TextDecoder();
     assert(
       out.success,
-      `console build failed:\n${dec.decode(out.stdout)}\n${
-        dec.decode(out.stderr)
-      }`,
+      `console build failed:\n${dec.decode(out.stdout)}\n${dec.decode(out.stderr)}`,
     );
   })();
   return built;
