@@ -13,6 +13,7 @@ import {
   type DeleteBucketObjectsRequest,
   type DeleteBucketObjectsResponse,
   type DenyBucketKeyRequest,
+  type GetAdminTokenInfoResponse,
   type GetBucketInfoResponse,
   type GetClusterHealthResponse,
   type GetClusterStatusResponse,
@@ -163,6 +164,8 @@ export async function call<T>(endpoint: AdminEndpoint, opts: CallOptions = {}): 
 export const api = {
   clusterStatus: (token?: string) => call<GetClusterStatusResponse>("GetClusterStatus", { token }),
   clusterHealth: () => call<GetClusterHealthResponse>("GetClusterHealth"),
+  currentToken: (token?: string) =>
+    call<GetAdminTokenInfoResponse>("GetCurrentAdminTokenInfo", { token }),
 
   listKeys: () => call<ListKeysResponse>("ListKeys"),
   keyInfo: (id: string) => call<GetKeyInfoResponse>("GetKeyInfo", { query: { id } }),

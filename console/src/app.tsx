@@ -10,20 +10,51 @@ import { ObjectsView } from "./objects.tsx";
 import { OperationsView } from "./operations.tsx";
 import { href, type Route, route } from "./router.ts";
 import { SignIn } from "./sign_in.tsx";
-import { currentNotice, signOut, token } from "./state.ts";
+import type { AdminEndpoint } from "../../shared/admin.ts";
+import { can, currentNotice, signOut, token, who } from "./state.ts";
 import { Notice, PageTitle } from "./ui.tsx";
 
-const NAV: { label: string; route: Route; screens: Route["screen"][] }[] = [
-  { label: "Cluster", route: { screen: "cluster" }, screens: ["cluster"] },
-  { label: "Layout", route: { screen: "layout" }, screens: ["layout"] },
-  { label: "Keys", route: { screen: "keys" }, screens: ["keys", "key"] },
+/** Each part of the console, and the endpoint its screens cannot do without. */
+const NAV: { label: string; route: Route; screens: Route["screen"][]; needs: AdminEndpoint }[] = [
+  {
+    label: "Cluster",
+    route: { screen: "cluster" },
+    screens: ["cluster"],
+    needs: "GetClusterStatus",
+  },
+  { label: "Layout", route: { screen: "layout" }, screens: ["layout"], needs: "GetClusterLayout" },
+  { label: "Keys", route: { screen: "keys" }, screens: ["keys", "key"], needs: "ListKeys" },
   {
     label: "Buckets",
     route: { screen: "buckets" },
     screens: ["buckets", "bucket", "access", "objects"],
+    needs: "ListBuckets",
   },
-  { label: "Operations", route: { screen: "operations" }, screens: ["operations"] },
+  {
+    label: "Operations",
+    route: { screen: "operations" },
+    screens: ["operations"],
+    needs: "ListWorkers",
+  },
 ];
+
+/** What a token whose scope leaves a screen out sees there instead. */
+function OutOfScope({ needs }: { needs: AdminEndpoint }) {
+  const first = NAV.find((n) => can(n.needs));
+  return (
+    <section aria-labelledby="page-title">
+      <PageTitle title="Not allowed">Not in this token's scope</PageTitle>
+      <p>
+        The token “{who.value?.name}” may not call <code>{needs}</code>, which this screen needs.
+        {first && (
+          <>
+            {" "}Go to <a href={href(first.route)}>{first.label}</a>, or sign in with another token.
+          </>
+        )}
+      </p>
+    </section>
+  );
+}
 
 function Screen({ r }: { r: Route }) {
   switch (r.screen) {
@@ -67,6 +98,8 @@ export function App() {
   if (!token.value) return <SignIn />;
   const r = route.value;
   const notice = currentNotice();
+  const part = NAV.find((n) => n.screens.includes(r.screen));
+  const me = who.value;
   return (
     <>
       <a class="skip" href="#/" onClick={skipToContent}>Skip to content</a>
@@ -76,7 +109,7 @@ export function App() {
         </a>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((n) => (
+            {NAV.filter((n) => can(n.needs)).map((n) => (
               <li key={n.label}>
                 <a
                   href={href(n.route)}
@@ -88,11 +121,14 @@ export function App() {
             ))}
           </ul>
         </nav>
+        {me?.id && <span class="muted small">token “{me.name}”</span>}
         <button type="button" class="link" onClick={() => signOut()}>Sign out</button>
       </header>
       <main id="main" tabIndex={-1}>
         {notice && <Notice>{notice}</Notice>}
-        <Screen key={r.screen} r={r} />
+        {part && !can(part.needs)
+          ? <OutOfScope needs={part.needs} />
+          : <Screen key={r.screen} r={r} />}
       </main>
     </>
   );

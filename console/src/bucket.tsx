@@ -20,8 +20,9 @@ import { bucketName } from "./buckets.tsx";
 import { PublicBadge } from "./public_badge.tsx";
 import { bytes, count, date, plural } from "./format.ts";
 import { href, navigate } from "./router.ts";
-import { noticeFor } from "./state.ts";
+import { can, noticeFor } from "./state.ts";
 import {
+  Allowed,
   ConfirmButton,
   CopyField,
   ErrorNote,
@@ -196,7 +197,7 @@ function GrantForm(
 
 export function BucketView({ id }: { id: string }) {
   const bucket = useResource(() => api.bucketInfo(id));
-  const keys = useResource(api.listKeys);
+  const keys = useResource(() => can("ListKeys") ? api.listKeys() : Promise.resolve([]));
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const b = bucket.data;
   const name = b ? bucketName(b) : id;
@@ -298,22 +299,26 @@ export function BucketView({ id }: { id: string }) {
             </a>
           </p>
 
-          <h2>Aliases</h2>
-          <BucketAliases b={b} onChange={bucket.set} />
+          <Allowed to={["AddBucketAlias", "RemoveBucketAlias"]}>
+            <h2>Aliases</h2>
+            <BucketAliases b={b} onChange={bucket.set} />
+          </Allowed>
 
-          <h2>Quotas</h2>
-          <BucketQuotas
-            key={`q${b.quotas.maxSize}/${b.quotas.maxObjects}`}
-            b={b}
-            onChange={bucket.set}
-          />
+          <Allowed to="UpdateBucket">
+            <h2>Quotas</h2>
+            <BucketQuotas
+              key={`q${b.quotas.maxSize}/${b.quotas.maxObjects}`}
+              b={b}
+              onChange={bucket.set}
+            />
 
-          <h2>Versions and object lock</h2>
-          <BucketVersioning
-            key={`v${b.versioning}/${JSON.stringify(b.objectLock)}`}
-            b={b}
-            onChange={bucket.set}
-          />
+            <h2>Versions and object lock</h2>
+            <BucketVersioning
+              key={`v${b.versioning}/${JSON.stringify(b.objectLock)}`}
+              b={b}
+              onChange={bucket.set}
+            />
+          </Allowed>
 
           <h2>Public access</h2>
           <div class="card">
@@ -329,27 +334,35 @@ export function BucketView({ id }: { id: string }) {
             </p>
           </div>
 
-          <h2>Website</h2>
-          <BucketWebsite b={b} onChange={bucket.set} />
+          <Allowed to="UpdateBucket">
+            <h2>Website</h2>
+            <BucketWebsite b={b} onChange={bucket.set} />
+          </Allowed>
 
-          <h2>Keys and permissions</h2>
-          <PermissionMatrix info={b} onChange={bucket.set} />
-          <GrantForm info={b} keys={keys} onChange={bucket.set} />
+          <Allowed to={["AllowBucketKey", "DenyBucketKey"]}>
+            <h2>Keys and permissions</h2>
+            <PermissionMatrix info={b} onChange={bucket.set} />
+            <Allowed to="ListKeys">
+              <GrantForm info={b} keys={keys} onChange={bucket.set} />
+            </Allowed>
+          </Allowed>
 
-          <h2>Delete</h2>
-          <div class="card danger-zone">
-            <p>
-              A bucket can be deleted only when it is empty: no objects, no unfinished uploads and,
-              on a versioned bucket, no old versions or delete markers.
-            </p>
-            <ConfirmButton
-              label="Delete bucket"
-              question={`Delete the bucket “${name}”? This cannot be undone.`}
-              confirmLabel="Yes, delete the bucket"
-              onConfirm={remove}
-            />
-            <ErrorNote action="Deleting the bucket" error={deleteError} />
-          </div>
+          <Allowed to="DeleteBucket">
+            <h2>Delete</h2>
+            <div class="card danger-zone">
+              <p>
+                A bucket can be deleted only when it is empty: no objects, no unfinished uploads
+                and, on a versioned bucket, no old versions or delete markers.
+              </p>
+              <ConfirmButton
+                label="Delete bucket"
+                question={`Delete the bucket “${name}”? This cannot be undone.`}
+                confirmLabel="Yes, delete the bucket"
+                onConfirm={remove}
+              />
+              <ErrorNote action="Deleting the bucket" error={deleteError} />
+            </div>
+          </Allowed>
         </>
       )}
     </section>

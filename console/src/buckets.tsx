@@ -6,7 +6,7 @@ import { date, shortId } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
 import { PublicBadge } from "./public_badge.tsx";
-import { ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
+import { Allowed, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
 import { TableHead } from "./table_head.tsx";
 
 export function bucketName(b: { id: string; globalAliases: string[] }): string {
@@ -121,7 +121,9 @@ export function BucketsView() {
   return (
     <section aria-labelledby="page-title">
       <PageTitle title="Buckets">Buckets</PageTitle>
-      <CreateBucketForm />
+      <Allowed to="CreateBucket">
+        <CreateBucketForm />
+      </Allowed>
       <h2>All buckets</h2>
       <ErrorNote action="Listing the buckets" error={buckets.error} />
       {buckets.data

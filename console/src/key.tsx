@@ -7,7 +7,15 @@ import { RenameKey } from "./key_rename.tsx";
 import { date } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
-import { ConfirmButton, CopyField, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
+import {
+  Allowed,
+  ConfirmButton,
+  CopyField,
+  ErrorNote,
+  Loading,
+  PageTitle,
+  useResource,
+} from "./ui.tsx";
 
 function CreateBucketPermission(
   { k, onChange }: { k: GetKeyInfoResponse; onChange: (k: GetKeyInfoResponse) => void },
@@ -100,20 +108,22 @@ export function KeyView({ id }: { id: string }) {
           <h2>Buckets this key can use</h2>
           <KeyBuckets k={k} reload={key.reload} />
 
-          <h2>Delete</h2>
-          <div class="card danger-zone">
-            <p>
-              Deleting the key stops every client using it at once. Its buckets and their objects
-              stay.
-            </p>
-            <ConfirmButton
-              label="Delete key"
-              question={`Delete the key “${k.name}” (${k.accessKeyId})? This cannot be undone.`}
-              confirmLabel="Yes, delete the key"
-              onConfirm={remove}
-            />
-            <ErrorNote action="Deleting the key" error={deleteError} />
-          </div>
+          <Allowed to="DeleteKey">
+            <h2>Delete</h2>
+            <div class="card danger-zone">
+              <p>
+                Deleting the key stops every client using it at once. Its buckets and their objects
+                stay.
+              </p>
+              <ConfirmButton
+                label="Delete key"
+                question={`Delete the key “${k.name}” (${k.accessKeyId})? This cannot be undone.`}
+                confirmLabel="Yes, delete the key"
+                onConfirm={remove}
+              />
+              <ErrorNote action="Deleting the key" error={deleteError} />
+            </div>
+          </Allowed>
         </>
       )}
     </section>

@@ -5,8 +5,8 @@ import { api } from "./api.ts";
 import { ImportKeyForm } from "./key_import.tsx";
 import { date } from "./format.ts";
 import { href, navigate } from "./router.ts";
-import { noticeFor } from "./state.ts";
-import { CopyField, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
+import { can, noticeFor } from "./state.ts";
+import { Allowed, CopyField, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
 import { TableHead } from "./table_head.tsx";
 
 /** The answer of CreateKey, the only time the secret is shown. */
@@ -134,7 +134,7 @@ export function KeysView() {
             }}
           />
         )
-        : (
+        : can("CreateKey") && (
           <CreateKeyForm
             onCreated={(k) => {
               setCreated(k);
@@ -143,12 +143,14 @@ export function KeysView() {
             }}
           />
         )}
-      <ImportKeyForm
-        onImported={(k) => {
-          noticeFor({ screen: "key", id: k.accessKeyId }, `Key “${k.name}” imported.`);
-          navigate({ screen: "key", id: k.accessKeyId });
-        }}
-      />
+      <Allowed to="ImportKey">
+        <ImportKeyForm
+          onImported={(k) => {
+            noticeFor({ screen: "key", id: k.accessKeyId }, `Key “${k.name}” imported.`);
+            navigate({ screen: "key", id: k.accessKeyId });
+          }}
+        />
+      </Allowed>
       <h2 tabIndex={-1} ref={listTitle}>All keys</h2>
       <ErrorNote action="Listing the keys" error={keys.error} />
       {keys.data ? <KeyTable keys={keys.data} /> : !keys.error && <Loading what="the keys" />}

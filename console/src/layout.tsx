@@ -10,6 +10,8 @@ import type {
   GetClusterLayoutHistoryResponse,
   GetClusterLayoutResponse,
   GetClusterStatusResponse,
+  LayoutNodeRole,
+  NodeResp,
   NodeRoleChange,
   PreviewClusterLayoutChangesResponse,
 } from "../../shared/admin.ts";
@@ -20,8 +22,17 @@ import { LayoutHistory } from "./layout_history.tsx";
 import type { Placement } from "./layout_math.ts";
 import { LayoutPicture } from "./layout_preview.tsx";
 import { RoleForm } from "./layout_role_form.tsx";
-import { ConfirmButton, ErrorNote, Loading, Notice, PageTitle, useResource } from "./ui.tsx";
+import {
+  Allowed,
+  ConfirmButton,
+  ErrorNote,
+  Loading,
+  Notice,
+  PageTitle,
+  useResource,
+} from "./ui.tsx";
 import { TableHead } from "./table_head.tsx";
+import { can } from "./state.ts";
 
 interface Snapshot {
   layout: GetClusterLayoutResponse;
@@ -63,6 +74,68 @@ function placementOf(s: Snapshot): Placement {
     names[n.id] = n.hostname ? `${n.hostname} ${n.id.slice(0, 8)}` : shortId(n.id);
   }
   return { zoneBefore, zoneAfter, names };
+}
+
+function neverAnswered(n: NodeResp): boolean {
+  return !n.isUp && n.lastSeenSecsAgo === null;
+}
+
+function UpDown({ n }: { n: NodeResp | undefined }) {
+  if (!n) return null;
+  if (n.isUp) return <span class="badge good">up</span>;
+  return <span class="badge bad">{neverAnswered(n) ? "never answered" : "down"}</span>;
+}
+
+/** What a node says of itself before it has a role: host, version, disks. */
+function NodeFacts({ n }: { n: NodeResp }) {
+  const disk = (d: NodeResp["dataPartition"]) =>
+    d ? `${bytes(d.available)} free of ${bytes(d.total)}` : "unknown";
+  if (!n.hostname && !n.garageVersion) return null;
+  return (
+    <dl class="facts">
+      <div>
+        <dt>Host</dt>
+        <dd>{n.hostname ?? "unknown"}</dd>
+      </div>
+      <div>
+        <dt>Version</dt>
+        <dd>{n.garageVersion ?? "unknown"}</dd>
+      </div>
+      <div>
+        <dt>Data disk</dt>
+        <dd>{disk(n.dataPartition)}</dd>
+      </div>
+      <div>
+        <dt>Metadata disk</dt>
+        <dd>{disk(n.metadataPartition)}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/**
+ * Why the staged layout cannot be applied yet. Too few storage nodes is a step still to take
+ * (a hint saying how many), not a failure; anything else is shown as the server says it.
+ */
+function PreviewProblem({ error }: { error: string }) {
+  const m = /needs at least (\d+) storage node\(s\) for replication factor \d+, and has (\d+)/
+    .exec(error);
+  if (m) {
+    const more = Number(m[1]) - Number(m[2]);
+    return (
+      <p class="note" role="status">
+        Assign {more} more storage node{more === 1 ? "" : "s"}{" "}
+        (a zone and a capacity) before applying: each partition keeps {m[1]}{" "}
+        copies, on different nodes.
+      </p>
+    );
+  }
+  return (
+    <div class="note error" role="alert">
+      <strong>These changes cannot be applied.</strong> {error}{" "}
+      Change or remove a staged role, or revert.
+    </div>
+  );
 }
 
 function ZoneRedundancy({ layout, onStaged }: {
@@ -140,6 +213,18 @@ export function LayoutView() {
   const staged = new Map(layout.stagedRoleChanges.map((c) => [c.id, c]));
   const zones = [...new Set(layout.roles.map((r) => r.zone))].sort();
   const newNodes = status.nodes.filter((n) => !roles.has(n.id) && !staged.has(n.id));
+  const byId = new Map(status.nodes.map((n) => [n.id, n]));
+  // Nodes with a role, then nodes whose first role is staged: they stay in view until applied.
+  const rows: { id: string; role: Omit<LayoutNodeRole, "id">; stagedNew: boolean }[] = [
+    ...layout.roles.map((r) => ({ id: r.id, role: r, stagedNew: false })),
+    ...layout.stagedRoleChanges.flatMap((c) =>
+      "remove" in c || roles.has(c.id) ? [] : [{
+        id: c.id,
+        role: { ...c, storedPartitions: null, usableCapacity: null },
+        stagedNew: true,
+      }]
+    ),
+  ];
   const hasStaged = layout.stagedRoleChanges.length > 0 || layout.stagedParameters !== null;
   const next = layout.version + 1;
   const form = (id: string) => (
@@ -192,52 +277,60 @@ export function LayoutView() {
           columns={["Node", "Zone", "Capacity", "Partitions", "Tags", { offscreen: "Actions" }]}
         />
         <tbody>
-          {layout.roles.map((r) => (
-            <Fragment key={r.id}>
+          {rows.map(({ id, role, stagedNew }) => (
+            <Fragment key={id}>
               <tr>
                 <td data-label="Node">
-                  <span class="strong" title={r.id}>{name(r.id)}</span>
-                  {staged.has(r.id) && <span class="badge warn">change staged</span>}
+                  <span class="strong" title={id}>{name(id)}</span> <UpDown n={byId.get(id)} />
+                  {stagedNew
+                    ? <span class="badge warn">new, staged</span>
+                    : staged.has(id) && <span class="badge warn">change staged</span>}
                 </td>
-                <td data-label="Zone">{r.zone}</td>
-                <td data-label="Capacity">{r.capacity === null ? "gateway" : bytes(r.capacity)}</td>
-                <td data-label="Partitions">{r.storedPartitions ?? "—"}</td>
-                <td data-label="Tags">{r.tags.join(", ") || "—"}</td>
+                <td data-label="Zone">{role.zone}</td>
+                <td data-label="Capacity">
+                  {role.capacity === null ? "gateway" : bytes(role.capacity)}
+                </td>
+                <td data-label="Partitions">{stagedNew ? "—" : role.storedPartitions ?? "—"}</td>
+                <td data-label="Tags">{role.tags.join(", ") || "—"}</td>
                 <td data-label="Actions" class="row-actions">
-                  <button
-                    type="button"
-                    class="small"
-                    aria-expanded={editing === r.id}
-                    onClick={() => setEditing(editing === r.id ? null : r.id)}
-                  >
-                    Change role<span class="offscreen">of {name(r.id)}</span>
-                  </button>
-                  <button
-                    type="button"
-                    class="small"
-                    onClick={() =>
-                      act(
-                        `Staging the removal of ${name(r.id)}`,
-                        () =>
-                          call("UpdateClusterLayout", {
-                            body: { roles: [{ id: r.id, remove: true }] },
-                          }),
-                      )}
-                  >
-                    Remove<span class="offscreen">{name(r.id)} from the layout</span>
-                  </button>
+                  {can("UpdateClusterLayout") && (
+                    <>
+                      <button
+                        type="button"
+                        class="small"
+                        aria-expanded={editing === id}
+                        onClick={() => setEditing(editing === id ? null : id)}
+                      >
+                        Change role<span class="offscreen">of {name(id)}</span>
+                      </button>
+                      <button
+                        type="button"
+                        class="small"
+                        onClick={() =>
+                          act(
+                            `Staging the removal of ${name(id)}`,
+                            () =>
+                              call("UpdateClusterLayout", {
+                                body: { roles: [{ id, remove: true }] },
+                              }),
+                          )}
+                      >
+                        Remove<span class="offscreen">{name(id)} from the layout</span>
+                      </button>
+                    </>
+                  )}
                 </td>
               </tr>
-              {editing === r.id && (
+              {editing === id && (
                 <tr class="detail">
-                  <td colSpan={6}>{form(r.id)}</td>
+                  <td colSpan={6}>{form(id)}</td>
                 </tr>
               )}
             </Fragment>
           ))}
         </tbody>
       </table>
-      {layout.roles.length === 0 && (
+      {rows.length === 0 && (
         <p class="empty">No node has a role yet: give the nodes below a zone and a capacity.</p>
       )}
 
@@ -251,16 +344,41 @@ export function LayoutView() {
             {newNodes.map((n) => (
               <li key={n.id} class="card">
                 <p>
-                  <span class="strong" title={n.id}>{name(n.id)}</span>{" "}
-                  {n.isUp
-                    ? <span class="badge good">up</span>
-                    : <span class="badge bad">down</span>}
+                  <span class="strong" title={n.id}>{name(n.id)}</span> <UpDown n={n} />
                   {n.addr && <span class="muted small">{n.addr}</span>}
                 </p>
-                {editing === n.id
+                <NodeFacts n={n} />
+                {neverAnswered(n)
+                  ? (
+                    <>
+                      <p class="note warn">
+                        This node has never answered at{" "}
+                        {n.addr ?? "its address"}: the address may be mistyped (<code>node id</code>
+                        {" "}
+                        on that machine prints the right one). Connect it again below, or forget it.
+                      </p>
+                      <Allowed to="ForgetClusterNode">
+                        <button
+                          type="button"
+                          onClick={() =>
+                            act(
+                              `Forgetting ${name(n.id)}`,
+                              () => call("ForgetClusterNode", { query: { id: n.id } }),
+                              `Node ${shortId(n.id)} forgotten.`,
+                            )}
+                        >
+                          Forget<span class="offscreen">{name(n.id)}</span>
+                        </button>
+                      </Allowed>
+                    </>
+                  )
+                  : editing === n.id
                   ? form(n.id)
-                  : (
-                    <button type="button" onClick={() => setEditing(n.id)}>
+                  : can("UpdateClusterLayout") && (
+                    <button
+                      type="button"
+                      onClick={() => setEditing(n.id)}
+                    >
                       Assign a role<span class="offscreen">to {name(n.id)}</span>
                     </button>
                   )}
@@ -285,13 +403,10 @@ export function LayoutView() {
               : `at least ${layout.stagedParameters.zoneRedundancy.atLeast} zones`}
           </p>
         )}
-        <ZoneRedundancy layout={layout} onStaged={snap.reload} />
-        {preview && "error" in preview && (
-          <div class="note error" role="alert">
-            <strong>These changes cannot be applied.</strong> {preview.error}{" "}
-            Change or remove a staged role, or revert.
-          </div>
-        )}
+        <Allowed to="UpdateClusterLayout">
+          <ZoneRedundancy layout={layout} onStaged={snap.reload} />
+        </Allowed>
+        {preview && "error" in preview && <PreviewProblem error={preview.error} />}
         {preview && "newLayout" in preview && (
           <>
             <h3>Preview of version {next}</h3>
@@ -310,7 +425,7 @@ export function LayoutView() {
         )}
         {hasStaged && (
           <div class="actions">
-            {preview && "newLayout" in preview && (
+            {preview && "newLayout" in preview && can("ApplyClusterLayout") && (
               <ConfirmButton
                 label={`Apply as version ${next}`}
                 question={`Apply the staged changes as layout version ${next}? Data starts moving between nodes at once.`}
@@ -326,22 +441,26 @@ export function LayoutView() {
                   )}
               />
             )}
-            <button
-              type="button"
-              onClick={() =>
-                act(
-                  "Reverting the staged changes",
-                  () => call("RevertClusterLayout"),
-                  "Staged changes discarded.",
-                )}
-            >
-              Revert staged changes
-            </button>
+            <Allowed to="RevertClusterLayout">
+              <button
+                type="button"
+                onClick={() =>
+                  act(
+                    "Reverting the staged changes",
+                    () => call("RevertClusterLayout"),
+                    "Staged changes discarded.",
+                  )}
+              >
+                Revert staged changes
+              </button>
+            </Allowed>
           </div>
         )}
       </div>
 
-      <ConnectNode onConnected={snap.reload} />
+      <Allowed to="ConnectClusterNodes">
+        <ConnectNode onConnected={snap.reload} />
+      </Allowed>
 
       <h2>History</h2>
       <LayoutHistory history={s.history} name={name} />

@@ -15,7 +15,7 @@ import { ago, count, plural, shortId, time } from "./format.ts";
 import { progressFraction, sortWorkers } from "./operations_model.ts";
 import { RepairForm } from "./repair_form.tsx";
 import { RetryButton } from "./retry_button.tsx";
-import { ErrorNote, Loading, Notice, PageTitle, usePolling } from "./ui.tsx";
+import { Allowed, ErrorNote, Loading, Notice, PageTitle, usePolling } from "./ui.tsx";
 import { TableHead } from "./table_head.tsx";
 
 export const OPERATIONS_REFRESH_MS = 3000;
@@ -162,7 +162,9 @@ export function OperationsView() {
       {!s && !error && <Loading what="the workers" />}
       {s && (
         <>
-          <RepairForm nodes={s.status.nodes} name={name} onLaunched={refresh} />
+          <Allowed to="LaunchRepairOperation">
+            <RepairForm nodes={s.status.nodes} name={name} onLaunched={refresh} />
+          </Allowed>
           {unreachable.map(([id, msg]) => (
             <div key={id} class="note warn" role="alert">
               {name(id)} did not answer:{" "}

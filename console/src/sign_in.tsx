@@ -25,8 +25,7 @@ export function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      await api.clusterStatus(t);
-      signIn(t);
+      signIn(t, await api.currentToken(t));
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -41,7 +40,9 @@ export function SignIn() {
         <p class="muted">
           Sign in with the cluster's admin token: <code>admin_token</code>{" "}
           in the node's configuration, or the file <code>admin_token</code> in its{" "}
-          <code>metadata_dir</code> when none is configured.
+          <code>metadata_dir</code>{" "}
+          when none is configured; or with an admin API token, and the console shows what its scope
+          allows.
         </p>
         {signedOutReason.value && !error && (
           <div class="note warn" role="status">{signedOutReason.value}</div>

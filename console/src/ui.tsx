@@ -1,7 +1,9 @@
 /** Small pieces every screen uses: loading data, errors in words, copy and confirm buttons. */
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { AdminEndpoint } from "../../shared/admin.ts";
 import { ApiError } from "./api.ts";
+import { can } from "./state.ts";
 
 export interface Resource<T> {
   data: T | undefined;
@@ -258,4 +260,12 @@ export function useAction() {
     }
   }, []);
   return { busy, error, run };
+}
+
+/** Shows its children only when the token's scope allows every endpoint named. */
+export function Allowed(
+  { to, children }: { to: AdminEndpoint | AdminEndpoint[]; children: ComponentChildren },
+) {
+  const all = Array.isArray(to) ? to : [to];
+  return all.every(can) ? <>{children}</> : null;
 }

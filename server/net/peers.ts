@@ -146,7 +146,9 @@ export class Peers {
   /** Connects to a peer now (`node connect`); fails with the reason if it cannot. */
   async connect(p: PeerAddress): Promise<void> {
     if (p.id === this.id) return;
-    await this.#dial(this.#remember(p));
+    const peer = this.#remember(p);
+    // Asked once connected, so what it says of itself (host, version, disks) is known at once.
+    await this.#ping(peer, await this.#dial(peer));
   }
 
   /** Forgets a peer (a mistyped address that never answered, a node gone for good). */
@@ -363,6 +365,7 @@ export class Peers {
       if (!this.#stopped) log.info("peer down", { id: id.slice(0, 16), reason: reason.message });
     });
     log.info("peer up", { id: id.slice(0, 16), addr: peer.addr });
+    if (!peer.info) this.#ping(peer, conn);
     this.o.onUp?.(id);
     this.#exchangePeers(conn);
     return conn;
