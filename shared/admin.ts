@@ -147,6 +147,11 @@ export interface LocalGetNodeInfoResponse {
   dataPartition?: FreeSpaceResp;
   metadataPartition?: FreeSpaceResp;
   diskFull?: "data" | "metadata" | null;
+  /**
+   * Remise extension: where this node serves S3 (its listening address, so 0.0.0.0 when it
+   * listens on every interface) and the region clients sign for.
+   */
+  s3Api?: { url: string; region: string } | null;
 }
 
 /** Answer of the per-node endpoints (`?node=self|*|<id>`). */

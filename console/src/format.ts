@@ -82,3 +82,8 @@ export function parseSize(text: string): number | { error: string } {
   }
   return Math.round(Number(m[1].replace(",", ".")) * unit);
 }
+
+/** A key valid "until" a day (an `<input type="date">` value) stops at the end of it, UTC. */
+export function endOfDay(day: string): string {
+  return `${day}T23:59:59Z`;
+}

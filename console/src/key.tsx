@@ -3,8 +3,9 @@ import { useState } from "preact/hooks";
 import type { GetKeyInfoResponse } from "../../shared/admin.ts";
 import { api } from "./api.ts";
 import { KeyBuckets } from "./key_buckets.tsx";
+import { KeySnippets } from "./key_snippets.tsx";
 import { RenameKey } from "./key_rename.tsx";
-import { date } from "./format.ts";
+import { date, endOfDay } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { noticeFor } from "./state.ts";
 import {
@@ -14,6 +15,7 @@ import {
   ErrorNote,
   Loading,
   PageTitle,
+  useAction,
   useResource,
 } from "./ui.tsx";
 
@@ -50,6 +52,52 @@ function CreateBucketPermission(
       </label>
       <ErrorNote action="Changing the key's permission" error={error} />
     </div>
+  );
+}
+
+/** When the key stops working: a day (UTC, included), or never. */
+function KeyExpiry(
+  { k, onChange }: { k: GetKeyInfoResponse; onChange: (k: GetKeyInfoResponse) => void },
+) {
+  const [until, setUntil] = useState(k.expiration ? k.expiration.slice(0, 10) : "");
+  const action = useAction();
+  const save = (body: object) =>
+    action.run(async () => onChange(await api.updateKey(k.accessKeyId, body)));
+  return (
+    <form
+      class="inline-form"
+      aria-label="Expiry"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (until) save({ expiration: endOfDay(until) });
+      }}
+    >
+      <div class="row">
+        <div class="field">
+          <label for="key-expiry">Valid until (UTC)</label>
+          <input
+            id="key-expiry"
+            type="date"
+            value={until}
+            onInput={(e) => setUntil(e.currentTarget.value)}
+          />
+        </div>
+        <button type="submit" disabled={action.busy || !until}>Set expiry</button>
+        {k.expiration && (
+          <button
+            type="button"
+            disabled={action.busy}
+            onClick={() => save({ neverExpires: true })}
+          >
+            Never expire
+          </button>
+        )}
+      </div>
+      <p class="hint">
+        Past that day, every request the key signs is refused (403), until the date is moved.
+      </p>
+      <ErrorNote action="Changing the expiry" error={action.error} />
+    </form>
   );
 }
 
@@ -101,9 +149,19 @@ export function KeyView({ id }: { id: string }) {
             <p class="hint">
               The secret access key was shown once, when the key was created.
             </p>
-            <RenameKey k={k} onChange={key.set} />
-            <CreateBucketPermission k={k} onChange={key.set} />
+            <Allowed to="UpdateKey">
+              <RenameKey k={k} onChange={key.set} />
+              <CreateBucketPermission k={k} onChange={key.set} />
+              <KeyExpiry key={k.expiration ?? "never"} k={k} onChange={key.set} />
+            </Allowed>
           </div>
+
+          <Allowed to="GetNodeInfo">
+            <h2>Use this key</h2>
+            <div class="card">
+              <KeySnippets keyId={k.accessKeyId} />
+            </div>
+          </Allowed>
 
           <h2>Buckets this key can use</h2>
           <KeyBuckets k={k} reload={key.reload} />

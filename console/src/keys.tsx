@@ -3,7 +3,8 @@ import { useRef, useState } from "preact/hooks";
 import type { GetKeyInfoResponse, ListKeysResponse } from "../../shared/admin.ts";
 import { api } from "./api.ts";
 import { ImportKeyForm } from "./key_import.tsx";
-import { date } from "./format.ts";
+import { KeySnippets } from "./key_snippets.tsx";
+import { date, endOfDay } from "./format.ts";
 import { href, navigate } from "./router.ts";
 import { can, noticeFor } from "./state.ts";
 import { Allowed, CopyField, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
@@ -20,6 +21,10 @@ function NewKey({ k, onDone }: { k: GetKeyInfoResponse; onDone: () => void }) {
       </p>
       <CopyField id="new-key-id" label="Access key ID" value={k.accessKeyId} />
       <CopyField id="new-key-secret" label="Secret access key" value={k.secretAccessKey ?? ""} />
+      <Allowed to="GetNodeInfo">
+        <h3>Use it</h3>
+        <KeySnippets keyId={k.accessKeyId} secret={k.secretAccessKey ?? undefined} />
+      </Allowed>
       <p class="small">
         {k.permissions.createBucket
           ? "This key may create buckets."
@@ -35,6 +40,7 @@ function NewKey({ k, onDone }: { k: GetKeyInfoResponse; onDone: () => void }) {
 function CreateKeyForm({ onCreated }: { onCreated: (k: GetKeyInfoResponse) => void }) {
   const [name, setName] = useState("");
   const [createBucket, setCreateBucket] = useState(false);
+  const [until, setUntil] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const submit = async (e: Event) => {
@@ -45,9 +51,11 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: GetKeyInfoResponse) => vo
       const k = await api.createKey({
         name: name.trim() || null,
         ...(createBucket ? { allow: { createBucket: true } } : {}),
+        ...(until ? { expiration: endOfDay(until) } : {}),
       });
       setName("");
       setCreateBucket(false);
+      setUntil("");
       onCreated(k);
     } catch (err) {
       setError(err);
@@ -67,6 +75,15 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: GetKeyInfoResponse) => vo
             placeholder="e.g. backup-server"
             autoComplete="off"
             onInput={(e) => setName(e.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="key-until">Valid until (UTC, optional)</label>
+          <input
+            id="key-until"
+            type="date"
+            value={until}
+            onInput={(e) => setUntil(e.currentTarget.value)}
           />
         </div>
         <label class="check">

@@ -9,7 +9,7 @@ import type {
 import { PARTITIONS } from "../rpc/layout.ts";
 import { parsePeer } from "../net/peers.ts";
 import type { NodeInfo, System } from "../rpc/system.ts";
-import { type Call, type EndpointDef, REMISE_VERSION } from "./context.ts";
+import { type AdminDeps, type Call, type EndpointDef, REMISE_VERSION } from "./context.ts";
 import { badRequest } from "./errors.ts";
 import { formatSize } from "../util/size.ts";
 
@@ -128,7 +128,7 @@ async function connectNodes({ deps, body }: Call): Promise<ConnectClusterNodesRe
   }));
 }
 
-export function localNodeInfo(sys: System): LocalGetNodeInfoResponse {
+export function localNodeInfo({ sys, s3Url }: AdminDeps): LocalGetNodeInfoResponse {
   const { data, metadata } = sys.diskUsage();
   return {
     nodeId: sys.id,
@@ -139,6 +139,7 @@ export function localNodeInfo(sys: System): LocalGetNodeInfoResponse {
     dataPartition: data ?? undefined,
     metadataPartition: metadata ?? undefined,
     diskFull: sys.diskFull() ?? null,
+    s3Api: s3Url ? { url: s3Url, region: sys.config.s3Api.s3Region } : null,
   };
 }
 

@@ -149,7 +149,7 @@ function clusterStatistics({ sys }: AdminDeps): GetClusterStatisticsResponse {
 }
 
 const local: Record<string, LocalEndpoint> = {
-  GetNodeInfo: { run: ({ sys }) => localNodeInfo(sys) },
+  GetNodeInfo: { run: (deps) => localNodeInfo(deps) },
   GetNodeStatistics: { run: nodeStatistics },
   ListWorkers: {
     body: (b) => ({
