@@ -28,3 +28,9 @@ export function nameIn(prefix: string, key: string): string {
 export function keyFor(prefix: string, file: { name: string; webkitRelativePath?: string }) {
   return prefix + (file.webkitRelativePath || file.name);
 }
+
+/** A folder as typed ("photos", "/photos/2026") as a key prefix: no leading "/", one trailing. */
+export function folderPath(typed: string): string {
+  const t = typed.trim().replace(/^\/+/, "").replace(/\/+$/, "");
+  return t ? `${t}/` : "";
+}

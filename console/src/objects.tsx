@@ -13,11 +13,22 @@ import type {
 import { api } from "./api.ts";
 import { bucketName } from "./buckets.tsx";
 import { bytes, date, plural } from "./format.ts";
-import { crumbs, keyFor, nameIn } from "./object_paths.ts";
+import { crumbs, folderPath, keyFor, nameIn } from "./object_paths.ts";
 import { ObjectLink } from "./object_link.tsx";
-import { href } from "./router.ts";
-import { downloadObject } from "./transfer.ts";
-import { ConfirmButton, ErrorNote, Loading, PageTitle, useResource } from "./ui.tsx";
+import { href, navigate } from "./router.ts";
+import { downloadObject, uploadFile } from "./transfer.ts";
+import {
+  Allowed,
+  ConfirmButton,
+  ErrorNote,
+  Loading,
+  Notice,
+  PageTitle,
+  useAction,
+  useResource,
+} from "./ui.tsx";
+import { TextField } from "./fields.tsx";
+import { can } from "./state.ts";
 import { addUpload, Uploads, uploadsDone } from "./uploads.tsx";
 import { TableHead } from "./table_head.tsx";
 import { ObjectVersions } from "./object_versions.tsx";
@@ -107,8 +118,32 @@ function Crumbs({ b, prefix }: { b: GetBucketInfoResponse | undefined; prefix: s
   );
 }
 
+/** A folder is a key ending with "/": an empty object under that name, as S3 consoles make it. */
+function NewFolder({ bucketId, prefix }: { bucketId: string; prefix: string }) {
+  const [name, setName] = useState("");
+  const action = useAction();
+  const create = (e: Event) => {
+    e.preventDefault();
+    const path = folderPath(prefix + name.trim());
+    action.run(async () => {
+      await uploadFile(bucketId, path, new Blob([]), () => {}, new AbortController().signal);
+      setName("");
+      navigate({ screen: "objects", id: bucketId, prefix: path });
+    });
+  };
+  return (
+    <form class="inline-form" aria-label="Create a folder" onSubmit={create}>
+      <div class="row">
+        <TextField id="new-folder" label="New folder" value={name} onValue={setName} />
+        <button type="submit" disabled={action.busy || !name.trim()}>Create folder</button>
+      </div>
+      <ErrorNote action="Creating the folder" error={action.error} />
+    </form>
+  );
+}
+
 function ObjectRow(
-  { bucketId, o, prefix, selected, onSelect, panels, versions }: {
+  { bucketId, o, prefix, selected, onSelect, panels, versions, onDelete }: {
     bucketId: string;
     o: BucketObject;
     prefix: string;
@@ -117,6 +152,7 @@ function ObjectRow(
     panels: ReturnType<typeof usePanels>;
     /** Set on a versioned bucket: the row opens the object's versions. */
     versions: boolean;
+    onDelete: (keys: string[]) => Promise<void>;
   },
 ) {
   const [error, setError] = useState<unknown>(null);
@@ -173,6 +209,20 @@ function ObjectRow(
             >
               Link<span class="offscreen">to {name}</span>
             </button>
+            {can("DeleteBucketObjects") && (
+              <ConfirmButton
+                label="Delete"
+                labelSuffix={` ${name}`}
+                question={`Delete ${name}?${
+                  versions
+                    ? " A delete marker hides it; its versions stay."
+                    : " This cannot be undone."
+                }`}
+                confirmLabel="Yes, delete it"
+                small
+                onConfirm={() => onDelete([o.key])}
+              />
+            )}
           </>
         )}
         {versions && (
@@ -193,7 +243,14 @@ function ObjectRow(
 export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
   const bucket = useResource(() => api.bucketInfo(id));
   const [showVersions, setShowVersions] = useState(false);
-  const { listing, error, loading, reload, more } = useListing(id, prefix, showVersions);
+  const [search, setSearch] = useState("");
+  const { listing, error, loading, reload, more } = useListing(
+    id,
+    prefix + search,
+    showVersions,
+  );
+  const [deleted, setDeleted] = useState<string | null>(null);
+  const [uploadTo, setUploadTo] = useState(prefix);
   const panels = usePanels();
   const done = uploadsDone.value;
   useEffect(() => {
@@ -205,23 +262,34 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
   const fileInput = useRef<HTMLInputElement>(null);
   const b = bucket.data;
 
+  const folder = folderPath(uploadTo);
   const addFiles = (files: FileList | File[] | null) => {
-    for (const f of files ?? []) addUpload(id, keyFor(prefix, f), f);
+    for (const f of files ?? []) addUpload(id, keyFor(folder, f), f);
   };
+  const selectable = listing?.objects.filter((o) => !o.deleted).map((o) => o.key) ?? [];
+  const allSelected = selectable.length > 0 && selectable.every((k) => selected.has(k));
   const select = (key: string, on: boolean) => {
     const next = new Set(selected);
     if (on) next.add(key);
     else next.delete(key);
     setSelected(next);
   };
-  const removeSelected = async () => {
+  const remove = async (keys: string[]) => {
     setDeleteError(null);
+    setDeleted(null);
     try {
-      const r = await api.deleteObjects({ bucketId: id, keys: [...selected] });
+      const r = await api.deleteObjects({ bucketId: id, keys });
       if (r.errors.length) {
         throw new Error(r.errors.map((e) => `${e.key}: ${e.message}`).join("; "));
       }
-      setSelected(new Set());
+      const next = new Set(selected);
+      for (const k of keys) next.delete(k);
+      setSelected(next);
+      setDeleted(
+        keys.length === 1
+          ? `Deleted ${nameIn(prefix, keys[0])}.`
+          : `Deleted ${plural(keys.length, "object")}.`,
+      );
     } catch (e) {
       setDeleteError(e);
     }
@@ -256,32 +324,44 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
         )}
       </PageTitle>
       <ErrorNote action="Reading the bucket" error={bucket.error} />
-      <div class="card drop-zone">
-        <input
-          ref={fileInput}
-          type="file"
-          multiple
-          class="offscreen"
-          aria-label="Files to upload"
-          tabIndex={-1}
-          onChange={(e) => {
-            addFiles(e.currentTarget.files);
-            e.currentTarget.value = "";
-          }}
-        />
-        <p>
-          Drop files here to upload them to{" "}
-          {prefix ? <span class="mono">{prefix}</span> : "the top of the bucket"}, or{" "}
-          <button type="button" onClick={() => fileInput.current?.click()}>
-            Choose files…
-          </button>
-        </p>
-        <p class="hint">
-          Files of 16 MB and more are sent in parts of 8 MB: a large upload shows its progress and
-          can be cancelled.
-        </p>
-        <Uploads bucketId={id} />
-      </div>
+      <Allowed to="PutBucketObject">
+        <div class="card drop-zone">
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            class="offscreen"
+            aria-label="Files to upload"
+            tabIndex={-1}
+            onChange={(e) => {
+              addFiles(e.currentTarget.files);
+              e.currentTarget.value = "";
+            }}
+          />
+          <div class="row">
+            <TextField
+              id="upload-to"
+              label="Upload into the folder"
+              value={uploadTo}
+              placeholder="the top of the bucket"
+              onValue={setUploadTo}
+            />
+          </div>
+          <p>
+            Drop files here to upload them to{" "}
+            {folder ? <span class="mono">{folder}</span> : "the top of the bucket"}, or{" "}
+            <button type="button" onClick={() => fileInput.current?.click()}>
+              Choose files…
+            </button>
+          </p>
+          <p class="hint">
+            Files of 16 MB and more are sent in parts of 8 MB: a large upload shows its progress and
+            can be cancelled.
+          </p>
+          <Uploads bucketId={id} />
+        </div>
+        <NewFolder bucketId={id} prefix={prefix} />
+      </Allowed>
       {b?.versioning && (
         <label class="check">
           <input
@@ -292,9 +372,23 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
           Show versions (deleted objects too)
         </label>
       )}
+      <div class="row">
+        <TextField
+          id="object-search"
+          label="Search this folder by prefix"
+          value={search}
+          placeholder="e.g. 2026-"
+          onValue={setSearch}
+        />
+      </div>
+      {deleted && <Notice>{deleted}</Notice>}
       <ErrorNote action="Listing the objects" error={error} />
       {!listing && !error && <Loading what="the objects" />}
-      {empty && <p class="empty">This folder is empty.</p>}
+      {empty && (
+        <p class="empty">
+          {search ? `Nothing here starts with “${search}”.` : "This folder is empty."}
+        </p>
+      )}
       {listing && !empty && (
         <>
           <div class="title-row">
@@ -304,6 +398,17 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
               {listing.next ? " (more to show)" : ""}
             </h2>
             <div class="actions">
+              {can("DeleteBucketObjects") && selectable.length > 0 && (
+                <label class="check">
+                  <input
+                    type="checkbox"
+                    checked={allSelected}
+                    onChange={(e) =>
+                      setSelected(e.currentTarget.checked ? new Set(selectable) : new Set())}
+                  />{" "}
+                  Select all
+                </label>
+              )}
               <button type="button" onClick={reload} disabled={loading}>Refresh</button>
               {selected.size > 0 && (
                 <ConfirmButton
@@ -312,7 +417,7 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
                     plural(selected.size, "selected object")
                   }? This cannot be undone.`}
                   confirmLabel="Yes, delete them"
-                  onConfirm={removeSelected}
+                  onConfirm={() => remove([...selected])}
                 />
               )}
             </div>
@@ -346,6 +451,7 @@ export function ObjectsView({ id, prefix }: { id: string; prefix: string }) {
                     onSelect={(on) => select(o.key, on)}
                     panels={panels}
                     versions={showVersions}
+                    onDelete={remove}
                   />
                   {!o.deleted && panels.isOpen("details", o.key) && (
                     <tr class="detail">

@@ -100,7 +100,6 @@ export async function uploadFile(
   }
 }
 
-/** Fetches an object and offers it to the browser's downloads under its file name. */
 /** Downloads an object (or one of its versions) as a file named after its key. */
 export async function downloadObject(
   bucketId: string,

@@ -156,11 +156,15 @@ export function CopyField({ id, label, value }: { id: string; label: string; val
 
 /** A destructive action asked twice: the first click asks, "Cancel" takes the focus. */
 export function ConfirmButton(
-  { label, question, confirmLabel, onConfirm }: {
+  { label, question, confirmLabel, onConfirm, small, labelSuffix }: {
     label: string;
     question: string;
     confirmLabel: string;
     onConfirm: () => Promise<void>;
+    /** A button in a table row. */
+    small?: boolean;
+    /** Read by screen readers after the label (which row it acts on). */
+    labelSuffix?: string;
   },
 ) {
   const [asking, setAsking] = useState(false);
@@ -175,8 +179,14 @@ export function ConfirmButton(
   }, [asking]);
   if (!asking) {
     return (
-      <button type="button" class="danger" ref={opener} onClick={() => setAsking(true)}>
+      <button
+        type="button"
+        class={small ? "danger small" : "danger"}
+        ref={opener}
+        onClick={() => setAsking(true)}
+      >
         {label}
+        {labelSuffix && <span class="offscreen">{labelSuffix}</span>}
       </button>
     );
   }
