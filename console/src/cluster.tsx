@@ -106,6 +106,11 @@ export function ClusterView() {
           <div class={`verdict ${verdict.tone}`} role="status" aria-live="polite">
             <h2>{verdict.title}</h2>
             {verdict.lines.map((l) => <p key={l}>{l}</p>)}
+            {verdict.next && (
+              <p>
+                <a class="button" href={verdict.next.hash}>{verdict.next.text}</a>
+              </p>
+            )}
           </div>
           <dl class="stats">
             <div>

@@ -49,10 +49,7 @@ function WorkerRow({ w }: { w: WorkerInfoResp }) {
       <td data-label="Worker">
         <span class="strong">{w.name}</span>
         {w.freeform.length > 0 && (
-          <details>
-            <summary>details</summary>
-            <ul class="freeform">{w.freeform.map((f) => <li key={f}>{f}</li>)}</ul>
-          </details>
+          <ul class="freeform">{w.freeform.map((f) => <li key={f}>{f}</li>)}</ul>
         )}
       </td>
       <td data-label="State">
@@ -63,7 +60,12 @@ function WorkerRow({ w }: { w: WorkerInfoResp }) {
           <progress max={1} value={fraction} aria-label={`${w.name} progress`} />
         )}
         <span class="small">
-          {w.progress ?? (w.queueLength ? `${count(w.queueLength)} queued` : "—")}
+          {w.progress ??
+            (w.queueLength
+              ? `${count(w.queueLength)} queued`
+              : w.state === "done"
+              ? "finished"
+              : "at rest: nothing to do")}
         </span>
       </td>
       <td data-label="Errors">

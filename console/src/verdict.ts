@@ -21,6 +21,8 @@ export interface Verdict {
   tone: Tone;
   title: string;
   lines: string[];
+  /** Where to go to act on it, when a screen of the console does. */
+  next?: { hash: string; text: string };
 }
 
 function nodeName(n: NodeResp): string {
@@ -37,10 +39,9 @@ export function verdictOf(
       title: "No storage yet",
       lines: [
         "No node has a storage role in the cluster layout, so buckets cannot hold data.",
-        `Give nodes a zone and a capacity (“remise layout assign <node-id> -z dc1 -c 1T”), then apply the layout (“remise layout apply --version ${
-          status.layoutVersion + 1
-        }”).`,
+        "Give nodes a zone and a capacity, then apply the layout.",
       ],
+      next: { hash: "#/layout", text: "Assign roles on the Layout screen" },
     };
   }
   const down = status.nodes.filter((n) => n.role && !n.isUp);

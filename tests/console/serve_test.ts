@@ -218,7 +218,8 @@ Deno.test("console: the cluster verdict reads status and health as one", () => {
     health: { ...health("unavailable", 0, 0), storageNodes: 0 },
   });
   assertEquals([empty.tone, empty.title], ["warn", "No storage yet"]);
-  assertMatch(empty.lines[1], /layout apply --version 1/);
+  // The way on is a link to the screen that does it, not a command to copy.
+  assertEquals(empty.next, { hash: "#/layout", text: "Assign roles on the Layout screen" });
 });
 
 Deno.test({
