@@ -1,4 +1,6 @@
 /** One Remise node: opens its metadata and data, then serves the S3 and admin front ends. */
+import { UsageHistory, type UsageSample } from "./util/usage_history.ts";
+import { allLocalBucketStats } from "./model/buckets/bucket_stats.ts";
 import { join } from "node:path";
 import { fallback } from "./admin/console.ts";
 import { createAdminHandler } from "./admin/router.ts";
@@ -39,6 +41,20 @@ function httpUrl(addr: Deno.NetAddr): string {
   return `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
 }
 
+/** One sample of the node's counters and of the bucket counts it holds (see UsageHistory). */
+async function sampleUsage(kv: Deno.Kv, metrics: Metrics, usage: UsageHistory): Promise<void> {
+  const buckets: UsageSample["buckets"] = {};
+  for (const [id, s] of await allLocalBucketStats(kv)) buckets[id] = s;
+  usage.add({
+    at: Date.now(),
+    requests: metrics.total("s3_request_total"),
+    errors: metrics.total("s3_error_total"),
+    bytesIn: metrics.total("s3_bytes_in_total"),
+    bytesOut: metrics.total("s3_bytes_out_total"),
+    buckets,
+  });
+}
+
 /** The node's database, read once to know it is one; a broken one is refused saying what to do. */
 async function openDatabase(config: Config): Promise<Deno.Kv> {
   const path = metadataDbPath(config);
@@ -59,6 +75,7 @@ async function openDatabase(config: Config): Promise<Deno.Kv> {
 
 export class RemiseNode {
   readonly #servers: HttpGate[] = [];
+  #sampler?: ReturnType<typeof setInterval>;
 
   private constructor(
     readonly config: Config,
@@ -80,6 +97,7 @@ export class RemiseNode {
     await model.start();
     await sys.startNetwork();
     const metrics = new Metrics();
+    const usage = new UsageHistory(config.usageSampleMs);
     const { token } = adminTokenOf(config);
     const servers: HttpGate[] = [];
     const serve = async (
@@ -107,6 +125,7 @@ export class RemiseNode {
           adminToken: token,
           metricsToken: config.admin.metricsToken,
           s3Url: s3,
+          usage,
           fallback,
         }),
       )
@@ -123,11 +142,15 @@ export class RemiseNode {
       : undefined;
     const node = new RemiseNode(config, kv, sys, model, metrics, token, { s3, admin, web });
     node.#servers.push(...servers);
+    node.#sampler = setInterval(() => {
+      sampleUsage(kv, metrics, usage).catch((e) => log.warn("usage not sampled", { error: e }));
+    }, config.usageSampleMs);
     log.info("node started", { id: sys.id.slice(0, 16), s3, admin, web, rpc: sys.peers.addr });
     return node;
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#sampler);
     await Promise.all(this.#servers.map((s) => s.shutdown()));
     await this.sys.stop();
     await this.model.stop();

@@ -65,6 +65,8 @@ export const ADMIN_ENDPOINTS = {
   CreateMetadataSnapshot: "POST",
   ClusterLayoutSkipDeadNodes: "POST",
   ForgetClusterNode: "POST",
+  GetNodeUsage: "GET",
+  ListRecentErrors: "GET",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -217,6 +219,39 @@ export interface LocalCreateMetadataSnapshotResponse {
 }
 
 export type CreateMetadataSnapshotResponse = MultiResponse<LocalCreateMetadataSnapshotResponse>;
+
+/**
+ * Remise: a node's usage over time, sampled every `intervalMs` (the newest last; about 2 hours
+ * kept). Counters run from the node's start: differences between samples are rates.
+ */
+export interface LocalGetNodeUsageResponse {
+  intervalMs: number;
+  samples: {
+    at: number;
+    requests: number;
+    errors: number;
+    bytesIn: number;
+    bytesOut: number;
+    /** The buckets whose counters this node holds (its partitions), by id. */
+    buckets: Record<string, { objects: number; bytes: number }>;
+  }[];
+}
+
+export type GetNodeUsageResponse = MultiResponse<LocalGetNodeUsageResponse>;
+
+/** Remise: one of the last errors a node answered (S3 or admin), newest last. */
+export interface RecentErrorResp {
+  at: number;
+  api: "s3" | "admin";
+  operation: string;
+  method: string;
+  path: string;
+  status: number;
+  code: string;
+  message: string;
+}
+
+export type ListRecentErrorsResponse = MultiResponse<RecentErrorResp[]>;
 
 export interface LocalGetBlockInfoRequest {
   blockHash: string;

@@ -8,6 +8,7 @@ import { KeysView } from "./keys.tsx";
 import { LayoutView } from "./layout.tsx";
 import { ObjectsView } from "./objects.tsx";
 import { OperationsView } from "./operations.tsx";
+import { UsageView } from "./usage.tsx";
 import { href, type Route, route } from "./router.ts";
 import { SignIn } from "./sign_in.tsx";
 import type { AdminEndpoint } from "../../shared/admin.ts";
@@ -36,6 +37,7 @@ const NAV: { label: string; route: Route; screens: Route["screen"][]; needs: Adm
     screens: ["operations"],
     needs: "ListWorkers",
   },
+  { label: "Usage", route: { screen: "usage" }, screens: ["usage"], needs: "GetNodeUsage" },
 ];
 
 /** What a token whose scope leaves a screen out sees there instead. */
@@ -64,6 +66,8 @@ function Screen({ r }: { r: Route }) {
       return <LayoutView />;
     case "operations":
       return <OperationsView />;
+    case "usage":
+      return <UsageView />;
     case "keys":
       return <KeysView />;
     case "key":

@@ -14,6 +14,7 @@ export type Route =
   /** Who besides its keys may use a bucket: policy, public access block, ACL. */
   | { screen: "access"; id: string }
   | { screen: "operations" }
+  | { screen: "usage" }
   /** The object browser of a bucket, in the folder `prefix` ("" for the top). */
   | { screen: "objects"; id: string; prefix: string }
   | { screen: "notFound"; path: string };
@@ -38,6 +39,8 @@ export function parseHash(hash: string): Route {
       if (second === undefined) return { screen: "cluster" };
     } else if (first === "operations") {
       if (second === undefined) return { screen: "operations" };
+    } else if (first === "usage") {
+      if (second === undefined) return { screen: "usage" };
     } else if (first === "layout") {
       if (second === undefined) return { screen: "layout" };
     } else if (first === "keys") {
@@ -57,6 +60,8 @@ export function href(r: Route): string {
       return "#/layout";
     case "operations":
       return "#/operations";
+    case "usage":
+      return "#/usage";
     case "keys":
       return "#/keys";
     case "key":

@@ -2,6 +2,7 @@
 import type { Model } from "../model/model.ts";
 import type { System } from "../rpc/system.ts";
 import type { Metrics } from "../util/metrics.ts";
+import type { UsageHistory } from "../util/usage_history.ts";
 import type { Query } from "./validate.ts";
 import type { AdminCaller } from "./auth.ts";
 
@@ -13,6 +14,8 @@ export interface AdminDeps {
   metricsToken?: string;
   /** The S3 endpoint's URL as this node listens on it, for the links the API signs. */
   s3Url?: string;
+  /** This node's usage over time (the console's charts). */
+  usage?: UsageHistory;
   /** Serves what is not the API (e.g. the console's files) instead of a 404. */
   fallback?: (req: Request) => Response | Promise<Response>;
 }

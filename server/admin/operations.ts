@@ -8,6 +8,7 @@ import type {
   BlockErrorResp,
   GetClusterStatisticsResponse,
   LocalGetNodeStatisticsResponse,
+  LocalGetNodeUsageResponse,
   LocalGetWorkerInfoRequest,
   LocalGetWorkerVariableRequest,
   LocalListWorkersRequest,
@@ -193,6 +194,13 @@ const local: Record<string, LocalEndpoint> = {
     },
   },
   CreateMetadataSnapshot: { run: ({ sys }) => createSnapshot(sys.config) },
+  GetNodeUsage: {
+    run: ({ usage }): LocalGetNodeUsageResponse => ({
+      intervalMs: usage?.intervalMs ?? 0,
+      samples: usage?.samples() ?? [],
+    }),
+  },
+  ListRecentErrors: { run: ({ metrics }) => metrics.recentErrors.list() },
   ListBlockErrors: { run: blockErrors },
   RetryBlockResync: {
     body: retryRequest,

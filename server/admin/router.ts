@@ -164,7 +164,18 @@ export function createAdminHandler(
       status = res.status;
       return res;
     } catch (e) {
-      const res = fail(c, e);
+      const err = toAdminError(e, { layoutEmpty: sys.layout.current.version === 0 });
+      metrics.recentErrors.add({
+        at: Date.now(),
+        api: "admin",
+        operation: name,
+        method: c.req.method,
+        path: c.req.path,
+        status: err.status,
+        code: err.code,
+        message: err.message,
+      });
+      const res = errorResponse(err, region, c.req.path);
       status = res.status;
       return res;
     } finally {

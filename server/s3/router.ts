@@ -86,6 +86,16 @@ export function createS3Handler(deps: ApiDeps): (req: Request) => Promise<Respon
         api_endpoint: t.op,
         status_code: String(err.status),
       });
+      metrics.recentErrors.add({
+        at: Date.now(),
+        api: "s3",
+        operation: t.op,
+        method: req.method,
+        path: url.pathname,
+        status: err.status,
+        code: err.code,
+        message: err.message,
+      });
       res = errorResponse(err, url.pathname, requestId, req.method === "HEAD");
       // A refused body still sits in the connection: drain it so the connection stays usable.
       req.body?.cancel().catch(() => {});

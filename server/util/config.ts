@@ -44,6 +44,8 @@ export interface Config {
    * "day" (rules' Days, the daily pass). Tests shorten it to see objects expire in seconds.
    */
   lifecycleDayMs: number;
+  /** How often the usage history is sampled (REMISE_USAGE_SAMPLE_MS, for tests). */
+  usageSampleMs: number;
   s3Api: {
     apiBindAddr: string;
     s3Region: string;
@@ -306,6 +308,12 @@ export function parseConfig(
     throw new ConfigError("REMISE_LIFECYCLE_DAY_MS must be a positive number of milliseconds");
   }
 
+  // Tests sample usage every fraction of a second; a node keeps the default.
+  const sampleMs = env.REMISE_USAGE_SAMPLE_MS ?? "30000";
+  if (!/^[1-9]\d*$/.test(sampleMs)) {
+    throw new ConfigError("REMISE_USAGE_SAMPLE_MS must be a positive number of milliseconds");
+  }
+
   const tlsKeys = ["rpc_tls_ca_file", "rpc_tls_cert_file", "rpc_tls_key_file"];
   const tlsSet = tlsKeys.filter((k) => t[k] !== undefined);
   if (tlsSet.length > 0 && tlsSet.length < 3) {
@@ -353,6 +361,7 @@ export function parseConfig(
     blockGcDelayMs: ((t.block_gc_delay_secs ?? 600) as number) * 1000,
     tableGcDelayMs: ((t.table_gc_delay_secs ?? 86_400) as number) * 1000,
     lifecycleDayMs: Number(dayMs),
+    usageSampleMs: Number(sampleMs),
     autoLayout: auto ? { zone: auto.zone as string, capacity: auto.capacity as number } : undefined,
     s3Api: {
       apiBindAddr: s3.api_bind_addr as string,

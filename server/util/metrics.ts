@@ -54,6 +54,16 @@ export class Metrics {
     h.count++;
   }
 
+  /** A counter's sum over all its labels (0 before its first increment). */
+  total(name: string): number {
+    let sum = 0;
+    for (const v of this.#counters.get(name)?.values() ?? []) sum += v;
+    return sum;
+  }
+
+  /** The last errors answered, newest last (see RecentErrors). */
+  readonly recentErrors = new RecentErrors();
+
   /** A value computed when scraped (objects stored, bytes stored…). */
   gauge(
     name: string,
@@ -87,5 +97,35 @@ export class Metrics {
       for (const [labels, v] of await read()) out.push(`${name}${labelText(labels)} ${v}`);
     }
     return out.join("\n") + "\n";
+  }
+}
+
+/** One error answered to a client, as the console's recent-errors view shows it. */
+export interface RecentError {
+  /** ms since the epoch. */
+  at: number;
+  api: "s3" | "admin";
+  operation: string;
+  method: string;
+  /** The path only: a query string may hold a presigned signature. */
+  path: string;
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** The last errors answered by this node, a bounded ring: memory does not grow with traffic. */
+export class RecentErrors {
+  readonly #ring: RecentError[] = [];
+
+  constructor(readonly max = 100) {}
+
+  add(e: RecentError): void {
+    this.#ring.push(e);
+    if (this.#ring.length > this.max) this.#ring.shift();
+  }
+
+  list(): RecentError[] {
+    return [...this.#ring];
   }
 }
