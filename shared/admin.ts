@@ -67,6 +67,7 @@ export const ADMIN_ENDPOINTS = {
   ForgetClusterNode: "POST",
   GetNodeUsage: "GET",
   ListRecentErrors: "GET",
+  GetBucketDocuments: "GET",
 } as const;
 
 export type AdminEndpoint = keyof typeof ADMIN_ENDPOINTS;
@@ -569,6 +570,13 @@ export interface GetBucketInfoResponse {
   access: ApiBucketAccess;
 }
 
+/** Remise: GetBucketDocuments — the bucket's S3 configuration documents, null when not set. */
+export interface GetBucketDocumentsResponse {
+  corsConfiguration: string | null;
+  lifecycleConfiguration: string | null;
+  websiteConfiguration: string | null;
+}
+
 /** A bucket's public access block, as S3's PublicAccessBlockConfiguration. */
 export interface ApiPublicAccessBlock {
   blockPublicAcls: boolean;
@@ -624,6 +632,14 @@ export interface UpdateBucketRequest {
   objectLock?: ApiObjectLock | null;
   /** Remise: sets the bucket policy (JSON text, checked as PutBucketPolicy checks it); null removes it. */
   policy?: string | null;
+  /**
+   * Remise: a bucket's S3 configuration documents (XML, as PutBucketCors,
+   * PutBucketLifecycleConfiguration and PutBucketWebsite take them); null removes one. Checked
+   * as the S3 API checks them: all or nothing.
+   */
+  corsConfiguration?: string | null;
+  lifecycleConfiguration?: string | null;
+  websiteConfiguration?: string | null;
   /** Remise: sets the bucket's public access block; null removes it. */
   publicAccessBlock?: ApiPublicAccessBlock | null;
   /** Remise: sets the bucket's canned ACL. */

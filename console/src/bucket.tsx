@@ -17,6 +17,7 @@ import {
   BucketWebsite,
 } from "./bucket_settings.tsx";
 import { bucketName } from "./buckets.tsx";
+import { BucketDocuments } from "./bucket_documents.tsx";
 import { PublicBadge } from "./public_badge.tsx";
 import { bytes, count, date, plural } from "./format.ts";
 import { href, navigate } from "./router.ts";
@@ -337,6 +338,11 @@ export function BucketView({ id }: { id: string }) {
           <Allowed to="UpdateBucket">
             <h2>Website</h2>
             <BucketWebsite b={b} onChange={bucket.set} />
+          </Allowed>
+
+          <Allowed to={["GetBucketDocuments", "UpdateBucket"]}>
+            <h2>CORS, lifecycle and routing rules</h2>
+            <BucketDocuments b={b} onChange={bucket.set} />
           </Allowed>
 
           <Allowed to={["AllowBucketKey", "DenyBucketKey"]}>

@@ -38,6 +38,7 @@ import {
 } from "../model/buckets/bucket_ops.ts";
 import type { Model } from "../model/model.ts";
 import { accessInfo, updateAccess } from "./bucket_access.ts";
+import { DOCUMENT_FIELDS, updateDocuments } from "./bucket_documents.ts";
 import { isPublicBucket } from "../model/buckets/access.ts";
 import { NO_PERMISSION, unionPermission, withoutPermission } from "../model/tables/permission.ts";
 import { lww, nextTimestamp } from "../table/crdt.ts";
@@ -220,6 +221,7 @@ async function updateBucketEndpoint({ deps, query, body }: Call): Promise<GetBuc
     "policy",
     "publicAccessBlock",
     "acl",
+    ...DOCUMENT_FIELDS,
   ]);
   const next: BucketEntry = { ...b };
   const wa = f.optObj("websiteAccess", ["enabled", "indexDocument", "errorDocument"]);
@@ -236,7 +238,8 @@ async function updateBucketEndpoint({ deps, query, body }: Call): Promise<GetBuc
         indexDocument,
         errorDocument: wa.optStr("errorDocument", { nonEmpty: true }) ?? null,
       };
-      // Routing rules are set through the S3 API only: changing the documents keeps them.
+      // Routing rules come with a whole WebsiteConfiguration (S3, or websiteConfiguration here):
+      // changing the documents keeps them.
       const rules = b.website.v?.routingRules;
       if (rules) cfg.routingRules = rules;
     } else if (wa.has("indexDocument") || wa.has("errorDocument")) {
@@ -271,6 +274,7 @@ async function updateBucketEndpoint({ deps, query, body }: Call): Promise<GetBuc
       rule ? { enabled: true, rule } : { enabled: true },
     );
   }
+  await updateDocuments(deps, b.id, f);
   await updateAccess(deps, b.id, f);
   return await bucketInfo(deps, getBucket(deps.model, b.id)!);
 }

@@ -19,6 +19,7 @@ import { adminTokenEndpoints } from "./admin_tokens.ts";
 import { bucketUploadEndpoints } from "./bucket_uploads.ts";
 import { blockEndpoints, registerBlockEndpoints } from "./blocks.ts";
 import { inspectObjectEndpoints } from "./inspect_object.ts";
+import { bucketDocumentEndpoints } from "./bucket_documents.ts";
 import { operationEndpoints, registerOperations } from "./operations.ts";
 import { parseJsonBody, Query } from "./validate.ts";
 import { concatBytes } from "../util/bytes.ts";
@@ -38,6 +39,7 @@ const ENDPOINTS: Record<string, EndpointDef> = {
   ...bucketUploadEndpoints,
   ...blockEndpoints,
   ...inspectObjectEndpoints,
+  ...bucketDocumentEndpoints,
 };
 
 for (const name of Object.keys(ADMIN_ENDPOINTS)) {

@@ -1,83 +1,14 @@
 /** CORS: a bucket's rules through Put/Get/DeleteBucketCors (api/cors.ts applies them). */
 import { setBucketConfig } from "../model/buckets/bucket_ops.ts";
-import { CORS_METHODS, type CorsRule } from "../model/buckets/cors.ts";
 import { bucketCors, CORS } from "../api/cors.ts";
+import { corsElements, parseCors } from "../api/cors_document.ts";
 import { type BucketContext } from "./context.ts";
 import { xmlResponse } from "../api/response.ts";
 import { readDocument } from "./body.ts";
 import { S3Error } from "../api/error.ts";
-import { parseXmlBody, xmlList, xmlText, xmlToken, type XmlValue } from "../api/xml.ts";
-
-/** AWS's limit on rules per bucket. */
-const MAX_RULES = 100;
-
-function malformed(why: string): S3Error {
-  return new S3Error(
-    "MalformedXML",
-    `The XML you provided was not well-formed or did not validate against our published schema: ${why}.`,
-  );
-}
-
-function texts(v: XmlValue): string[] {
-  return xmlList(v).map((x) => xmlToken(x) ?? "");
-}
-
-function oneWildcard(kind: string, values: string[]): void {
-  for (const v of values) {
-    if (v.split("*").length > 2) {
-      throw new S3Error("InvalidRequest", `${kind} "${v}" can not have more than one wildcard.`);
-    }
-  }
-}
-
-export function parseCorsRule(r: XmlValue): CorsRule {
-  const o = typeof r === "object" && r !== null && !Array.isArray(r) ? r : {};
-  const rule: CorsRule = {
-    allowedOrigins: texts(o.AllowedOrigin),
-    allowedMethods: texts(o.AllowedMethod),
-    allowedHeaders: texts(o.AllowedHeader),
-    exposeHeaders: texts(o.ExposeHeader),
-  };
-  if (!rule.allowedOrigins.length) throw malformed("each CORSRule needs an AllowedOrigin");
-  if (!rule.allowedMethods.length) throw malformed("each CORSRule needs an AllowedMethod");
-  for (const m of rule.allowedMethods) {
-    if (!CORS_METHODS.includes(m)) {
-      throw new S3Error(
-        "InvalidRequest",
-        `Found unsupported HTTP method in CORS config. Unsupported method is ${m}`,
-      );
-    }
-  }
-  oneWildcard("AllowedOrigin", rule.allowedOrigins);
-  oneWildcard("AllowedHeader", rule.allowedHeaders);
-  const id = xmlText(o.ID);
-  if (id !== undefined) {
-    if (id.length > 255) {
-      throw new S3Error("InvalidArgument", "The ID of a CORSRule is at most 255 characters.");
-    }
-    rule.id = id;
-  }
-  const age = xmlToken(o.MaxAgeSeconds);
-  if (age !== undefined) {
-    if (!/^\d{1,10}$/.test(age)) throw malformed("MaxAgeSeconds must be a whole number");
-    rule.maxAgeSeconds = Number(age);
-  }
-  return rule;
-}
 
 export async function putBucketCors(ctx: BucketContext): Promise<Response> {
-  const doc = parseXmlBody(
-    await readDocument(ctx, { limit: 64 * 1024, integrityRequired: true }),
-    "CORSConfiguration",
-  );
-  const rules = xmlList(doc.CORSRule).map(parseCorsRule);
-  if (!rules.length) throw malformed("a CORSConfiguration holds at least one CORSRule");
-  if (rules.length > MAX_RULES) {
-    throw new S3Error(
-      "InvalidRequest",
-      `A CORS configuration holds at most ${MAX_RULES} rules; this one has ${rules.length}.`,
-    );
-  }
+  const rules = parseCors(await readDocument(ctx, { limit: 64 * 1024, integrityRequired: true }));
   await setBucketConfig(ctx.deps.model, ctx.bucket, CORS, rules);
   return new Response(null, { status: 200 });
 }
@@ -89,16 +20,7 @@ export function getBucketCors(ctx: BucketContext): Response {
       BucketName: ctx.bucketName,
     });
   }
-  return xmlResponse("CORSConfiguration", {
-    CORSRule: rules.map((r) => ({
-      ID: r.id,
-      AllowedHeader: r.allowedHeaders,
-      AllowedMethod: r.allowedMethods,
-      AllowedOrigin: r.allowedOrigins,
-      ExposeHeader: r.exposeHeaders,
-      MaxAgeSeconds: r.maxAgeSeconds,
-    })),
-  });
+  return xmlResponse("CORSConfiguration", corsElements(rules));
 }
 
 export async function deleteBucketCors(ctx: BucketContext): Promise<Response> {

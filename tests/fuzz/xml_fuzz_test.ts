@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing of the S3 XML request parsing (server/s3/xml.ts parseXmlBody) and of
- * the documents read with it: CORS rules (server/s3/cors.ts parseCorsRule), lifecycle rules
- * (server/s3/lifecycle.ts parseLifecycle) and website configurations (server/s3/website.ts
+ * the documents read with it: CORS rules (server/api/cors_document.ts parseCorsRule), lifecycle rules
+ * (server/api/lifecycle_document.ts parseLifecycle) and website configurations (server/api/website_document.ts
  * parseWebsiteConfig).
  *
  * A request body is client input: whatever it holds, the answer must be a parsed value or a
@@ -9,10 +9,10 @@
  * answers 500 InternalError), and parsing must not touch Object.prototype.
  */
 import fc from "fast-check";
-import { parseCorsRule } from "../../server/s3/cors.ts";
+import { parseCorsRule } from "../../server/api/cors_document.ts";
 import { S3Error } from "../../server/api/error.ts";
-import { parseLifecycle } from "../../server/s3/lifecycle.ts";
-import { parseWebsiteConfig } from "../../server/s3/website.ts";
+import { parseLifecycle } from "../../server/api/lifecycle_document.ts";
+import { parseWebsiteConfig } from "../../server/api/website_document.ts";
 import { parseXmlBody, xmlList } from "../../server/api/xml.ts";
 import { CORS_METHODS } from "../../server/model/buckets/cors.ts";
 import { assert, AssertionError } from "../assert.ts";
