@@ -7,7 +7,8 @@ export function bytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return "—";
   let v = n;
   let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) {
+  // 999.6 MB would print as "1000 MB": go up a unit whenever the rounded figure would.
+  while ((v >= 1000 || (v >= 999.5 && u > 0)) && u < UNITS.length - 1) {
     v /= 1000;
     u++;
   }

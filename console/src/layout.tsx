@@ -416,6 +416,8 @@ export function LayoutView() {
               copiesMoved={preview.copiesMoved}
               copiesTotal={preview.copiesTotal}
               partitionSize={preview.newLayout.partitionSize}
+              roles={preview.newLayout.roles}
+              first={layout.version === 0}
             />
             <details>
               <summary>The preview in words</summary>

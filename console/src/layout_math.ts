@@ -47,3 +47,37 @@ export function zonesOf(changes: NodePartitionChange[], p: Placement): ZoneChang
   }
   return [...zones.values()].sort((a, b) => a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0);
 }
+
+/**
+ * What a change does to redundancy, in words: copies sharing a zone (fewer zones holding
+ * storage than copies), and fewer zones than before. Empty when nothing is worth a warning.
+ */
+export function redundancyWarnings(
+  o: { zonesBefore: number; zonesAfter: number; copies: number; first: boolean },
+): string[] {
+  const out: string[] = [];
+  if (o.zonesAfter < o.copies) {
+    out.push(
+      `Only ${o.zonesAfter} zone${
+        o.zonesAfter === 1 ? "" : "s"
+      } for ${o.copies} copies: some partitions keep two copies in one zone, and losing that zone loses both.`,
+    );
+  }
+  if (!o.first && o.zonesAfter < o.zonesBefore) {
+    out.push(
+      `This change lowers redundancy: data is spread over ${o.zonesAfter} zone${
+        o.zonesAfter === 1 ? "" : "s"
+      } instead of ${o.zonesBefore}.`,
+    );
+  }
+  return out;
+}
+
+/** Usable bytes per zone after the change, from each node's usable capacity. */
+export function usableByZone(
+  roles: { id: string; zone: string; usableCapacity: number | null }[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of roles) out[r.zone] = (out[r.zone] ?? 0) + (r.usableCapacity ?? 0);
+  return out;
+}

@@ -20,6 +20,12 @@ Deno.test("console: a size that cannot be read says why", () => {
   assertEquals(parseSize("-5G").constructor, Object);
 });
 
+Deno.test("console: a size just under a unit prints in that unit, not as 1000 of the one below", () => {
+  assertEquals(bytes(999_999_744), "1.0 GB");
+  assertEquals(bytes(999_400_000), "999 MB");
+  assertEquals(bytes(999), "999 B");
+});
+
 Deno.test("console: a parsed size prints back as written", () => {
   for (const s of ["100 GB", "1.5 TB", "20 MB"]) {
     assertEquals(bytes(parseSize(s) as number), s);

@@ -1,5 +1,5 @@
 import { assertEquals } from "../assert.ts";
-import { zonesOf } from "../../console/src/layout_math.ts";
+import { redundancyWarnings, usableByZone, zonesOf } from "../../console/src/layout_math.ts";
 
 const change = (
   id: string,
@@ -57,4 +57,25 @@ Deno.test("layout preview: a removed node is shown in the zone it leaves", () =>
     ],
   );
   assertEquals(zones[0].nodes.map((n) => n.id), ["a"]);
+});
+
+Deno.test("layout preview: copies sharing a zone, and fewer zones than before, are warned of", () => {
+  assertEquals(redundancyWarnings({ zonesBefore: 3, zonesAfter: 3, copies: 3, first: false }), []);
+  assertEquals(redundancyWarnings({ zonesBefore: 3, zonesAfter: 2, copies: 3, first: false }), [
+    "Only 2 zones for 3 copies: some partitions keep two copies in one zone, and losing that zone loses both.",
+    "This change lowers redundancy: data is spread over 2 zones instead of 3.",
+  ]);
+  // A first layout lowers nothing.
+  assertEquals(redundancyWarnings({ zonesBefore: 0, zonesAfter: 1, copies: 1, first: true }), []);
+});
+
+Deno.test("layout preview: usable capacity adds up by zone", () => {
+  assertEquals(
+    usableByZone([
+      { id: "a", zone: "z1", usableCapacity: 100 },
+      { id: "b", zone: "z1", usableCapacity: 50 },
+      { id: "c", zone: "z2", usableCapacity: null },
+    ]),
+    { z1: 150, z2: 0 },
+  );
 });

@@ -86,6 +86,8 @@ consoleTest(
         .waitFor();
       await figure.getByRole("img", { name: "Zone dc4: 0 now, 192 after" })
         .waitFor();
+      // After the change each node shows what it can hold, in the screen's units.
+      await figure.getByText(/GB usable/).first().waitFor();
       await s.shots("console-layout-preview");
 
       await staged.getByRole("button", { name: "Apply as version 2" }).click();
@@ -112,6 +114,11 @@ consoleTest(
       await row.getByRole("button", { name: /^Remove/ }).click();
       await staged.getByText("remove from the layout").waitFor();
       await staged.locator("figure.layout-picture").waitFor();
+      // Four zones down to three: the preview says redundancy goes down.
+      await staged.getByText(
+        "This change lowers redundancy: data is spread over 3 zones instead of 4.",
+      )
+        .waitFor();
       await staged.getByRole("button", { name: "Revert staged changes" })
         .click();
       await page.getByRole("status").filter({
