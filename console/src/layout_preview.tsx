@@ -28,7 +28,9 @@ function Change({ c, usable }: { c: Omit<NodePartitionChange, "id">; usable?: nu
       {count(c.before)} → <strong>{count(c.after)}</strong>
       {c.incoming > 0 && <span class="in">+{count(c.incoming)}</span>}
       {c.outgoing > 0 && <span class="out">−{count(c.outgoing)}</span>}
-      {usable != null && usable > 0 && <span class="muted small">{" "}{bytes(usable)} usable</span>}
+      {usable != null && usable > 0 && (
+        <span class="muted small usable">{bytes(usable)} usable</span>
+      )}
     </span>
   );
 }
