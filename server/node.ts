@@ -52,6 +52,9 @@ async function sampleUsage(kv: Deno.Kv, metrics: Metrics, usage: UsageHistory): 
     bytesIn: metrics.total("s3_bytes_in_total"),
     bytesOut: metrics.total("s3_bytes_out_total"),
     buckets,
+    bucketRequests: Object.fromEntries(
+      [...metrics.perBucket].map(([id, c]) => [id, { ...c }]),
+    ),
   });
 }
 

@@ -235,6 +235,8 @@ export interface LocalGetNodeUsageResponse {
     bytesOut: number;
     /** The buckets whose counters this node holds (its partitions), by id. */
     buckets: Record<string, { objects: number; bytes: number }>;
+    /** S3 requests and errors this node answered for each bucket since it started, by id. */
+    bucketRequests: Record<string, { requests: number; errors: number }>;
   }[];
 }
 

@@ -47,6 +47,8 @@ Deno.test("usage history and recent errors of a node", async () => {
   assertEquals(last.buckets[bucket.id], { objects: 3, bytes: 15 });
   assert(last.requests >= 5 && last.errors >= 1, JSON.stringify(last));
   assertEquals(last.bytesIn, 15);
+  // CreateBucket, three puts and the refused get, counted for the bucket.
+  assertEquals(last.bucketRequests[bucket.id], { requests: 4, errors: 1 });
   for (let i = 1; i < usage.samples.length; i++) {
     assert(usage.samples[i].at > usage.samples[i - 1].at);
     assert(usage.samples[i].requests >= usage.samples[i - 1].requests);

@@ -17,7 +17,7 @@ import { bytes, count, date, shortId } from "./format.ts";
 import { can } from "./state.ts";
 import { TableHead } from "./table_head.tsx";
 import { ErrorNote, Loading, PageTitle, usePolling } from "./ui.tsx";
-import { bucketSeries, rates, type Sample, type Series } from "./usage_model.ts";
+import { bucketRates, bucketSeries, rates, type Sample, type Series } from "./usage_model.ts";
 
 interface Snapshot {
   usage: GetNodeUsageResponse;
@@ -138,6 +138,16 @@ export function UsageView() {
           </div>
           <h2>Buckets</h2>
           <div class="charts">
+            <LineChart
+              title="S3 requests per second per bucket"
+              series={bucketRates(byNode, "requests", interval ?? 30_000, nameOfBucket)}
+              format={perSecond}
+            />
+            <LineChart
+              title="S3 errors per second per bucket"
+              series={bucketRates(byNode, "errors", interval ?? 30_000, nameOfBucket)}
+              format={perSecond}
+            />
             <LineChart
               title="Objects per bucket"
               series={bucketSeries(byNode, "objects", nameOfBucket)}

@@ -55,3 +55,38 @@ export function bucketSeries(
       ),
     }));
 }
+
+/**
+ * Each bucket's S3 requests (or errors) per second, summed over the nodes that answered them:
+ * each node's rates, added up per sampling interval (nodes sample at their own instants).
+ */
+export function bucketRates(
+  byNode: Record<string, Sample[]>,
+  counter: "requests" | "errors",
+  intervalMs: number,
+  nameOf: (bucketId: string) => string,
+  limit = 6,
+): Series[] {
+  const sums = new Map<string, Map<number, number>>();
+  for (const samples of Object.values(byNode)) {
+    for (let i = 1; i < samples.length; i++) {
+      const a = samples[i - 1], b = samples[i];
+      const secs = (b.at - a.at) / 1000;
+      if (secs <= 0) continue;
+      const slot = Math.floor(b.at / intervalMs) * intervalMs;
+      for (const [id, c] of Object.entries(b.bucketRequests)) {
+        const before = a.bucketRequests[id]?.[counter] ?? 0;
+        const d = c[counter] - before;
+        const rate = (d >= 0 ? d : c[counter]) / secs;
+        const series = sums.get(id) ?? new Map<number, number>();
+        series.set(slot, (series.get(slot) ?? 0) + rate);
+        sums.set(id, series);
+      }
+    }
+  }
+  const total = (m: Map<number, number>) => [...m.values()].reduce((s, v) => s + v, 0);
+  return [...sums.entries()]
+    .sort((a, b) => total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([id, m]) => ({ name: nameOf(id), points: [...m.entries()].sort((x, y) => x[0] - y[0]) }));
+}

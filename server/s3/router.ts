@@ -116,6 +116,7 @@ export function createS3Handler(deps: ApiDeps): (req: Request) => Promise<Respon
       ms: Math.round(elapsed),
     });
     metrics.inc("s3_request_total", "S3 requests received", { api_endpoint: op });
+    if (t.bucket) metrics.countBucket(t.bucket.id, res.status >= 400);
     metrics.observe("s3_request_duration_seconds", "S3 request duration until headers are sent", {
       api_endpoint: op,
     }, elapsed / 1000);

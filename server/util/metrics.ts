@@ -64,6 +64,19 @@ export class Metrics {
   /** The last errors answered, newest last (see RecentErrors). */
   readonly recentErrors = new RecentErrors();
 
+  /**
+   * S3 requests and errors per bucket id, for the usage history only: a bucket label on the
+   * Prometheus counters would give them one series per bucket.
+   */
+  readonly perBucket = new Map<string, { requests: number; errors: number }>();
+
+  countBucket(bucketId: string, error: boolean): void {
+    const c = this.perBucket.get(bucketId) ?? { requests: 0, errors: 0 };
+    c.requests++;
+    if (error) c.errors++;
+    this.perBucket.set(bucketId, c);
+  }
+
   /** A value computed when scraped (objects stored, bytes stored…). */
   gauge(
     name: string,

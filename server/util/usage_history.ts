@@ -13,6 +13,8 @@ export interface UsageSample {
   bytesOut: number;
   /** Objects and bytes of the buckets whose counters this node holds, by bucket id. */
   buckets: Record<string, { objects: number; bytes: number }>;
+  /** S3 requests and errors this node answered for each bucket since it started, by id. */
+  bucketRequests: Record<string, { requests: number; errors: number }>;
 }
 
 export class UsageHistory {

@@ -5,7 +5,15 @@ import { UsageHistory } from "./usage_history.ts";
 Deno.test("usage history keeps the newest samples, at most its bound", () => {
   const h = new UsageHistory(1000, 3);
   for (let i = 1; i <= 5; i++) {
-    h.add({ at: i, requests: i, errors: 0, bytesIn: 0, bytesOut: 0, buckets: {} });
+    h.add({
+      at: i,
+      requests: i,
+      errors: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      buckets: {},
+      bucketRequests: {},
+    });
   }
   assertEquals(h.samples().map((s) => s.at), [3, 4, 5]);
 });

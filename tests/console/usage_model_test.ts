@@ -1,14 +1,12 @@
 import { assertEquals } from "../assert.ts";
-import { bucketSeries, rates, type Sample } from "../../console/src/usage_model.ts";
+import { bucketRates, bucketSeries, rates, type Sample } from "../../console/src/usage_model.ts";
 
-const sample = (at: number, requests: number, buckets: Sample["buckets"] = {}): Sample => ({
-  at,
-  requests,
-  errors: 0,
-  bytesIn: 0,
-  bytesOut: 0,
-  buckets,
-});
+const sample = (
+  at: number,
+  requests: number,
+  buckets: Sample["buckets"] = {},
+  bucketRequests: Sample["bucketRequests"] = {},
+): Sample => ({ at, requests, errors: 0, bytesIn: 0, bytesOut: 0, buckets, bucketRequests });
 
 Deno.test("console usage: rates between samples, and a restart starts over", () => {
   const s = [sample(0, 0), sample(10_000, 50), sample(20_000, 150), sample(30_000, 20)];
@@ -27,5 +25,21 @@ Deno.test("console usage: a bucket's counts come from the node that holds them",
   assertEquals(bucketSeries(byNode, "bytes", (id) => `name-${id}`), [
     { name: "name-b2", points: [[0, 500]] },
     { name: "name-b1", points: [[0, 10], [1, 20]] },
+  ]);
+});
+
+Deno.test("console usage: a bucket's request rate adds up what every node answered for it", () => {
+  const byNode = {
+    n1: [
+      sample(0, 0, {}, { b: { requests: 0, errors: 0 } }),
+      sample(10_000, 0, {}, { b: { requests: 100, errors: 10 } }),
+    ],
+    n2: [sample(1_000, 0, {}, {}), sample(11_000, 0, {}, { b: { requests: 50, errors: 0 } })],
+  };
+  assertEquals(bucketRates(byNode, "requests", 10_000, (id) => id), [
+    { name: "b", points: [[10_000, 15]] },
+  ]);
+  assertEquals(bucketRates(byNode, "errors", 10_000, (id) => id), [
+    { name: "b", points: [[10_000, 1]] },
   ]);
 });

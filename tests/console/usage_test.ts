@@ -33,11 +33,16 @@ consoleTest(
       await new Promise((r) => setTimeout(r, 700));
 
       await s.open("#/usage");
-      const requests = page.getByRole("img", { name: /^S3 requests per second/ });
+      const requests = page.getByRole("img", { name: /^S3 requests per second,/ });
       await requests.waitFor();
       assertMatch((await requests.getAttribute("aria-label"))!, /peak \d/);
       const objects = page.getByRole("img", { name: /^Objects per bucket/ });
       assertMatch((await objects.getAttribute("aria-label"))!, /photos: now 12, peak 12/);
+      const perBucket = page.getByRole("img", { name: /^S3 requests per second per bucket/ });
+      assertMatch(
+        (await perBucket.getAttribute("aria-label"))!,
+        /photos: now [\d.]+\/s, peak [1-9]/,
+      );
       const row = page.getByRole("row", { name: /NoSuchKey/ });
       await row.getByText("GET /photos/nope.jpg").waitFor();
       await s.shots("console-usage");
