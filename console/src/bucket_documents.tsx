@@ -27,7 +27,7 @@ const TEMPLATES: Record<Field, { label: string; xml: string }[]> = {
       label: "A web app may upload",
       xml: `<CORSConfiguration>
   <CORSRule>
-    <AllowedOrigin>https://app.example.com</AllowedOrigin>
+    <AllowedOrigin>YOUR-APP-ORIGIN</AllowedOrigin>
     <AllowedMethod>GET</AllowedMethod>
     <AllowedMethod>PUT</AllowedMethod>
     <AllowedMethod>POST</AllowedMethod>
@@ -88,7 +88,8 @@ const TEMPLATES: Record<Field, { label: string; xml: string }[]> = {
 const TITLES: Record<Field, { title: string; what: string }> = {
   corsConfiguration: {
     title: "CORS rules",
-    what: "Which web pages may call this bucket from a browser (S3's CORSConfiguration).",
+    what:
+      "Which web pages may call this bucket from a browser (S3's CORSConfiguration). In a template, replace YOUR-APP-ORIGIN with the page's origin: scheme, host and port.",
   },
   lifecycleConfiguration: {
     title: "Lifecycle rules",
