@@ -1,4 +1,5 @@
 /** The command line (`server/main.ts`) against a real node, and its configuration errors. */
+import type { InspectObjectResponse } from "../shared/admin.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { ROOT, startNode } from "./harness.ts";
 
@@ -172,6 +173,40 @@ Deno.test("operator commands against a running node", async (t) => {
       assertMatch(ok(await run("bucket", "acl", "my-bucket", "private")), /Public:\s+no/);
       await Deno.remove(file);
     });
+
+    await t.step(
+      "block info and purge: what a purge would delete, then only with --yes",
+      async () => {
+        const b = await node.api<{ id: string }>("POST", "/v2/CreateBucket", {
+          globalAlias: "blocks",
+        });
+        const put = await fetch(`${node.admin}/v2/PutBucketObject?bucketId=${b.id}&key=lost.bin`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${node.adminToken}` },
+          body: new Uint8Array(10_000).fill(7),
+        });
+        assertEquals(put.status, 200, await put.text());
+        const inspect = await node.api<InspectObjectResponse>(
+          "GET",
+          `/v2/InspectObject?bucketId=${b.id}&key=lost.bin`,
+        );
+        const hash = inspect.versions[0].blocks![0].hash;
+        assertMatch(ok(await run("block", "info", hash)), /Used by:\n  object lost\.bin/);
+        fails(await run("block", "purge", hash), /run again with --yes/);
+        const asked = await run("block", "purge", hash);
+        assertMatch(asked.stdout, /Purging would delete for good:\n  object lost\.bin/);
+        assertMatch(
+          ok(await run("block", "purge", hash, "--yes")),
+          /1 block\(s\) purged, 1 version\(s\)/,
+        );
+        // Gone for readers: its version is aborted (InspectObject still shows it so).
+        const gone = await fetch(`${node.admin}/v2/GetBucketObject?bucketId=${b.id}&key=lost.bin`, {
+          headers: { authorization: `Bearer ${node.adminToken}` },
+        });
+        await gone.body?.cancel();
+        assertEquals(gone.status, 404);
+      },
+    );
 
     await t.step("API errors print the API's message and exit 1", async () => {
       fails(await run("key", "info", "nobody"), /Error: Access key not found: .*nobody/);

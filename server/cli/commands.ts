@@ -5,6 +5,7 @@ import type { Command } from "./context.ts";
 import { keyCommands } from "./key.ts";
 import { layoutCommands } from "./layout.ts";
 import { metaCommands } from "./meta.ts";
+import { blockCommands } from "./blocks.ts";
 import { opsCommands } from "./ops.ts";
 import { statusCommands } from "./status.ts";
 
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   ...bucketCommands,
   ...opsCommands,
   ...metaCommands,
+  ...blockCommands,
 ];
 
 export function helpText(prefix?: string[]): string {
