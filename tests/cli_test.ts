@@ -191,10 +191,10 @@ Deno.test("operator commands against a running node", async (t) => {
           `/v2/InspectObject?bucketId=${b.id}&key=lost.bin`,
         );
         const hash = inspect.versions[0].blocks![0].hash;
-        assertMatch(ok(await run("block", "info", hash)), /Used by:\n  object lost\.bin/);
+        assertMatch(ok(await run("block", "info", hash)), /Used by:\n {2}object lost\.bin/);
         fails(await run("block", "purge", hash), /run again with --yes/);
         const asked = await run("block", "purge", hash);
-        assertMatch(asked.stdout, /Purging would delete for good:\n  object lost\.bin/);
+        assertMatch(asked.stdout, /Purging would delete for good:\n {2}object lost\.bin/);
         assertMatch(
           ok(await run("block", "purge", hash, "--yes")),
           /1 block\(s\) purged, 1 version\(s\)/,
