@@ -27,7 +27,11 @@ export class BlockManager {
   readonly #lock = new KeyedMutex();
 
   constructor(readonly sys: System, readonly graceMs: number) {
-    this.store = new BlockStore(sys.config.dataDir, sys.config.dataFsync);
+    this.store = new BlockStore(
+      sys.config.dataDir,
+      sys.config.dataFsync,
+      sys.config.compressionLevel,
+    );
     sys.rpc.register(BLOCK.put, async ({ hash, data }, from) => {
       // Bytes from this process were hashed as they were cut; bytes from a peer are checked.
       if (from !== sys.id && blockHash(data) !== hash) {

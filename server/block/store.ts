@@ -1,36 +1,72 @@
 /**
  * Blocks on this node's disk: data_dir/ab/cd/<hash>, written tmp → fsync → rename. Each file
- * ends with the CRC32 of the block, checked on every read: cheap enough for the read path
- * (SHA-256 would halve GET throughput) and enough to catch bit rot.
+ * ends with the CRC32 of what it holds, checked on every read: cheap enough for the read path
+ * (SHA-256 would halve GET throughput) and enough to catch bit rot. As Garage does, a block is
+ * compressed with zstd at `compression_level` and kept so (`<hash>.zst`) only when that is
+ * smaller; its hash stays the hash of its plain bytes, so deduplication, resync and scrub see
+ * the same block either way. Peers exchange plain bytes.
  */
 import { join } from "node:path";
-import { crc32 } from "node:zlib";
+import { promisify } from "node:util";
+import { constants, crc32, zstdCompress, zstdDecompress } from "node:zlib";
 import { randomHex } from "../util/ids.ts";
+
+const compress = promisify(zstdCompress);
+const decompress = promisify(zstdDecompress);
+const ZST = ".zst";
 
 /** See readPieces. */
 const PIECE = 256 * 1024;
 
-export class BlockStore {
-  constructor(readonly dir: string, readonly fsync: boolean) {}
+async function present(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
 
+export class BlockStore {
+  constructor(
+    readonly dir: string,
+    readonly fsync: boolean,
+    /** zstd level for new blocks, or "none". */
+    readonly compression: number | "none" = "none",
+  ) {}
+
+  /** Where a block is kept plain. */
   path(hash: string): string {
     return join(this.dir, hash.slice(0, 2), hash.slice(2, 4), hash);
   }
 
+  /** Where a block is kept compressed. */
+  compressedPath(hash: string): string {
+    return this.path(hash) + ZST;
+  }
+
   async exists(hash: string): Promise<boolean> {
-    try {
-      await Deno.stat(this.path(hash));
-      return true;
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return false;
-      throw e;
+    return await present(this.path(hash)) || await present(this.compressedPath(hash));
+  }
+
+  /** The bytes to keep for a block, and where: compressed only when that is smaller. */
+  async #stored(hash: string, data: Uint8Array): Promise<{ path: string; bytes: Uint8Array }> {
+    if (this.compression !== "none") {
+      const packed = await compress(data, {
+        params: { [constants.ZSTD_c_compressionLevel]: this.compression },
+      });
+      if (packed.length < data.length) {
+        return { path: this.compressedPath(hash), bytes: new Uint8Array(packed) };
+      }
     }
+    return { path: this.path(hash), bytes: data };
   }
 
   /** Writes a block unless it is already there (content addressing makes that a no-op). */
-  async write(hash: string, data: Uint8Array): Promise<void> {
-    const path = this.path(hash);
+  async write(hash: string, plain: Uint8Array): Promise<void> {
     if (await this.exists(hash)) return;
+    const { path, bytes: data } = await this.#stored(hash, plain);
     const dir = join(this.dir, hash.slice(0, 2), hash.slice(2, 4));
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const tmp = `${path}.tmp-${randomHex(4)}`;
@@ -69,7 +105,7 @@ export class BlockStore {
     try {
       file = await Deno.open(this.path(hash));
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return null;
+      if (e instanceof Deno.errors.NotFound) return this.#compressedPieces(hash);
       throw e;
     }
     const pieces: Uint8Array[] = [];
@@ -99,11 +135,20 @@ export class BlockStore {
     return crc === stored ? pieces.filter((piece) => piece.length > 0) : null;
   }
 
-  /** The block's bytes, or null when this node does not have it intact. */
-  async read(hash: string): Promise<Uint8Array | null> {
+  /** A compressed block's plain bytes in pieces (it is read whole to be decompressed). */
+  async #compressedPieces(hash: string): Promise<Uint8Array[] | null> {
+    const data = await this.#readCompressed(hash);
+    if (!data) return null;
+    const pieces: Uint8Array[] = [];
+    for (let at = 0; at < data.length; at += PIECE) pieces.push(data.subarray(at, at + PIECE));
+    return pieces;
+  }
+
+  /** A file's content without its CRC trailer, or null when missing or damaged. */
+  async #checked(path: string): Promise<Uint8Array | null> {
     let file: Uint8Array;
     try {
-      file = await Deno.readFile(this.path(hash));
+      file = await Deno.readFile(path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return null;
       throw e;
@@ -114,11 +159,28 @@ export class BlockStore {
     return crc32(data) === stored ? data : null;
   }
 
-  async delete(hash: string): Promise<void> {
+  async #readCompressed(hash: string): Promise<Uint8Array | null> {
+    const packed = await this.#checked(this.compressedPath(hash));
+    if (!packed) return null;
     try {
-      await Deno.remove(this.path(hash));
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      return new Uint8Array(await decompress(packed));
+    } catch {
+      return null;
+    }
+  }
+
+  /** The block's plain bytes, or null when this node does not have it intact. */
+  async read(hash: string): Promise<Uint8Array | null> {
+    return await this.#checked(this.path(hash)) ?? await this.#readCompressed(hash);
+  }
+
+  async delete(hash: string): Promise<void> {
+    for (const path of [this.path(hash), this.compressedPath(hash)]) {
+      try {
+        await Deno.remove(path);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
     }
   }
 
@@ -142,8 +204,11 @@ export class BlockStore {
       if (a < after.slice(0, 2)) continue;
       for (const b of await names(join(this.dir, a), true, /^[0-9a-f]{2}$/)) {
         if (a + b < after.slice(0, 4)) continue;
-        for (const f of await names(join(this.dir, a, b), false, /^[0-9a-f]{64}$/)) {
-          if (f > after) yield f;
+        const files = await names(join(this.dir, a, b), false, /^[0-9a-f]{64}(\.zst)?$/);
+        // A block written plain and compressed (a change of level) is still one block.
+        const hashes = [...new Set(files.map((f) => f.slice(0, 64)))];
+        for (const h of hashes) {
+          if (h > after) yield h;
         }
       }
     }

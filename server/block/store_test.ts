@@ -53,3 +53,58 @@ Deno.test("a block is read in pieces of 256 KiB that join into what was written"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a compressible block is kept compressed, read back plain, and still caught when damaged", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "remise-blocks-" });
+  try {
+    const store = new BlockStore(dir, false, 1);
+    const text = new TextEncoder().encode("a line of a log file\n".repeat(20_000));
+    const hash = blockHash(text);
+    await store.write(hash, text);
+    assertEquals(await Deno.stat(store.path(hash)).catch(() => null), null);
+    const packed = (await Deno.stat(store.compressedPath(hash))).size;
+    assertEquals(packed < text.length / 20, true, `${packed} bytes on disk for ${text.length}`);
+    assertEquals(await store.read(hash), text);
+    const pieces = (await store.readPieces(hash))!;
+    assertEquals(pieces.every((p) => p.length > 0 && p.length <= 256 * 1024), true);
+    const joined = new Uint8Array(text.length);
+    let at = 0;
+    for (const p of pieces) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    assertEquals(joined, text);
+    assertEquals(await store.exists(hash), true);
+    assertEquals(await Array.fromAsync(store.list()), [hash]);
+
+    // Random bytes do not shrink: they stay plain.
+    const noise = crypto.getRandomValues(new Uint8Array(65536));
+    const noiseHash = blockHash(noise);
+    await store.write(noiseHash, noise);
+    assertEquals((await Deno.stat(store.path(noiseHash))).size, noise.length + 4);
+
+    const file = await Deno.readFile(store.compressedPath(hash));
+    file[10] ^= 1;
+    await Deno.writeFile(store.compressedPath(hash), file);
+    assertEquals(await store.read(hash), null, "the CRC covers the compressed bytes");
+    assertEquals(await store.readPieces(hash), null);
+    await store.delete(hash);
+    assertEquals(await store.exists(hash), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("with compression off, every block is kept plain", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "remise-blocks-" });
+  try {
+    const store = new BlockStore(dir, false, "none");
+    const text = new TextEncoder().encode("zzzz".repeat(10_000));
+    const hash = blockHash(text);
+    await store.write(hash, text);
+    assertEquals((await Deno.stat(store.path(hash))).size, text.length + 4);
+    assertEquals(await store.read(hash), text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

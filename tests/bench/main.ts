@@ -3,7 +3,7 @@
  * (nginx, a raw Deno KV scan, coreutils, dd). Prints one Markdown table and writes it to
  * docs/benchmarks.md, replacing it. Options for quick looks (which then write no file):
  * `--seconds N` per wrk run (default 10), `--objects N` in the listed bucket (default
- * 100,000), `--only a,b` with scenario names get, public, website, put, large, list, versions, memory,
+ * 100,000), `--only a,b` with scenario names get, public, website, put, large, compression, list, versions, memory,
  * hash, cluster.
  */
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import type { Bench } from "./bench.ts";
 import { startNginx } from "./nginx.ts";
 import { startRemise } from "./remise.ts";
 import { clusterRows } from "./scenarios/cluster.ts";
+import { compressionRows } from "./scenarios/compression.ts";
 import { getRows } from "./scenarios/get.ts";
 import { hashRows } from "./scenarios/hash.ts";
 import { BIG, BIG_SIZE, largeRows } from "./scenarios/large.ts";
@@ -29,6 +30,7 @@ const SCENARIOS: [string, (b: Bench) => Promise<void>][] = [
   ["website", websiteRow],
   ["put", putRow],
   ["large", largeRows],
+  ["compression", compressionRows],
   ["list", listRow],
   ["versions", versionRows],
   ["memory", memoryRow],

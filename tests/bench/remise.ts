@@ -21,8 +21,9 @@ export interface Remise {
   stop(): Promise<void>;
 }
 
-export async function startRemise(): Promise<Remise> {
-  const node = await startNode();
+/** A node for the bench; `extraToml` adds top-level settings (e.g. compression_level). */
+export async function startRemise(extraToml?: string): Promise<Remise> {
+  const node = await startNode({ extraToml });
   const creds = await node.createKey("bench");
   const r: Remise = {
     node,
