@@ -163,13 +163,13 @@ export async function tableStats(
   return Object.fromEntries(tables.map((t) => [t.name, { entries: t.entries, gcTodo: t.gcTodo }]));
 }
 
-/** The block files under a node's data folder, by path. */
+/** The block files under a node's data folder (plain or zstd-compressed), by path. */
 export async function blockFiles(dataDir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string) => {
     for await (const e of Deno.readDir(d)) {
       if (e.isDirectory) await walk(`${d}/${e.name}`);
-      else if (/^[0-9a-f]{64}$/.test(e.name)) out.push(`${d}/${e.name}`);
+      else if (/^[0-9a-f]{64}(\.zst)?$/.test(e.name)) out.push(`${d}/${e.name}`);
     }
   };
   await walk(dataDir);
