@@ -126,7 +126,9 @@ export const MiB = 1024 * 1024;
 
 /**
  * Writes files under `root`: each entry maps a relative path (folders are created) to a size
- * in bytes (random content) or to the exact content.
+ * in bytes (random content) or to the exact content. Their times are set a minute back, as for
+ * a tree that existed before a backup ran: S3's LastModified has whole seconds, so a file written
+ * in the same second as its upload looks newer than its object, and sync tools send it again.
  */
 export async function makeTree(
   root: string,
@@ -141,6 +143,8 @@ export async function makeTree(
       ? new TextEncoder().encode(what)
       : what;
     await Deno.writeFile(path, data);
+    const past = new Date(Date.now() - 60_000);
+    await Deno.utime(path, past, past);
   }
 }
 
