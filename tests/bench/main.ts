@@ -4,7 +4,7 @@
  * docs/benchmarks.md, replacing it. Options for quick looks (which then write no file):
  * `--seconds N` per wrk run (default 10), `--objects N` in the listed bucket (default
  * 100,000), `--only a,b` with scenario names get, public, website, put, large, compression, list, versions, memory,
- * hash, cluster.
+ * hash, cluster. `--scale [--objects N]` runs the scale bench instead (scale.ts).
  */
 import { fileURLToPath } from "node:url";
 import type { Bench } from "./bench.ts";
@@ -22,6 +22,7 @@ import { putRow } from "./scenarios/put.ts";
 import { websiteRow } from "./scenarios/website.ts";
 import { versionRows } from "./scenarios/versions.ts";
 import { render, type Report } from "./table.ts";
+import { scaleBench } from "./scale.ts";
 import { hasProgram, randomFile, run, stopChildren } from "./util.ts";
 
 const SCENARIOS: [string, (b: Bench) => Promise<void>][] = [
@@ -46,6 +47,9 @@ measured in the same run, on the same machine: nginx on loopback for HTTP, a raw
 listings, \`sha256sum\`, \`md5sum\` and \`dd\` for hashing and disk writes, an idle connection for
 RPC. It needs \`nginx\`, \`wrk\` and \`curl\` (no root) and takes about 5 minutes; a full run
 replaces this page (the history is in git).
+
+The scale bench (\`deno task bench --scale\`: one bucket filled to 1,000,000 objects) writes its own
+table to [benchmarks-scale.md](benchmarks-scale.md).
 
 How to read it: the ratio is Remise ÷ reference for the first figure of a row (above 1 is better
 for rates and MB/s, worse for memory); a target is met or MISSED in the run shown. The
@@ -145,4 +149,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-Deno.exit(await main());
+Deno.exit(Deno.args.includes("--scale") ? await scaleBench(Deno.args) : await main());
