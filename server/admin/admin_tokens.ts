@@ -24,6 +24,7 @@ import type { Model } from "../model/model.ts";
 import type { Call, EndpointDef } from "./context.ts";
 import { AdminError, badRequest } from "./errors.ts";
 import { bodyFields, type Fields, parseDateTime } from "./validate.ts";
+import { lookupOne } from "./lookup.ts";
 
 const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString();
 
@@ -53,24 +54,17 @@ function noSuchToken(what: string): AdminError {
 }
 
 function lookupToken(model: Model, id?: string, search?: string): AdminTokenEntry {
-  if ((id === undefined) === (search === undefined)) {
-    throw badRequest("Either id or search must be provided (but not both)");
-  }
-  if (id !== undefined) {
-    const t = getAdminToken(model, id);
-    if (!t) throw noSuchToken(id);
-    return t;
-  }
-  const found = findAdminTokens(model, search!);
-  if (found.length === 0) throw noSuchToken(`no token id or name matches "${search}"`);
-  if (found.length > 1) {
-    throw badRequest(
-      `${found.length} tokens match "${search}": ${
-        found.map((t) => `${t.id} (${t.name.v})`).join(", ")
-      }; give the full id`,
-    );
-  }
-  return found[0];
+  return lookupOne(
+    {
+      get: (t) => getAdminToken(model, t),
+      find: (s) => findAdminTokens(model, s),
+      notFound: noSuchToken,
+      label: (t) => `${t.id} (${t.name.v})`,
+      kind: "token",
+    },
+    id,
+    search,
+  );
 }
 
 const FIELDS = ["name", "expiration", "neverExpires", "scope"] as const;

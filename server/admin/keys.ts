@@ -26,6 +26,7 @@ import { hasAny, NO_PERMISSION } from "../model/tables/permission.ts";
 import type { Call, EndpointDef } from "./context.ts";
 import { AdminError, badRequest } from "./errors.ts";
 import { bodyFields, type Fields, parseDateTime } from "./validate.ts";
+import { lookupOne } from "./lookup.ts";
 
 const iso = (ms: number | null | undefined) => ms ? new Date(ms).toISOString() : null;
 
@@ -89,24 +90,17 @@ export function lookupKey(
   id: string | undefined,
   search: string | undefined,
 ): KeyEntry {
-  if ((id === undefined) === (search === undefined)) {
-    throw badRequest("Either id or search must be provided (but not both)");
-  }
-  if (id !== undefined) {
-    const k = getKey(model, id);
-    if (!k) throw noSuchKey(id);
-    return k;
-  }
-  const found = findKeys(model, search!);
-  if (found.length === 0) throw noSuchKey(`no key id or name matches "${search}"`);
-  if (found.length > 1) {
-    throw badRequest(
-      `${found.length} matching keys for "${search}": ${
-        found.map((k) => `${k.id} (${k.name.v})`).join(", ")
-      }; give the full key id`,
-    );
-  }
-  return found[0];
+  return lookupOne(
+    {
+      get: (k) => getKey(model, k),
+      find: (s) => findKeys(model, s),
+      notFound: noSuchKey,
+      label: (k) => `${k.id} (${k.name.v})`,
+      kind: "key",
+    },
+    id,
+    search,
+  );
 }
 
 function getKeyInfo({ deps, query }: Call): GetKeyInfoResponse {

@@ -1,4 +1,6 @@
 /** Prometheus counters and latency histograms, rendered in the text exposition format. */
+import type { RecentErrorResp } from "../../shared/admin.ts";
+
 const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 interface Histogram {
@@ -114,18 +116,7 @@ export class Metrics {
 }
 
 /** One error answered to a client, as the console's recent-errors view shows it. */
-export interface RecentError {
-  /** ms since the epoch. */
-  at: number;
-  api: "s3" | "admin";
-  operation: string;
-  method: string;
-  /** The path only: a query string may hold a presigned signature. */
-  path: string;
-  status: number;
-  code: string;
-  message: string;
-}
+export type RecentError = RecentErrorResp;
 
 /** The last errors answered by this node, a bounded ring: memory does not grow with traffic. */
 export class RecentErrors {

@@ -3,19 +3,9 @@
  * node's request, error and byte counters and its buckets' object and byte counts are sampled
  * into a ring of bounded length (2 hours at the default 30 s).
  */
-export interface UsageSample {
-  /** ms since the epoch. */
-  at: number;
-  /** Counters since the node started: a chart shows their differences as rates. */
-  requests: number;
-  errors: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Objects and bytes of the buckets whose counters this node holds, by bucket id. */
-  buckets: Record<string, { objects: number; bytes: number }>;
-  /** S3 requests and errors this node answered for each bucket since it started, by id. */
-  bucketRequests: Record<string, { requests: number; errors: number }>;
-}
+import type { LocalGetNodeUsageResponse } from "../../shared/admin.ts";
+/** One sample: counters since the node started, and the bucket counts it holds. */
+export type UsageSample = LocalGetNodeUsageResponse["samples"][number];
 
 export class UsageHistory {
   readonly #ring: UsageSample[] = [];
