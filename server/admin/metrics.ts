@@ -45,6 +45,24 @@ export function registerGauges(deps: AdminDeps): void {
       (["data", "metadata"] as const).map((disk) => [{ disk }, full === disk ? 1 : 0]),
     );
   });
+  metrics.gauge(
+    "rpc_bytes_total",
+    "Bytes of peer RPC frames sent to and received from each peer since this node started",
+    () =>
+      Promise.resolve(
+        sys.peers.traffic().flatMap((t) => [
+          [{ peer: t.id.slice(0, 16), direction: "sent" }, t.sent] as [
+            Record<string, string>,
+            number,
+          ],
+          [{ peer: t.id.slice(0, 16), direction: "received" }, t.received] as [
+            Record<string, string>,
+            number,
+          ],
+        ]),
+      ),
+    "counter",
+  );
   // Where memory goes: JavaScript heap, buffers outside it (request bodies, blocks), and RSS.
   metrics.gauge("process_memory_bytes", "Memory of this node's process, by kind", () => {
     const m = Deno.memoryUsage();

@@ -99,10 +99,14 @@ export class Connection {
   readonly #reader = new FrameReader();
   readonly closed: Promise<Error>;
   #onClosed!: (e: Error) => void;
+  /** Bytes written to and read from the socket (frames and their headers, before TLS). */
+  sent = 0;
+  received = 0;
 
   constructor(readonly socket: Socket, public handler: RequestHandler) {
     this.closed = new Promise((r) => this.#onClosed = r);
     socket.on("data", (chunk: Uint8Array) => {
+      this.received += chunk.length;
       try {
         for (const f of this.#reader.push(chunk)) this.#receive(f);
       } catch (e) {
@@ -271,6 +275,7 @@ export class Connection {
         size += f.length;
       }
       if (frames.length === 0) return;
+      this.sent += size;
       const ok = this.socket.write(concatBytes(frames, size));
       this.#window.wrote(this.#limited);
       if (!ok) this.#blocked = true;

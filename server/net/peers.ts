@@ -73,6 +73,16 @@ interface Peer {
   /** When the next background redial may start, and the back-off it used. */
   retryAt: number;
   backoffMs: number;
+  /** Bytes sent to and received from the peer over connections since closed. */
+  sent: number;
+  received: number;
+}
+
+/** What went to and came from a peer since this node started. */
+export interface PeerTraffic {
+  id: string;
+  sent: number;
+  received: number;
 }
 
 const DIAL_TIMEOUT_MS = 5_000;
@@ -189,6 +199,14 @@ export class Peers {
     }));
   }
 
+  traffic(): PeerTraffic[] {
+    return [...this.#peers.values()].map((p) => ({
+      id: p.id,
+      sent: p.sent + (p.conn?.sent ?? 0),
+      received: p.received + (p.conn?.received ?? 0),
+    }));
+  }
+
   /** The last ping's round trip to a peer that is up (ms; Infinity when unknown or down). */
   latency(id: string): number {
     const p = this.#peers.get(id);
@@ -226,6 +244,8 @@ export class Peers {
       missed: 0,
       retryAt: 0,
       backoffMs: 1000,
+      sent: 0,
+      received: 0,
     };
   }
 
@@ -359,6 +379,8 @@ export class Peers {
     peer.backoffMs = 1000;
     peer.lastSeen = Date.now();
     conn.closed.then((reason) => {
+      peer.sent += conn.sent;
+      peer.received += conn.received;
       if (peer.conn !== conn) return;
       peer.conn = undefined;
       peer.retryAt = Date.now() + 500;

@@ -28,6 +28,10 @@ interface Pass {
   fullComplete: boolean;
   /** Whether this node held the fully replicated tables (had a role) when the pass began. */
   member?: boolean;
+  started: number;
+  /** Partitions whose trees differed from a peer's, and entries exchanged to mend them. */
+  differed: number;
+  entries: number;
 }
 
 /** The RPC endpoints through which other nodes see this node's replica of a table. */
@@ -65,6 +69,8 @@ export class AntiEntropy implements Worker {
   #sent = 0;
   #received = 0;
   #offloaded = 0;
+  #passes = 0;
+  #last?: Pass & { ms: number };
 
   constructor(
     readonly sys: System,
@@ -80,6 +86,9 @@ export class AntiEntropy implements Worker {
       version: this.sys.layout.current.version,
       complete: true,
       fullComplete: true,
+      started: 0,
+      differed: 0,
+      entries: 0,
     };
     // A full pass asked for covers any narrower one already waiting.
     if (!this.#next || !next.only) this.#next = next;
@@ -92,6 +101,7 @@ export class AntiEntropy implements Worker {
 
   describe() {
     const p = this.#pass;
+    const last = this.#last;
     return {
       progress: p
         ? `${p.table}/${this.tables.length} tables (${this.tables[p.table]?.name})`
@@ -99,6 +109,14 @@ export class AntiEntropy implements Worker {
       freeform: [
         `entries sent: ${this.#sent}, received: ${this.#received}`,
         `entries handed over from partitions no longer held: ${this.#offloaded}`,
+        `passes completed: ${this.#passes}`,
+        ...(last
+          ? [
+            `last pass: ${last.ms} ms, ${last.differed} partition replicas differed, ${last.entries} entries exchanged${
+              last.complete ? "" : ", some holders not reached"
+            }`,
+          ]
+          : []),
       ],
     };
   }
@@ -109,11 +127,12 @@ export class AntiEntropy implements Worker {
       if (!this.#next) return "idle";
       this.#pass = this.#next;
       this.#pass.member = this.sys.allNodes().includes(this.sys.id);
+      this.#pass.started = Date.now();
       this.#next = undefined;
     }
     const pass = this.#pass;
     const table = this.tables[pass.table];
-    if (!await this.#syncTable(table, pass.only)) {
+    if (!await this.#syncTable(table, pass)) {
       pass.complete = false;
       if (table.schema.replication === "full") pass.fullComplete = false;
     }
@@ -121,6 +140,8 @@ export class AntiEntropy implements Worker {
     this.#offloaded += offload.moved;
     if (++pass.table === this.tables.length) {
       this.#pass = undefined;
+      this.#passes++;
+      this.#last = { ...pass, ms: Date.now() - pass.started };
       // A pass with only the peers that came back still reached enough holders when complete:
       // a node restarted during a layout change is synced by it, not a whole interval later.
       if (pass.complete) await this.sys.markSynced(pass.version);
@@ -142,8 +163,9 @@ export class AntiEntropy implements Worker {
    * partitions in one call per peer, then the trees of those that differ. Says whether enough
    * holders answered for this node to have every acknowledged write.
    */
-  async #syncTable(table: Table<unknown>, only?: Set<string>): Promise<boolean> {
+  async #syncTable(table: Table<unknown>, pass: Pass): Promise<boolean> {
     const { sys } = this;
+    const { only } = pass;
     const full = table.schema.replication === "full";
     const all = Array.from({ length: PARTITIONS }, (_, p) => p);
     const holders = (p: number) => full ? sys.allNodes() : sys.holdersOfPartition(p);
@@ -168,6 +190,8 @@ export class AntiEntropy implements Worker {
           const c = await syncPartition(p, local, remote);
           this.#sent += c.sent;
           this.#received += c.received;
+          pass.differed++;
+          pass.entries += c.sent + c.received;
         }
         reached.get(p)!.add(peer);
       }

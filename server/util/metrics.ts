@@ -32,7 +32,10 @@ export class Metrics {
   readonly #counters = new Map<string, Map<string, number>>();
   readonly #histograms = new Map<string, Map<string, Histogram>>();
   readonly #help = new Map<string, string>();
-  readonly #gauges = new Map<string, () => Promise<Array<[Record<string, string>, number]>>>();
+  readonly #gauges = new Map<
+    string,
+    { read: () => Promise<Array<[Record<string, string>, number]>>; type: "gauge" | "counter" }
+  >();
 
   inc(name: string, help: string, labels: Record<string, string> = {}, by = 1): void {
     this.#help.set(name, help);
@@ -79,14 +82,18 @@ export class Metrics {
     this.perBucket.set(bucketId, c);
   }
 
-  /** A value computed when scraped (objects stored, bytes stored…). */
+  /**
+   * A value computed when scraped (objects stored, bytes stored…); a counter when it only grows
+   * and another part keeps it (bytes sent to peers).
+   */
   gauge(
     name: string,
     help: string,
     read: () => Promise<Array<[Record<string, string>, number]>>,
+    type: "gauge" | "counter" = "gauge",
   ): void {
     this.#help.set(name, help);
-    this.#gauges.set(name, read);
+    this.#gauges.set(name, { read, type });
   }
 
   async render(): Promise<string> {
@@ -107,8 +114,8 @@ export class Metrics {
         out.push(`${name}_sum${l} ${h.sum}`, `${name}_count${l} ${h.count}`);
       }
     }
-    for (const [name, read] of this.#gauges) {
-      out.push(`# HELP ${name} ${this.#help.get(name)}`, `# TYPE ${name} gauge`);
+    for (const [name, { read, type }] of this.#gauges) {
+      out.push(`# HELP ${name} ${this.#help.get(name)}`, `# TYPE ${name} ${type}`);
       for (const [labels, v] of await read()) out.push(`${name}${labelText(labels)} ${v}`);
     }
     return out.join("\n") + "\n";

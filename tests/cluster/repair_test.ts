@@ -73,7 +73,11 @@ Deno.test("a node that missed writes catches up alone, until it alone serves eve
     await eventually(
       "a table sync pass finished",
       () => workers(nodes[2]),
-      (ws) => ws.some((w) => w.name === "table sync" && w.state === "idle" && !w.progress),
+      (ws) =>
+        ws.some((w) =>
+          w.name === "table sync" && w.state === "idle" && !w.progress &&
+          Number(/passes completed: (\d+)/.exec(w.freeform.join("\n"))?.[1]) >= 1
+        ),
       60_000,
     );
 

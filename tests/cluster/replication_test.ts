@@ -10,7 +10,21 @@ import {
 } from "@aws-sdk/client-s3";
 import { assertEquals } from "../assert.ts";
 import { content, eventually, s3Client, startCluster, stopAll } from "../cluster.ts";
+import type { TestNode } from "../harness.ts";
 import { bodyBytes } from "../s3/client.ts";
+
+/** rpc_bytes_total from a node's /metrics, by "<peer> <direction>". */
+async function rpcBytes(n: TestNode): Promise<Map<string, number>> {
+  const res = await fetch(`${n.admin}/metrics`, {
+    headers: { authorization: "Bearer test-metrics-token" },
+  });
+  const text = await res.text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^rpc_bytes_total\{peer="(\w+)",direction="(\w+)"\} (\d+)$/gm)) {
+    out.set(`${m[1]} ${m[2]}`, Number(m[3]));
+  }
+  return out;
+}
 
 Deno.test("3 zones, 3 copies: written through one node, read through the others", async () => {
   const nodes = await startCluster({
@@ -41,6 +55,16 @@ Deno.test("3 zones, 3 copies: written through one node, read through the others"
     };
     const written = sizes.map((s) => `o${s}`);
     for (const c of clients.slice(1)) await readAll(c, written);
+
+    // Every byte went to both other nodes, and the metrics say so on both ends.
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const sender = await rpcBytes(nodes[0]);
+    for (const peer of nodes.slice(1)) {
+      const id = peer.id.slice(0, 16);
+      assertEquals(sender.get(`${id} sent`)! > total, true, `${sender.get(`${id} sent`)}`);
+      const back = await rpcBytes(peer);
+      assertEquals(back.get(`${nodes[0].id.slice(0, 16)} received`)! > total, true);
+    }
 
     // A policy set through one node holds on a majority when the call returns, and on every
     // node within a second (the bucket table's write goes to each of them at once).
