@@ -34,7 +34,14 @@ const NODE = "mn";
 const TODO_WINDOW = 4000;
 /** Deno KV reads at most 10 keys at once. */
 const READ_BATCH = 10;
-const SETTLE_MS = 100;
+/**
+ * How long rows gather before a fold, unless a window's worth is waiting. A fold rewrites each
+ * partition root it touches once, whatever the number of its rows, and a root holds up to 256
+ * children (about 9 KB): with a tenth of a second, 1,400 writes/s made batches of under one row
+ * per partition, and nearly every write rewrote a whole root. The trees lag the table by this
+ * much; anti-entropy of a partition written meanwhile walks it, and finds the entries equal.
+ */
+const SETTLE_MS = 1_000;
 /**
  * Todo rows known from this process's own commits and not folded yet, at most. Folding what the
  * writer hands over spares a KV scan of the todo rows per batch, which cost 20 MiB of peak
@@ -87,6 +94,13 @@ export class MerkleTree {
   #noted: Deno.KvEntry<Uint8Array>[] = [];
   /** Whether KV may hold todo rows #noted does not (left by a crash, or dropped). */
   #scan = true;
+  /** Callers of idle() waiting for the trees to hold every write: no settling meanwhile. */
+  #hurry = 0;
+  /** Rows ever added to #noted, and ever taken from it and folded (or left to a scan). */
+  #pushed = 0;
+  #taken = 0;
+  /** Callers waiting for the rows noted before their call to be folded. */
+  #flushes: Array<{ upTo: number; resolve: () => void }> = [];
 
   constructor(readonly kv: Deno.Kv, readonly table: string) {}
 
@@ -124,6 +138,31 @@ export class MerkleTree {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#running;
+    for (const f of this.#flushes.splice(0)) f.resolve();
+  }
+
+  /**
+   * Resolves once the rows committed before the call are folded. Anti-entropy compares trees,
+   * not entries: without this, a write made just before a peer came back would wait for the
+   * next periodic pass to reach it.
+   */
+  flush(): Promise<void> {
+    if (!this.#started) return Promise.resolve();
+    const upTo = this.#pushed;
+    if (this.#taken >= upTo && !this.#scan) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#flushes.push({ upTo, resolve });
+      this.kick();
+    });
+  }
+
+  #settleFlushes(): void {
+    if (this.#scan) return;
+    this.#flushes = this.#flushes.filter((f) => {
+      if (f.upTo > this.#taken) return true;
+      f.resolve();
+      return false;
+    });
   }
 
   /** Rows a commit (with this versionstamp) just wrote: folded shortly. */
@@ -131,23 +170,30 @@ export class MerkleTree {
     // Noted while scanning too: a row committed after the last scan read must not be missed
     // (one folded twice is folded the same).
     if (this.#noted.length + rows.length > MAX_NOTED) {
+      // Dropped, not lost: the rows are in KV, and a flush waits for the scan that finds them.
+      this.#taken += this.#noted.length;
       this.#noted = [];
       this.#scan = true;
     } else {
       for (const r of rows) this.#noted.push({ ...r, versionstamp });
     }
+    this.#pushed += rows.length;
     this.kick();
   }
 
   /** Folds new todo rows shortly (called after each write); nothing until started. */
   kick = (): void => {
-    if (!this.#started || this.#timer !== undefined) return;
+    if (!this.#started) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
-    // A moment's wait lets rows gather: the more a batch holds, the more nodes its rows share.
-    this.#timer = setTimeout(this.#run, SETTLE_MS);
+    if (this.#hurry > 0 || this.#flushes.length || this.#noted.length >= TODO_WINDOW) {
+      clearTimeout(this.#timer);
+      this.#run();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#run, SETTLE_MS);
+    }
   };
 
   #run = (): void => {
@@ -166,13 +212,18 @@ export class MerkleTree {
   /** Resolves once no todo row is left: the trees hold every write committed (for tests). */
   async idle(): Promise<void> {
     if (!this.#started) throw new Error(`${this.table}: Merkle updater not started`);
-    while ((await this.#todo(1)).length > 0) {
-      // Rows written by other means than this process's commits are found by a scan.
-      this.#scan = true;
-      await new Promise<void>((resolve) => {
-        this.#idle.push(resolve);
-        this.kick();
-      });
+    this.#hurry++;
+    try {
+      while ((await this.#todo(1)).length > 0) {
+        // Rows written by other means than this process's commits are found by a scan.
+        this.#scan = true;
+        await new Promise<void>((resolve) => {
+          this.#idle.push(resolve);
+          this.kick();
+        });
+      }
+    } finally {
+      this.#hurry--;
     }
   }
 
@@ -184,22 +235,51 @@ export class MerkleTree {
   }
 
   async #drain(): Promise<void> {
+    /** Rows taken from #noted for the fold under way. */
+    let folding = 0;
     try {
-      for (;;) {
+      for (let first = true;; first = false) {
         if (!this.#started) return;
         let rows: Deno.KvEntry<Uint8Array>[];
+        let taken = 0;
         if (this.#scan) {
+          const pushed = this.#pushed;
           rows = await this.#todo(TODO_WINDOW);
-          // Rows committed from here on are noted; those before are all in the scans so far.
-          if (rows.length === 0) this.#scan = false;
+          if (rows.length === 0) {
+            // Rows committed from here on are noted; those before are all in the scans so far,
+            // and those noted before this scan began need no second fold.
+            this.#scan = false;
+            const covered = Math.min(this.#noted.length, pushed - this.#taken);
+            if (covered > 0) {
+              this.#noted.splice(0, covered);
+              this.#taken += covered;
+            }
+          }
+        } else if (
+          !first && this.#hurry === 0 && !this.#flushes.length && this.#noted.length < TODO_WINDOW
+        ) {
+          // Rows noted during the fold: they settle as the first ones did.
+          if (this.#noted.length) this.#again = true;
+          return;
         } else {
           rows = this.#noted.splice(0, TODO_WINDOW);
+          taken = rows.length;
         }
-        if (rows.length === 0) return;
+        if (rows.length === 0) {
+          this.#settleFlushes();
+          return;
+        }
+        folding = taken;
         await foldTodo(this, rows);
+        folding = 0;
+        this.#taken += taken;
+        this.#settleFlushes();
       }
     } catch (e) {
       log.warn("Merkle tree update failed; will retry", { table: this.table, error: e });
+      // The rows of the failed fold are still in KV: the retry finds them by a scan.
+      this.#taken += folding;
+      this.#scan = true;
       if (this.#started) this.#timer = setTimeout(this.#run, RETRY_MS);
     }
   }

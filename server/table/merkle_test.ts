@@ -147,3 +147,31 @@ Deno.test("merkle: an updater stopped and started again folds what was written m
   await r.store.merkle.idle();
   assertEquals(await treeLeaves(r, partitionOf("p")), await storedLeaves(r, partitionOf("p")));
 });
+
+Deno.test("merkle: the rows of a fold whose commit failed are folded by the retry", async () => {
+  let fail = false;
+  const failing = (kv: Deno.Kv) =>
+    new Proxy(kv, {
+      get(target, prop) {
+        if (prop === "atomic" && fail) {
+          fail = false;
+          const op = target.atomic();
+          op.commit = () => Promise.reject(new Error("disk I/O error"));
+          return () => op;
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  await using r = await replica({ wrap: failing });
+  const p = partitionOf("p");
+  // Past its first scan of KV, the updater folds the rows its process noted, from memory.
+  await r.store.apply([reg("p", sk(99), "v")]);
+  await r.store.merkle.flush();
+  await r.store.apply(Array.from({ length: 20 }, (_, i) => reg("p", sk(i), "v")));
+  // The next commit is the updater's: it fails, and the rows it held exist only in KV now.
+  fail = true;
+  await r.store.merkle.flush();
+  assertEquals(fail, false, "the fold's commit failed");
+  assertEquals(await treeLeaves(r, p), await storedLeaves(r, p));
+});

@@ -47,7 +47,11 @@ export interface SyncCounts {
 /** This node's replica of a table. */
 export function storeReplica<E>(store: LocalStore<E>): MerkleReplica {
   return {
-    root: (partition) => store.merkle.root(partition),
+    // The tree holds the writes committed before the comparison, not only those folded.
+    root: async (partition) => {
+      await store.merkle.flush();
+      return store.merkle.root(partition);
+    },
     nodes: (partition, prefixes) => store.merkle.nodes(partition, prefixes),
     entries: (keys) =>
       Promise.all(keys.map(async ([pk, sk]) => {

@@ -108,3 +108,18 @@ Deno.test("sync: tombstones propagate, and win over the values they delete", asy
   }
   assertEquals(await roots(a, ["p"]), await roots(b, ["p"]));
 });
+
+Deno.test("sync: a write committed just before a sync is compared, though not yet folded", async () => {
+  await using a = await replica();
+  await using b = await replica();
+  await a.store.apply([reg("x", sk(0), "old")]);
+  await b.store.apply([reg("x", sk(0), "old")]);
+  await Promise.all([a.store.merkle.idle(), b.store.merkle.idle()]);
+  // The updater lets rows gather before folding them; the sync must not wait for that.
+  await a.store.apply([reg("x", sk(1), "new")]);
+  const t = performance.now();
+  const c = await syncPartition(partitionOf("x"), storeReplica(a.store), storeReplica(b.store));
+  assert(performance.now() - t < 500, "the sync waited for the updater's own pace");
+  assertEquals(c.sent, 1);
+  assertEquals(await content(b, "x"), await content(a, "x"));
+});

@@ -48,8 +48,9 @@ listings, \`sha256sum\`, \`md5sum\` and \`dd\` for hashing and disk writes, an i
 RPC. It needs \`nginx\`, \`wrk\` and \`curl\` (no root) and takes about 5 minutes; a full run
 replaces this page (the history is in git).
 
-The scale bench (\`deno task bench --scale\`: one bucket filled to 1,000,000 objects) writes its own
-table to [benchmarks-scale.md](benchmarks-scale.md).
+The scale bench (\`deno task bench --scale\`: one bucket of a two-node cluster filled to 1,000,000
+objects, with anti-entropy between the nodes) writes its own table to
+[benchmarks-scale.md](benchmarks-scale.md); [scaling.md](scaling.md) says what grows and why.
 
 How to read it: the ratio is Remise ÷ reference for the first figure of a row (above 1 is better
 for rates and MB/s, worse for memory); a target is met or MISSED in the run shown. The
