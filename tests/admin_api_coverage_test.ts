@@ -655,9 +655,12 @@ Deno.test("admin API: each of Garage's 48 operations, called right and called wr
       refused(await call(n, "GET", "/v2/RevertClusterLayout"), 405, "MethodNotAllowed", "GET");
     });
     await op("ApplyClusterLayout", async () => {
-      await call(n, "POST", "/v2/UpdateClusterLayout", {
-        roles: [{ id: d.id, zone: "d", capacity: 1e9, tags: [] }],
-      });
+      ok(
+        await call(n, "POST", "/v2/UpdateClusterLayout", {
+          roles: [{ id: d.id, zone: "d", capacity: 1e9, tags: [] }],
+        }),
+        "stage again",
+      );
       refused(
         await call(n, "POST", "/v2/ApplyClusterLayout", { version: 5 }),
         400,

@@ -35,13 +35,19 @@ const TODO_WINDOW = 4000;
 /** Deno KV reads at most 10 keys at once. */
 const READ_BATCH = 10;
 /**
- * How long rows gather before a fold, unless a window's worth is waiting. A fold rewrites each
- * partition root it touches once, whatever the number of its rows, and a root holds up to 256
- * children (about 9 KB): with a tenth of a second, 1,400 writes/s made batches of under one row
- * per partition, and nearly every write rewrote a whole root. The trees lag the table by this
- * much; anti-entropy of a partition written meanwhile walks it, and finds the entries equal.
+ * How long rows gather before a fold, unless a window's worth is waiting: the more a fold holds,
+ * the more of its nodes its rows share. Tables whose entries spread over partitions (by block
+ * hash, by version id) fold often: waiting longer shares little there, and under 32 large
+ * uploads it held 40 MiB more at the peak.
  */
-const SETTLE_MS = 1_000;
+export const SETTLE_MS = 100;
+/**
+ * The same for crowded tables (a bucket's objects in one tree): a fold rewrites each node its
+ * rows fall under once, and a first-level node of a large bucket holds 256 children (about
+ * 9 KB); in a tenth of a second, 1,000 writes/s gave folds of 100 rows, and nearly every write
+ * rewrote such a node of its own. Trees lag the table by this much; anti-entropy flushes first.
+ */
+export const CROWDED_SETTLE_MS = 1_000;
 /**
  * Todo rows known from this process's own commits and not folded yet, at most. Folding what the
  * writer hands over spares a KV scan of the todo rows per batch, which cost 20 MiB of peak
@@ -102,7 +108,11 @@ export class MerkleTree {
   /** Callers waiting for the rows noted before their call to be folded. */
   #flushes: Array<{ upTo: number; resolve: () => void }> = [];
 
-  constructor(readonly kv: Deno.Kv, readonly table: string) {}
+  constructor(
+    readonly kv: Deno.Kv,
+    readonly table: string,
+    readonly settleMs = SETTLE_MS,
+  ) {}
 
   nodeKey(partition: number, prefix: Uint8Array): Deno.KvKey {
     return [NODE, this.table, partition, prefix];
@@ -192,7 +202,7 @@ export class MerkleTree {
       clearTimeout(this.#timer);
       this.#run();
     } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(this.#run, SETTLE_MS);
+      this.#timer = setTimeout(this.#run, this.settleMs);
     }
   };
 

@@ -8,6 +8,11 @@ export interface TableSchema<E> {
    * against cached versionstamps). Worth it for entries read by key on every request.
    */
   readonly cacheBytes?: number;
+  /**
+   * Whether many entries share a partition key (a bucket's objects): their writes then share the
+   * upper nodes of one Merkle tree, and the updater lets them gather longer before a fold.
+   */
+  readonly crowded?: boolean;
   partitionKey(e: E): string;
   sortKey(e: E): string;
   /**

@@ -72,6 +72,7 @@ export const historySchema: TableSchema<HistoryEntry> = {
       ...(v as Omit<HistoryEntry, "bucketId" | "key" | "slot">),
     };
   },
+  crowded: true,
   partitionKey: (e) => e.bucketId,
   sortKey: (e) => historySortKey(e.key, e.slot),
   merge(a, b) {

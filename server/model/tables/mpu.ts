@@ -63,6 +63,7 @@ export const mpuSchema: TableSchema<MpuEntry> = {
   replication: "sharded",
   // Each part upload reads its upload's entry.
   cacheBytes: 1024 * 1024,
+  crowded: true,
   partitionKey: (e) => e.bucketId,
   sortKey: (e) => mpuSortKey(e.key, e.uploadId),
   merge: (a, b) => ({

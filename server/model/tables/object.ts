@@ -216,6 +216,7 @@ export const objectSchema: TableSchema<ObjectEntry> = {
     key,
     ...(v as Omit<ObjectEntry, "bucketId" | "key">),
   }),
+  crowded: true,
   partitionKey: (e) => e.bucketId,
   sortKey: (e) => e.key,
   merge: mergeObjects,
