@@ -175,3 +175,16 @@ export async function blockFiles(dataDir: string): Promise<string[]> {
   await walk(dataDir);
   return out.sort();
 }
+
+/** rpc_bytes_total from a node's /metrics, by "<peer> <direction>". */
+export async function rpcBytes(n: TestNode): Promise<Map<string, number>> {
+  const res = await fetch(`${n.admin}/metrics`, {
+    headers: { authorization: "Bearer test-metrics-token" },
+  });
+  const text = await res.text();
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^rpc_bytes_total\{peer="(\w+)",direction="(\w+)"\} (\d+)$/gm)) {
+    out.set(`${m[1]} ${m[2]}`, Number(m[3]));
+  }
+  return out;
+}

@@ -9,7 +9,13 @@
  */
 import { fileURLToPath } from "node:url";
 import type { GetClusterStatusResponse, ListWorkersResponse } from "../../shared/admin.ts";
-import { type ClusterNode, eventually, startCluster, startClusterNode } from "../cluster.ts";
+import {
+  type ClusterNode,
+  eventually,
+  rpcBytes,
+  startCluster,
+  startClusterNode,
+} from "../cluster.ts";
 import { presign, sha256Hex, signHeaders } from "../sigv4.ts";
 import { KiB, num, run } from "./util.ts";
 
@@ -43,19 +49,9 @@ async function dirBytes(dir: string): Promise<number> {
 
 /** Bytes a node exchanged with one peer, both ways, as its rpc_bytes_total counts them. */
 async function peerBytes(n: ClusterNode, peer: ClusterNode): Promise<number> {
-  const res = await fetch(`${n.admin}/metrics`, {
-    headers: { authorization: "Bearer test-metrics-token" },
-  });
+  const bytes = await rpcBytes(n);
   const id = peer.id.slice(0, 16);
-  let sum = 0;
-  for (
-    const m of (await res.text()).matchAll(
-      /^rpc_bytes_total\{peer="(\w+)",direction="\w+"\} (\d+)$/gm,
-    )
-  ) {
-    if (m[1] === id) sum += Number(m[2]);
-  }
-  return sum;
+  return (bytes.get(`${id} sent`) ?? 0) + (bytes.get(`${id} received`) ?? 0);
 }
 
 /** What a node's table sync worker says of its passes. */

@@ -9,22 +9,8 @@ import {
   PutBucketPolicyCommand,
 } from "@aws-sdk/client-s3";
 import { assertEquals } from "../assert.ts";
-import { content, eventually, s3Client, startCluster, stopAll } from "../cluster.ts";
-import type { TestNode } from "../harness.ts";
+import { content, eventually, rpcBytes, s3Client, startCluster, stopAll } from "../cluster.ts";
 import { bodyBytes } from "../s3/client.ts";
-
-/** rpc_bytes_total from a node's /metrics, by "<peer> <direction>". */
-async function rpcBytes(n: TestNode): Promise<Map<string, number>> {
-  const res = await fetch(`${n.admin}/metrics`, {
-    headers: { authorization: "Bearer test-metrics-token" },
-  });
-  const text = await res.text();
-  const out = new Map<string, number>();
-  for (const m of text.matchAll(/^rpc_bytes_total\{peer="(\w+)",direction="(\w+)"\} (\d+)$/gm)) {
-    out.set(`${m[1]} ${m[2]}`, Number(m[3]));
-  }
-  return out;
-}
 
 Deno.test("3 zones, 3 copies: written through one node, read through the others", async () => {
   const nodes = await startCluster({
