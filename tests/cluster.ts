@@ -7,7 +7,9 @@ import type {
   GetClusterStatusResponse,
   GetNodeInfoResponse,
   GetNodeStatisticsResponse,
+  ListWorkersResponse,
   UpdateClusterLayoutRequest,
+  WorkerInfoResp,
 } from "../shared/admin.ts";
 import { type NodeOptions, startNode, type TestNode } from "./harness.ts";
 
@@ -187,4 +189,31 @@ export async function rpcBytes(n: TestNode): Promise<Map<string, number>> {
     out.set(`${m[1]} ${m[2]}`, Number(m[3]));
   }
   return out;
+}
+
+/** A node's background workers, as ListWorkers reports them. */
+export async function workers(n: TestNode): Promise<WorkerInfoResp[]> {
+  const w = await n.api<ListWorkersResponse>("POST", "/v2/ListWorkers?node=self", {});
+  return Object.values(w.success)[0];
+}
+
+/** What a node's table sync worker says of its passes. */
+export interface Passes {
+  count: number;
+  /** The last pass: its duration, partition replicas that differed, entries exchanged. */
+  ms: number;
+  differed: number;
+  entries: number;
+}
+
+export async function tableSyncPasses(n: TestNode): Promise<Passes> {
+  const sync = (await workers(n)).find((x) => x.name === "table sync");
+  const text = sync?.freeform.join("\n") ?? "";
+  const last = /last pass: (\d+) ms, (\d+) partition replicas differed, (\d+) entries/.exec(text);
+  return {
+    count: Number(/passes completed: (\d+)/.exec(text)?.[1] ?? 0),
+    ms: Number(last?.[1] ?? 0),
+    differed: Number(last?.[2] ?? 0),
+    entries: Number(last?.[3] ?? 0),
+  };
 }

@@ -2,11 +2,12 @@
 import { getBucket, globalAliases } from "../model/buckets/bucket_ops.ts";
 import type { AdminDeps } from "./context.ts";
 import { allLocalBucketStats } from "../model/buckets/bucket_stats.ts";
+import type { Sample } from "../util/metrics.ts";
 
 export function registerGauges(deps: AdminDeps): void {
   const { metrics, model, sys } = deps;
   const read = (stat: "objects" | "bytes") => async () => {
-    const out: Array<[Record<string, string>, number]> = [];
+    const out: Sample[] = [];
     for (const [id, s] of await allLocalBucketStats(sys.kv)) {
       const b = getBucket(model, id);
       if (!b) continue;
@@ -29,7 +30,7 @@ export function registerGauges(deps: AdminDeps): void {
     return Promise.resolve(
       (["data", "metadata"] as const).flatMap((disk) => {
         const d = usage[disk];
-        return d ? [[{ disk }, d[field]] as [Record<string, string>, number]] : [];
+        return d ? [[{ disk }, d[field]] as Sample] : [];
       }),
     );
   };
@@ -50,15 +51,9 @@ export function registerGauges(deps: AdminDeps): void {
     "Bytes of peer RPC frames sent to and received from each peer since this node started",
     () =>
       Promise.resolve(
-        sys.peers.traffic().flatMap((t) => [
-          [{ peer: t.id.slice(0, 16), direction: "sent" }, t.sent] as [
-            Record<string, string>,
-            number,
-          ],
-          [{ peer: t.id.slice(0, 16), direction: "received" }, t.received] as [
-            Record<string, string>,
-            number,
-          ],
+        sys.peers.traffic().flatMap(({ id, sent, received }): Sample[] => [
+          [{ peer: id.slice(0, 16), direction: "sent" }, sent],
+          [{ peer: id.slice(0, 16), direction: "received" }, received],
         ]),
       ),
     "counter",

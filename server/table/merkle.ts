@@ -40,14 +40,14 @@ const READ_BATCH = 10;
  * hash, by version id) fold often: waiting longer shares little there, and under 32 large
  * uploads it held 40 MiB more at the peak.
  */
-export const SETTLE_MS = 100;
+const SETTLE_MS = 100;
 /**
  * The same for crowded tables (a bucket's objects in one tree): a fold rewrites each node its
  * rows fall under once, and a first-level node of a large bucket holds 256 children (about
  * 9 KB); in a tenth of a second, 1,000 writes/s gave folds of 100 rows, and nearly every write
  * rewrote such a node of its own. Trees lag the table by this much; anti-entropy flushes first.
  */
-export const CROWDED_SETTLE_MS = 1_000;
+const CROWDED_SETTLE_MS = 1_000;
 /**
  * Todo rows known from this process's own commits and not folded yet, at most. Folding what the
  * writer hands over spares a KV scan of the todo rows per batch, which cost 20 MiB of peak
@@ -108,11 +108,12 @@ export class MerkleTree {
   /** Callers waiting for the rows noted before their call to be folded. */
   #flushes: Array<{ upTo: number; resolve: () => void }> = [];
 
-  constructor(
-    readonly kv: Deno.Kv,
-    readonly table: string,
-    readonly settleMs = SETTLE_MS,
-  ) {}
+  readonly #settleMs: number;
+
+  /** `crowded`: many entries share a partition key (see TableSchema.crowded). */
+  constructor(readonly kv: Deno.Kv, readonly table: string, crowded = false) {
+    this.#settleMs = crowded ? CROWDED_SETTLE_MS : SETTLE_MS;
+  }
 
   nodeKey(partition: number, prefix: Uint8Array): Deno.KvKey {
     return [NODE, this.table, partition, prefix];
@@ -202,7 +203,7 @@ export class MerkleTree {
       clearTimeout(this.#timer);
       this.#run();
     } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(this.#run, this.settleMs);
+      this.#timer = setTimeout(this.#run, this.#settleMs);
     }
   };
 

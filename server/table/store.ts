@@ -8,7 +8,7 @@ import { PARTITIONS } from "../rpc/layout.ts";
 import { sameBytes } from "../util/order.ts";
 import { utf8Length } from "../util/utf8.ts";
 import { type CachedEntry, EntryCache } from "./cache.ts";
-import { CROWDED_SETTLE_MS, merkleTodo, MerkleTree, SETTLE_MS, type TodoRow } from "./merkle.ts";
+import { merkleTodo, MerkleTree, type TodoRow } from "./merkle.ts";
 import { sha256 } from "./merkle_node.ts";
 import { queueKey } from "./queue.ts";
 import { PointReads } from "./point_reads.ts";
@@ -106,7 +106,7 @@ export class LocalStore<E> {
   ) {
     this.#whole = schema.replication === "full";
     this.#cache = new EntryCache(this.#whole ? undefined : schema.cacheBytes ?? 0);
-    this.merkle = new MerkleTree(kv, schema.name, schema.crowded ? CROWDED_SETTLE_MS : SETTLE_MS);
+    this.merkle = new MerkleTree(kv, schema.name, schema.crowded);
     this.#pointReads = new PointReads(kv);
   }
 

@@ -3,6 +3,9 @@ import type { RecentErrorResp } from "../../shared/admin.ts";
 
 const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** One value of a scraped metric, with its labels. */
+export type Sample = [labels: Record<string, string>, value: number];
+
 interface Histogram {
   counts: number[];
   sum: number;
@@ -34,7 +37,7 @@ export class Metrics {
   readonly #help = new Map<string, string>();
   readonly #gauges = new Map<
     string,
-    { read: () => Promise<Array<[Record<string, string>, number]>>; type: "gauge" | "counter" }
+    { read: () => Promise<Sample[]>; type: "gauge" | "counter" }
   >();
 
   inc(name: string, help: string, labels: Record<string, string> = {}, by = 1): void {
@@ -89,7 +92,7 @@ export class Metrics {
   gauge(
     name: string,
     help: string,
-    read: () => Promise<Array<[Record<string, string>, number]>>,
+    read: () => Promise<Sample[]>,
     type: "gauge" | "counter" = "gauge",
   ): void {
     this.#help.set(name, help);

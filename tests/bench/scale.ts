@@ -8,16 +8,18 @@
  * answering again. The full run writes docs/benchmarks-scale.md; a smaller one only prints.
  */
 import { fileURLToPath } from "node:url";
-import type { GetClusterStatusResponse, ListWorkersResponse } from "../../shared/admin.ts";
+import type { GetClusterStatusResponse } from "../../shared/admin.ts";
 import {
   type ClusterNode,
   eventually,
+  type Passes,
   rpcBytes,
   startCluster,
   startClusterNode,
+  tableSyncPasses,
 } from "../cluster.ts";
 import { presign, sha256Hex, signHeaders } from "../sigv4.ts";
-import { KiB, num, run } from "./util.ts";
+import { dirBytes, KiB, num, run } from "./util.ts";
 
 const BUCKET = "scale";
 const CONCURRENCY = 32;
@@ -38,42 +40,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : 0;
 }
 
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  for await (const e of Deno.readDir(dir)) {
-    const p = `${dir}/${e.name}`;
-    total += e.isDirectory ? await dirBytes(p) : (await Deno.stat(p)).size;
-  }
-  return total;
-}
-
 /** Bytes a node exchanged with one peer, both ways, as its rpc_bytes_total counts them. */
 async function peerBytes(n: ClusterNode, peer: ClusterNode): Promise<number> {
   const bytes = await rpcBytes(n);
   const id = peer.id.slice(0, 16);
   return (bytes.get(`${id} sent`) ?? 0) + (bytes.get(`${id} received`) ?? 0);
-}
-
-/** What a node's table sync worker says of its passes. */
-interface Passes {
-  count: number;
-  /** The last pass: its duration, partition replicas that differed, entries exchanged. */
-  ms: number;
-  differed: number;
-  entries: number;
-}
-
-async function passes(n: ClusterNode): Promise<Passes> {
-  const w = await n.api<ListWorkersResponse>("POST", "/v2/ListWorkers?node=self", {});
-  const sync = Object.values(w.success)[0].find((x) => x.name === "table sync");
-  const text = sync?.freeform.join("\n") ?? "";
-  const last = /last pass: (\d+) ms, (\d+) partition replicas differed, (\d+) entries/.exec(text);
-  return {
-    count: Number(/passes completed: (\d+)/.exec(text)?.[1] ?? 0),
-    ms: Number(last?.[1] ?? 0),
-    differed: Number(last?.[2] ?? 0),
-    entries: Number(last?.[3] ?? 0),
-  };
 }
 
 async function rssMiB(pid: number): Promise<number> {
@@ -170,12 +141,12 @@ class Scale {
 
   /** One anti-entropy pass of node A, asked for now: its own report, and the bytes it moved. */
   async antiEntropy(): Promise<Passes & { bytes: number }> {
-    const before = await passes(this.node);
+    const before = await tableSyncPasses(this.node);
     const bytes = await peerBytes(this.node, this.peer);
     await this.node.api("POST", "/v2/LaunchRepairOperation?node=self", { repairType: "tables" });
     const after = await eventually(
       "an anti-entropy pass",
-      () => passes(this.node),
+      () => tableSyncPasses(this.node),
       (p) => p.count > before.count,
       600_000,
     );
@@ -204,12 +175,12 @@ class Scale {
       if (await this.put(key(100 * i++), true) !== 200) refused++;
       return true;
     });
-    const before = await passes(this.node);
+    const before = await tableSyncPasses(this.node);
     const bytes = await peerBytes(this.node, this.peer);
     this.peer = await startClusterNode({ dir, replicationFactor: REPLICATION });
     const after = await eventually(
       "the pass that mends node B",
-      () => passes(this.node),
+      () => tableSyncPasses(this.node),
       (p) => p.count > before.count && p.entries > 0,
       600_000,
     );

@@ -153,3 +153,13 @@ export function ms(us: number): string {
   const v = us / 1000;
   return v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
 }
+
+/** Bytes of the files below a folder. */
+export async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir}/${e.name}`;
+    total += e.isDirectory ? await dirBytes(p) : (await Deno.stat(p)).size;
+  }
+  return total;
+}

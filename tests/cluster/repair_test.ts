@@ -4,7 +4,6 @@
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import type { ListWorkersResponse } from "../../shared/admin.ts";
 import { assertEquals } from "../assert.ts";
 import {
   blockFiles,
@@ -16,8 +15,8 @@ import {
   startCluster,
   startClusterNode,
   stopAll,
+  workers,
 } from "../cluster.ts";
-import type { TestNode } from "../harness.ts";
 import { bodyBytes } from "../s3/client.ts";
 
 const sizeOf = (name: string) => Number(name.split("-")[1]);
@@ -33,11 +32,6 @@ async function readAll(c: S3Client, names: string[]) {
     const got = await c.send(new GetObjectCommand({ Bucket: "repairs", Key: name }));
     assertEquals(await bodyBytes(got.Body), content(name, sizeOf(name)), name);
   }
-}
-
-async function workers(n: TestNode) {
-  const w = await n.api<ListWorkersResponse>("POST", "/v2/ListWorkers?node=self", {});
-  return Object.values(w.success)[0];
 }
 
 Deno.test("a node that missed writes catches up alone, until it alone serves everything", async () => {

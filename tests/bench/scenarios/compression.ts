@@ -8,7 +8,7 @@ import type { Bench } from "../bench.ts";
 import { curlGet, curlPut, type Transfer } from "../curl.ts";
 import { BIG, BIG_SIZE } from "./large.ts";
 import { type Remise, startRemise } from "../remise.ts";
-import { bestOf, hasProgram, num } from "../util.ts";
+import { bestOf, dirBytes, hasProgram, num } from "../util.ts";
 
 const BUCKET = "bench-compression";
 const TEXT = "text-256m";
@@ -38,15 +38,6 @@ async function textFile(path: string): Promise<void> {
   } finally {
     f.close();
   }
-}
-
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0;
-  for await (const e of Deno.readDir(dir)) {
-    const p = `${dir}/${e.name}`;
-    total += e.isDirectory ? await dirBytes(p) : (await Deno.stat(p)).size;
-  }
-  return total;
 }
 
 async function timed(fn: () => Promise<Transfer>): Promise<number> {
