@@ -115,13 +115,7 @@ class Relay {
       }
       if (this.framing.completed !== done) this.answered = false;
       try {
-        let from = 0;
-        for (const at of this.framing.lineEnds) {
-          await writeAll(this.server, buf.subarray(from, at));
-          await writeAll(this.server, this.addressLine);
-          from = at;
-        }
-        await writeAll(this.server, buf.subarray(from, n));
+        await writeAll(this.server, this.#withAddress(buf.subarray(0, n)));
       } catch {
         // Its answer may still be on its way to the client: #fromServer ends the connection.
         serverGone = true;
@@ -129,6 +123,28 @@ class Relay {
       if (n === buf.length && buf.length < LARGE_READ) buf = new Uint8Array(LARGE_READ);
     }
     await this.server.closeWrite().catch(() => {});
+  }
+
+  /**
+   * The bytes read, with the client's address after each request line they end: copied into
+   * one buffer, because each write is a system call and a small request is mostly those.
+   */
+  #withAddress(bytes: Uint8Array): Uint8Array {
+    const ends = this.framing.lineEnds;
+    if (ends.length === 0) return bytes;
+    const line = this.addressLine;
+    const out = new Uint8Array(bytes.length + ends.length * line.length);
+    let from = 0;
+    let to = 0;
+    for (const at of ends) {
+      out.set(bytes.subarray(from, at), to);
+      to += at - from;
+      out.set(line, to);
+      to += line.length;
+      from = at;
+    }
+    out.set(bytes.subarray(from), to);
+    return out;
   }
 
   async #fromServer(): Promise<void> {

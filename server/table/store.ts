@@ -69,6 +69,27 @@ interface Staged<E> {
   handOver: unknown[];
   queued: boolean;
 }
+
+const U64 = 1n << 64n;
+
+/**
+ * Counter increments of one commit, added up per counter: a group commit of 64 new objects
+ * would otherwise sum into the same two bucket counters 64 times each, and every sum is a read
+ * and a write in the database's thread.
+ */
+class Sums {
+  readonly #byKey = new Map<string, [Deno.KvKey, bigint]>();
+
+  add(key: Deno.KvKey, n: bigint): void {
+    const id = JSON.stringify(key);
+    const prev = this.#byKey.get(id);
+    this.#byKey.set(id, [key, prev ? (prev[1] + n) % U64 : n]);
+  }
+
+  writeTo(op: Deno.AtomicOperation): void {
+    for (const [key, n] of this.#byKey.values()) if (n !== 0n) op.sum(key, n);
+  }
+}
 /** Entries removed per atomic operation (each check, delete and todo row counts). */
 const DELETE_BATCH = 32;
 
@@ -298,6 +319,7 @@ export class LocalStore<E> {
    */
   async #stage(
     op: Deno.AtomicOperation,
+    sums: Sums,
     items: Array<[string, { key: Deno.KvKey; entry: E }]>,
     fresh: boolean,
     assumeAbsent = false,
@@ -331,7 +353,7 @@ export class LocalStore<E> {
         }
       }
       for (const [k, v] of fx?.sets ?? []) op.set(k, v);
-      for (const [k, n] of fx?.sums ?? []) op.sum(k, n);
+      for (const [k, n] of fx?.sums ?? []) sums.add(k, n);
     });
     return staged;
   }
@@ -354,7 +376,8 @@ export class LocalStore<E> {
     const linked = this.linked;
     for (let attempt = 0;; attempt++) {
       const op = this.kv.atomic();
-      const own = await this.#stage(op, items, attempt > 0);
+      const sums = new Sums();
+      const own = await this.#stage(op, sums, items, attempt > 0);
       if (own.writes.length === 0) return 0;
       let theirs: Staged<unknown> | undefined;
       if (own.handOver.length && linked) {
@@ -375,11 +398,13 @@ export class LocalStore<E> {
         }
         theirs = await linked.store.#stage(
           op,
+          sums,
           linked.store.#byKey(adopted),
           attempt > 0,
           true,
         );
       }
+      sums.writeTo(op);
       const res = await op.commit();
       if (res.ok) {
         this.#committed(own, res.versionstamp);

@@ -110,6 +110,41 @@ Deno.test("local store: writes of long keys are split to fit Deno KV's 80 KiB of
   }
 });
 
+Deno.test("local store: the counters of a commit's entries add up, removals included", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    // Each entry counts its value into one counter, and takes one from another: 2^64 - 1
+    // is minus one, as the object table's counters are kept.
+    const counted: TableSchema<Row> = {
+      ...schema,
+      updated: (old, now) => ({
+        sums: [
+          [["total", now.pk], BigInt(now.v - (old?.v ?? 0))],
+          [["taken", now.pk], (1n << 64n) - 1n],
+        ],
+      }),
+    };
+    const store = new LocalStore(kv, counted);
+    await kv.set(["taken", "p"], new Deno.KvU64(100n));
+    // Written at once, so that the group commit takes them together.
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => store.apply([{ pk: "p", sk: sk(i), v: i + 1 }])),
+    );
+    assertEquals((await kv.get(["total", "p"])).value, new Deno.KvU64(820n));
+    assertEquals((await kv.get(["taken", "p"])).value, new Deno.KvU64(60n));
+    // An entry whose merge changes nothing counts for nothing.
+    await store.apply([
+      { pk: "p", sk: sk(0), v: 5 },
+      { pk: "p", sk: sk(1), v: 1 },
+      { pk: "p", sk: sk(50), v: 3 },
+    ]);
+    assertEquals((await kv.get(["total", "p"])).value, new Deno.KvU64(827n));
+    assertEquals((await kv.get(["taken", "p"])).value, new Deno.KvU64(58n));
+  } finally {
+    kv.close();
+  }
+});
+
 /** Rows whose every write hands a copy over to a linked store (as pushed-out versions are). */
 interface Doc {
   pk: string;
