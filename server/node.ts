@@ -1,11 +1,11 @@
 /** One Remise node: opens its metadata and data, then serves the S3 and admin front ends. */
-import { DatabaseSync } from "node:sqlite";
 import { UsageHistory, type UsageSample } from "./util/usage_history.ts";
 import { allLocalBucketStats } from "./model/buckets/bucket_stats.ts";
 import { join } from "node:path";
 import { fallback } from "./admin/console.ts";
 import { createAdminHandler } from "./admin/router.ts";
 import { Model } from "./model/model.ts";
+import { convertPageSize, createDatabase } from "./model/snapshots/page_size.ts";
 import { System } from "./rpc/system.ts";
 import { createS3Handler } from "./s3/router.ts";
 import { HttpGate } from "./net/http_gate.ts";
@@ -60,29 +60,12 @@ async function sampleUsage(kv: Deno.Kv, metrics: Metrics, usage: UsageHistory): 
 }
 
 /** The node's database, read once to know it is one; a broken one is refused saying what to do. */
-/**
- * SQLite's page size for a new database (REMISE_DB_PAGE_SIZE for measurements). With 4 KiB pages
- * a row above ~1 KB (an object entry with its inline bytes) spills into an overflow page of its
- * own: 5.1 KB on disk per 1 KiB object. With 16 KiB pages such rows stay in their leaf.
- */
-const PAGE_SIZE = Number(Deno.env.get("REMISE_DB_PAGE_SIZE") ?? 16384);
-
-/** Creates the database file with PAGE_SIZE pages; Deno KV then makes its tables in it. */
-async function createDatabase(path: string): Promise<void> {
-  const exists = await Deno.stat(path).then(() => true, () => false);
-  if (exists) return;
-  const db = new DatabaseSync(path);
-  try {
-    db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
-    // The page size holds once the first table is written.
-    db.exec("CREATE TABLE remise_page_size (x); DROP TABLE remise_page_size;");
-  } finally {
-    db.close();
-  }
-}
-
 async function openDatabase(config: Config): Promise<Deno.Kv> {
   const path = metadataDbPath(config);
+  // A database that cannot be rewritten (no room for the copy, say) is used as it is.
+  await convertPageSize(path).catch((e) =>
+    log.warn("the metadata database keeps its pages", { path, error: e })
+  );
   await createDatabase(path);
   let kv: Deno.Kv | undefined;
   try {

@@ -7,6 +7,8 @@
 import { join } from "node:path";
 import { type Config, metadataDbPath } from "../../util/config.ts";
 import type { StepResult, Worker } from "../../util/worker.ts";
+import { copyDatabase } from "./copy.ts";
+import { DB_PAGE_SIZE } from "./page_size.ts";
 
 /** The files of metadata_dir a node needs besides its database. */
 export const IDENTITY_FILES = ["node_key", "admin_token"];
@@ -16,24 +18,6 @@ export interface Snapshot {
   path: string;
   created: string;
   bytes: number;
-}
-
-function copyDatabase(db: string, target: string): Promise<void> {
-  const worker = new Worker(new URL("./snapshot_worker.ts", import.meta.url), {
-    type: "module",
-    name: "snapshot",
-  });
-  return new Promise<void>((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent<{ ok: boolean; message?: string }>) => {
-      if (e.data.ok) resolve();
-      else reject(new Error(`the database copy failed: ${e.data.message}`));
-    };
-    worker.onerror = (e) => {
-      e.preventDefault();
-      reject(new Error(`the database copy failed: ${e.message}`));
-    };
-    worker.postMessage({ db, target });
-  }).finally(() => worker.terminate());
 }
 
 /** Snapshot directories, oldest first (their names are their UTC times, so they sort). */
@@ -56,7 +40,8 @@ export async function createSnapshot(config: Config): Promise<Snapshot> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   try {
     const target = join(dir, SNAPSHOT_DB);
-    await copyDatabase(metadataDbPath(config), target);
+    // Written with the pages a new database has: restoring one converts an older database.
+    await copyDatabase(metadataDbPath(config), target, { pageSize: DB_PAGE_SIZE, readOnly: true });
     for (const f of IDENTITY_FILES) {
       try {
         await Deno.copyFile(join(config.metadataDir, f), join(dir, f));
