@@ -33,17 +33,7 @@ export class BlockManager {
       sys.config.compressionLevel,
     );
     sys.rpc.register(BLOCK.put, async ({ hash, data }, from) => {
-      // Bytes from this process were hashed as they were cut; bytes from a peer are checked.
-      if (from !== sys.id && blockHash(data) !== hash) {
-        throw new Error(`block ${hash} received corrupted`);
-      }
-      // The reserve is for what frees space (deletes, aborts, lifecycle): new blocks stop here.
-      if (sys.diskFull() === "data") {
-        throw new Error(
-          `${STORAGE_FULL} the data disk of node ${sys.id.slice(0, 16)} is in its reserve`,
-        );
-      }
-      await this.writeLocal(hash, data);
+      await this.receive(hash, data, from);
       return null;
     });
     sys.rpc.register(BLOCK.get, (hash) => this.store.read(hash));
@@ -52,6 +42,21 @@ export class BlockManager {
   }
 
   readonly resync: Resync;
+
+  /** Stores a block sent by `from` (this node, or a peer whose bytes are checked). */
+  async receive(hash: string, data: Uint8Array, from: string): Promise<void> {
+    // Bytes from this process were hashed as they were cut; bytes from a peer are checked.
+    if (from !== this.sys.id && blockHash(data) !== hash) {
+      throw new Error(`block ${hash} received corrupted`);
+    }
+    // The reserve is for what frees space (deletes, aborts, lifecycle): new blocks stop here.
+    if (this.sys.diskFull() === "data") {
+      throw new Error(
+        `${STORAGE_FULL} the data disk of node ${this.sys.id.slice(0, 16)} is in its reserve`,
+      );
+    }
+    await this.writeLocal(hash, data);
+  }
 
   /**
    * Stores a block here. Until a reference to it commits, it is a GC candidate: an upload that
@@ -80,20 +85,37 @@ export class BlockManager {
    * references reach it.
    */
   async put(hash: string, data: Uint8Array, settled?: () => void): Promise<void> {
+    await this.putWith(
+      hash,
+      data.length,
+      (node) => this.sys.rpc.call(node, BLOCK.put, { hash, data }),
+      settled,
+    );
+  }
+
+  /**
+   * The same, with the call that carries the block (of `size` bytes) to each replica given by
+   * the caller, who may send more with it; answers the quorum's answers.
+   */
+  putWith<T>(
+    hash: string,
+    size: number,
+    send: (node: string) => Promise<T>,
+    settled?: () => void,
+  ): Promise<T[]> {
     const sets = this.sys.writeSetsForKey(hash);
     const need = this.sys.writeQuorum;
     const skipped = this.#stragglers(sets, need);
     const calls: Promise<unknown>[] = [];
     const targets = skipped.size ? sets.map((set) => set.filter((n) => !skipped.has(n))) : sets;
     const written = quorumEach(targets, need, (node) => {
-      this.#owe(node, data.length);
-      const call = this.sys.rpc.call(node, BLOCK.put, { hash, data })
-        .finally(() => this.#owe(node, -data.length));
+      this.#owe(node, size);
+      const call = send(node).finally(() => this.#owe(node, -size));
       calls.push(call);
       return call;
     });
     if (settled) Promise.allSettled(calls).then(settled);
-    await written;
+    return written;
   }
 
   /** Bytes of block writes sent to each peer and not yet answered. */

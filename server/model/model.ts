@@ -3,6 +3,7 @@ import { AutoSnapshot } from "./snapshots/snapshots.ts";
 import { WorkerVariables } from "./workers/worker_vars.ts";
 import { type AdminTokenEntry, adminTokenSchema } from "./tables/admin_token.ts";
 import { registerStatsRpc } from "./buckets/bucket_stats.ts";
+import { registerSingleBlockRpc } from "./objects/single_block.ts";
 import { BlockManager } from "../block/manager.ts";
 import { Scrub } from "../block/scrub.ts";
 import { dailyRepairs } from "./workers/repair.ts";
@@ -81,6 +82,7 @@ export class Model {
   constructor(readonly sys: System, opts: ModelOptions) {
     this.queue = new WorkQueue(sys.kv);
     registerStatsRpc(sys);
+    registerSingleBlockRpc(this);
     const slots = Math.max(4, Math.floor(WRITE_BUDGET / sys.config.blockSize));
     this.writeBudget = new Semaphore(slots);
     this.blockBuffers = new BufferPool(sys.config.blockSize, slots);

@@ -25,7 +25,8 @@ import type { VersionSettings } from "../tables/settings.ts";
 import { initialSettings } from "./lock.ts";
 import { checkQuota } from "./quota.ts";
 import { sealedEtag, type SseMeta } from "./sse.ts";
-import { writeBlocks, type WriteResult } from "./write.ts";
+import { type SingleBlock, writeBlocks, type WriteResult } from "./write.ts";
+import { oneRoundTrip, storeSingle, storeWithEntry } from "./single_block.ts";
 
 /** A timestamp after every version the object already has, so the new one wins. */
 export function nextVersionTimestamp(e: ObjectEntry | undefined): number {
@@ -80,7 +81,8 @@ async function committed(
  * the first guess at its timestamp comes from this node's copy of the entry, and the replicas'
  * answers to the write tell whether a version with a later timestamp exists (a node whose clock
  * runs ahead wrote it); then it is written again just after that one, so that the write that
- * completes last stays, as when the entry is read first.
+ * completes last stays, as when the entry is read first. `firstWrite`, if given, makes the first
+ * write (with the object's block: see single_block.ts).
  */
 export async function commitVersion(
   model: Model,
@@ -89,6 +91,7 @@ export async function commitVersion(
   uuid: string,
   data: VersionData,
   settings?: VersionSettings,
+  firstWrite?: (e: ObjectEntry) => Promise<ObjectEntry[]>,
 ): Promise<Committed> {
   let v = newVersion(
     bucket,
@@ -97,8 +100,10 @@ export async function commitVersion(
     data,
     settings,
   );
+  let write = firstWrite ?? ((e: ObjectEntry) => model.objects.insertAndRead(e));
   for (;;) {
-    const seen = await model.objects.insertAndRead({ bucketId: bucket.id, key, versions: [v] });
+    const seen = await write({ bucketId: bucket.id, key, versions: [v] });
+    write = (e) => model.objects.insertAndRead(e);
     const newer = seen.flatMap((e) => e.versions).filter((o) =>
       o.uuid !== uuid && o.state.s === "complete" && o.timestamp >= v.timestamp
     );
@@ -303,6 +308,8 @@ export async function writeObject(
   const uuid = newUuid();
   /** Set once the version may be named by some replica's entry. */
   let committing = false;
+  /** A body of one block, read and not stored yet (see single_block.ts). */
+  let single: SingleBlock | undefined;
   try {
     const r = await writeBlocks(model, uuid, 0, w.body, {
       sha256: w.sha256,
@@ -310,7 +317,9 @@ export async function writeObject(
       checksum: w.checksum,
       owner: { t: "object", bucketId, key },
       seal: w.encryption?.seal,
+      holdSingle: true,
     });
+    single = r.single;
     const checksum = await w.verify?.(r);
     await checkQuota(model, bucket, key, r.size);
     const meta: ObjectMeta = { size: r.size, etag: toHex(r.md5), headers: w.headers };
@@ -321,6 +330,26 @@ export async function writeObject(
     const data: VersionData = r.inline
       ? { t: "inline", meta, bytes: r.inline }
       : { t: "blocks", meta };
+    if (single && !w.precondition && oneRoundTrip(model, single, bucketId)) {
+      const s = single;
+      single = undefined;
+      committing = true;
+      const { versionId } = await commitVersion(
+        model,
+        bucket,
+        key,
+        uuid,
+        data,
+        w.settings,
+        (e) => storeWithEntry(model, s, e),
+      );
+      return { meta, size: r.size, versionId };
+    }
+    if (single) {
+      const s = single;
+      single = undefined;
+      await storeSingle(model, s);
+    }
     if (w.precondition) {
       // The condition is checked again against what the write replaces.
       const { commitAt } = await claimKey(model, bucketId, key, uuid, w.precondition);
@@ -340,6 +369,7 @@ export async function writeObject(
     const { versionId } = await commitVersion(model, bucket, key, uuid, data, w.settings);
     return { meta, size: r.size, versionId };
   } catch (e) {
+    single?.release();
     await undoWrite(model, uuid, committing);
     throw e;
   }

@@ -40,11 +40,28 @@ export interface WriteOptions {
   sizeHint?: number;
   /** Encrypts each block (SSE-C); sizes and offsets stay those of the plain bytes. */
   seal?: (plain: Uint8Array) => Uint8Array;
+  /**
+   * A body that fits one block is not stored but handed back (`single`): the caller sends it
+   * with the entry that names it, in one round trip.
+   */
+  holdSingle?: boolean;
+}
+
+/** A body's one block, read and not stored yet. */
+export interface SingleBlock {
+  hash: string;
+  data: Uint8Array;
+  /** Its version row (with the write's owner). */
+  row: VersionBlock;
+  /** Gives its buffer back; called once every replica has answered, or when it is not sent. */
+  release(): void;
 }
 
 export interface WriteResult extends Digests {
   /** The body itself when it is small enough to be stored inline (no block written). */
   inline?: Uint8Array;
+  /** The body's one block, when `holdSingle` asked for it. */
+  single?: SingleBlock;
   blocks: number;
 }
 
@@ -75,6 +92,8 @@ export async function writeBlocks(
   const begun = Date.now();
   const inFlight: Promise<void>[] = [];
   let failure: unknown;
+  /** A full first block kept back while the body may end with it (see holdSingle). */
+  let held: Uint8Array | undefined;
   let rows: VersionBlock[] = [];
   const recordRows = async () => {
     const batch = rows;
@@ -86,15 +105,21 @@ export async function writeBlocks(
     ]);
   };
 
-  /** Stores the first `length` bytes of `block`, which goes back to the pool afterwards. */
-  const flush = async (block: Uint8Array, length: number) => {
+  /** The first `length` bytes of `block`, sealed if asked, with their hash and row. */
+  const cut = (block: Uint8Array, length: number) => {
     const data = opts.seal ? opts.seal(block.subarray(0, length)) : block.subarray(0, length);
     const hash = blockHash(data);
-    // Rows go out with their blocks, not after them: a version is read only once the object
-    // entry names it, which waits for both, and the owner on the first row lets a repair
-    // release what a write that died left behind.
     const row: VersionBlock = { version, part, offset, hash, size: length, deleted: false };
+    // The owner on the first row lets a repair release what a write that died left behind.
     if (blocks === 0 && opts.owner) Object.assign(row, { owner: opts.owner, at: begun });
+    return { data, hash, row };
+  };
+
+  /** Stores the first `length` bytes of `block`, which goes back to the pool afterwards. */
+  const flush = async (block: Uint8Array, length: number) => {
+    const { data, hash, row } = cut(block, length);
+    // Rows go out with their blocks, not after them: a version is read only once the object
+    // entry names it, which waits for both.
     rows.push(row);
     offset += length;
     blocks++;
@@ -123,10 +148,23 @@ export async function writeBlocks(
     }
     const block = buf;
     fill = 0;
+    if (opts.holdSingle && blocks === 0 && !held && hint === blockSize) {
+      // Announced as exactly one block: held for the caller, unless more comes after all.
+      held = block;
+      buf = new Uint8Array(1);
+      return;
+    }
     // The next buffer is taken once this block has room to go out: uploads waiting for the
     // write budget would otherwise each hold an empty block beside their full one.
     await flush(block, blockSize);
     buf = pool.take();
+  };
+
+  /** The body went on past the block held: it goes out as any other. */
+  const releaseHeld = async () => {
+    const block = held!;
+    held = undefined;
+    await flush(block, blockSize);
   };
 
   // A byte stream (a plain request body) is read straight into the block being filled: no
@@ -147,6 +185,7 @@ export async function writeBlocks(
         if (value) buf = new Uint8Array(value.buffer, 0, capacity);
         if (done) break;
         digests.update(value);
+        if (held) await releaseHeld();
         fill += value.length;
         if (fill === buf.length) await full();
       } else {
@@ -156,6 +195,7 @@ export async function writeBlocks(
           });
         if (done) break;
         digests.update(value);
+        if (held) await releaseHeld();
         let pos = 0;
         while (pos < value.length) {
           const n = Math.min(buf.length - fill, value.length - pos);
@@ -167,10 +207,20 @@ export async function writeBlocks(
       }
     }
     const result: WriteResult = { ...digests.result(), blocks: 0 };
+    if (held) {
+      const block = held;
+      const single = { ...cut(block, blockSize), release: () => pool.give(block) };
+      return { ...result, blocks: 1, single };
+    }
     if (blocks === 0 && result.size < INLINE_MAX && !opts.noInline) {
       const inline = opts.seal ? opts.seal(buf.subarray(0, fill)) : buf.slice(0, fill);
       pool.give(buf);
       return { ...result, inline };
+    }
+    if (blocks === 0 && fill > 0 && opts.holdSingle) {
+      const block = buf;
+      const single = { ...cut(block, fill), release: () => pool.give(block) };
+      return { ...result, blocks: 1, single };
     }
     if (fill > 0) await flush(buf, fill);
     else pool.give(buf);
@@ -178,6 +228,7 @@ export async function writeBlocks(
     if (failure) throw failure;
     return { ...result, blocks };
   } catch (e) {
+    if (held) pool.give(held);
     await Promise.allSettled(inFlight);
     // What was stored must be findable, so that releasing the version releases its blocks.
     await recordRows().catch(() => {});

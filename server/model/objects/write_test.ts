@@ -33,3 +33,28 @@ Deno.test("an upload waiting for the write budget holds its full block and no ot
     assertEquals(r.size, 3 * blockSize);
   });
 });
+
+Deno.test("a body announced as one block is handed back whole, or stored if more comes", async () => {
+  await withNode(async ({ model }) => {
+    const blockSize = model.blockBuffers.size;
+    const body = (n: number) => new Blob([new Uint8Array(n).fill(7)]).stream();
+    // As announced: nothing stored, the block handed back for the caller to send.
+    const one = await writeBlocks(model, newUuid(), 0, body(blockSize), {
+      holdSingle: true,
+      sizeHint: blockSize,
+    });
+    assertEquals(one.single?.data.length, blockSize);
+    assertEquals(one.single?.row.offset, 0);
+    assertEquals(await model.blocks.store.exists(one.single!.hash), false);
+    one.single!.release();
+    // Longer than announced (a client's lie): both blocks stored, in order.
+    const uuid = newUuid();
+    const two = await writeBlocks(model, uuid, 0, body(blockSize + 10), {
+      holdSingle: true,
+      sizeHint: blockSize,
+    });
+    assertEquals([two.single, two.blocks, two.size], [undefined, 2, blockSize + 10]);
+    const rows = await model.versions.store.range(uuid, {});
+    assertEquals(rows.map((r) => [r.offset, r.size]), [[0, blockSize], [blockSize, 10]]);
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Objects of one block, written through three real nodes in this process (4 KiB blocks, 3
+ * copies): one call to each replica carries the block and its entry, and every replica that
+ * answered holds both.
+ */
+import { assert, assertEquals } from "../../../tests/assert.ts";
+import type { RemiseNode } from "../../node.ts";
+import type { Endpoint } from "../../rpc/endpoint.ts";
+import type { CallOptions } from "../../rpc/rpc.ts";
+import { createBucket, getBucket } from "../buckets/bucket_ops.ts";
+import { visibleVersion } from "../tables/object.ts";
+import { until, withCluster } from "../testing.ts";
+import { writeObject } from "./object_write.ts";
+import { readObject } from "./read.ts";
+
+/** The calls `node` makes to its peers for object writes, by endpoint, while `fn` runs. */
+async function callsDuring(node: RemiseNode, fn: () => Promise<void>): Promise<string[]> {
+  const rpc = node.sys.rpc;
+  const call = rpc.call;
+  const paths: string[] = [];
+  rpc.call = <Req, Res>(to: string, ep: Endpoint<Req, Res>, msg: Req, opts?: CallOptions) => {
+    const writes = /^(block\/put|model\/store_single|table\/(object|version|block_ref)\/update)/;
+    if (to !== node.sys.id && writes.test(ep.path)) paths.push(ep.path);
+    return call.call(rpc, to, ep, msg, opts) as Promise<Res>;
+  };
+  try {
+    await fn();
+  } finally {
+    rpc.call = call;
+  }
+  return paths.sort();
+}
+
+const bytes = (n: number, seed: number): Uint8Array<ArrayBuffer> =>
+  Uint8Array.from({ length: n }, (_, i) => (i * seed) % 251);
+
+Deno.test("an object of one block goes to each replica in one call, and each keeps all of it", async () => {
+  await withCluster(3, [], async (nodes) => {
+    const { id } = await createBucket(nodes[0].model, {});
+    await until("bucket everywhere", () => nodes.every((n) => getBucket(n.model, id)));
+    const bucket = getBucket(nodes[0].model, id)!;
+    const put = (key: string, body: Uint8Array<ArrayBuffer>, sizeHint?: number) =>
+      writeObject(nodes[0].model, {
+        bucket,
+        key,
+        body: new Blob([body]).stream(),
+        headers: [],
+        sizeHint,
+      });
+    const one = "model/store_single_block_object";
+    const cases: Array<[string, Uint8Array<ArrayBuffer>, number | undefined, string[]]> = [
+      // Smaller than a block, its length announced or not.
+      ["photo", bytes(4000, 7), 4000, [one, one]],
+      ["streamed", bytes(3500, 11), undefined, [one, one]],
+      // Exactly a block, announced: held until the body is seen to end.
+      ["exact", bytes(4096, 13), 4096, [one, one]],
+    ];
+    for (const [key, body, hint, expected] of cases) {
+      assertEquals(
+        await callsDuring(nodes[0], () => put(key, body, hint).then(() => {})),
+        expected,
+      );
+    }
+    // Two blocks go the general way: blocks and rows first, then the entry.
+    const two = await callsDuring(nodes[0], () => put("two", bytes(8192, 17), 8192).then(() => {}));
+    assert(two.includes("block/put") && !two.includes(one), two.join());
+
+    for (const [key, body] of [...cases, ["two", bytes(8192, 17)] as const]) {
+      // Every replica holds the entry, the block rows and the blocks themselves.
+      for (const n of nodes) {
+        await until(
+          `${key} on every node`,
+          async () => !!(await n.model.objects.store.get(id, key)),
+        );
+        const v = visibleVersion(await n.model.objects.store.get(id, key))!;
+        assertEquals(v.state.data.meta.size, body.length);
+        const rows = await n.model.versions.store.range(v.uuid, {});
+        assertEquals(rows.reduce((s, r) => s + r.size, 0), body.length, key);
+        for (const r of rows) {
+          assert(await n.model.blocks.store.exists(r.hash), `${key}: block on ${n.sys.id}`);
+          assert(await n.model.blockRefs.store.get(r.hash, v.uuid), `${key}: reference`);
+        }
+        const read = new Uint8Array(await new Response(readObject(n.model, v)).arrayBuffer());
+        assertEquals(read, body);
+      }
+    }
+  });
+});
