@@ -197,6 +197,20 @@ export class Model {
   }
 
   /**
+   * The block rows to read a version of `size` bytes by: this node's own when they add up to
+   * it, which saves the read quorum's round trip (rows never change once written but for their
+   * deletion, so a complete set is the version's); else the read quorum's. A version of more
+   * than a page of rows is read from the quorum: paging costs little next to its bytes.
+   */
+  async *blocksToRead(uuid: string, size: number): AsyncGenerator<VersionBlock> {
+    const mine = await this.versions.store.range(uuid, { limit: PAGE + 1 });
+    const whole = mine.length <= PAGE && mine.every((r) => !r.deleted) &&
+      mine.reduce((n, r) => n + r.size, 0) === size;
+    if (whole) yield* mine;
+    else yield* this.versionBlocks(uuid);
+  }
+
+  /**
    * Gives version `to` the blocks of version `from` (as part `part`, whose checksum, if any,
    * goes on its first row; `owner`, if given, goes on the first row too). Returns how many
    * bytes they hold.

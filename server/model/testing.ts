@@ -1,5 +1,7 @@
 /** Fixtures of the model tests: real nodes (4 KiB blocks) on scratch folders, in this process. */
 import { RemiseNode } from "../node.ts";
+import type { Endpoint } from "../rpc/endpoint.ts";
+import type { CallOptions } from "../rpc/rpc.ts";
 import { parseConfig } from "../util/config.ts";
 
 const RPC_SECRET = "ab".repeat(32);
@@ -109,4 +111,25 @@ export async function withCluster(
     for (const node of nodes) await node.stop();
     for (const dir of dirs) await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** The calls `node` makes to its peers on endpoints matching `paths` while `fn` runs, sorted. */
+export async function callsDuring(
+  node: RemiseNode,
+  paths: RegExp,
+  fn: () => Promise<unknown>,
+): Promise<string[]> {
+  const rpc = node.sys.rpc;
+  const call = rpc.call;
+  const seen: string[] = [];
+  rpc.call = <Req, Res>(to: string, ep: Endpoint<Req, Res>, msg: Req, opts?: CallOptions) => {
+    if (to !== node.sys.id && paths.test(ep.path)) seen.push(ep.path);
+    return call.call(rpc, to, ep, msg, opts) as Promise<Res>;
+  };
+  try {
+    await fn();
+  } finally {
+    rpc.call = call;
+  }
+  return seen.sort();
 }

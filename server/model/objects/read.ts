@@ -59,7 +59,7 @@ export function readObject(
       },
     });
   }
-  const rows = model.versionBlocks(v.uuid);
+  const rows = model.blocksToRead(v.uuid, data.meta.size);
   let pos = 0;
   /** Blocks whose download has started, in order; a few ahead of what the client has taken. */
   const ahead: Array<Promise<{ at: number; data: Promise<Uint8Array[]> } | null>> = [];
