@@ -165,22 +165,24 @@ export interface DeleteOutcome {
 }
 
 /**
- * Deletes a key's current version by writing a delete marker newer than it. On a versioned
- * bucket the marker is a version of its own (with an id while Enabled, "null" while
- * Suspended) and is written even if the key has no current version, as S3 does.
+ * Deletes a key's current version by writing a delete marker newer than it, in one round trip
+ * as a PUT is (commitVersion). On a versioned bucket the marker is a version of its own (with an
+ * id while Enabled, "null" while Suspended) and is written even if the key has no current
+ * version, as S3 does. On an unversioned one, nothing is written for a key that has none: this
+ * node's copy says so first, and only then is the read quorum asked.
  */
 export async function deleteCurrent(
   model: Model,
   bucket: BucketEntry,
   key: string,
 ): Promise<DeleteOutcome> {
-  const entry = await model.objects.get(bucket.id, key);
-  if (!versioningOf(bucket) && !visibleVersion(entry)) return {};
-  const timestamp = nextVersionTimestamp(entry);
-  const { versionId } = await writeVersion(model, bucket, key, newUuid(), timestamp, {
-    t: "delete",
-  });
-  return versioningOf(bucket) ? { marker: { versionId: versionId ?? "null" } } : {};
+  const versioned = !!versioningOf(bucket);
+  if (
+    !versioned && !visibleVersion(await model.objects.store.get(bucket.id, key)) &&
+    !visibleVersion(await model.objects.get(bucket.id, key))
+  ) return {};
+  const { versionId } = await commitVersion(model, bucket, key, newUuid(), { t: "delete" });
+  return versioned ? { marker: { versionId: versionId ?? "null" } } : {};
 }
 
 /** How long a conditional write's claim holds others off: a crashed writer's claim lapses. */

@@ -8,7 +8,7 @@ import { createBucket, getBucket } from "../buckets/bucket_ops.ts";
 import { visibleVersion } from "../tables/object.ts";
 import { versionSchema } from "../tables/version.ts";
 import { callsDuring, until, withCluster } from "../testing.ts";
-import { writeObject } from "./object_write.ts";
+import { deleteCurrent, writeObject } from "./object_write.ts";
 import { readObject } from "./read.ts";
 
 const WRITES = /^(block\/put|model\/store_single|table\/(object|version|block_ref)\/update)/;
@@ -103,5 +103,36 @@ Deno.test("a node reads an object's block rows from its own copy when it holds t
       "table/version/range",
     ]);
     assertEquals(got, body);
+  });
+});
+
+Deno.test("a delete is one write to the replicas when this node holds the object", async () => {
+  await withCluster(3, [], async (nodes) => {
+    const { id } = await createBucket(nodes[0].model, {});
+    await until("bucket everywhere", () => nodes.every((n) => getBucket(n.model, id)));
+    const bucket = getBucket(nodes[0].model, id)!;
+    const entries = /^table\/object\/(get|update_read)$/;
+    await writeObject(nodes[0].model, {
+      bucket,
+      key: "gone",
+      body: new Blob(["soon gone"]).stream(),
+      headers: [],
+    });
+    assertEquals(
+      await callsDuring(nodes[0], entries, () => deleteCurrent(nodes[0].model, bucket, "gone")),
+      ["table/object/update_read", "table/object/update_read"],
+    );
+    await until(
+      "deleted everywhere",
+      async () =>
+        (await Promise.all(nodes.map((n) => n.model.objects.store.get(id, "gone"))))
+          .every((e) => !visibleVersion(e)),
+    );
+    // Of a key this node does not hold, the read quorum is asked, and nothing is written.
+    assertEquals(
+      await callsDuring(nodes[0], entries, () => deleteCurrent(nodes[0].model, bucket, "never")),
+      ["table/object/get"],
+    );
+    assertEquals(await nodes[0].model.objects.store.get(id, "never"), undefined);
   });
 });
