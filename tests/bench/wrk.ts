@@ -91,17 +91,29 @@ function table(h: Record<string, string> = {}): string {
 }
 
 function dataFile(spec: WrkSpec): string {
-  const lines = [
+  // Lua allows 65,536 constants per function, two or so per request: the list is built by
+  // functions of REQUESTS_PER_FUNCTION requests each.
+  const lines = ["local reqs = {}"];
+  for (let i = 0; i < spec.requests.length; i += REQUESTS_PER_FUNCTION) {
+    lines.push(
+      "for _, r in ipairs((function() return {",
+      ...spec.requests.slice(i, i + REQUESTS_PER_FUNCTION).map((r) =>
+        `{${lua(r.path)},${table(r.headers)}},`
+      ),
+      "} end)()) do reqs[#reqs + 1] = r end",
+    );
+  }
+  lines.push(
     "return {",
     `method = ${lua(spec.method)},`,
     `body = ${spec.body === undefined ? "nil" : lua(spec.body)},`,
     `common = ${table(spec.common)},`,
-    "reqs = {",
-    ...spec.requests.map((r) => `{${lua(r.path)},${table(r.headers)}},`),
-    "}}",
-  ];
+    "reqs = reqs}",
+  );
   return lines.join("\n") + "\n";
 }
+
+const REQUESTS_PER_FUNCTION = 10_000;
 
 /** Runs wrk, or returns null (with a message) when it is not installed. */
 export async function runWrk(spec: WrkSpec): Promise<WrkResult | null> {
