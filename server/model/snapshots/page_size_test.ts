@@ -22,6 +22,16 @@ async function oldDatabase(dir: string): Promise<string> {
   return path;
 }
 
+/** Runs `fn` on an old database in a scratch folder, removed afterwards. */
+async function withOldDatabase(fn: (path: string, dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(await oldDatabase(dir), dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 async function assertAllThere(path: string): Promise<void> {
   const kv = await Deno.openKv(path);
   try {
@@ -37,9 +47,7 @@ async function assertAllThere(path: string): Promise<void> {
 }
 
 Deno.test("page size: a database with 4 KiB pages is rewritten once, with every entry, in less room", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = await oldDatabase(dir);
+  await withOldDatabase(async (path) => {
     assertEquals(pageSizeOf(path), 4096);
     const done = await convertPageSize(path);
     assertEquals(done?.from, 4096);
@@ -52,15 +60,11 @@ Deno.test("page size: a database with 4 KiB pages is rewritten once, with every 
     const kv = await Deno.openKv(path);
     await kv.set(["after"], 1);
     kv.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("page size: snapshots are written with the new pages, from a database in use", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = await oldDatabase(dir);
+  await withOldDatabase(async (path, dir) => {
     const kv = await Deno.openKv(path);
     try {
       await kv.set(["t", "object", ENTRIES], valueOf(ENTRIES));
@@ -70,15 +74,11 @@ Deno.test("page size: snapshots are written with the new pages, from a database 
     }
     assertEquals(pageSizeOf(`${dir}/copy.sqlite`), DB_PAGE_SIZE);
     assertEquals(pageSizeOf(path), 4096);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("page size: killed at any moment of the rewrite, the database opens whole", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = await oldDatabase(dir);
+  await withOldDatabase(async (path) => {
     const module = new URL("./page_size.ts", import.meta.url).href;
     const code = `import { convertPageSize } from ${JSON.stringify(module)};
       console.log("go"); await convertPageSize(${JSON.stringify(path)});`;
@@ -113,7 +113,5 @@ Deno.test("page size: killed at any moment of the rewrite, the database opens wh
     assertEquals(pageSizeOf(path), DB_PAGE_SIZE);
     await assertAllThere(path);
     assertEquals(await Deno.stat(conversionPath(path)).then(() => true, () => false), false);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
