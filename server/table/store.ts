@@ -90,6 +90,7 @@ class Sums {
     for (const [key, n] of this.#byKey.values()) if (n !== 0n) op.sum(key, n);
   }
 }
+
 /** Entries removed per atomic operation (each check, delete and todo row counts). */
 const DELETE_BATCH = 32;
 
