@@ -48,11 +48,12 @@ Deno.test("a node that missed writes catches up alone, until it alone serves eve
     const c0 = s3Client(nodes[0], key);
     clients.push(c0);
     await c0.send(new CreateBucketCommand({ Bucket: "repairs" }));
-    const before = ["a-10", "a-40000", "a-100000"];
+    // Inline (< 3 KiB), one block (sent with its entry), several blocks.
+    const before = ["a-10", "a-9000", "a-40000", "a-100000"];
     for (const n of before) await put(c0, n);
 
     await nodes[2].kill();
-    const during = ["b-20", "b-50000", "b-70000", "b-3"];
+    const during = ["b-20", "b-9000", "b-50000", "b-70000", "b-3"];
     for (const n of during) await put(c0, n);
 
     // Back with no command: it finds its peers, compares tables, fetches the blocks it lacks.
