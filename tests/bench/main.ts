@@ -21,6 +21,7 @@ import { publicRow } from "./scenarios/public.ts";
 import { putRow } from "./scenarios/put.ts";
 import { websiteRow } from "./scenarios/website.ts";
 import { versionRows } from "./scenarios/versions.ts";
+import { keepScaleSection } from "./scale_section.ts";
 import { render, type Report } from "./table.ts";
 import { scaleBench } from "./scale.ts";
 import { hasProgram, randomFile, run, stopChildren } from "./util.ts";
@@ -49,8 +50,9 @@ RPC. It needs \`nginx\`, \`wrk\` and \`curl\` (no root) and takes about 5 minute
 replaces this page (the history is in git).
 
 The scale bench (\`deno task bench --scale\`: one bucket of a two-node cluster filled to 1,000,000
-objects, with anti-entropy between the nodes) writes its own table to
-[benchmarks-scale.md](benchmarks-scale.md); [scaling.md](scaling.md) says what grows and why.
+objects, with anti-entropy between the nodes) takes 20 minutes and replaces only the last section
+of this page, [scale](#scale-bench), which a default run keeps; [scaling.md](scaling.md) says what
+grows and why.
 
 How to read it: the ratio is Remise ÷ reference for the first figure of a row (above 1 is better
 for rates and MB/s, worse for memory); a target is met or MISSED in the run shown. The
@@ -143,7 +145,9 @@ async function main(): Promise<number> {
   const path = fileURLToPath(
     new URL(complete ? "../../docs/benchmarks.md" : "./last-run.partial.md", import.meta.url),
   );
-  await Deno.writeTextFile(path, (complete ? HOW_TO_READ : "") + render(report));
+  const page = (complete ? HOW_TO_READ : "") + render(report);
+  const previous = complete ? await Deno.readTextFile(path).catch(() => "") : "";
+  await Deno.writeTextFile(path, keepScaleSection(page, previous));
   await run(Deno.execPath(), ["fmt", "-q", path], fileURLToPath(new URL("../..", import.meta.url)));
   console.log("\n" + await Deno.readTextFile(path));
   if (!complete) await Deno.remove(path);

@@ -5,7 +5,8 @@
  * GETs, ListObjectsV2 from the start and from the middle, metadata and data bytes per object on
  * disk, node A's RSS, one anti-entropy pass between the identical replicas, the round that mends
  * node B after it missed 1% of the writes, and the time from kill -9 to node A's S3 API
- * answering again. The full run writes docs/benchmarks-scale.md; a smaller one only prints.
+ * answering again. The full run replaces the last section of docs/benchmarks.md (see
+ * scale_section.ts); a smaller one only prints.
  */
 import { fileURLToPath } from "node:url";
 import type { GetClusterStatusResponse } from "../../shared/admin.ts";
@@ -20,6 +21,7 @@ import {
 } from "../cluster.ts";
 import { presign, sha256Hex, signHeaders } from "../sigv4.ts";
 import { dirBytes, KiB, num, run } from "./util.ts";
+import { scaleSection, withScaleSection } from "./scale_section.ts";
 
 const BUCKET = "scale";
 const CONCURRENCY = 32;
@@ -263,7 +265,7 @@ export async function scaleBench(args: string[]): Promise<number> {
     for (const dir of dirs) await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   const table = [
-    `# Scale bench`,
+    `## Scale bench`,
     "",
     `\`deno task bench --scale\` (${
       new Date().toISOString().slice(0, 16).replace("T", " ")
@@ -277,11 +279,13 @@ export async function scaleBench(args: string[]): Promise<number> {
     "",
   ].join("\n");
   const path = fileURLToPath(
-    new URL(full ? "../../docs/benchmarks-scale.md" : "./scale.partial.md", import.meta.url),
+    new URL(full ? "../../docs/benchmarks.md" : "./scale.partial.md", import.meta.url),
   );
-  await Deno.writeTextFile(path, table);
+  const page = full ? await Deno.readTextFile(path).catch(() => "# Benchmarks\n") : "";
+  await Deno.writeTextFile(path, full ? withScaleSection(page, table) : table);
   await run(Deno.execPath(), ["fmt", "-q", path], fileURLToPath(new URL("../..", import.meta.url)));
-  console.log("\n" + await Deno.readTextFile(path));
+  const written = await Deno.readTextFile(path);
+  console.log("\n" + (full ? scaleSection(written) : written));
   if (!full) await Deno.remove(path);
   return 0;
 }
