@@ -95,22 +95,43 @@ export class BlockManager {
 
   /**
    * The same, with the call that carries the block (of `size` bytes) to each replica given by
-   * the caller, who may send more with it; answers the quorum's answers.
+   * the caller, who may send more with it; answers the quorum's answers. With `selfLast`, this
+   * node's call is made only once another replica's has succeeded, and fails with them if none
+   * does: a write the others all refused is then stored nowhere.
    */
   putWith<T>(
     hash: string,
     size: number,
     send: (node: string) => Promise<T>,
     settled?: () => void,
+    selfLast = false,
   ): Promise<T[]> {
     const sets = this.sys.writeSetsForKey(hash);
     const need = this.sys.writeQuorum;
     const skipped = this.#stragglers(sets, need);
     const calls: Promise<unknown>[] = [];
     const targets = skipped.size ? sets.map((set) => set.filter((n) => !skipped.has(n))) : sets;
+    const self = this.sys.id;
+    const others = new Set(targets.flat().filter((n) => n !== self));
+    let otherStored: () => void = () => {};
+    let noneStored: (e: unknown) => void = () => {};
+    // Where this node alone makes the quorum, it need not wait for anyone.
+    const another = selfLast && others.size && need > 1
+      ? new Promise<void>((resolve, reject) => [otherStored, noneStored] = [resolve, reject])
+      : undefined;
+    let refused = 0;
     const written = quorumEach(targets, need, (node) => {
       this.#owe(node, size);
-      const call = send(node).finally(() => this.#owe(node, -size));
+      const attempt = node === self
+        ? another ? another.then(() => send(node)) : send(node)
+        : send(node).then((answer) => {
+          otherStored();
+          return answer;
+        }, (e) => {
+          if (++refused === others.size) noneStored(e);
+          throw e;
+        });
+      const call = attempt.finally(() => this.#owe(node, -size));
       calls.push(call);
       return call;
     });

@@ -156,6 +156,21 @@ Deno.test("a write whose replicas are in their reserve is 507, not a retried 503
       "StorageFull",
       507,
     );
+    // Refused means not written, on either node, however long one waits: the node that had
+    // room kept nothing of it, and nothing is left to spread once the other has room again.
+    const absent = () =>
+      assertS3Error(
+        () => writer.send(new GetObjectCommand({ Bucket: "half", Key: "big" })),
+        "NoSuchKey",
+        404,
+      );
+    await absent();
+    await nodes[1].stop();
+    nodes[1] = await start(1);
+    await allUp(nodes[0], 2);
+    await nodes[0].api("POST", "/v2/LaunchRepairOperation?node=*", { repairType: "tables" });
+    await new Promise((r) => setTimeout(r, 1500));
+    await absent();
     writer.destroy();
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));

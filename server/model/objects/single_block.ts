@@ -4,7 +4,9 @@
  * the block, its row, its reference and the object entry all have the same replicas (a cluster
  * of as many nodes as copies, the usual small one), one call to each replica carries them all,
  * and the replica stores the entry last: a replica that holds the entry holds its block. The
- * write succeeds once a write quorum has all four, as it did with two quorums.
+ * write succeeds once a write quorum has all four, as it did with two quorums, and this node
+ * stores its own copy after another replica has: the write costs one round trip and the local
+ * write, not the larger of them.
  */
 import { endpoint } from "../../rpc/endpoint.ts";
 import type { Model } from "../model.ts";
@@ -45,11 +47,22 @@ const refOf = (s: SingleBlock): BlockRef => ({
   deleted: false,
 });
 
-/** Whether the block and the entry of an object in `bucketId` can travel together. */
+/**
+ * Whether the block and the entry of an object in `bucketId` can travel together: they have the
+ * same replicas, in one set (no layout change under way), and a write that fails leaves nothing
+ * anywhere. A replica that refuses (its disk in its reserve) stores nothing, but one that takes
+ * the call stores the entry at once, and it spreads from there: so this node stores only once
+ * another replica has (see BlockManager.putWith), and the path is taken only where the write
+ * quorum then needs no third node (1 or 2 copies written, this node one of the replicas).
+ */
 export function oneRoundTrip(model: Model, single: SingleBlock, bucketId: string): boolean {
-  const sets = model.sys.writeSetsForKey(single.hash);
-  return sameSets(sets, model.sys.writeSetsForKey(single.row.version)) &&
-    sameSets(sets, model.sys.writeSetsForKey(bucketId));
+  const { sys } = model;
+  const sets = sys.writeSetsForKey(single.hash);
+  if (sets.length !== 1 || !sets[0].includes(sys.id) || sys.writeQuorum > 2) return false;
+  // This node's refusal would come after another replica had stored the entry.
+  if (sys.diskFull()) return false;
+  return sameSets(sets, sys.writeSetsForKey(single.row.version)) &&
+    sameSets(sets, sys.writeSetsForKey(bucketId));
 }
 
 /**
@@ -76,6 +89,7 @@ export async function storeWithEntry(
       single.data.length,
       (node) => model.sys.rpc.call(node, STORE_OBJECT, msg),
       single.release,
+      true,
     );
     return answers.filter((e) => e !== null);
   } finally {
