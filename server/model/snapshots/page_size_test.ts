@@ -1,5 +1,5 @@
 import { DatabaseSync } from "node:sqlite";
-import { assert, assertEquals } from "../../../tests/assert.ts";
+import { assert, assertEquals, assertRejects } from "../../../tests/assert.ts";
 import { copyDatabase } from "./copy.ts";
 import { conversionPath, convertPageSize, DB_PAGE_SIZE, pageSizeOf } from "./page_size.ts";
 
@@ -113,5 +113,15 @@ Deno.test("page size: killed at any moment of the rewrite, the database opens wh
     assertEquals(pageSizeOf(path), DB_PAGE_SIZE);
     await assertAllThere(path);
     assertEquals(await Deno.stat(conversionPath(path)).then(() => true, () => false), false);
+  });
+});
+
+Deno.test("page size: a rewrite that cannot be made leaves the database as it was", async () => {
+  await withOldDatabase(async (path) => {
+    // Where the copy would go stands something that is not a file (as a full disk would stop it).
+    await Deno.mkdir(`${conversionPath(path)}/in-the-way`, { recursive: true });
+    await assertRejects(() => convertPageSize(path));
+    assertEquals(pageSizeOf(path), 4096);
+    await assertAllThere(path);
   });
 });
