@@ -99,6 +99,7 @@ export class System {
   readonly rpc: Rpc;
   readonly peers: Peers;
   #layout: ClusterLayout;
+  #changes: Promise<unknown> = Promise.resolve();
   readonly startedAt = Date.now();
   #tablesReceived = false;
   #disks?: { at: number; data: DiskUsage | null; metadata: DiskUsage | null };
@@ -219,16 +220,18 @@ export class System {
 
   /** Merges a layout received from a peer; a change is saved and passed on to every peer. */
   async #adopt(remote: ClusterLayout): Promise<void> {
-    const merged = mergeLayouts(this.#layout, remote);
-    if (merged === this.#layout) return;
-    if (merged.current.replicationFactor !== this.config.replicationFactor) {
-      log.error("a peer sent a layout with another replication factor; ignored", {
-        theirs: merged.current.replicationFactor,
-        ours: this.config.replicationFactor,
-      });
-      return;
-    }
-    await this.#save(merged);
+    await this.#change((layout) => {
+      const merged = mergeLayouts(layout, remote);
+      if (merged === layout) return layout;
+      if (merged.current.replicationFactor !== this.config.replicationFactor) {
+        log.error("a peer sent a layout with another replication factor; ignored", {
+          theirs: merged.current.replicationFactor,
+          ours: this.config.replicationFactor,
+        });
+        return layout;
+      }
+      return merged;
+    });
   }
 
   #sendLayout(peer: string): void {
@@ -288,18 +291,20 @@ export class System {
 
   /** ClusterLayoutSkipDeadNodes: see skipDeadNodes; the new layout reaches every peer. */
   async skipDeadNodes(version: number, allowMissingData: boolean): Promise<SkipResult> {
-    const r = skipDeadNodes(this.#layout, version, (n) => n === this.id || this.peers.isUp(n), {
-      allowMissingData,
-      readQuorum: this.readQuorum,
+    let r: SkipResult | undefined;
+    await this.#change((layout) => {
+      r = skipDeadNodes(layout, version, (n) => n === this.id || this.peers.isUp(n), {
+        allowMissingData,
+        readQuorum: this.readQuorum,
+      });
+      return r.layout;
     });
-    if (r.layout !== this.#layout) await this.#save(r.layout);
-    return r;
+    return r!;
   }
 
   /** This node has pulled in the data of `version`: reads may move to it once all have. */
   async markSynced(version: number): Promise<void> {
-    const next = markSynced(this.#layout, this.id, version);
-    if (next !== this.#layout) await this.#save(next);
+    await this.#change((layout) => markSynced(layout, this.id, version));
   }
 
   /**
@@ -340,6 +345,21 @@ export class System {
     return allNodes(this.#layout.current);
   }
 
+  /**
+   * Every change to the layout is a step from the one before, taken one at a time: a gossiped
+   * layout merged while an operator stages roles must not write back the view it read before the
+   * roles were staged (that lost the staged roles).
+   */
+  #change(step: (layout: ClusterLayout) => ClusterLayout): Promise<ClusterLayout> {
+    const done = this.#changes.then(async () => {
+      const next = step(this.#layout);
+      if (next !== this.#layout) await this.#save(next);
+      return next;
+    });
+    this.#changes = done.catch(() => {});
+    return done;
+  }
+
   async #save(layout: ClusterLayout): Promise<void> {
     await this.kv.set(LAYOUT_KEY, encodeLayout(layout));
     const changed = layout.current !== this.#layout.current ||
@@ -349,37 +369,31 @@ export class System {
     for (const p of this.peers.status()) if (p.up) this.#sendLayout(p.id);
   }
 
-  async stageRoles(changes: Record<string, NodeRole | null>): Promise<ClusterLayout> {
-    const staged = {
-      ...this.#layout.staged,
-      roles: { ...this.#layout.staged.roles, ...changes },
-      at: Date.now(),
-    };
-    const next = { ...this.#layout, staged };
-    await this.#save(next);
-    return next;
+  stageRoles(changes: Record<string, NodeRole | null>): Promise<ClusterLayout> {
+    return this.#change((layout) => ({
+      ...layout,
+      staged: { ...layout.staged, roles: { ...layout.staged.roles, ...changes }, at: Date.now() },
+    }));
   }
 
-  async stageZoneRedundancy(zr: ZoneRedundancy): Promise<ClusterLayout> {
-    const next = {
-      ...this.#layout,
-      staged: { ...this.#layout.staged, zoneRedundancy: zr, at: Date.now() },
-    };
-    await this.#save(next);
-    return next;
+  stageZoneRedundancy(zr: ZoneRedundancy): Promise<ClusterLayout> {
+    return this.#change((layout) => ({
+      ...layout,
+      staged: { ...layout.staged, zoneRedundancy: zr, at: Date.now() },
+    }));
   }
 
   async applyLayout(version: number): Promise<ClusterLayout> {
-    const next = applyStaged(this.#layout, version);
-    await this.#save({ ...next, staged: { ...next.staged, at: Date.now() } });
+    const next = await this.#change((layout) => {
+      const applied = applyStaged(layout, version);
+      return { ...applied, staged: { ...applied.staged, at: Date.now() } };
+    });
     log.info("layout applied", { version });
     return next;
   }
 
-  async revertLayout(): Promise<ClusterLayout> {
-    const next = { ...this.#layout, staged: { roles: {}, at: Date.now() } };
-    await this.#save(next);
-    return next;
+  revertLayout(): Promise<ClusterLayout> {
+    return this.#change((layout) => ({ ...layout, staged: { roles: {}, at: Date.now() } }));
   }
 
   /** A dev node with [auto_layout] gives itself a role while the cluster layout is empty. */
