@@ -114,7 +114,13 @@ export class RemiseNode {
       bind: string,
       handler: Deno.ServeHandler,
     ): Promise<string> => {
-      const gate = await HttpGate.start(name, parseBindAddr(bind), config.http, handler);
+      const gate = await HttpGate.start(
+        name,
+        parseBindAddr(bind),
+        config.http,
+        handler,
+        config.metadataDir,
+      );
       servers.push(gate);
       return httpUrl(gate.addr);
     };

@@ -109,3 +109,28 @@ Deno.test("a generated admin token is shown once, on the first start, then only 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a node killed and started again leaves nothing in the temporary folder", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "remise-test-tmp-" });
+  const env = { TMPDIR: tmp };
+  const first = await startNode({ env });
+  try {
+    await first.kill();
+    const again = await startNode({ dir: first.dir, env });
+    const res = await fetch(`${again.s3}/`);
+    await res.body?.cancel();
+    assertEquals(res.status, 403, "the restarted node answers");
+    const sockets = [];
+    for await (const e of Deno.readDir(join(again.dir, "meta"))) {
+      if (e.name.endsWith(".sock")) sockets.push(e.name);
+    }
+    assertEquals(sockets.sort(), ["admin.sock", "s3.sock", "web.sock"]);
+    await again.stop();
+    const left = [];
+    for await (const e of Deno.readDir(tmp)) left.push(e.name);
+    assertEquals(left, []);
+  } finally {
+    await Deno.remove(first.dir, { recursive: true }).catch(() => {});
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

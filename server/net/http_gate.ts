@@ -23,6 +23,28 @@ const LINGER_MS = 2000;
 /** At most one warning this often while a listener is full. */
 const FULL_WARNING_MS = 10_000;
 
+/** The kernel cuts a unix socket's path at 107 bytes. */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * Where the server behind a gate listens: `<home>/<name>.sock`, home being a folder only this
+ * user can enter (the node's metadata folder), so that a node killed without its shutdown leaves
+ * one socket its next start replaces, not a folder of its own each time. Where home's path is
+ * too long for a socket, a private folder of the system's temporary folder, removed at shutdown.
+ */
+async function socketPath(home: string, name: string): Promise<{ path: string; temp?: string }> {
+  const path = `${home}/${name}.sock`;
+  if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH) {
+    // Made private by Deno (0700).
+    const temp = await Deno.makeTempDir({ prefix: `remise-${name}-` });
+    return { path: `${temp}/http.sock`, temp };
+  }
+  await Deno.remove(path).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  return { path };
+}
+
 /** One client connection and its relay to the server behind the gate. */
 class Relay {
   readonly framing = new RequestFraming();
@@ -182,28 +204,31 @@ export class HttpGate {
     readonly addr: Deno.NetAddr,
     readonly name: string,
     readonly limits: ConnectionLimits,
-    readonly dir: string,
+    readonly socket: { path: string; temp?: string },
     readonly listener: Deno.TcpListener,
     readonly server: Deno.HttpServer,
   ) {}
 
-  /** Listens on `hostname:port` and serves `handler` behind the gate. */
+  /**
+   * Listens on `hostname:port` and serves `handler` behind the gate, on a socket in `home`, a
+   * folder only this user can enter: only it can reach the server past the gate.
+   */
   static async start(
     name: string,
     bind: { hostname: string; port: number },
     limits: ConnectionLimits,
     handler: Deno.ServeHandler,
+    home: string,
   ): Promise<HttpGate> {
-    // Made private by Deno (0700): only this user can reach the server past the gate.
-    const dir = await Deno.makeTempDir({ prefix: `remise-${name}-` });
-    const path = `${dir}/http.sock`;
+    const socket = await socketPath(home, name);
     let listening!: () => void;
     const ready = new Promise<void>((resolve) => listening = resolve);
-    const server = Deno.serve({ path, onListen: () => listening() }, handler);
+    const server = Deno.serve({ path: socket.path, onListen: () => listening() }, handler);
     await ready;
+    await Deno.chmod(socket.path, 0o600);
     const listener = Deno.listen(bind);
-    const gate = new HttpGate(listener.addr, name, limits, dir, listener, server);
-    gate.#accept(path);
+    const gate = new HttpGate(listener.addr, name, limits, socket, listener, server);
+    gate.#accept(socket.path);
     const tick = Math.min(
       1000,
       Math.max(50, Math.min(limits.headerTimeoutMs, limits.idleTimeoutMs) / 4),
@@ -275,6 +300,6 @@ export class HttpGate {
     this.listener.close();
     await this.server.shutdown();
     for (const r of this.#relays) r.close();
-    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+    await Deno.remove(this.socket.temp ?? this.socket.path, { recursive: true }).catch(() => {});
   }
 }
