@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { ROOT, RPC_SECRET, SERVER_V8_FLAGS, startNode } from "./harness.ts";
 import { randomBytes, s3Fixture } from "./s3/client.ts";
+import { sha256Hex } from "./sigv4.ts";
 
 /** Every path below `dir` whose mode lets another user read, write or enter it. */
 async function openToOthers(dir: string): Promise<string[]> {
@@ -120,17 +121,42 @@ Deno.test("a node killed and started again leaves nothing in the temporary folde
     const res = await fetch(`${again.s3}/`);
     await res.body?.cancel();
     assertEquals(res.status, 403, "the restarted node answers");
+    const folders = [];
+    for await (const e of Deno.readDir(tmp)) folders.push(e.name);
+    assertEquals(folders.length, 1, "one folder, taken back by the new start");
     const sockets = [];
-    for await (const e of Deno.readDir(join(again.dir, "meta"))) {
-      if (e.name.endsWith(".sock")) sockets.push(e.name);
-    }
+    for await (const e of Deno.readDir(join(tmp, folders[0]))) sockets.push(e.name);
     assertEquals(sockets.sort(), ["admin.sock", "s3.sock", "web.sock"]);
+    const mode = (await Deno.stat(join(tmp, folders[0]))).mode! & 0o777;
+    assertEquals(mode.toString(8), "700");
     await again.stop();
     const left = [];
     for await (const e of Deno.readDir(tmp)) left.push(e.name);
     assertEquals(left, []);
   } finally {
     await Deno.remove(first.dir, { recursive: true }).catch(() => {});
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("a sockets' folder open to others is not used", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "remise-test-tmp-" });
+  const dir = await Deno.makeTempDir({ prefix: "remise-test-" });
+  try {
+    const planted = join(tmp, `remise-${sha256Hex(join(dir, "meta")).slice(0, 16)}`);
+    await Deno.mkdir(planted);
+    await Deno.chmod(planted, 0o755);
+    const node = await startNode({ dir, env: { TMPDIR: tmp } });
+    const res = await fetch(`${node.s3}/`);
+    await res.body?.cancel();
+    assertEquals(res.status, 403, "the node answers");
+    const inPlanted = [];
+    for await (const e of Deno.readDir(planted)) inPlanted.push(e.name);
+    await node.stop();
+    assertEquals(inPlanted, []);
+    assertMatch(node.stderr(), /the sockets' folder is not this user's alone/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
     await Deno.remove(tmp, { recursive: true });
   }
 });

@@ -9,7 +9,9 @@
  * Measured on this project's machines, the relay costs a small request ~5 µs of CPU and keeps
  * ~85% of a direct connection's throughput on large bodies.
  */
+import { dirname, resolve } from "node:path";
 import type { ConnectionLimits } from "../util/config.ts";
+import { sha256Hex } from "../util/ids.ts";
 import { log } from "../util/log.ts";
 import { RequestFraming } from "./request_framing.ts";
 import { clientAddressLine } from "./client_address.ts";
@@ -23,26 +25,28 @@ const LINGER_MS = 2000;
 /** At most one warning this often while a listener is full. */
 const FULL_WARNING_MS = 10_000;
 
-/** The kernel cuts a unix socket's path at 107 bytes. */
-const MAX_SOCKET_PATH = 100;
-
 /**
- * Where the server behind a gate listens: `<home>/<name>.sock`, home being a folder only this
- * user can enter (the node's metadata folder), so that a node killed without its shutdown leaves
- * one socket its next start replaces, not a folder of its own each time. Where home's path is
- * too long for a socket, a private folder of the system's temporary folder, removed at shutdown.
+ * The folder of the sockets the servers behind a node's gates listen on: one per node, named
+ * for its metadata folder, in the system's temporary folder (not in metadata_dir, whose files
+ * are the node's data: a backup walking it should not meet sockets). Reused across starts, so a
+ * node killed without its shutdown leaves one folder that its next start takes back, not a new
+ * one each time. Only this user may enter it: a folder of that name made by anyone else, or open
+ * to others, is not used, and a fresh private one is made instead.
  */
-async function socketPath(home: string, name: string): Promise<{ path: string; temp?: string }> {
-  const path = `${home}/${name}.sock`;
-  if (new TextEncoder().encode(path).length > MAX_SOCKET_PATH) {
-    // Made private by Deno (0700).
-    const temp = await Deno.makeTempDir({ prefix: `remise-${name}-` });
-    return { path: `${temp}/http.sock`, temp };
+async function socketFolder(home: string): Promise<string> {
+  const tmp = Deno.env.get("TMPDIR") || "/tmp";
+  const dir = `${tmp}/remise-${sha256Hex(resolve(home)).slice(0, 16)}`;
+  try {
+    await Deno.mkdir(dir, { mode: 0o700 });
+    return dir;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
   }
-  await Deno.remove(path).catch((e) => {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
-  return { path };
+  const st = await Deno.lstat(dir);
+  if (st.isDirectory && st.uid === Deno.uid() && (st.mode! & 0o077) === 0) return dir;
+  log.warn("the sockets' folder is not this user's alone: using another", { path: dir });
+  // Made private by Deno (0700).
+  return await Deno.makeTempDir({ prefix: "remise-" });
 }
 
 /** One client connection and its relay to the server behind the gate. */
@@ -204,14 +208,15 @@ export class HttpGate {
     readonly addr: Deno.NetAddr,
     readonly name: string,
     readonly limits: ConnectionLimits,
-    readonly socket: { path: string; temp?: string },
+    readonly socket: string,
     readonly listener: Deno.TcpListener,
     readonly server: Deno.HttpServer,
   ) {}
 
   /**
-   * Listens on `hostname:port` and serves `handler` behind the gate, on a socket in `home`, a
-   * folder only this user can enter: only it can reach the server past the gate.
+   * Listens on `hostname:port` and serves `handler` behind the gate, on a socket in a folder
+   * only this user can enter (see socketFolder; `home` is the node's metadata folder): only it
+   * can reach the server past the gate.
    */
   static async start(
     name: string,
@@ -220,15 +225,18 @@ export class HttpGate {
     handler: Deno.ServeHandler,
     home: string,
   ): Promise<HttpGate> {
-    const socket = await socketPath(home, name);
+    const socket = `${await socketFolder(home)}/${name}.sock`;
+    // Left by a node killed without its shutdown.
+    await Deno.remove(socket).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
     let listening!: () => void;
     const ready = new Promise<void>((resolve) => listening = resolve);
-    const server = Deno.serve({ path: socket.path, onListen: () => listening() }, handler);
+    const server = Deno.serve({ path: socket, onListen: () => listening() }, handler);
     await ready;
-    await Deno.chmod(socket.path, 0o600);
     const listener = Deno.listen(bind);
     const gate = new HttpGate(listener.addr, name, limits, socket, listener, server);
-    gate.#accept(socket.path);
+    gate.#accept(socket);
     const tick = Math.min(
       1000,
       Math.max(50, Math.min(limits.headerTimeoutMs, limits.idleTimeoutMs) / 4),
@@ -300,6 +308,8 @@ export class HttpGate {
     this.listener.close();
     await this.server.shutdown();
     for (const r of this.#relays) r.close();
-    await Deno.remove(this.socket.temp ?? this.socket.path, { recursive: true }).catch(() => {});
+    await Deno.remove(this.socket).catch(() => {});
+    // The last of the node's gates to stop removes the folder (the others find it not empty).
+    await Deno.remove(dirname(this.socket)).catch(() => {});
   }
 }

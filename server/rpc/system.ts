@@ -21,6 +21,7 @@ import {
   type ZoneRedundancy,
 } from "./layout.ts";
 import { parsePeer, type PeerAddress, Peers } from "../net/peers.ts";
+import { KeyedMutex } from "../util/mutex.ts";
 import { mergeLayouts } from "./gossip.ts";
 import { decodeLayout, encodeLayout } from "./layout_codec.ts";
 import {
@@ -99,7 +100,7 @@ export class System {
   readonly rpc: Rpc;
   readonly peers: Peers;
   #layout: ClusterLayout;
-  #changes: Promise<unknown> = Promise.resolve();
+  readonly #changes = new KeyedMutex();
   readonly startedAt = Date.now();
   #tablesReceived = false;
   #disks?: { at: number; data: DiskUsage | null; metadata: DiskUsage | null };
@@ -351,13 +352,11 @@ export class System {
    * roles were staged (that lost the staged roles).
    */
   #change(step: (layout: ClusterLayout) => ClusterLayout): Promise<ClusterLayout> {
-    const done = this.#changes.then(async () => {
+    return this.#changes.run("layout", async () => {
       const next = step(this.#layout);
       if (next !== this.#layout) await this.#save(next);
       return next;
     });
-    this.#changes = done.catch(() => {});
-    return done;
   }
 
   async #save(layout: ClusterLayout): Promise<void> {
