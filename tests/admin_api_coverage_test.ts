@@ -668,6 +668,7 @@ Deno.test("admin API: each of Garage's 48 operations, called right and called wr
         "version",
       );
       await d.kill();
+      await d.stop();
       ok(await call(n, "POST", "/v2/ApplyClusterLayout", { version: 2 }), "apply");
     });
     await op("GetClusterLayoutHistory", async () => {

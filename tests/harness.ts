@@ -2,7 +2,9 @@
  * Starts real Remise node processes for tests, on loopback ports they pick themselves, with
  * their data in a temporary folder; `stop()` ends the process and removes the folder.
  */
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sha256Hex } from "./sigv4.ts";
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /**
@@ -51,6 +53,11 @@ export interface TestNode {
   adminToken: string;
   region: string;
   process: Deno.ChildProcess;
+  /**
+   * The folder of the node's gate sockets (server/net/http_gate.ts): a killed node leaves it,
+   * `stop()` removes it.
+   */
+  sockets: string;
   /** Calls the admin API and returns the parsed JSON (throws on a non-2xx answer). */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** A key allowed to create buckets, with its secret. */
@@ -152,6 +159,7 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
     adminToken,
     region: o.region ?? "garage",
     process,
+    sockets: socketFolder(dir, o.env),
     async api<T>(method: string, path: string, body?: unknown): Promise<T> {
       const res = await fetch(`${ready!.admin}${path}`, {
         method,
@@ -182,6 +190,7 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
       if (logFile) {
         await Deno.writeTextFile(logFile, `--- node ${dir}\n${errText}`, { append: true });
       }
+      await Deno.remove(node.sockets, { recursive: true }).catch(() => {});
       if (!o.dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
     async writeClientConfig() {
@@ -204,6 +213,12 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
 }
 
 /** Whether an external program is on PATH; in CI a missing one fails the test instead. */
+/** Where a node on `dir` keeps its gate sockets (as server/net/http_gate.ts names it). */
+export function socketFolder(dir: string, env?: Record<string, string>): string {
+  const tmp = env?.TMPDIR ?? (Deno.env.get("TMPDIR") || "/tmp");
+  return `${tmp}/remise-${sha256Hex(resolve(dir, "meta")).slice(0, 16)}`;
+}
+
 export async function requireProgram(name: string): Promise<boolean> {
   const found = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" })
     .output().then((o) => o.success);

@@ -5,9 +5,8 @@
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
-import { ROOT, RPC_SECRET, SERVER_V8_FLAGS, startNode } from "./harness.ts";
+import { ROOT, RPC_SECRET, SERVER_V8_FLAGS, socketFolder, startNode } from "./harness.ts";
 import { randomBytes, s3Fixture } from "./s3/client.ts";
-import { sha256Hex } from "./sigv4.ts";
 
 /** Every path below `dir` whose mode lets another user read, write or enter it. */
 async function openToOthers(dir: string): Promise<string[]> {
@@ -143,7 +142,7 @@ Deno.test("a sockets' folder open to others is not used", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "remise-test-tmp-" });
   const dir = await Deno.makeTempDir({ prefix: "remise-test-" });
   try {
-    const planted = join(tmp, `remise-${sha256Hex(join(dir, "meta")).slice(0, 16)}`);
+    const planted = socketFolder(dir, { TMPDIR: tmp });
     await Deno.mkdir(planted);
     await Deno.chmod(planted, 0o755);
     const node = await startNode({ dir, env: { TMPDIR: tmp } });

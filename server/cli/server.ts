@@ -22,6 +22,21 @@ export async function runServer(config: Config, configPath: string): Promise<voi
   const { adminTokenOf, RemiseNode } = await import("../node.ts");
   const { token, generated } = adminTokenOf(config);
   const node = await RemiseNode.start(config);
+  // Before anything is printed: whoever waits for the lines below may stop the node at once.
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => Deno.exit(0), 10_000);
+    try {
+      await node.stop();
+    } finally {
+      clearTimeout(force);
+      Deno.exit(0);
+    }
+  };
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
   const { s3, admin, web } = node.endpoints;
   console.log(`listening s3=${s3} admin=${admin ?? "none"} web=${web ?? "none"}`);
 
@@ -59,19 +74,4 @@ export async function runServer(config: Config, configPath: string): Promise<voi
     "",
   );
   console.log(lines.join("\n"));
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    const force = setTimeout(() => Deno.exit(0), 10_000);
-    try {
-      await node.stop();
-    } finally {
-      clearTimeout(force);
-      Deno.exit(0);
-    }
-  };
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGINT", stop);
 }

@@ -134,36 +134,13 @@ async function launch(opts: NodeOptions): Promise<ClusterNode> {
  * holding the unix socket its server listens on): the node removes them when it stops, and
  * cannot when it is killed, so the suite removes them after a `kill -9`.
  */
-async function gateDirs(pid: number): Promise<string[]> {
-  try {
-    const inodes = new Set<string>();
-    for await (const e of Deno.readDir(`/proc/${pid}/fd`)) {
-      const link = await Deno.readLink(`/proc/${pid}/fd/${e.name}`).catch(() => "");
-      const m = /^socket:\[(\d+)\]$/.exec(link);
-      if (m) inodes.add(m[1]);
-    }
-    // Num RefCount Protocol Flags Type St Inode Path, for the node's network namespace.
-    const table = await Deno.readTextFile(`/proc/${pid}/net/unix`);
-    const dirs = new Set<string>();
-    for (const line of table.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const m = /^(\/.*\/remise-(?:s3|admin|web)-[^/]+)\/http\.sock$/.exec(cols[7] ?? "");
-      if (m && inodes.has(cols[6])) dirs.add(m[1]);
-    }
-    return [...dirs];
-  } catch {
-    return [];
-  }
-}
-
 async function retire(n: TestNode, how: "kill" | "stop"): Promise<void> {
   try {
     n.process.kill("SIGCONT");
   } catch { /* exited */ }
   if (how === "kill") {
-    const dirs = await gateDirs(n.process.pid);
     await n.kill();
-    for (const d of dirs) await Deno.remove(d, { recursive: true }).catch(() => {});
+    await Deno.remove(n.sockets, { recursive: true }).catch(() => {});
   } else await n.stop();
   running.nodes.delete(n);
 }
