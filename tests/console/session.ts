@@ -154,6 +154,8 @@ export async function consoleSession(
     throw e;
   }
   const node = nodes[0];
+  // A test may restart a node on its folder (then the node does not own it): removed at the end.
+  const dirs = nodes.map((n) => n.dir);
   const { page } = browser;
   const assertClean = watchPage(browser, node.admin);
   const open = async (hash: string) => {
@@ -200,6 +202,7 @@ export async function consoleSession(
     async [Symbol.asyncDispose]() {
       await b[Symbol.asyncDispose]();
       await stopAll(nodes);
+      for (const dir of dirs) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
 }
