@@ -130,9 +130,8 @@ async function launch(opts: NodeOptions): Promise<ClusterNode> {
 }
 
 /**
- * The folders of a node's HTTP gates (`remise-s3-…`, `remise-admin-…`, `remise-web-…`, each
- * holding the unix socket its server listens on): the node removes them when it stops, and
- * cannot when it is killed, so the suite removes them after a `kill -9`.
+ * Ends a node, frozen or not, by `kill -9` or a stop. A killed node cannot remove the folder of
+ * its HTTP gates' sockets (TestNode.sockets), so the suite does.
  */
 async function retire(n: TestNode, how: "kill" | "stop"): Promise<void> {
   try {
