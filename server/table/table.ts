@@ -13,6 +13,12 @@ import { type TableEndpoints, tableEndpoints } from "./endpoints.ts";
 import type { TableSchema } from "./schema.ts";
 import { compareKeys, sameBytes } from "../util/order.ts";
 
+/**
+ * How long a write to a full table waits, once its quorum has answered, for the other nodes that
+ * are up (see Table.#replicate).
+ */
+const FULL_SETTLE_MS = 2000;
+
 /** See Table.changeMark. */
 export interface ChangeMark {
   layout: ClusterLayout;
@@ -104,8 +110,14 @@ export class Table<E> {
   /**
    * Sends a write to every replica set of `pk` at once and waits for the write quorum of each;
    * this node applies it itself, the others get `msg()`, encoded once for all of them.
+   *
+   * A full table is read locally on every node, so a write acknowledged by a majority could be
+   * missing for a moment on the others: a key allowed on a bucket through one node and used at
+   * once through another was refused there. Such a write also waits, up to FULL_SETTLE_MS, for
+   * every other node that is up; a node down or slow to answer delays it no longer than that,
+   * and learns the write by anti-entropy as before.
    */
-  #replicate<T, Req, Res>(
+  async #replicate<T, Req, Res>(
     pk: string,
     local: () => Promise<T>,
     ep: Endpoint<Req, Res>,
@@ -114,14 +126,27 @@ export class Table<E> {
   ): Promise<T[]> {
     const { sets, quorum: need } = this.#writeSets(pk);
     let encoded: Req | undefined;
-    return quorumEach(
+    const calls: Promise<unknown>[] = [];
+    const answers = await quorumEach(
       sets,
       need,
-      (node) =>
-        node === this.sys.id
+      (node) => {
+        const call = node === this.sys.id
           ? local()
-          : this.sys.rpc.call(node, ep, encoded ??= msg()).then(answer),
+          : this.sys.rpc.call(node, ep, encoded ??= msg()).then(answer);
+        if (this.sys.peers.isUp(node)) calls.push(call);
+        return call;
+      },
     );
+    if (this.schema.replication === "full") {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled(calls),
+        new Promise((r) => timer = setTimeout(r, FULL_SETTLE_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    return answers;
   }
 
   /** Reads from the read quorum; this node's answer comes from its store, without encoding. */
