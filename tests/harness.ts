@@ -2,9 +2,8 @@
  * Starts real Remise node processes for tests, on loopback ports they pick themselves, with
  * their data in a temporary folder; `stop()` ends the process and removes the folder.
  */
-import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sha256Hex } from "./sigv4.ts";
+import { socketFolderPath } from "../server/net/http_gate.ts";
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /**
@@ -213,10 +212,9 @@ export async function startNode(o: NodeOptions = {}): Promise<TestNode> {
 }
 
 /** Whether an external program is on PATH; in CI a missing one fails the test instead. */
-/** Where a node on `dir` keeps its gate sockets (as server/net/http_gate.ts names it). */
+/** Where a node on `dir` keeps its gate sockets, with the environment it was given. */
 export function socketFolder(dir: string, env?: Record<string, string>): string {
-  const tmp = env?.TMPDIR ?? (Deno.env.get("TMPDIR") || "/tmp");
-  return `${tmp}/remise-${sha256Hex(resolve(dir, "meta")).slice(0, 16)}`;
+  return socketFolderPath(`${dir}/meta`, env?.TMPDIR);
 }
 
 export async function requireProgram(name: string): Promise<boolean> {

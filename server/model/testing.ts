@@ -42,6 +42,21 @@ export async function withNode(fn: (node: RemiseNode) => Promise<void>) {
   }
 }
 
+/** POSTs `body` to a node's admin API and answers the JSON it returns (throws on a non-2xx). */
+export async function adminPost<T = unknown>(
+  node: RemiseNode,
+  path: string,
+  body: unknown,
+): Promise<T> {
+  const res = await fetch(`${node.endpoints.admin}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${node.adminToken}` },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return await res.json();
+}
+
 /** Polls until `ok()` holds, failing with `what` after `ms`. */
 export async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000) {
   const deadline = Date.now() + ms;
@@ -80,15 +95,7 @@ export async function withCluster(
         ]),
       );
     }
-    const admin = async (path: string, body: unknown) => {
-      const res = await fetch(`${nodes[0].endpoints.admin}${path}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${nodes[0].adminToken}` },
-        body: JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      await res.body?.cancel();
-    };
+    const admin = (path: string, body: unknown) => adminPost(nodes[0], path, body);
     await admin(
       "/v2/ConnectClusterNodes",
       nodes.slice(1).map((x) => `${x.sys.id}@${x.sys.peers.addr}`),

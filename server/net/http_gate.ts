@@ -34,8 +34,7 @@ const FULL_WARNING_MS = 10_000;
  * to others, is not used, and a fresh private one is made instead.
  */
 async function socketFolder(home: string): Promise<string> {
-  const tmp = Deno.env.get("TMPDIR") || "/tmp";
-  const dir = `${tmp}/remise-${sha256Hex(resolve(home)).slice(0, 16)}`;
+  const dir = socketFolderPath(home);
   try {
     await Deno.mkdir(dir, { mode: 0o700 });
     return dir;
@@ -47,6 +46,11 @@ async function socketFolder(home: string): Promise<string> {
   log.warn("the sockets' folder is not this user's alone: using another", { path: dir });
   // Made private by Deno (0700).
   return await Deno.makeTempDir({ prefix: "remise-" });
+}
+
+/** The path socketFolder tries first for a node whose metadata folder is `home`. */
+export function socketFolderPath(home: string, tmp = Deno.env.get("TMPDIR") || "/tmp"): string {
+  return `${tmp}/remise-${sha256Hex(resolve(home)).slice(0, 16)}`;
 }
 
 /** One client connection and its relay to the server behind the gate. */

@@ -5,18 +5,8 @@
  */
 import { assert, assertEquals } from "../../../tests/assert.ts";
 import type { RemiseNode } from "../../node.ts";
-import { withCluster } from "../testing.ts";
+import { adminPost as admin, withCluster } from "../testing.ts";
 import { getKey, permissionOf } from "./bucket_ops.ts";
-
-async function admin<T>(node: RemiseNode, path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${node.endpoints.admin}${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${node.adminToken}` },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return await res.json();
-}
 
 /** Makes `node` take `ms` (or for ever) before merging any table write sent to it. */
 function slowWrites(node: RemiseNode, ms: number | "never"): () => void {
