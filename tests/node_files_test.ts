@@ -138,13 +138,18 @@ Deno.test("a node killed and started again leaves nothing in the temporary folde
   }
 });
 
-Deno.test("a sockets' folder open to others is not used", async () => {
+/**
+ * Plants what another local user could leave at a node's socket folder's name: a folder open to
+ * others, or a link to a folder of theirs (here one the node's user could enter, to show the link
+ * itself is refused); the node must put its sockets elsewhere and say so.
+ */
+async function plantedFolderRefused(plant: (at: string, target: string) => Promise<void>) {
   const tmp = await Deno.makeTempDir({ prefix: "remise-test-tmp-" });
   const dir = await Deno.makeTempDir({ prefix: "remise-test-" });
+  const target = await Deno.makeTempDir({ prefix: "remise-test-target-" });
   try {
     const planted = socketFolder(dir, { TMPDIR: tmp });
-    await Deno.mkdir(planted);
-    await Deno.chmod(planted, 0o755);
+    await plant(planted, target);
     const node = await startNode({ dir, env: { TMPDIR: tmp } });
     const res = await fetch(`${node.s3}/`);
     await res.body?.cancel();
@@ -155,7 +160,15 @@ Deno.test("a sockets' folder open to others is not used", async () => {
     assertEquals(inPlanted, []);
     assertMatch(node.stderr(), /the sockets' folder is not this user's alone/);
   } finally {
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(tmp, { recursive: true });
+    for (const d of [dir, tmp, target]) await Deno.remove(d, { recursive: true });
   }
-});
+}
+
+Deno.test("a sockets' folder open to others is not used", () =>
+  plantedFolderRefused(async (at) => {
+    await Deno.mkdir(at);
+    await Deno.chmod(at, 0o755);
+  }));
+
+Deno.test("a link in place of the sockets' folder is not followed", () =>
+  plantedFolderRefused((at, target) => Deno.symlink(target, at)));

@@ -125,23 +125,23 @@ export class Table<E> {
     answer: (remote: Res) => T,
   ): Promise<T[]> {
     const { sets, quorum: need } = this.#writeSets(pk);
+    const full = this.schema.replication === "full";
     let encoded: Req | undefined;
-    const calls: Promise<unknown>[] = [];
+    const others: Promise<unknown>[] = [];
     const answers = await quorumEach(
       sets,
       need,
       (node) => {
-        const call = node === this.sys.id
-          ? local()
-          : this.sys.rpc.call(node, ep, encoded ??= msg()).then(answer);
-        if (this.sys.peers.isUp(node)) calls.push(call);
+        if (node === this.sys.id) return local();
+        const call = this.sys.rpc.call(node, ep, encoded ??= msg()).then(answer);
+        if (full && this.sys.peers.isUp(node)) others.push(call);
         return call;
       },
     );
-    if (this.schema.replication === "full") {
+    if (full) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        Promise.allSettled(calls),
+        Promise.allSettled(others),
         new Promise((r) => timer = setTimeout(r, FULL_SETTLE_MS)),
       ]);
       clearTimeout(timer);
