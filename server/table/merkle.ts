@@ -21,9 +21,8 @@
  * holding the same entries have the same root hash whatever order their writes came in.
  */
 import { log } from "../util/log.ts";
-import { decode } from "../util/msgpack.ts";
 import { foldTodo } from "./merkle_fold.ts";
-import { EMPTY_HASH, type MerkleNode, ROOT, sha256 } from "./merkle_node.ts";
+import { decodeNode, EMPTY_HASH, type MerkleNode, ROOT, sha256 } from "./merkle_node.ts";
 
 const TODO = "mt";
 const NODE = "mn";
@@ -132,9 +131,7 @@ export class MerkleTree {
       const keys = prefixes.slice(i, i + READ_BATCH).map((p) => this.nodeKey(partition, p));
       reads.push(this.kv.getMany<Uint8Array[]>(keys));
     }
-    return (await Promise.all(reads)).flat().map((r) =>
-      r.value ? decode(r.value) as MerkleNode : null
-    );
+    return (await Promise.all(reads)).flat().map((r) => r.value ? decodeNode(r.value) : null);
   }
 
   /** Starts folding todo rows: those left from before, then after each write (kick). */

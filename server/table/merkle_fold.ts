@@ -54,18 +54,22 @@ type Placed = Leaf & { path: Uint8Array };
 interface Slot {
   key: Deno.KvKey;
   node: MerkleNode | null;
-  /** Set once the batch changed the node: its new bytes, or undefined to delete it. */
-  write?: { bytes?: Uint8Array };
 }
 
-/** The nodes a batch works on, read from KV once and written back once. */
+/** A node the batch changed: its new bytes, or undefined to delete it. */
+type Written = Slot & { bytes?: Uint8Array };
+
+/**
+ * The nodes a batch works on, read from KV once and written back once. What it read can outlive
+ * it: a batch too large to commit is folded again, smaller, from the same reads.
+ */
 class Batch {
-  readonly #slots = new Map<string, Slot>();
+  readonly #written = new Map<string, Written>();
   mutations = 0;
   bytes = 0;
   keyBytes = 0;
 
-  constructor(readonly tree: MerkleTree) {}
+  constructor(readonly tree: MerkleTree, readonly read: Map<string, Slot> = new Map()) {}
 
   #id(partition: number, prefix: Uint8Array): string {
     return `${partition}:${hex(prefix)}`;
@@ -76,7 +80,7 @@ class Batch {
     const byPartition = new Map<number, Map<string, Uint8Array>>();
     for (const [p, prefix] of at) {
       const id = this.#id(p, prefix);
-      if (this.#slots.has(id)) continue;
+      if (this.read.has(id) || this.#written.has(id)) continue;
       const missing = byPartition.get(p) ?? new Map<string, Uint8Array>();
       byPartition.set(p, missing.set(id, prefix));
     }
@@ -84,22 +88,24 @@ class Batch {
       const prefixes = [...missing.values()];
       const nodes = await this.tree.nodes(p, prefixes);
       [...missing.keys()].forEach((id, i) => {
-        this.#slots.set(id, { key: this.tree.nodeKey(p, prefixes[i]), node: nodes[i] });
+        this.read.set(id, { key: this.tree.nodeKey(p, prefixes[i]), node: nodes[i] });
       });
     }));
   }
 
   async node(partition: number, prefix: Uint8Array): Promise<MerkleNode | null> {
     const id = this.#id(partition, prefix);
-    if (!this.#slots.has(id)) await this.load([[partition, prefix]]);
-    return this.#slots.get(id)!.node;
+    const slot = this.#written.get(id) ?? this.read.get(id);
+    if (slot) return slot.node;
+    await this.load([[partition, prefix]]);
+    return this.read.get(id)!.node;
   }
 
   /** Replaces a node (null: removes it); returns its new hash. */
   put(partition: number, prefix: Uint8Array, node: MerkleNode | null): Uint8Array {
     const id = this.#id(partition, prefix);
     const bytes = node ? encodeNode(node) : undefined;
-    const before = this.#slots.get(id)?.write;
+    const before = this.#written.get(id);
     if (before) {
       this.bytes -= before.bytes?.length ?? 0;
     } else {
@@ -107,25 +113,30 @@ class Batch {
       this.keyBytes += NODE_KEY_BYTES + prefix.length;
     }
     this.bytes += bytes?.length ?? 0;
-    this.#slots.set(id, { key: this.tree.nodeKey(partition, prefix), node, write: { bytes } });
+    this.#written.set(id, { key: this.tree.nodeKey(partition, prefix), node, bytes });
     return bytes ? sha256(bytes) : EMPTY_HASH;
   }
 
-  /** Whether the batch commits within Deno KV's limits, with the deletion of its rows. */
-  fits(changes: Change[]): boolean {
+  /**
+   * How full a commit of the batch, with the deletion of its rows, would be: above 1, past one of
+   * Deno KV's limits (mutations, bytes, key bytes).
+   */
+  fill(changes: Change[]): number {
     const rows = changes.reduce((n, c) => n + c.rows.length, 0);
     const rowKeys = changes.reduce(
       (n, c) => n + c.rows.length * (NODE_KEY_BYTES + utf8Length(c.pk + c.sk)),
       0,
     );
-    return this.mutations + rows <= MAX_MUTATIONS &&
-      this.bytes + this.keyBytes + rowKeys <= MAX_BYTES && this.keyBytes + rowKeys <= MAX_KEY_BYTES;
+    return Math.max(
+      (this.mutations + rows) / MAX_MUTATIONS,
+      (this.bytes + this.keyBytes + rowKeys) / MAX_BYTES,
+      (this.keyBytes + rowKeys) / MAX_KEY_BYTES,
+    );
   }
 
   write(op: Deno.AtomicOperation): void {
-    for (const { key, write } of this.#slots.values()) {
-      if (!write) continue;
-      if (write.bytes) op.set(key, write.bytes);
+    for (const { key, bytes } of this.#written.values()) {
+      if (bytes) op.set(key, bytes);
       else op.delete(key);
     }
   }
@@ -147,16 +158,30 @@ export async function foldTodo(tree: MerkleTree, rows: Deno.KvEntry<Uint8Array>[
   for (let i = 0; i < changes.length;) i += await foldBatch(tree, changes.slice(i, i + BATCH));
 }
 
+/**
+ * Changes per batch that last filled about HEADROOM of a commit, per tree: a batch that does not
+ * fit is folded again, so starting near the right size spares most of that. Under a first-level
+ * node of 256 children (9 KB) per few rows, 400 rows overflowed a commit and were folded again
+ * as 200: nearly three rows folded per row committed.
+ */
+const batchSizes = new WeakMap<MerkleTree, number>();
+const HEADROOM = 0.9;
+
 /** Folds as many of these changes as one commit holds (from the first); returns how many. */
 async function foldBatch(tree: MerkleTree, changes: Change[]): Promise<number> {
-  // Rows below a few full nodes each could outgrow a commit: then half as many, and so on.
-  let n = changes.length;
-  let batch = new Batch(tree);
+  const size = batchSizes.get(tree) ?? BATCH;
+  const read = new Map<string, Slot>();
+  let n = Math.min(changes.length, size);
+  let batch: Batch;
   for (;;) {
+    batch = new Batch(tree, read);
     await fold(batch, changes.slice(0, n));
-    if (n === 1 || batch.fits(changes.slice(0, n))) break;
-    n = Math.ceil(n / 2);
-    batch = new Batch(tree);
+    const fill = batch.fill(changes.slice(0, n));
+    const suggested = Math.max(1, Math.min(BATCH, Math.floor(n * HEADROOM / fill)));
+    // A short last batch says nothing about how many rows fit.
+    if (fill > 1 || n === size) batchSizes.set(tree, suggested);
+    if (fill <= 1 || n === 1) break;
+    n = Math.min(n - 1, suggested);
   }
   const op = tree.kv.atomic();
   batch.write(op);
@@ -238,7 +263,12 @@ function rebuild(
   changes: Change[],
 ): Uint8Array | undefined {
   const entries = new Map<string, Placed>();
-  if (node) entries.set(idOf(node), { ...node, path: keyHash(node.pk, node.sk) });
+  if (node) {
+    const id = idOf(node);
+    // An overwrite names the leaf's own entry, whose path its change already holds.
+    const path = changes.find((c) => idOf(c) === id)?.path ?? keyHash(node.pk, node.sk);
+    entries.set(id, { ...node, path });
+  }
   let changed = false;
   for (const c of changes) {
     const had = entries.get(idOf(c));

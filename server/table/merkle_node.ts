@@ -1,6 +1,6 @@
 /** The nodes of the Merkle trees (see merkle.ts): their form, as stored and sent, and hashes. */
-import { createHash } from "node:crypto";
-import { encode } from "../util/msgpack.ts";
+import { hash } from "node:crypto";
+import { decode, encode } from "../util/msgpack.ts";
 
 /** A tree node, as stored and as sent to peers: plain msgpack data. */
 export type MerkleNode = Inner | Leaf;
@@ -23,7 +23,7 @@ export const EMPTY_HASH: Uint8Array = new Uint8Array(32);
 export const ROOT: Uint8Array = new Uint8Array(0);
 
 export function sha256(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(bytes).digest());
+  return new Uint8Array(hash("sha256", bytes, "buffer"));
 }
 
 export function isInner(n: MerkleNode | null): n is Inner {
@@ -37,7 +37,79 @@ export function leaf(pk: string, sk: string, hash: Uint8Array): Leaf {
 
 /** A node's bytes, the same whichever side built or decoded it. */
 export function encodeNode(n: MerkleNode): Uint8Array {
-  return encode(isInner(n) ? { children: n.children } : leaf(n.pk, n.sk, n.hash));
+  return isInner(n) ? encodeInner(n) : encode(leaf(n.pk, n.sk, n.hash));
+}
+
+/** `{children: [` as MessagePack writes it: a map of one string key, before the array. */
+const INNER_HEAD = Uint8Array.of(0x81, 0xa8, ...new TextEncoder().encode("children"));
+const BIN8 = 0xc4;
+const UINT8 = 0xcc;
+const ARRAY16 = 0xdc;
+const FIXARRAY = 0x90;
+
+/**
+ * An inner node's MessagePack, written by hand: the same bytes as the library's encoder (a
+ * node's hash is that of its bytes, and peers compare them), made without walking 256 small
+ * arrays through it. A first-level node of a large bucket is rewritten for every few writes.
+ */
+function encodeInner(n: Inner): Uint8Array {
+  const count = n.children.length;
+  let size = INNER_HEAD.length + (count < 16 ? 1 : 3);
+  for (const [byte, h] of n.children) {
+    if (h.length > 0xff || byte > 0xff) return encode({ children: n.children });
+    size += 1 + (byte < 0x80 ? 1 : 2) + 2 + h.length;
+  }
+  if (count > 0xffff) return encode({ children: n.children });
+  const out = new Uint8Array(size);
+  out.set(INNER_HEAD);
+  let at = INNER_HEAD.length;
+  if (count < 16) out[at++] = FIXARRAY | count;
+  else {
+    out[at++] = ARRAY16;
+    out[at++] = count >> 8;
+    out[at++] = count & 0xff;
+  }
+  for (const [byte, h] of n.children) {
+    out[at++] = FIXARRAY | 2;
+    if (byte >= 0x80) out[at++] = UINT8;
+    out[at++] = byte;
+    out[at++] = BIN8;
+    out[at++] = h.length;
+    out.set(h, at);
+    at += h.length;
+  }
+  return out;
+}
+
+/** A stored node: inner nodes read by hand (their hashes are views of `bytes`), leaves by msgpack. */
+export function decodeNode(bytes: Uint8Array): MerkleNode {
+  return decodeInner(bytes) ?? decode(bytes) as MerkleNode;
+}
+
+/** The inner node these bytes hold, if they are one in the form encodeInner writes. */
+function decodeInner(b: Uint8Array): Inner | undefined {
+  if (b.length < INNER_HEAD.length + 1) return undefined;
+  for (let i = 0; i < INNER_HEAD.length; i++) if (b[i] !== INNER_HEAD[i]) return undefined;
+  let at = INNER_HEAD.length;
+  let count: number;
+  if ((b[at] & 0xf0) === FIXARRAY) count = b[at++] & 0x0f;
+  else if (b[at] === ARRAY16 && at + 2 < b.length) {
+    count = (b[at + 1] << 8) | b[at + 2];
+    at += 3;
+  } else return undefined;
+  const children: [number, Uint8Array][] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    if (b[at++] !== (FIXARRAY | 2)) return undefined;
+    let byte = b[at++];
+    if (byte === UINT8) byte = b[at++];
+    else if (byte >= 0x80) return undefined;
+    if (b[at++] !== BIN8) return undefined;
+    const len = b[at++];
+    if (at + len > b.length) return undefined;
+    children[i] = [byte, b.subarray(at, at + len)];
+    at += len;
+  }
+  return at === b.length ? { children } : undefined;
 }
 
 export function nodeHash(n: MerkleNode): Uint8Array {

@@ -175,3 +175,67 @@ Deno.test("merkle: the rows of a fold whose commit failed are folded by the retr
   assertEquals(fail, false, "the fold's commit failed");
   assertEquals(await treeLeaves(r, p), await storedLeaves(r, p));
 });
+
+Deno.test("merkle: a fold too large for one commit is committed in parts, each read once", async () => {
+  // Counts, while watching, the updater's commits and the tree nodes read again before the
+  // next commit: a part that does not fit is folded again smaller, from what was read.
+  let watching = false;
+  let commits = 0;
+  let reread = 0;
+  let read = new Set<string>();
+  const counting = (kv: Deno.Kv) =>
+    new Proxy(kv, {
+      get(target, prop) {
+        if (watching && prop === "getMany") {
+          return (keys: Deno.KvKey[], ...rest: []) => {
+            for (const key of keys) {
+              const id = key.map((k) => k instanceof Uint8Array ? hex(k) : String(k)).join("/");
+              if (read.has(id)) reread++;
+              read.add(id);
+            }
+            return target.getMany(keys, ...rest);
+          };
+        }
+        if (watching && prop === "atomic") {
+          return () => {
+            const op = target.atomic();
+            const commit = op.commit.bind(op);
+            op.commit = async () => {
+              const done = await commit();
+              commits++;
+              read = new Set();
+              return done;
+            };
+            return op;
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  await using r = await replica({ wrap: counting });
+  // 30,000 entries: first-level nodes of about 110 children (4 KB). 600 rows then fall under
+  // nearly every one of them, more than one commit holds.
+  for (let i = 0; i < 30_000; i += 1000) {
+    await r.store.apply(Array.from({ length: 1000 }, (_, j) => reg("p", sk(i + j), "v")));
+  }
+  await r.store.merkle.idle();
+  await r.store.merkle.stop();
+  await r.store.apply(Array.from({ length: 600 }, (_, i) => reg("p", sk(i * 50), "w", 2)));
+  watching = true;
+  r.store.merkle.start();
+  await r.store.merkle.idle();
+  watching = false;
+  assert(commits >= 2, `the fold took ${commits} commit(s)`);
+  assertEquals(reread, 0, "nodes read again within a part");
+  await using fresh = await replica();
+  for (let i = 0; i < 30_000; i += 1000) {
+    await fresh.store.apply(
+      Array.from(
+        { length: 1000 },
+        (_, j) => (i + j) % 50 ? reg("p", sk(i + j), "v") : reg("p", sk(i + j), "w", 2),
+      ),
+    );
+  }
+  assertEquals(await roots(r, ["p"]), await roots(fresh, ["p"]));
+});
