@@ -81,7 +81,7 @@ function encodeInner(n: Inner): Uint8Array {
   return out;
 }
 
-/** A stored node: inner nodes read by hand (their hashes are views of `bytes`), leaves by msgpack. */
+/** A stored node: inner nodes read by hand (hashes are views of `bytes`), leaves by msgpack. */
 export function decodeNode(bytes: Uint8Array): MerkleNode {
   return decodeInner(bytes) ?? decode(bytes) as MerkleNode;
 }
