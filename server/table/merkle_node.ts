@@ -1,6 +1,6 @@
 /** The nodes of the Merkle trees (see merkle.ts): their form, as stored and sent, and hashes. */
 import { hash } from "node:crypto";
-import { decode, encode } from "../util/msgpack.ts";
+import { choices, decode, encode, MsgpackReader } from "../util/msgpack.ts";
 
 /** A tree node, as stored and as sent to peers: plain msgpack data. */
 export type MerkleNode = Inner | Leaf;
@@ -86,30 +86,27 @@ export function decodeNode(bytes: Uint8Array): MerkleNode {
   return decodeInner(bytes) ?? decode(bytes) as MerkleNode;
 }
 
-/** The inner node these bytes hold, if they are one in the form encodeInner writes. */
-function decodeInner(b: Uint8Array): Inner | undefined {
-  if (b.length < INNER_HEAD.length + 1) return undefined;
-  for (let i = 0; i < INNER_HEAD.length; i++) if (b[i] !== INNER_HEAD[i]) return undefined;
-  let at = INNER_HEAD.length;
-  let count: number;
-  if ((b[at] & 0xf0) === FIXARRAY) count = b[at++] & 0x0f;
-  else if (b[at] === ARRAY16 && at + 2 < b.length) {
-    count = (b[at + 1] << 8) | b[at + 2];
-    at += 3;
-  } else return undefined;
-  const children: [number, Uint8Array][] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    if (b[at++] !== (FIXARRAY | 2)) return undefined;
-    let byte = b[at++];
-    if (byte === UINT8) byte = b[at++];
-    else if (byte >= 0x80) return undefined;
-    if (b[at++] !== BIN8) return undefined;
-    const len = b[at++];
-    if (at + len > b.length) return undefined;
-    children[i] = [byte, b.subarray(at, at + len)];
-    at += len;
+const CHILDREN = choices("children");
+
+/**
+ * The inner node these bytes hold, if they are one ({children: [[byte, hash], …]}); undefined
+ * for anything else, which the library then reads (leaves) or refuses as it would.
+ */
+function decodeInner(bytes: Uint8Array): Inner | undefined {
+  try {
+    const r = new MsgpackReader(bytes);
+    if (r.map() !== 1 || r.oneOf(CHILDREN) !== 0) return undefined;
+    const children: [number, Uint8Array][] = new Array(r.array());
+    for (let i = 0; i < children.length; i++) {
+      if (r.array() !== 2) return undefined;
+      const byte = r.number();
+      if (!Number.isInteger(byte) || byte < 0 || byte > 0xff) return undefined;
+      children[i] = [byte, r.binary()];
+    }
+    return r.done ? { children } : undefined;
+  } catch {
+    return undefined;
   }
-  return at === b.length ? { children } : undefined;
 }
 
 export function nodeHash(n: MerkleNode): Uint8Array {

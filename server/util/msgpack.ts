@@ -142,6 +142,24 @@ export class MsgpackReader {
     throw new Error(`msgpack: expected a number, found 0x${t.toString(16)}`);
   }
 
+  /** The binary value that starts here, as a view of the bytes read (not a copy). */
+  binary(): Uint8Array {
+    const t = this.bytes[this.#pos++];
+    if (t < 0xc4 || t > 0xc6) {
+      throw new Error(`msgpack: expected binary, found 0x${t?.toString(16)}`);
+    }
+    const len = this.#uint(1 << (t - 0xc4));
+    const start = this.#pos;
+    this.#pos += len;
+    if (this.#pos > this.bytes.length) throw new Error("msgpack: binary runs past the end");
+    return this.bytes.subarray(start, this.#pos);
+  }
+
+  /** Whether every byte has been read. */
+  get done(): boolean {
+    return this.#pos === this.bytes.length;
+  }
+
   /** Passes over the value that starts here, whatever it is. */
   skip(): void {
     const t = this.bytes[this.#pos];
