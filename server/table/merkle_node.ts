@@ -56,7 +56,10 @@ function encodeInner(n: Inner): Uint8Array {
   const count = n.children.length;
   let size = INNER_HEAD.length + (count < 16 ? 1 : 3);
   for (const [byte, h] of n.children) {
-    if (h.length > 0xff || byte > 0xff) return encode({ children: n.children });
+    // A node sent by a peer may hold anything: only the form below is written by hand.
+    if (!isByte(byte) || !(h instanceof Uint8Array) || h.length > 0xff) {
+      return encode({ children: n.children });
+    }
     size += 1 + (byte < 0x80 ? 1 : 2) + 2 + h.length;
   }
   if (count > 0xffff) return encode({ children: n.children });
@@ -81,6 +84,10 @@ function encodeInner(n: Inner): Uint8Array {
   return out;
 }
 
+function isByte(n: unknown): n is number {
+  return Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xff;
+}
+
 /** A stored node: inner nodes read by hand (hashes are views of `bytes`), leaves by msgpack. */
 export function decodeNode(bytes: Uint8Array): MerkleNode {
   return decodeInner(bytes) ?? decode(bytes) as MerkleNode;
@@ -100,7 +107,7 @@ function decodeInner(bytes: Uint8Array): Inner | undefined {
     for (let i = 0; i < children.length; i++) {
       if (r.array() !== 2) return undefined;
       const byte = r.number();
-      if (!Number.isInteger(byte) || byte < 0 || byte > 0xff) return undefined;
+      if (!isByte(byte)) return undefined;
       children[i] = [byte, r.binary()];
     }
     return r.done ? { children } : undefined;

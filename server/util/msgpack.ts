@@ -145,13 +145,14 @@ export class MsgpackReader {
   /** The binary value that starts here, as a view of the bytes read (not a copy). */
   binary(): Uint8Array {
     const t = this.bytes[this.#pos++];
-    if (t < 0xc4 || t > 0xc6) {
+    if (!(t >= 0xc4 && t <= 0xc6)) {
       throw new Error(`msgpack: expected binary, found 0x${t?.toString(16)}`);
     }
     const len = this.#uint(1 << (t - 0xc4));
     const start = this.#pos;
     this.#pos += len;
-    if (this.#pos > this.bytes.length) throw new Error("msgpack: binary runs past the end");
+    // Also false when the length itself was cut off (NaN).
+    if (!(this.#pos <= this.bytes.length)) throw new Error("msgpack: binary runs past the end");
     return this.bytes.subarray(start, this.#pos);
   }
 

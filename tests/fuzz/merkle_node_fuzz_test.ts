@@ -53,6 +53,21 @@ Deno.test("merkle node codec: an inner node's bytes are the library's, and read 
   );
 });
 
+Deno.test("merkle node codec: a node as a peer may send it encodes as the library encodes it", () => {
+  // Children whose bytes are out of range or not integers, hashes of any length: hashed on
+  // receipt, so their encoding must still be the library's.
+  const child = fc.tuple(
+    fc.oneof(fc.integer({ min: -300, max: 600 }), fc.double(), fc.constant(0x80)),
+    fc.uint8Array({ maxLength: 300 }),
+  );
+  fc.assert(
+    fc.property(fc.array(child, { maxLength: 40 }), (children) => {
+      assertEquals(encodeNode({ children }), encode({ children }));
+    }),
+    runs(500),
+  );
+});
+
 Deno.test("merkle node codec: leaves round-trip through the library's form", () => {
   fc.assert(
     fc.property(leafNode, (n) => {
