@@ -117,7 +117,11 @@ export class Connection {
       this.#blocked = false;
       this.#pump();
     });
-    socket.on("error", (e: Error) => this.close(e));
+    // A reset is how many peers hang up: callers see one kind of loss, the cause kept.
+    socket.on(
+      "error",
+      (e: Error) => this.close(new ConnectionClosed(`connection lost: ${e.message}`, { cause: e })),
+    );
     socket.on("close", () => this.close(new ConnectionClosed("connection closed by the peer")));
   }
 

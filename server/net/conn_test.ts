@@ -136,6 +136,18 @@ Deno.test("calls waiting when the connection drops fail at once", async () => {
   }
 });
 
+Deno.test("a connection reset by the peer fails waiting calls as closed", async () => {
+  const p = await pair(echo, () => new Promise(() => {}));
+  try {
+    const waiting = p.left.call("hang", 1, Priority.Normal, 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    p.right.socket.resetAndDestroy();
+    await assertRejectsWith(() => waiting, ConnectionClosed, "connection lost");
+  } finally {
+    await p.close();
+  }
+});
+
 Deno.test("a peer sending an oversized frame is disconnected", async () => {
   const p = await pair(echo, echo);
   try {
