@@ -10,7 +10,8 @@ import { System } from "./rpc/system.ts";
 import { createS3Handler } from "./s3/router.ts";
 import { HttpGate } from "./net/http_gate.ts";
 import { createWebHandler } from "./web/router.ts";
-import { type Config, metadataDbPath, parseBindAddr } from "./util/config.ts";
+import { type Config, metadataDbPath, metadataTreesPath, parseBindAddr } from "./util/config.ts";
+import { openTrees } from "./table/merkle_db.ts";
 import { randomHex } from "./util/ids.ts";
 import { createPrivately, privateDir } from "./util/private_dir.ts";
 import { log } from "./util/log.ts";
@@ -101,8 +102,9 @@ export class RemiseNode {
     await privateDir(config.metadataDir, "metadata_dir");
     await privateDir(config.dataDir, "data_dir");
     const kv = await openDatabase(config);
+    const trees = await openTrees(metadataTreesPath(config), kv);
     const sys = await System.open(config, kv);
-    const model = new Model(sys, { blockGraceMs: config.blockGcDelayMs });
+    const model = new Model(sys, { blockGraceMs: config.blockGcDelayMs, trees });
     await model.start();
     await sys.startNetwork();
     const metrics = new Metrics();
@@ -169,6 +171,7 @@ export class RemiseNode {
     await Promise.all(this.#servers.map((s) => s.shutdown()));
     await this.sys.stop();
     await this.model.stop();
+    this.model.trees.close();
     this.kv.close();
   }
 }

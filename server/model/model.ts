@@ -46,6 +46,8 @@ import { type VersionBlock, type VersionOwner, versionSchema } from "./tables/ve
 export interface ModelOptions {
   /** How long an unreferenced block survives before deletion. */
   blockGraceMs: number;
+  /** The Merkle trees' database (table/merkle_db.ts). */
+  trees: Deno.Kv;
 }
 
 const PAGE = 1000;
@@ -73,6 +75,8 @@ export class Model {
   readonly aliases: Table<AliasEntry>;
   readonly objects: Table<ObjectEntry>;
   readonly history: Table<HistoryEntry>;
+  /** The database of the tables' Merkle trees. */
+  readonly trees: Deno.Kv;
   readonly objectPages: ObjectPages;
   readonly versions: Table<VersionBlock>;
   readonly blockRefs: Table<BlockRef>;
@@ -80,13 +84,15 @@ export class Model {
   readonly parts: Table<MpuPart>;
 
   constructor(readonly sys: System, opts: ModelOptions) {
+    this.trees = opts.trees;
     this.queue = new WorkQueue(sys.kv);
     registerStatsRpc(sys);
     registerSingleBlockRpc(this);
     const slots = Math.max(4, Math.floor(WRITE_BUDGET / sys.config.blockSize));
     this.writeBudget = new Semaphore(slots);
     this.blockBuffers = new BufferPool(sys.config.blockSize, slots);
-    const table = <E>(schema: TableSchema<E>) => new Table(sys, schema, this.queue.kick);
+    const table = <E>(schema: TableSchema<E>) =>
+      new Table(sys, schema, this.queue.kick, opts.trees);
     this.blocks = new BlockManager(sys, opts.blockGraceMs);
     this.keys = table(keySchema((id) => !!this.buckets.store.getCached(id, "")?.deleted));
     this.buckets = table(bucketSchema);

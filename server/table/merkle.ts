@@ -7,8 +7,9 @@
  * trees in batches: a write pays for one small row, a batch shares the rewriting of the nodes
  * near the root, and a crash loses nothing, the todo row stays until the tree holds it.
  *
- * In KV (one updater per table and KV, the only writer of its nodes):
+ * In the node's database, beside the entries (one updater per table, the only writer of its nodes):
  *   ["mt", table, partition, pk, sk, seq] → SHA-256 of the entry's stored bytes, empty if gone
+ * and in the trees' own database (merkle_db.ts):
  *   ["mn", table, partition, prefix] → the node at that prefix of key hashes, msgpack
  * Todo keys follow the order of entry keys, so a commit's todo rows land as close together as
  * its entries (keyed by key hash, they scattered: 10,000 writes took 1.6 s, not 1.1 s); the
@@ -109,8 +110,16 @@ export class MerkleTree {
 
   readonly #settleMs: number;
 
-  /** `crowded`: many entries share a partition key (see TableSchema.crowded). */
-  constructor(readonly kv: Deno.Kv, readonly table: string, crowded = false) {
+  /**
+   * `kv` holds the entries and todo rows, `treeKv` the trees (the same database in some tests);
+   * `crowded`: many entries share a partition key (see TableSchema.crowded).
+   */
+  constructor(
+    readonly kv: Deno.Kv,
+    readonly treeKv: Deno.Kv,
+    readonly table: string,
+    crowded = false,
+  ) {
     this.#settleMs = crowded ? CROWDED_SETTLE_MS : SETTLE_MS;
   }
 
@@ -120,7 +129,7 @@ export class MerkleTree {
 
   /** The hash of a partition's root node (EMPTY_HASH when the partition holds nothing). */
   async root(partition: number): Promise<Uint8Array> {
-    const r = await this.kv.get<Uint8Array>(this.nodeKey(partition, ROOT));
+    const r = await this.treeKv.get<Uint8Array>(this.nodeKey(partition, ROOT));
     return r.value ? sha256(r.value) : EMPTY_HASH;
   }
 
@@ -129,7 +138,7 @@ export class MerkleTree {
     const reads = [];
     for (let i = 0; i < prefixes.length; i += READ_BATCH) {
       const keys = prefixes.slice(i, i + READ_BATCH).map((p) => this.nodeKey(partition, p));
-      reads.push(this.kv.getMany<Uint8Array[]>(keys));
+      reads.push(this.treeKv.getMany<Uint8Array[]>(keys));
     }
     return (await Promise.all(reads)).flat().map((r) => r.value ? decodeNode(r.value) : null);
   }

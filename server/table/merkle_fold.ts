@@ -2,11 +2,13 @@
  * Folds todo rows into the Merkle trees, a batch per commit. The rows are taken in key hash
  * order, so that a batch's rows share as much of their paths as they can. Each node a batch
  * touches is read once, rebuilt once from all its rows below it, and written once, in one
- * atomic commit with the deletion of those rows: the trees never show half a batch, and after a
- * crash the rows are simply folded again (folding what a tree already holds changes nothing).
- * A todo row is never rewritten (each write makes a row of its own, with a sequence number), so
- * rows are deleted without a check and a batch is bounded by Deno KV's sizes alone: nodes near
- * the root, rewritten once per batch, cost less the more rows a batch holds.
+ * atomic commit to the trees' database: the trees never show half a batch. The batch's rows are
+ * deleted after, from the entries' database; after a crash between the two they are simply
+ * folded again (folding what a tree already holds changes nothing, and an entry's rows are
+ * always folded in the order they were written: scans go in key order, the sequence number
+ * last). A todo row is never rewritten (each write makes a row of its own), so rows are deleted
+ * without a check and a batch is bounded by Deno KV's sizes alone: nodes near the root,
+ * rewritten once per batch, cost less the more rows a batch holds.
  */
 import { hex } from "../util/ids.ts";
 import { compareBytes, sameBytes } from "../util/order.ts";
@@ -25,7 +27,7 @@ import {
   sha256,
 } from "./merkle_node.ts";
 
-/** Entries per commit at most (fewer when their nodes and rows would not fit one). */
+/** Entries per commit at most (fewer when their nodes would not fit one). */
 const BATCH = 400;
 /** Deno KV allows 1,000 mutations, 800 KiB and 80 KiB of keys per atomic operation. */
 const MAX_MUTATIONS = 1000;
@@ -117,20 +119,12 @@ class Batch {
     return bytes ? sha256(bytes) : EMPTY_HASH;
   }
 
-  /**
-   * How full a commit of the batch, with the deletion of its rows, would be: above 1, past one of
-   * Deno KV's limits (mutations, bytes, key bytes).
-   */
-  fill(changes: Change[]): number {
-    const rows = changes.reduce((n, c) => n + c.rows.length, 0);
-    const rowKeys = changes.reduce(
-      (n, c) => n + c.rows.length * (NODE_KEY_BYTES + utf8Length(c.pk + c.sk)),
-      0,
-    );
+  /** How full a commit of the batch's nodes would be: above 1, past one of Deno KV's limits. */
+  fill(): number {
     return Math.max(
-      (this.mutations + rows) / MAX_MUTATIONS,
-      (this.bytes + this.keyBytes + rowKeys) / MAX_BYTES,
-      (this.keyBytes + rowKeys) / MAX_KEY_BYTES,
+      this.mutations / MAX_MUTATIONS,
+      (this.bytes + this.keyBytes) / MAX_BYTES,
+      this.keyBytes / MAX_KEY_BYTES,
     );
   }
 
@@ -176,18 +170,38 @@ async function foldBatch(tree: MerkleTree, changes: Change[]): Promise<number> {
   for (;;) {
     batch = new Batch(tree, read);
     await fold(batch, changes.slice(0, n));
-    const fill = batch.fill(changes.slice(0, n));
+    const fill = batch.fill();
     const suggested = Math.max(1, Math.min(BATCH, Math.floor(n * HEADROOM / fill)));
     // A short last batch says nothing about how many rows fit.
     if (fill > 1 || n === size) batchSizes.set(tree, suggested);
     if (fill <= 1 || n === 1) break;
     n = Math.min(n - 1, suggested);
   }
-  const op = tree.kv.atomic();
+  const op = tree.treeKv.atomic();
   batch.write(op);
-  for (const c of changes.slice(0, n)) for (const row of c.rows) op.delete(row.key);
   await op.commit();
+  await deleteRows(tree.kv, changes.slice(0, n));
   return n;
+}
+
+/** Deletes folded rows, in as few commits as Deno KV's limits allow. */
+async function deleteRows(kv: Deno.Kv, changes: Change[]): Promise<void> {
+  let op = kv.atomic();
+  let mutations = 0;
+  let keyBytes = 0;
+  for (const c of changes) {
+    const bytes = NODE_KEY_BYTES + utf8Length(c.pk + c.sk);
+    for (const row of c.rows) {
+      if (mutations + 1 > MAX_MUTATIONS || keyBytes + bytes > MAX_KEY_BYTES) {
+        await op.commit();
+        [op, mutations, keyBytes] = [kv.atomic(), 0, 0];
+      }
+      op.delete(row.key);
+      mutations++;
+      keyBytes += bytes;
+    }
+  }
+  if (mutations) await op.commit();
 }
 
 function changeOf(row: Deno.KvEntry<Uint8Array>): Change {

@@ -148,33 +148,42 @@ Deno.test("merkle: an updater stopped and started again folds what was written m
   assertEquals(await treeLeaves(r, partitionOf("p")), await storedLeaves(r, partitionOf("p")));
 });
 
-Deno.test("merkle: the rows of a fold whose commit failed are folded by the retry", async () => {
-  let fail = false;
-  const failing = (kv: Deno.Kv) =>
-    new Proxy(kv, {
-      get(target, prop) {
-        if (prop === "atomic" && fail) {
-          fail = false;
-          const op = target.atomic();
-          op.commit = () => Promise.reject(new Error("disk I/O error"));
-          return () => op;
-        }
-        const value = Reflect.get(target, prop);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  await using r = await replica({ wrap: failing });
-  const p = partitionOf("p");
-  // Past its first scan of KV, the updater folds the rows its process noted, from memory.
-  await r.store.apply([reg("p", sk(99), "v")]);
-  await r.store.merkle.flush();
-  await r.store.apply(Array.from({ length: 20 }, (_, i) => reg("p", sk(i), "v")));
-  // The next commit is the updater's: it fails, and the rows it held exist only in KV now.
-  fail = true;
-  await r.store.merkle.flush();
-  assertEquals(fail, false, "the fold's commit failed");
-  assertEquals(await treeLeaves(r, p), await storedLeaves(r, p));
-});
+for (
+  const [failing, database] of [["wrapTrees", "the trees'"], ["wrap", "the entries'"]] as const
+) {
+  Deno.test(`merkle: a fold whose commit to ${database} database failed is folded again`, async () => {
+    let fail = false;
+    const wrap = (kv: Deno.Kv) =>
+      new Proxy(kv, {
+        get(target, prop) {
+          if (prop === "atomic" && fail) {
+            fail = false;
+            const op = target.atomic();
+            op.commit = () => Promise.reject(new Error("disk I/O error"));
+            return () => op;
+          }
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    await using r = await replica({ [failing]: wrap });
+    const p = partitionOf("p");
+    // Past its first scan of KV, the updater folds the rows its process noted, from memory.
+    await r.store.apply([reg("p", sk(99), "v")]);
+    await r.store.merkle.flush();
+    await r.store.apply(Array.from({ length: 20 }, (_, i) => reg("p", sk(i), "v")));
+    // The next commit there is the updater's: it fails (the nodes' commit, or the deletion of
+    // the rows the nodes already hold), and the rows it folded exist only in KV now.
+    fail = true;
+    await r.store.merkle.flush();
+    assertEquals(fail, false, "the fold's commit failed");
+    // Written again meanwhile: the retry folds each entry's rows in the order they were written.
+    await r.store.apply([reg("p", sk(3), "w", 2)]);
+    await r.store.merkle.flush();
+    assertEquals(await treeLeaves(r, p), await storedLeaves(r, p));
+    assertEquals(await r.kv.list({ prefix: ["mt"] }).next(), { done: true, value: undefined });
+  });
+}
 
 Deno.test("merkle: a fold too large for one commit is committed in parts, each read once", async () => {
   // Counts, while watching, the updater's commits and the tree nodes read again before the
@@ -213,7 +222,7 @@ Deno.test("merkle: a fold too large for one commit is committed in parts, each r
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-  await using r = await replica({ wrap: counting });
+  await using r = await replica({ wrapTrees: counting });
   // 30,000 entries: first-level nodes of about 110 children (4 KB). 600 rows then fall under
   // nearly every one of them, more than one commit holds.
   for (let i = 0; i < 30_000; i += 1000) {

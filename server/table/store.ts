@@ -121,14 +121,16 @@ export class LocalStore<E> {
    */
   linked?: { kind: string; store: LocalStore<unknown>; adopt(payload: unknown): unknown };
 
+  /** `trees`: the database of the Merkle trees (merkle_db.ts), `kv` itself in some tests. */
   constructor(
     readonly kv: Deno.Kv,
     readonly schema: TableSchema<E>,
     readonly onQueued: () => void = () => {},
+    trees: Deno.Kv = kv,
   ) {
     this.#whole = schema.replication === "full";
     this.#cache = new EntryCache(this.#whole ? undefined : schema.cacheBytes ?? 0);
-    this.merkle = new MerkleTree(kv, schema.name, schema.crowded);
+    this.merkle = new MerkleTree(kv, trees, schema.name, schema.crowded);
     this.#pointReads = new PointReads(kv);
   }
 

@@ -29,8 +29,13 @@ export class Table<E> {
   readonly store: LocalStore<E>;
   readonly endpoints: TableEndpoints;
 
-  constructor(readonly sys: System, readonly schema: TableSchema<E>, onQueued: () => void) {
-    this.store = new LocalStore(sys.kv, schema, onQueued);
+  constructor(
+    readonly sys: System,
+    readonly schema: TableSchema<E>,
+    onQueued: () => void,
+    trees: Deno.Kv,
+  ) {
+    this.store = new LocalStore(sys.kv, schema, onQueued, trees);
     const ep = this.endpoints = tableEndpoints(schema.name);
     const entry = (b: Uint8Array) => decode(b) as E;
     const encoded = (e: E | undefined) => e === undefined ? null : encode(e);

@@ -31,21 +31,37 @@ export function reg(pk: string, sk: string, v: string | null, t = 1): Reg {
 /** A node's store, on a Deno KV of its own, its Merkle updater running unless told not to. */
 export interface Replica extends AsyncDisposable {
   kv: Deno.Kv;
+  /** The Merkle trees' database. */
+  trees: Deno.Kv;
   store: LocalStore<Reg>;
 }
 
 export async function replica(
-  opts: { updating?: boolean; wrap?: (kv: Deno.Kv) => Deno.Kv } = {},
+  opts: {
+    updating?: boolean;
+    /** What the store sees of its entries' database, and of its trees'. */
+    wrap?: (kv: Deno.Kv) => Deno.Kv;
+    wrapTrees?: (kv: Deno.Kv) => Deno.Kv;
+  } = {},
 ): Promise<Replica> {
   const kv = await Deno.openKv(":memory:");
-  const store = new LocalStore((opts.wrap ?? ((kv) => kv))(kv), regSchema);
+  const trees = await Deno.openKv(":memory:");
+  const same = (kv: Deno.Kv) => kv;
+  const store = new LocalStore(
+    (opts.wrap ?? same)(kv),
+    regSchema,
+    undefined,
+    (opts.wrapTrees ?? same)(trees),
+  );
   if (opts.updating ?? true) store.merkle.start();
   return {
     kv,
+    trees,
     store,
     async [Symbol.asyncDispose]() {
       await store.merkle.stop();
       kv.close();
+      trees.close();
     },
   };
 }

@@ -506,12 +506,17 @@ export function loadConfig(file: string, env = Deno.env.toObject()): Config {
   return parseConfig(text, file, env);
 }
 
-/** Splits "host:port" / "[v6]:port" into the parts Deno.serve and Deno.listen take. */
 /** The node's Deno KV database. */
 export function metadataDbPath(config: Config): string {
   return join(config.metadataDir, "db.sqlite");
 }
 
+/** The Deno KV database of the node's Merkle trees, rebuilt from the other when in doubt. */
+export function metadataTreesPath(config: Config): string {
+  return join(config.metadataDir, "merkle.sqlite");
+}
+
+/** Splits "host:port" / "[v6]:port" into the parts Deno.serve and Deno.listen take. */
 export function parseBindAddr(addr: string): { hostname: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(addr) ?? /^([^:]+):(\d+)$/.exec(addr);
   if (!m) throw new ConfigError(`bind address \`${addr}\` must look like host:port`);

@@ -9,6 +9,7 @@ import { type Config, metadataDbPath } from "../../util/config.ts";
 import type { StepResult, Worker } from "../../util/worker.ts";
 import { copyDatabase } from "./copy.ts";
 import { DB_PAGE_SIZE } from "./page_size.ts";
+import { newGeneration } from "../../table/merkle_db.ts";
 
 /** The files of metadata_dir a node needs besides its database. */
 export const IDENTITY_FILES = ["node_key", "admin_token"];
@@ -42,6 +43,13 @@ export async function createSnapshot(config: Config): Promise<Snapshot> {
     const target = join(dir, SNAPSHOT_DB);
     // Written with the pages a new database has: restoring one converts an older database.
     await copyDatabase(metadataDbPath(config), target, { pageSize: DB_PAGE_SIZE, readOnly: true });
+    // The trees are not copied: put back, the snapshot's entries have theirs rebuilt.
+    const copy = await Deno.openKv(target);
+    try {
+      await newGeneration(copy);
+    } finally {
+      copy.close();
+    }
     for (const f of IDENTITY_FILES) {
       try {
         await Deno.copyFile(join(config.metadataDir, f), join(dir, f));
