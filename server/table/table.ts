@@ -133,16 +133,22 @@ export class Table<E> {
     const full = this.schema.replication === "full";
     let encoded: Req | undefined;
     const others: Promise<unknown>[] = [];
+    let mine: Promise<T> | undefined;
     const answers = await quorumEach(
       sets,
       need,
       (node) => {
-        if (node === this.sys.id) return local();
+        if (node === this.sys.id) return mine = local();
         const call = this.sys.rpc.call(node, ep, encoded ??= msg()).then(answer);
         if (full && this.sys.peers.isUp(node)) others.push(call);
         return call;
       },
-    );
+    ).catch(async (e) => {
+      // Failed for want of peers, the write may still land here: the caller hears of the
+      // failure once it has, so that what it reads next (and anti-entropy) already holds it.
+      await mine?.catch(() => {});
+      throw e;
+    });
     if (full) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

@@ -132,7 +132,9 @@ Deno.test("a PUT is answered only after its blocks and its metadata are on disk"
         lastRename = Math.max(lastRename, renamed.at);
       }
       // The object's metadata commit comes after its blocks; its WAL sync before the answer.
-      const wal = before.find((c) => /^f(data)?sync$/.test(c.name) && /-wal>$/.test(c.args));
+      const wal = before.find((c) =>
+        /^f(data)?sync$/.test(c.name) && /\/db\.sqlite-wal>$/.test(c.args)
+      );
       assert(wal, "the metadata WAL is synced");
       assert(
         synced(/<([^>]+)>$/.exec(wal.args)![1], lastRename),

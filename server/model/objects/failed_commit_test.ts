@@ -77,3 +77,28 @@ for (const cut of ["requests lost", "answers lost"] as Cut[]) {
     });
   });
 }
+
+Deno.test("a write refused for want of peers has landed on the writer when it hears so", async () => {
+  await withCluster(3, [], async (nodes) => {
+    const [writer] = nodes;
+    const bucket = await createBucket(writer.model, {});
+    const transport = writer.sys.rpc.transport!;
+    const call = transport.call.bind(transport);
+    transport.call = async (node, path, msg, priority, timeout) => {
+      if (path.startsWith("table/object/update")) throw new Error("link cut");
+      return await call(node, path, msg, priority, timeout);
+    };
+    // The writer's own commit is slower than its peers' refusals.
+    const store = writer.model.objects.store;
+    const apply = store.apply.bind(store);
+    store.apply = async (entries) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return await apply(entries);
+    };
+    await assertRejects(() =>
+      writeObject(writer.model, { bucket, key: KEY, body: body(bytesOf(100, 3)), headers: [] })
+    );
+    const here = visibleVersion(await store.get(bucket.id, KEY));
+    assert(here, "the version the writer committed is there when the failure is answered");
+  });
+});
