@@ -44,6 +44,28 @@ async function oldLayout(path: string): Promise<string[]> {
   }
 }
 
+/** A node's two databases in `dir`, the trees opened as a node start opens them. */
+async function databases(dir: string) {
+  const kv = await Deno.openKv(`${dir}/db.sqlite`);
+  const open = () => openTrees(`${dir}/merkle.sqlite`, kv);
+  const db = {
+    kv,
+    trees: await open(),
+    /** Closes the trees and opens them again, as a restart does (`meanwhile`: while down). */
+    async restart(meanwhile?: () => Promise<void>) {
+      db.trees.close();
+      await meanwhile?.();
+      db.trees = await open();
+    },
+    [Symbol.asyncDispose]() {
+      db.trees.close();
+      kv.close();
+      return Promise.resolve();
+    },
+  };
+  return db;
+}
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "remise-trees-" });
   try {
@@ -56,26 +78,19 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 Deno.test("trees kept among the entries move to their own database, once", () =>
   withDir(async (dir) => {
     const before = await oldLayout(`${dir}/db.sqlite`);
-    const kv = await Deno.openKv(`${dir}/db.sqlite`);
-    let trees = await openTrees(`${dir}/merkle.sqlite`, kv);
-    try {
-      assertEquals(await rows(kv, ["mn"]), 0, "no tree node is left among the entries");
-      assertEquals(await rows(kv, ["mt"]), 0, "moved, not rebuilt");
-      assertEquals(await roots(kv, trees), before);
-      const generation = (await kv.get(GENERATION)).value;
-      assert(generation !== null);
-      assertEquals((await trees.get(GENERATION)).value, generation);
+    await using db = await databases(dir);
+    assertEquals(await rows(db.kv, ["mn"]), 0, "no tree node is left among the entries");
+    assertEquals(await rows(db.kv, ["mt"]), 0, "moved, not rebuilt");
+    assertEquals(await roots(db.kv, db.trees), before);
+    const generation = (await db.kv.get(GENERATION)).value;
+    assert(generation !== null);
+    assertEquals((await db.trees.get(GENERATION)).value, generation);
 
-      // Opened again, the trees are kept as they are.
-      await trees.set(["mark"], 1);
-      trees.close();
-      trees = await openTrees(`${dir}/merkle.sqlite`, kv);
-      assertEquals((await trees.get(["mark"])).value, 1);
-      assertEquals(await rows(kv, ["mt"]), 0);
-    } finally {
-      trees.close();
-      kv.close();
-    }
+    // Opened again, the trees are kept as they are.
+    await db.trees.set(["mark"], 1);
+    await db.restart();
+    assertEquals((await db.trees.get(["mark"])).value, 1);
+    assertEquals(await rows(db.kv, ["mt"]), 0);
   }));
 
 Deno.test("a move cut short by a crash is made again whole, or finished", () =>
@@ -91,58 +106,39 @@ Deno.test("a move cut short by a crash is made again whole, or finished", () =>
     partial.close();
     old.close();
 
-    const kv = await Deno.openKv(`${dir}/db.sqlite`);
-    let trees = await openTrees(`${dir}/merkle.sqlite`, kv);
-    try {
-      assertEquals(await rows(trees, ["mn", "regs", 0, new Uint8Array([9])]), 0, "stray node");
-      assertEquals(await roots(kv, trees), before);
+    await using db = await databases(dir);
+    assertEquals(await rows(db.trees, ["mn", "regs", 0, new Uint8Array([9])]), 0, "stray node");
+    assertEquals(await roots(db.kv, db.trees), before);
 
-      // Cut after the generation was set, before the old nodes were all removed.
-      await kv.set(["mn", "regs", 1, new Uint8Array([4])], new Uint8Array([5]));
-      trees.close();
-      trees = await openTrees(`${dir}/merkle.sqlite`, kv);
-      assertEquals(await rows(kv, ["mn"]), 0);
-      assertEquals(await roots(kv, trees), before);
-    } finally {
-      trees.close();
-      kv.close();
-    }
+    // Cut after the generation was set, before the old nodes were all removed.
+    await db.kv.set(["mn", "regs", 1, new Uint8Array([4])], new Uint8Array([5]));
+    await db.restart();
+    assertEquals(await rows(db.kv, ["mn"]), 0);
+    assertEquals(await roots(db.kv, db.trees), before);
   }));
 
 Deno.test("trees that are not their entries' are dropped and folded again", () =>
   withDir(async (dir) => {
     const before = await oldLayout(`${dir}/db.sqlite`);
-    const kv = await Deno.openKv(`${dir}/db.sqlite`);
-    let trees = await openTrees(`${dir}/merkle.sqlite`, kv);
-    try {
-      // A snapshot of the entries' database is given a generation of its own; put back, it
-      // meets trees newer than its entries (here: a stray node stands for them).
-      await trees.set(["mn", "regs", 0, new Uint8Array([9])], new Uint8Array([1]));
-      await newGeneration(kv);
-      trees.close();
-      trees = await openTrees(`${dir}/merkle.sqlite`, kv);
-      assertEquals(await rows(trees, ["mn"]), 0, "the trees start empty");
-      assertEquals(await rows(kv, ["mt"]), 3 * 300, "a todo row per entry, tombstone included");
-      assertEquals(await roots(kv, trees), before);
-      assertEquals((await trees.get(GENERATION)).value, (await kv.get(GENERATION)).value);
-    } finally {
-      trees.close();
-      kv.close();
-    }
+    await using db = await databases(dir);
+    // A snapshot of the entries' database is given a generation of its own; put back, it
+    // meets trees newer than its entries (here: a stray node stands for them).
+    await db.trees.set(["mn", "regs", 0, new Uint8Array([9])], new Uint8Array([1]));
+    await newGeneration(db.kv);
+    await db.restart();
+    assertEquals(await rows(db.trees, ["mn"]), 0, "the trees start empty");
+    assertEquals(await rows(db.kv, ["mt"]), 3 * 300, "a todo row per entry, tombstone included");
+    assertEquals(await roots(db.kv, db.trees), before);
+    assertEquals((await db.trees.get(GENERATION)).value, (await db.kv.get(GENERATION)).value);
   }));
 
 Deno.test("a trees' database that cannot be read is rebuilt", () =>
   withDir(async (dir) => {
     const before = await oldLayout(`${dir}/db.sqlite`);
-    const kv = await Deno.openKv(`${dir}/db.sqlite`);
-    (await openTrees(`${dir}/merkle.sqlite`, kv)).close();
-    await Deno.writeFile(`${dir}/merkle.sqlite`, new Uint8Array(8192).fill(0x5a));
-    await Deno.remove(`${dir}/merkle.sqlite-wal`).catch(() => {});
-    const trees = await openTrees(`${dir}/merkle.sqlite`, kv);
-    try {
-      assertEquals(await roots(kv, trees), before);
-    } finally {
-      trees.close();
-      kv.close();
-    }
+    await using db = await databases(dir);
+    await db.restart(async () => {
+      await Deno.writeFile(`${dir}/merkle.sqlite`, new Uint8Array(8192).fill(0x5a));
+      await Deno.remove(`${dir}/merkle.sqlite-wal`).catch(() => {});
+    });
+    assertEquals(await roots(db.kv, db.trees), before);
   }));
