@@ -12,6 +12,7 @@ import { HttpGate } from "./net/http_gate.ts";
 import { createWebHandler } from "./web/router.ts";
 import { type Config, metadataDbPath, metadataTreesPath, parseBindAddr } from "./util/config.ts";
 import { openTrees } from "./table/merkle_db.ts";
+import { retryingStale } from "./util/kv_busy.ts";
 import { randomHex } from "./util/ids.ts";
 import { createPrivately, privateDir } from "./util/private_dir.ts";
 import { log } from "./util/log.ts";
@@ -72,7 +73,7 @@ async function openDatabase(config: Config): Promise<Deno.Kv> {
   try {
     kv = await Deno.openKv(path);
     await kv.get(["node"]);
-    return kv;
+    return retryingStale(kv);
   } catch (e) {
     kv?.close();
     throw new Error(

@@ -202,29 +202,3 @@ Deno.test("local store: a batch whose handed-over work would not fit one commit 
     kv.close();
   }
 });
-
-Deno.test("local store: writes go on while another handle writes the same database", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "remise-store-" });
-  const kv = await Deno.openKv(`${dir}/db.sqlite`);
-  const other = await Deno.openKv(`${dir}/db.sqlite`);
-  let writing = true;
-  const writer = (async () => {
-    for (let i = 0; writing; i++) await other.set(["elsewhere", i % 100], i);
-  })();
-  try {
-    const store = new LocalStore(kv, schema);
-    for (let i = 0; i < 300; i++) {
-      await store.apply([{ pk: "p", sk: sk(i % 20), v: i }, { pk: "q", sk: sk(i), v: i }]);
-    }
-    assertEquals(
-      (await store.range("p", {})).map((e) => e.v),
-      Array.from({ length: 20 }, (_, i) => 280 + i),
-    );
-  } finally {
-    writing = false;
-    await writer;
-    other.close();
-    kv.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
