@@ -12,7 +12,7 @@ import { HttpGate } from "./net/http_gate.ts";
 import { createWebHandler } from "./web/router.ts";
 import { type Config, metadataDbPath, metadataTreesPath, parseBindAddr } from "./util/config.ts";
 import { openTrees } from "./table/merkle_db.ts";
-import { retryingStale } from "./util/kv_busy.ts";
+import { retryingStale } from "./util/kv_stale.ts";
 import { randomHex } from "./util/ids.ts";
 import { createPrivately, privateDir } from "./util/private_dir.ts";
 import { log } from "./util/log.ts";

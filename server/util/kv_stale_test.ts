@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { isStaleSnapshot, retryingStale } from "./kv_busy.ts";
+import { isStaleSnapshot, retryingStale } from "./kv_stale.ts";
 
 /** Checked commits of new keys on `kv` while another handle writes the same file. */
 async function commitsBeside(
