@@ -13,16 +13,13 @@
  * copied here once, and only then removed there.
  */
 import { log } from "../util/log.ts";
+import { Commits } from "./kv_commits.ts";
 import { merkleTodo } from "./merkle.ts";
 
 /** Both databases: the generation of the trees the entries' database goes with. */
 export const GENERATION: Deno.KvKey = ["mg"];
 const NODES = "mn";
 const ENTRIES = "t";
-/** Per commit when trees move or todo rows are written: within Deno KV's limits. */
-const ROWS = 500;
-const MAX_BYTES = 700 * 1024;
-const MAX_KEY_BYTES = 70 * 1024;
 const PROGRESS_MS = 5000;
 
 /** Opens the trees of the entries in `kv`, the database at `path`, made to match them first. */
@@ -94,40 +91,6 @@ function progress(what: string): { row(): void; done(): void } {
   };
 }
 
-/** Writes rows in commits that stay within Deno KV's limits. */
-class Commits {
-  #op: Deno.AtomicOperation;
-  #rows = 0;
-  #bytes = 0;
-  #keyBytes = 0;
-
-  constructor(readonly kv: Deno.Kv) {
-    this.#op = kv.atomic();
-  }
-
-  /** `key` is the row's key, `bytes` what the mutation adds beyond it. */
-  async add(key: Deno.KvKey, write: (op: Deno.AtomicOperation) => void, bytes = 0): Promise<void> {
-    // A key's encoding is about its parts' lengths, plus a few bytes each.
-    const keyBytes = key.reduce<number>((n, part) => n + 8 + String(part).length * 3, 0);
-    if (
-      this.#rows === ROWS || this.#bytes + keyBytes + bytes > MAX_BYTES ||
-      this.#keyBytes + keyBytes > MAX_KEY_BYTES
-    ) await this.flush();
-    write(this.#op);
-    this.#rows++;
-    this.#bytes += keyBytes + bytes;
-    this.#keyBytes += keyBytes;
-  }
-
-  async flush(): Promise<void> {
-    if (this.#rows) await this.#op.commit();
-    this.#op = this.kv.atomic();
-    this.#rows = 0;
-    this.#bytes = 0;
-    this.#keyBytes = 0;
-  }
-}
-
 /** Copies the trees kept among the entries (by a version before this file). */
 async function copyNodes(kv: Deno.Kv, trees: Deno.Kv): Promise<void> {
   const p = progress("moving the Merkle trees to their own database");
@@ -155,7 +118,7 @@ async function refold(kv: Deno.Kv): Promise<void> {
   const out = new Commits(kv);
   for await (const e of kv.list<Uint8Array>({ prefix: [ENTRIES] })) {
     // The todo row's key is the entry's and a number; its value a hash.
-    await out.add(e.key, (op) => merkleTodo(op, e.key, e.value), 48);
+    await out.add([...e.key, 0], (op) => merkleTodo(op, e.key, e.value), 32);
     p.row();
   }
   await out.flush();

@@ -12,7 +12,7 @@
  */
 import { hex } from "../util/ids.ts";
 import { compareBytes, sameBytes } from "../util/order.ts";
-import { utf8Length } from "../util/utf8.ts";
+import { Commits, keyBytes, MAX_BYTES, MAX_KEY_BYTES, MAX_MUTATIONS } from "./kv_commits.ts";
 import type { MerkleTree } from "./merkle.ts";
 import {
   childPrefix,
@@ -29,12 +29,6 @@ import {
 
 /** Entries per commit at most (fewer when their nodes would not fit one). */
 const BATCH = 400;
-/** Deno KV allows 1,000 mutations, 800 KiB and 80 KiB of keys per atomic operation. */
-const MAX_MUTATIONS = 1000;
-const MAX_BYTES = 760 * 1024;
-const MAX_KEY_BYTES = 76 * 1024;
-/** A node key beyond its prefix: "mn", the table name, the partition and their encoding. */
-const NODE_KEY_BYTES = 64;
 
 /** What todo rows ask: the leaf of entry (pk, sk) set to `hash` (the latest), or removed. */
 interface Change {
@@ -107,15 +101,16 @@ class Batch {
   put(partition: number, prefix: Uint8Array, node: MerkleNode | null): Uint8Array {
     const id = this.#id(partition, prefix);
     const bytes = node ? encodeNode(node) : undefined;
+    const key = this.tree.nodeKey(partition, prefix);
     const before = this.#written.get(id);
     if (before) {
       this.bytes -= before.bytes?.length ?? 0;
     } else {
       this.mutations++;
-      this.keyBytes += NODE_KEY_BYTES + prefix.length;
+      this.keyBytes += keyBytes(key);
     }
     this.bytes += bytes?.length ?? 0;
-    this.#written.set(id, { key: this.tree.nodeKey(partition, prefix), node, bytes });
+    this.#written.set(id, { key, node, bytes });
     return bytes ? sha256(bytes) : EMPTY_HASH;
   }
 
@@ -186,22 +181,11 @@ async function foldBatch(tree: MerkleTree, changes: Change[]): Promise<number> {
 
 /** Deletes folded rows, in as few commits as Deno KV's limits allow. */
 async function deleteRows(kv: Deno.Kv, changes: Change[]): Promise<void> {
-  let op = kv.atomic();
-  let mutations = 0;
-  let keyBytes = 0;
+  const out = new Commits(kv);
   for (const c of changes) {
-    const bytes = NODE_KEY_BYTES + utf8Length(c.pk + c.sk);
-    for (const row of c.rows) {
-      if (mutations + 1 > MAX_MUTATIONS || keyBytes + bytes > MAX_KEY_BYTES) {
-        await op.commit();
-        [op, mutations, keyBytes] = [kv.atomic(), 0, 0];
-      }
-      op.delete(row.key);
-      mutations++;
-      keyBytes += bytes;
-    }
+    for (const row of c.rows) await out.add(row.key, (op) => op.delete(row.key));
   }
-  if (mutations) await op.commit();
+  await out.flush();
 }
 
 function changeOf(row: Deno.KvEntry<Uint8Array>): Change {
