@@ -142,6 +142,12 @@ export class MsgpackReader {
     throw new Error(`msgpack: expected a number, found 0x${t.toString(16)}`);
   }
 
+  /** Whether the value that starts here is binary. */
+  isBinary(): boolean {
+    const t = this.bytes[this.#pos];
+    return t >= 0xc4 && t <= 0xc6;
+  }
+
   /** The binary value that starts here, as a view of the bytes read (not a copy). */
   binary(): Uint8Array {
     const t = this.bytes[this.#pos++];

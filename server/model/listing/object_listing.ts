@@ -5,6 +5,7 @@
  */
 import type { RangeQuery } from "../../table/range.ts";
 import { choices, MsgpackReader } from "../../util/msgpack.ts";
+import { hex } from "../../util/ids.ts";
 import { listKeys, type ListParams, type ListResult } from "./listing.ts";
 import { type ObjectEntry, visibleVersion } from "../tables/object.ts";
 
@@ -140,7 +141,8 @@ function readMeta(r: MsgpackReader): void {
   for (let n = r.map(); n > 0; n--) {
     const field = r.oneOf(META);
     if (field === 0) scratch.size = r.number();
-    else if (field === 1) scratch.etag = r.string();
+    // Stored entries keep a single-part ETag as its 16 bytes (tables/stored_version.ts).
+    else if (field === 1) scratch.etag = r.isBinary() ? hex(r.binary()) : r.string();
     else if (field === 2) {
       for (let c = r.nil() ? 0 : r.map(); c > 0; c--) {
         if (r.oneOf(CHECKSUM) === 0) scratch.checksumAlg = r.string();

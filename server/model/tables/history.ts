@@ -8,6 +8,7 @@
 import type { TableSchema } from "../../table/schema.ts";
 import { randomHex } from "../../util/ids.ts";
 import { mergeSettings } from "./settings.ts";
+import { restoredVersion, storedVersion } from "./stored_version.ts";
 import {
   bucketStatKey,
   mayHaveBlocks,
@@ -62,14 +63,19 @@ function countedSize(e: HistoryEntry | undefined): number | undefined {
 export const historySchema: TableSchema<HistoryEntry> = {
   name: "object_history",
   replication: "sharded",
-  stored: ({ bucketId: _bucket, key: _key, slot: _slot, ...rest }) => rest,
+  stored: ({ bucketId: _bucket, key: _key, slot: _slot, version, ...rest }) => ({
+    version: storedVersion(version),
+    ...rest,
+  }),
   restored(v, bucketId, sk) {
     const at = sk.lastIndexOf("\u0000");
+    const e = v as Omit<HistoryEntry, "bucketId" | "key" | "slot">;
     return {
       bucketId,
       key: sk.slice(0, at),
       slot: sk.slice(at + 1),
-      ...(v as Omit<HistoryEntry, "bucketId" | "key" | "slot">),
+      ...e,
+      version: restoredVersion(e.version),
     };
   },
   crowded: true,

@@ -6,6 +6,7 @@ import type { SseMeta } from "../objects/sse.ts";
 import type { TableSchema } from "../../table/schema.ts";
 import { compareKeys } from "../../util/order.ts";
 import { mergeSettings, type VersionSettings } from "./settings.ts";
+import { restoredVersion, storedVersion } from "./stored_version.ts";
 
 export type ChecksumValue = { alg: string; value: string; type?: "FULL_OBJECT" | "COMPOSITE" };
 
@@ -210,12 +211,14 @@ export const objectSchema: TableSchema<ObjectEntry> = {
   // measured gain: random reads over a large bucket miss either way, recent ones hit either way.
   cacheBytes: 4 * 1024 * 1024,
   // Bucket id and key are in the entry's KV key already: a quarter less to read per listed object.
-  stored: ({ bucketId: _bucket, key: _key, ...rest }) => rest,
-  restored: (v, bucketId, key) => ({
-    bucketId,
-    key,
-    ...(v as Omit<ObjectEntry, "bucketId" | "key">),
+  stored: ({ bucketId: _bucket, key: _key, versions, ...rest }) => ({
+    ...rest,
+    versions: versions.map(storedVersion),
   }),
+  restored(v, bucketId, key) {
+    const e = v as Omit<ObjectEntry, "bucketId" | "key">;
+    return { bucketId, key, ...e, versions: e.versions.map(restoredVersion) };
+  },
   crowded: true,
   partitionKey: (e) => e.bucketId,
   sortKey: (e) => e.key,
