@@ -33,9 +33,12 @@ import {
 import {
   KEEP_VERSION,
   type KeptVersion,
+  movedPast,
   type ObjectEntry,
   objectSchema,
+  RELEASE_REPLACED,
   RELEASE_VERSION,
+  type ReplacedVersion,
 } from "./tables/object.ts";
 import { type HistoryEntry, historySchema, slotOf } from "./tables/history.ts";
 import { ObjectPages } from "./listing/object_pages.ts";
@@ -141,6 +144,7 @@ export class Model {
         .catch((e) => log.warn("could not queue blocks after a layout change", { error: e }));
     });
     this.queue.register(RELEASE_VERSION, (uuid) => this.releaseVersion(uuid as string));
+    this.queue.register(RELEASE_REPLACED, (p) => this.releaseReplaced(p as ReplacedVersion));
     const kept = (p: unknown): HistoryEntry => {
       const { bucketId, key, version } = p as KeptVersion;
       return { bucketId, key, slot: slotOf(version), version, purged: false };
@@ -264,6 +268,25 @@ export class Model {
       if (rows.length < PAGE) return;
       from = versionSchema.sortKey(rows[rows.length - 1]) + "\u0000";
     }
+  }
+
+  /**
+   * Releases a version an object write replaced, once that write is on a quorum. A write its
+   * peers refused (the client heard it failed) may have landed on its writer alone; the other
+   * replicas then still serve the replaced version until anti-entropy brings them the new one,
+   * and releasing it meanwhile would fail their reads, or lose the object with the writer.
+   * Until then this throws and the work queue tries again. Also released when no replica holds
+   * the key any more (a delete whose tombstone was collected).
+   */
+  async releaseReplaced(r: ReplacedVersion): Promise<void> {
+    const replaced = await this.objects.heldByQuorum(r.bucketId, r.key, (e) => movedPast(e, r)) ||
+      await this.objects.getEverywhere(r.bucketId, r.key).then((e) => e === undefined, () => false);
+    if (!replaced) {
+      throw new Error(
+        `version ${r.uuid.slice(0, 16)} is kept until its replacement is on a quorum`,
+      );
+    }
+    await this.releaseVersion(r.uuid);
   }
 
   async releaseUpload(uploadId: string): Promise<void> {

@@ -227,16 +227,33 @@ export class Table<E> {
   async getEverywhere(pk: string, sk: string): Promise<E | undefined> {
     const { sets } = this.#writeSets(pk);
     const nodes = [...new Set(sets.flat())];
-    const answers = await quorum(
-      nodes,
-      nodes.length,
-      (node) =>
-        node === this.sys.id
-          ? this.store.get(pk, sk)
-          : this.sys.rpc.call(node, this.endpoints.get, { pk, sk })
-            .then((b) => b === null ? undefined : decode(b) as E),
-    );
+    const answers = await quorum(nodes, nodes.length, (node) => this.#getFrom(node, pk, sk));
     return this.#mergeAll(answers);
+  }
+
+  /**
+   * Whether, in every live layout version, a write quorum of the entry's replicas each hold what
+   * `holds` asks for: then every read quorum meets one of them. A replica that does not answer
+   * counts against.
+   */
+  async heldByQuorum(
+    pk: string,
+    sk: string,
+    holds: (e: E | undefined) => boolean,
+  ): Promise<boolean> {
+    const { sets, quorum: need } = this.#writeSets(pk);
+    const nodes = [...new Set(sets.flat())];
+    const held = new Set<string>();
+    await Promise.all(nodes.map(async (node) => {
+      if (holds(await this.#getFrom(node, pk, sk).catch(() => undefined))) held.add(node);
+    }));
+    return sets.every((set) => set.filter((n) => held.has(n)).length >= need);
+  }
+
+  #getFrom(node: string, pk: string, sk: string): Promise<E | undefined> {
+    if (node === this.sys.id) return this.store.get(pk, sk);
+    return this.sys.rpc.call(node, this.endpoints.get, { pk, sk })
+      .then((b) => b === null ? undefined : decode(b) as E);
   }
 
   #mergeAll(answers: Array<E | undefined>): E | undefined {

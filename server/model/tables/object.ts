@@ -62,7 +62,10 @@ function mergeState(a: VersionState, b: VersionState): VersionState {
   return a;
 }
 
-function versionOrder(a: ObjectVersion, b: ObjectVersion): number {
+function versionOrder(
+  a: Pick<ObjectVersion, "uuid" | "timestamp">,
+  b: Pick<ObjectVersion, "uuid" | "timestamp">,
+): number {
   return a.timestamp - b.timestamp || compareKeys(a.uuid, b.uuid);
 }
 
@@ -161,6 +164,29 @@ function statEffects(old: ObjectEntry | undefined, now: ObjectEntry): Array<[Den
 /** Queued when a version that may own blocks is dropped or aborted. */
 export const RELEASE_VERSION = "releaseVersion";
 
+/**
+ * Queued when a newer version replaces a complete one that owns blocks and is not kept: it is
+ * released once the replacing write is on a quorum (model.ts), since until then other replicas
+ * may still serve it.
+ */
+export const RELEASE_REPLACED = "releaseReplaced";
+
+export interface ReplacedVersion {
+  bucketId: string;
+  key: string;
+  uuid: string;
+  timestamp: number;
+}
+
+/** Whether an entry's newest complete version is later than `v` (v was replaced there). */
+export function movedPast(
+  e: ObjectEntry | undefined,
+  v: Pick<ObjectVersion, "uuid" | "timestamp">,
+): boolean {
+  const current = lastComplete(e);
+  return current !== undefined && versionOrder(current, v) > 0;
+}
+
 /** Queued when a newer version pushes out one that a versioned bucket keeps (see `leaving`). */
 export const KEEP_VERSION = "keepVersion";
 
@@ -175,16 +201,18 @@ export interface KeptVersion {
  * complete version (and newer uploads); a pushed-out complete version goes to the history
  * table when it has a version id or when what replaces it has one (the bucket became
  * versioned: the "null" version written before stays, as S3 keeps it). A "null" version
- * replaced by another "null" one is released, as is an aborted one; a version with an id that
- * is aborted here was purged from the history, which releases it.
+ * replaced by another "null" one (or a delete) is released once its replacement is on a quorum;
+ * an aborted one at once; a version with an id that is aborted here was purged from the history,
+ * which releases it.
  */
 function leaving(
   old: ObjectEntry | undefined,
   now: ObjectEntry,
-): { kept: ObjectVersion[]; released: ObjectVersion[] } {
+): { kept: ObjectVersion[]; replaced: ObjectVersion[]; released: ObjectVersion[] } {
   const byId = new Map(now.versions.map((v) => [v.uuid, v]));
   const current = lastComplete(now);
   const kept: ObjectVersion[] = [];
+  const replaced: ObjectVersion[] = [];
   const released: ObjectVersion[] = [];
   for (const v of old?.versions ?? []) {
     const k = byId.get(v.uuid);
@@ -198,9 +226,10 @@ function leaving(
     // completes it (dated anew, it comes back as the newest) or releases it when it fails.
     if (v.state.s === "uploading") continue;
     if (v.state.s === "complete" && (v.id || current?.id)) kept.push(v);
+    else if (v.state.s === "complete" && mayHaveBlocks(v)) replaced.push(v);
     else if (mayHaveBlocks(v)) released.push(v);
   }
-  return { kept, released };
+  return { kept, replaced, released };
 }
 
 export const objectSchema: TableSchema<ObjectEntry> = {
@@ -233,11 +262,15 @@ export const objectSchema: TableSchema<ObjectEntry> = {
     return e.versions.every((v) => v.state.s === "aborted");
   },
   updated(old, now) {
-    const { kept, released } = leaving(old, now);
+    const { kept, replaced, released } = leaving(old, now);
     const { bucketId, key } = now;
     return {
       queue: [
         ...released.map((v) => ({ kind: RELEASE_VERSION, payload: v.uuid })),
+        ...replaced.map(({ uuid, timestamp }) => ({
+          kind: RELEASE_REPLACED,
+          payload: { bucketId, key, uuid, timestamp } satisfies ReplacedVersion,
+        })),
         ...kept.map((version) => ({
           kind: KEEP_VERSION,
           payload: { bucketId, key, version } satisfies KeptVersion,

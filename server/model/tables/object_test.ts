@@ -1,9 +1,11 @@
-import { assertEquals } from "../../../tests/assert.ts";
+import { assert, assertEquals } from "../../../tests/assert.ts";
 import {
   mergeObjects,
+  movedPast,
   type ObjectEntry,
   objectSchema,
   type ObjectVersion,
+  RELEASE_REPLACED,
   RELEASE_VERSION,
   visibleVersion,
 } from "./object.ts";
@@ -62,15 +64,15 @@ Deno.test("an upload completing after a newer write wins: the last to complete i
   const quick = mergeObjects(started, entry(complete("quick", 20)));
   assertEquals(visibleVersion(quick)?.uuid, "quick");
   assertEquals(objectSchema.updated!(started, quick).queue, [{
-    kind: RELEASE_VERSION,
-    payload: "v0",
+    kind: RELEASE_REPLACED,
+    payload: { bucketId: "b", key: "k", uuid: "v0", timestamp: 5 },
   }], "the upload pushed out keeps its blocks");
   const done = mergeObjects(quick, entry(complete("slow", 30)));
   assertEquals(visibleVersion(done)?.uuid, "slow");
   assertEquals(done.versions.map((v) => [v.uuid, v.timestamp]), [["slow", 30]]);
   assertEquals(objectSchema.updated!(quick, done).queue, [{
-    kind: RELEASE_VERSION,
-    payload: "quick",
+    kind: RELEASE_REPLACED,
+    payload: { bucketId: "b", key: "k", uuid: "quick", timestamp: 20 },
   }]);
 });
 
@@ -100,7 +102,14 @@ Deno.test("versions that lose their place release their blocks through the queue
   const old = entry(complete("v1", 10));
   const now = mergeObjects(old, entry(complete("v2", 20)));
   const fx = objectSchema.updated!(old, now);
-  assertEquals(fx.queue, [{ kind: RELEASE_VERSION, payload: "v1" }]);
+  // A replaced version waits for its replacement to be on a quorum (model.releaseReplaced).
+  assertEquals(fx.queue, [{
+    kind: RELEASE_REPLACED,
+    payload: { bucketId: "b", key: "k", uuid: "v1", timestamp: 10 },
+  }]);
+  assert(movedPast(now, { uuid: "v1", timestamp: 10 }), "v2 is later than v1");
+  assert(!movedPast(old, { uuid: "v1", timestamp: 10 }), "v1 is where it was");
+  assert(!movedPast(undefined, { uuid: "v1", timestamp: 10 }), "a replica without the key");
   const ab = objectSchema.updated!(entry(uploading("u", 5)), entry(aborted("u", 5)));
   assertEquals(ab.queue, [{ kind: RELEASE_VERSION, payload: "u" }]);
 });
