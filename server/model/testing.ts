@@ -140,3 +140,18 @@ export async function callsDuring(
   }
   return seen.sort();
 }
+
+/** `n` bytes of a pattern that `seed` shifts: two versions of an object told apart. */
+export function patterned(n: number, seed: number): Uint8Array {
+  return new Uint8Array(n).map((_, i) => (i * 7 + seed) & 255);
+}
+
+/** A request body of these bytes, in one chunk. */
+export function bodyOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(c) {
+      c.enqueue(bytes);
+      c.close();
+    },
+  });
+}

@@ -7,22 +7,12 @@
 import { assert, assertEquals, assertRejects } from "../../../tests/assert.ts";
 import { createBucket } from "../buckets/bucket_ops.ts";
 import type { Model } from "../model.ts";
-import { until, withCluster } from "../testing.ts";
+import { bodyOf as body, patterned as bytesOf, until, withCluster } from "../testing.ts";
 import { visibleVersion } from "../tables/object.ts";
 import { writeObject } from "./object_write.ts";
 import { readObject } from "./read.ts";
 
 const KEY = "photo.jpg";
-const bytesOf = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 7 + seed) & 255);
-
-function body(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(c) {
-      c.enqueue(bytes);
-      c.close();
-    },
-  });
-}
 
 async function readAll(model: Model, bucketId: string): Promise<Uint8Array | undefined> {
   const v = visibleVersion(await model.objects.get(bucketId, KEY));
