@@ -16,9 +16,9 @@ function bytesOfHex(s: string, n: number): Uint8Array | undefined {
   if (s.length !== n) return undefined;
   const out = new Uint8Array(n / 2);
   for (let i = 0; i < out.length; i++) {
-    const hi = NIBBLE[s.charCodeAt(2 * i)], lo = NIBBLE[s.charCodeAt(2 * i + 1)];
-    // Also -1 for characters past the table (undefined | 0 is 0, so test both).
-    if (hi === undefined || lo === undefined || hi < 0 || lo < 0) return undefined;
+    // Characters past the table (not ASCII) read as undefined, and count as not hex.
+    const hi = NIBBLE[s.charCodeAt(2 * i)] ?? -1, lo = NIBBLE[s.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) return undefined;
     out[i] = (hi << 4) | lo;
   }
   return out;
