@@ -58,6 +58,9 @@ const PAGE = 1000;
 /** Bytes of blocks that uploads may hold in memory at once, all requests together. */
 const WRITE_BUDGET = 8 * 1024 * 1024;
 
+/** Pauses before each look at whether a replaced version's replacement is on a quorum. */
+const RECHECK_MS = [0, 50, 200, 500];
+
 export class Model {
   readonly queue: WorkQueue;
   /** Permits for blocks being stored, shared by every upload so memory stays bounded. */
@@ -279,8 +282,15 @@ export class Model {
    * the key any more (a delete whose tombstone was collected).
    */
   async releaseReplaced(r: ReplacedVersion): Promise<void> {
-    const replaced = await this.objects.heldByQuorum(r.bucketId, r.key, (e) => movedPast(e, r)) ||
-      await this.objects.getEverywhere(r.bucketId, r.key).then((e) => e === undefined, () => false);
+    const held = () => this.objects.heldByQuorum(r.bucketId, r.key, (e) => movedPast(e, r));
+    let replaced = false;
+    // The item is taken up as soon as the writer's own commit lands, often before its peers'.
+    for (const pause of RECHECK_MS) {
+      await new Promise((wake) => setTimeout(wake, pause));
+      if ((replaced = await held())) break;
+    }
+    replaced ||= await this.objects.getEverywhere(r.bucketId, r.key)
+      .then((e) => e === undefined, () => false);
     if (!replaced) {
       throw new Error(
         `version ${r.uuid.slice(0, 16)} is kept until its replacement is on a quorum`,

@@ -242,12 +242,10 @@ export class Table<E> {
     holds: (e: E | undefined) => boolean,
   ): Promise<boolean> {
     const { sets, quorum: need } = this.#writeSets(pk);
-    const nodes = [...new Set(sets.flat())];
-    const held = new Set<string>();
-    await Promise.all(nodes.map(async (node) => {
-      if (holds(await this.#getFrom(node, pk, sk).catch(() => undefined))) held.add(node);
-    }));
-    return sets.every((set) => set.filter((n) => held.has(n)).length >= need);
+    // Decided as soon as it can be: a frozen replica's timeout is waited for only if it matters.
+    return await quorumEach(sets, need, async (node) => {
+      if (!holds(await this.#getFrom(node, pk, sk))) throw new Error("not held there");
+    }).then(() => true, () => false);
   }
 
   #getFrom(node: string, pk: string, sk: string): Promise<E | undefined> {

@@ -66,3 +66,43 @@ Deno.test("an overwrite kept only by its writer releases nothing the others stil
     for (const n of nodes) assertEquals(await readThrough(n.model, bucket.id), v2);
   });
 });
+
+Deno.test("a replica that never answers does not hold up a release the others agree on", async () => {
+  await withCluster(3, ["block_gc_delay_secs = 0"], async (nodes) => {
+    const [writer, , frozen] = nodes;
+    const bucket = await createBucket(writer.model, {});
+    await writeObject(writer.model, {
+      bucket,
+      key: KEY,
+      body: body(bytesOf(40_000, 1)),
+      headers: [],
+    });
+    const first = visibleVersion(await writer.model.objects.store.get(bucket.id, KEY))!;
+    // The frozen replica takes writes, but its answers to reads come only when the test ends.
+    const transport = writer.sys.rpc.transport!;
+    const call = transport.call.bind(transport);
+    const thaw: Array<() => void> = [];
+    transport.call = async (node, path, msg, priority, timeout) => {
+      if (node === frozen.sys.id && path === "table/object/get") {
+        await new Promise<void>((r) => thaw.push(r));
+      }
+      return await call(node, path, msg, priority, timeout);
+    };
+    try {
+      await writeObject(writer.model, {
+        bucket,
+        key: KEY,
+        body: body(bytesOf(50_000, 2)),
+        headers: [],
+      });
+      // The writer's own queue is done with it (every replica releases what it replaced).
+      await until("the writer released the replaced version", async () => {
+        const rows = await writer.model.versions.range(first.uuid, {});
+        return rows.every((r) => r.deleted) && await writer.model.queue.pending() === 0;
+      }, 5_000);
+    } finally {
+      transport.call = call;
+      for (const f of thaw) f();
+    }
+  });
+});
