@@ -78,12 +78,15 @@ export class WorkQueue {
 
   async #drain(): Promise<void> {
     let failed = false;
+    // Each page starts after the last one: items that failed wait for the retry without holding
+    // up those behind them (a release kept until a partition heals can wait hours).
+    let cursor: string | undefined;
     for (;;) {
       const items: Deno.KvEntry<Uint8Array>[] = [];
-      for await (const e of this.kv.list<Uint8Array>({ prefix: [PREFIX] }, { limit: BATCH })) {
-        items.push(e);
-      }
+      const page = this.kv.list<Uint8Array>({ prefix: [PREFIX] }, { limit: BATCH, cursor });
+      for await (const e of page) items.push(e);
       if (items.length === 0 || this.#stopped) break;
+      cursor = page.cursor;
       // Done items go in one commit per batch: under many small writes, a commit per item kept
       // the database's thread busy.
       const done: Deno.KvKey[] = [];
@@ -105,7 +108,6 @@ export class WorkQueue {
         for (const key of done) op.delete(key);
         await op.commit();
       }
-      if (!done.length) break;
     }
     if (failed && !this.#stopped) {
       clearTimeout(this.#timer);
