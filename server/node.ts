@@ -16,7 +16,6 @@ import { retryingStale } from "./util/kv_stale.ts";
 import { randomHex } from "./util/ids.ts";
 import { createPrivately, privateDir } from "./util/private_dir.ts";
 import { log } from "./util/log.ts";
-import { startMallocTrim } from "./util/malloc_trim.ts";
 import { Metrics } from "./util/metrics.ts";
 
 export interface Endpoints {
@@ -85,17 +84,9 @@ async function openDatabase(config: Config): Promise<Deno.Kv> {
   }
 }
 
-/**
- * How often the allocator's free pages go back to the system: under 32 writers, every 5 s and
- * every second kept RSS alike (mean 202–213 and 201–207 MiB, against 217–220 without), and both
- * brought it to 115–131 MiB 12 s after the load, against 187–197.
- */
-const TRIM_MS = 5_000;
-
 export class RemiseNode {
   readonly #servers: HttpGate[] = [];
   #sampler?: ReturnType<typeof setInterval>;
-  #stopTrim?: () => Promise<void>;
 
   private constructor(
     readonly config: Config,
@@ -172,14 +163,12 @@ export class RemiseNode {
     node.#sampler = setInterval(() => {
       sampleUsage(kv, metrics, usage).catch((e) => log.warn("usage not sampled", { error: e }));
     }, config.usageSampleMs);
-    node.#stopTrim = startMallocTrim(TRIM_MS);
     log.info("node started", { id: sys.id.slice(0, 16), s3, admin, web, rpc: sys.peers.addr });
     return node;
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#sampler);
-    await this.#stopTrim?.();
     await Promise.all(this.#servers.map((s) => s.shutdown()));
     await this.sys.stop();
     await this.model.stop();

@@ -1,6 +1,15 @@
 /** `server`: runs a node until SIGTERM/SIGINT. */
 import type { Config } from "../util/config.ts";
+import { startMallocTrim } from "../util/malloc_trim.ts";
 import { commandPrefix } from "./context.ts";
+
+/**
+ * How often the allocator's free pages go back to the system, once per process (a node is one):
+ * under 32 writers, every 5 s and every second kept RSS alike (mean 202–213 and 201–207 MiB,
+ * against 217–220 without), and both brought it to 115–131 MiB 12 s after the load, against
+ * 187–197.
+ */
+const TRIM_MS = 5_000;
 
 /**
  * Where the admin token comes from. The token itself is shown once, when it is generated, since
@@ -22,6 +31,7 @@ export async function runServer(config: Config, configPath: string): Promise<voi
   const { adminTokenOf, RemiseNode } = await import("../node.ts");
   const { token, generated } = adminTokenOf(config);
   const node = await RemiseNode.start(config);
+  const stopTrim = startMallocTrim(TRIM_MS);
   // Before anything is printed: whoever waits for the lines below may stop the node at once.
   let stopping = false;
   const stop = async () => {
@@ -29,6 +39,7 @@ export async function runServer(config: Config, configPath: string): Promise<voi
     stopping = true;
     const force = setTimeout(() => Deno.exit(0), 10_000);
     try {
+      await stopTrim();
       await node.stop();
     } finally {
       clearTimeout(force);

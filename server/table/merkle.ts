@@ -56,6 +56,11 @@ const CROWDED_SETTLE_MS = 1_000;
 const MAX_NOTED = 50_000;
 const RETRY_MS = 5_000;
 
+/** The todo row of one write of the entry at `entryKey`, `seq` telling its writes apart. */
+export function todoKey(entryKey: Deno.KvKey, seq: number): Deno.KvKey {
+  return [TODO, ...entryKey.slice(1), seq];
+}
+
 /**
  * Records, in the commit that changes an entry (KV key [t, table, partition, pk, sk]), that its
  * leaf must follow: to the hash of its new stored bytes, or away when it is deleted.
@@ -66,7 +71,7 @@ export function merkleTodo(
   stored: Uint8Array | undefined,
 ): TodoRow {
   const row = {
-    key: [TODO, ...entryKey.slice(1), nextSeq()],
+    key: todoKey(entryKey, nextSeq()),
     value: stored ? sha256(stored) : new Uint8Array(0),
   };
   op.set(row.key, row.value);

@@ -14,7 +14,7 @@
  */
 import { log } from "../util/log.ts";
 import { Commits } from "./kv_commits.ts";
-import { merkleTodo } from "./merkle.ts";
+import { merkleTodo, todoKey } from "./merkle.ts";
 
 /** Both databases: the generation of the trees the entries' database goes with. */
 export const GENERATION: Deno.KvKey = ["mg"];
@@ -117,8 +117,8 @@ async function refold(kv: Deno.Kv): Promise<void> {
   const p = progress("rebuilding the Merkle trees from the entries");
   const out = new Commits(kv);
   for await (const e of kv.list<Uint8Array>({ prefix: [ENTRIES] })) {
-    // The todo row's key is the entry's and a number; its value a hash.
-    await out.add([...e.key, 0], (op) => merkleTodo(op, e.key, e.value), 32);
+    // Sized as the row merkleTodo writes (a number's size does not depend on it); a hash.
+    await out.add(todoKey(e.key, 0), (op) => merkleTodo(op, e.key, e.value), 32);
     p.row();
   }
   await out.flush();
