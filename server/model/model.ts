@@ -289,8 +289,10 @@ export class Model {
       await new Promise((wake) => setTimeout(wake, pause));
       if ((replaced = await held())) break;
     }
-    replaced ||= await this.objects.getEverywhere(r.bucketId, r.key)
-      .then((e) => e === undefined, () => false);
+    // The key gone everywhere is asked of every replica only when it is gone here too: a replica
+    // that does not answer would hold the queue until the RPC timeout.
+    replaced ||= await this.objects.store.get(r.bucketId, r.key) === undefined &&
+      await this.objects.getEverywhere(r.bucketId, r.key).then((e) => e === undefined, () => false);
     if (!replaced) {
       throw new Error(
         `version ${r.uuid.slice(0, 16)} is kept until its replacement is on a quorum`,

@@ -18,6 +18,8 @@ import { compareKeys, sameBytes } from "../util/order.ts";
  * are up (see Table.#replicate).
  */
 const FULL_SETTLE_MS = 2000;
+/** How long heldByQuorum waits for a replica: one slower counts against, and is asked again later. */
+const HELD_WAIT_MS = 2000;
 
 /** See Table.changeMark. */
 export interface ChangeMark {
@@ -242,10 +244,21 @@ export class Table<E> {
     holds: (e: E | undefined) => boolean,
   ): Promise<boolean> {
     const { sets, quorum: need } = this.#writeSets(pk);
-    // Decided as soon as it can be: a frozen replica's timeout is waited for only if it matters.
-    return await quorumEach(sets, need, async (node) => {
-      if (!holds(await this.#getFrom(node, pk, sk))) throw new Error("not held there");
-    }).then(() => true, () => false);
+    // Decided as soon as it can be; a frozen replica is waited for HELD_WAIT_MS at most, and only
+    // when its answer matters.
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const slow = () =>
+      new Promise<never>((_, reject) => {
+        timers.push(setTimeout(() => reject(new Error("no answer in time")), HELD_WAIT_MS));
+      });
+    try {
+      return await quorumEach(sets, need, async (node) => {
+        const e = await Promise.race([this.#getFrom(node, pk, sk), slow()]);
+        if (!holds(e)) throw new Error("not held there");
+      }).then(() => true, () => false);
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
   }
 
   #getFrom(node: string, pk: string, sk: string): Promise<E | undefined> {
